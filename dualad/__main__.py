@@ -1,0 +1,23 @@
+"""Command line: ``python -m dualad demo``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import demo as _demo
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dualad", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_demo = sub.add_parser("demo", help="a short tour of dualad, printed to the terminal")
+    p_demo.add_argument("--plot", metavar="DIR", help="also write the figures to DIR")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        return _demo.run(plot_dir=args.plot)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Tensor methods that mirror the op functions (``t.sin()``, ``t.sum(dim)``, ``t.reshape(2, 3)``).
+
+Listed explicitly so each method can be found by name; the ops live in ``dualad.ops``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import ops as F
+
+# methods whose signature is the function's, with the tensor first
+_SAME_AS_FUNCTION = (
+    "abs", "add", "clamp", "clip", "cos", "div", "exp", "log", "maximum", "minimum", "mul",
+    "neg", "pow", "relu", "sigmoid", "sign", "sin", "sqrt", "sub", "tanh", "sum", "mean",
+    "matmul", "dot", "transpose", "swapaxes", "broadcast_to", "astype",
+)
+
+
+def _reshape(self, *shape: Any):
+    return F.reshape(self, *shape)
+
+
+def _permute(self, *dims: Any):
+    return F.permute(self, *dims)
+
+
+def _expand(self, *sizes: Any):
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    lead = len(sizes) - self.ndim
+    shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return F.broadcast_to(self, shape)
+
+
+def _to(self, dtype: Any):
+    return self if np.dtype(dtype) == self.dtype else F.astype(self, dtype)
+
+
+def _float(self):
+    return _to(self, np.float32)
+
+
+def _double(self):
+    return _to(self, np.float64)
+
+
+def _T(self):
+    return F.T(self)
+
+
+def install(cls: type) -> None:
+    for name in _SAME_AS_FUNCTION:
+        setattr(cls, name, getattr(F, name))
+    cls.reshape = _reshape
+    cls.view = _reshape
+    cls.permute = _permute
+    cls.expand = _expand
+    cls.to = _to
+    cls.float = _float
+    cls.double = _double
+    cls.T = property(_T)
+    cls.mT = property(lambda self: F.transpose(self, -2, -1))

@@ -1,0 +1,51 @@
+"""Anomaly detection: name the op whose backward produced nan or inf, and where it was made.
+
+>>> import dualad as da
+>>> x = da.tensor(0.0, requires_grad=True)
+>>> with da.autograd.detect_anomaly():
+...     y = da.sqrt(x) * 0.0
+...     try:
+...         y.backward()
+...     except RuntimeError as e:
+...         print(str(e).splitlines()[0])
+Function 'SqrtBackward0' returned inf values in its 0th output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._state import state
+
+
+class detect_anomaly:
+    """Context manager (and decorator): record creation traces, check backward for nan/inf."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = state.anomaly
+        state.anomaly = self.check_nan
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        state.anomaly = self._prev
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*a, **k):
+            with detect_anomaly(self.check_nan):
+                return fn(*a, **k)
+
+        return wrapper
+
+
+def set_detect_anomaly(mode: bool) -> None:
+    state.anomaly = bool(mode)
+
+
+def is_anomaly_enabled() -> bool:
+    return state.anomaly

@@ -1,0 +1,257 @@
+"""The backward engine: an iterative walk of the graph in topological order.
+
+``backward`` accumulates into ``.grad`` of leaves; ``grad`` returns the
+gradients of chosen inputs instead. Both validate everything before any
+state changes, walk the graph without recursion (a chain of a million nodes
+is fine), free saved tensors unless ``retain_graph``, and record the
+backward pass itself when ``create_graph``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .._state import state
+from ..tensor import Tensor, _wrap
+from .node import AccumulateGrad, Node, edge_of
+
+_accumulate_lock = threading.Lock()
+
+
+def _as_list(x: Any) -> list:
+    if x is None:
+        return []
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def _root_grads(outputs: list, grad_outputs: list) -> list:
+    """Validate the outputs and their gradients; make the implicit ones."""
+    if len(grad_outputs) not in (0, len(outputs)):
+        raise RuntimeError(f"got {len(grad_outputs)} gradients for {len(outputs)} outputs; "
+                           "give one gradient per output tensor")
+    grads = []
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"backward expects Tensors, got {type(out).__name__} at {i}")
+        if not out.requires_grad_flag:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn (did you forget requires_grad=True, or compute it "
+                               "under no_grad?)")
+        g = grad_outputs[i] if grad_outputs else None
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs; "
+                                   f"this output has shape {tuple(out.shape)}: pass "
+                                   "gradient= with that shape")
+            g = _wrap(np.ones_like(out._data))
+        else:
+            if not isinstance(g, Tensor):
+                g = _wrap(np.asarray(g, dtype=out._data.dtype))
+            if g.shape != out.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{tuple(g.shape)} and output[{i}] has a shape of "
+                                   f"{tuple(out.shape)}; pass a gradient of the output's shape")
+        grads.append(g)
+    return grads
+
+
+def _topological_order(roots: list[Node]) -> list[Node]:
+    """Nodes reachable from ``roots``, each before every node it feeds (iterative DFS)."""
+    seen: set[int] = set()
+    post: list[Node] = []
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root.next_edges))]
+        while stack:
+            node, it = stack[-1]
+            for edge in it:
+                if edge is not None and id(edge[0]) not in seen:
+                    seen.add(id(edge[0]))
+                    stack.append((edge[0], iter(edge[0].next_edges)))
+                    break
+            else:
+                stack.pop()
+                post.append(node)
+    post.reverse()
+    return post
+
+
+def _needed(order: list[Node], targets: set[int]) -> set[int]:
+    """Nodes from which some target can be reached."""
+    need: set[int] = set()
+    for node in reversed(order):
+        if id(node) in targets or any(e is not None and id(e[0]) in need
+                                      for e in node.next_edges):
+            need.add(id(node))
+    return need
+
+
+def _add(buffers: dict, node: Node, nr: int, grad: Tensor) -> None:
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node.num_outputs
+    old = buf[nr]
+    buf[nr] = grad if old is None else old + grad
+
+
+def _run_prehooks(node: Node, grad: Tensor) -> Tensor:
+    for hook in list(node._prehooks):
+        new = hook(grad)
+        if new is not None:
+            grad = new if isinstance(new, Tensor) else _wrap(np.asarray(new))
+    return grad
+
+
+def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
+    with _accumulate_lock:
+        if leaf._grad is None:
+            leaf._grad = grad if create_graph else _wrap(np.array(grad._data, copy=True))
+        elif create_graph or leaf._grad.requires_grad_flag:
+            leaf._grad = leaf._grad + grad
+        else:
+            leaf._grad._data = leaf._grad._data + grad._data
+
+
+def _check_anomaly(node: Node, cots: list) -> None:
+    for i, c in enumerate(cots):
+        if c is not None and not np.all(np.isfinite(c._data)):
+            kind = "nan" if np.any(np.isnan(c._data)) else "inf"
+            where = f"\nIt was created at (most recent call last):\n{node.trace}" \
+                if node.trace else ""
+            raise RuntimeError(f"Function '{node.name()}' returned {kind} values in its {i}th "
+                               f"output.{where}")
+
+
+def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_graph: bool,
+                 inputs: list | None, allow_unused: bool, accumulate: bool) -> list | None:
+    """The engine. Returns the gradients of ``inputs`` when not accumulating."""
+    grads = _root_grads(outputs, grad_outputs)
+    targets: dict[int, Tensor] = {}
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"inputs[{i}] is a {type(t).__name__}, not a Tensor")
+            if not t.requires_grad_flag:
+                raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) does not "
+                                   "require grad")
+            targets[id(edge_of(t)[0])] = t
+    root_edges = [edge_of(o) for o in outputs]
+    order = _topological_order([e[0] for e in root_edges])
+    need = _needed(order, set(targets)) if inputs is not None else None
+    for node in order:  # fail before any state changes
+        if getattr(node, "freed", False) and (need is None or id(node) in need):
+            from .node import _FREED
+
+            raise RuntimeError(_FREED)
+
+    buffers: dict = {}
+    for edge, g in zip(root_edges, grads):
+        _add(buffers, edge[0], edge[1], g)
+    captured: dict[int, Tensor] = {}
+    prev_mode = state.grad_enabled
+    state.grad_enabled = bool(create_graph)
+    try:
+        for node in order:
+            buf = buffers.pop(node, None)
+            if buf is None or (need is not None and id(node) not in need):
+                continue
+            if node._prehooks:
+                buf[0] = _run_prehooks(node, buf[0])
+            if node._retained:
+                for ref in node._retained:
+                    t = ref()
+                    if t is not None:
+                        g = buf[0] if create_graph else buf[0].detach()
+                        t._grad = g if t._grad is None else t._grad + g
+            if id(node) in targets:
+                if not accumulate:
+                    captured[id(node)] = buf[0]
+                elif isinstance(node, AccumulateGrad):
+                    _accumulate(node.variable, buf[0], create_graph)
+                else:
+                    t = targets[id(node)]
+                    t._grad = buf[0] if t._grad is None else t._grad + buf[0]
+            if isinstance(node, AccumulateGrad):
+                if accumulate and inputs is None:
+                    _accumulate(node.variable, buf[0], create_graph)
+                continue
+            if any(b is None for b in buf):
+                buf = [b if b is not None else _wrap(np.zeros(s, dt))
+                       for b, (s, dt) in zip(buf, node.output_meta())]
+            cots = node.apply(buf)
+            if state.anomaly:
+                _check_anomaly(node, cots)
+            if node._posthooks:
+                for hook in node._posthooks:
+                    hook(cots, buf)
+            for edge, c in zip(node.next_edges, cots):
+                if edge is not None and c is not None:
+                    if need is None or id(edge[0]) in need:
+                        _add(buffers, edge[0], edge[1], c)
+            if not retain_graph:
+                node.release()
+    finally:
+        state.grad_enabled = prev_mode
+    if accumulate:
+        return None
+    result = []
+    for i, t in enumerate(inputs):
+        g = captured.get(id(edge_of(t)[0]))
+        if g is None and not allow_unused:
+            raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) appears to not "
+                               "have been used in the graph. Set allow_unused=True if this is "
+                               "the desired behavior.")
+        if g is not None and not create_graph:
+            g = g.detach() if g.requires_grad_flag else g
+        result.append(g)
+    return result
+
+
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False,
+             inputs: Tensor | Sequence[Tensor] | None = None) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves.
+
+    >>> import dualad as da
+    >>> x = da.tensor(3.0, requires_grad=True)
+    >>> da.autograd.backward(x * x); x.grad
+    tensor(6.)
+    """
+    outputs = _as_list(tensors)
+    gouts = _as_list(grad_tensors) if not isinstance(grad_tensors, Tensor) else [grad_tensors]
+    if retain_graph is None:
+        retain_graph = create_graph
+    ins = _as_list(inputs) if inputs is not None else None
+    if ins is not None and not ins:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    run_backward(outputs, gouts, retain_graph, create_graph, ins, False, True)
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
+
+    >>> import dualad as da
+    >>> x = da.tensor(5.0, requires_grad=True)
+    >>> (g,) = da.autograd.grad(x ** 3, x, create_graph=True); g
+    tensor(75., grad_fn=<MulBackward0>)
+    >>> da.autograd.grad(g, x)
+    (tensor(30.),)
+    """
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    if not ins:
+        raise RuntimeError("grad requires at least one input tensor")
+    gouts = _as_list(grad_outputs) if not isinstance(grad_outputs, Tensor) else [grad_outputs]
+    if retain_graph is None:
+        retain_graph = create_graph
+    return tuple(run_backward(outs, gouts, retain_graph, create_graph, ins, allow_unused, False))

@@ -1,0 +1,225 @@
+"""Custom differentiable functions, PyTorch style.
+
+>>> import dualad as da
+>>> class Cube(da.autograd.Function):
+...     @staticmethod
+...     def forward(ctx, x):
+...         ctx.save_for_backward(x)
+...         return x ** 3
+...     @staticmethod
+...     def backward(ctx, g):
+...         (x,) = ctx.saved_tensors
+...         return g * 3 * x ** 2
+...     @staticmethod
+...     def jvp(ctx, t):
+...         return t * 3 * ctx.x ** 2
+...     @staticmethod
+...     def setup_context(ctx, inputs, output):
+...         ctx.x = inputs[0]
+>>> x = da.tensor(2.0, requires_grad=True)
+>>> Cube.apply(x).backward(); x.grad
+tensor(12.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._state import state
+from ..tensor import Tensor, _wrap
+from .grad_mode import no_grad
+from .node import _FREED, Node, SavedTensor, edge_of
+
+
+class FunctionCtx:
+    """The ``ctx`` passed to ``forward``/``backward``/``jvp``."""
+
+    def __init__(self) -> None:
+        self._saved: list[SavedTensor] | None = []
+        self._node: Node | None = None
+        self.needs_input_grad: tuple = ()
+        self._dirty: tuple = ()
+        self._non_diff: tuple = ()
+        self.materialize_grads = True
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        self._saved = [SavedTensor(t) for t in tensors]
+
+    def save_for_forward(self, *tensors: Any) -> None:
+        self.saved_for_forward = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._saved is None:
+            raise RuntimeError(_FREED)
+        return tuple(s.get(self._node, i) for i, s in enumerate(self._saved))
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors: Tensor) -> None:
+        self._non_diff = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = value
+
+
+class FunctionNode(Node):
+    """The graph node of one ``Function.apply`` call."""
+
+    __slots__ = ("fn", "ctx", "out_meta", "num_outputs_", "in_meta")
+
+    def __init__(self, fn: type, ctx: FunctionCtx, args: tuple, outs: list) -> None:
+        self._init_base()
+        self.fn = fn
+        self.ctx = ctx
+        self.next_edges = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
+        self.in_meta = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None
+                        for a in args]
+        self.out_meta = [(o._data.shape, o._data.dtype) for o in outs]
+        self.num_outputs_ = len(outs)
+
+    @property
+    def num_outputs(self) -> int:  # type: ignore[override]
+        return self.num_outputs_
+
+    def output_meta(self) -> list:
+        return self.out_meta
+
+    def name(self) -> str:
+        return f"{self.fn.__name__}Backward"
+
+    def apply(self, grads: list) -> list:
+        from ..registry import fit_to
+
+        if self.ctx._saved is None:
+            raise RuntimeError(_FREED)
+        result = self.fn.backward(self.ctx, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        if len(result) != len(self.next_edges):
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of "
+                               f"gradients (expected {len(self.next_edges)}, got {len(result)})")
+        cots = []
+        for i, (edge, c) in enumerate(zip(self.next_edges, result)):
+            if edge is None or c is None:
+                cots.append(None)
+                continue
+            shape, dtype = self.in_meta[i]
+            if not isinstance(c, Tensor):
+                c = _wrap(np.asarray(c, dtype=dtype))
+            if c.shape != shape:
+                try:
+                    np.broadcast_shapes(c.shape, shape)
+                except ValueError:
+                    raise RuntimeError(f"function {self.name()} returned an invalid gradient at "
+                                       f"index {i} - got {list(c.shape)} but expected shape "
+                                       f"compatible with {list(shape)}") from None
+            cots.append(fit_to(c, shape, dtype))
+        return cots
+
+    def release(self) -> None:
+        if self.ctx._saved:
+            self.ctx._saved = None
+
+
+class Function:
+    """Base class for custom ops with hand-written ``forward``/``backward`` (and ``jvp``).
+
+    ``forward(ctx, *args)`` runs without recording; ``backward(ctx, *grads)``
+    returns one gradient per input (None where there is none);
+    ``jvp(ctx, *tangents)`` gives forward mode. Call with ``MyFn.apply(...)``.
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any) -> Any:
+        raise NotImplementedError("subclasses of dualad.autograd.Function define forward")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grads: Any) -> Any:
+        raise NotImplementedError("subclasses of dualad.autograd.Function define backward")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        ctx = FunctionCtx()
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad_flag
+                                     for a in args)
+        level = _innermost_level(tensors)
+        if level is not None and "jvp" not in cls.__dict__ and not _inherits_jvp(cls):
+            raise RuntimeError(f"{cls.__name__} has no jvp: define "
+                               "@staticmethod jvp(ctx, *tangents) to use it in forward mode")
+        from ..registry import strip_level
+
+        call_args = [strip_level(a, level) if level is not None and isinstance(a, Tensor)
+                     else a for a in args]
+        with no_grad():
+            raw = [a.detach() if isinstance(a, Tensor) else a for a in call_args]
+            result = cls.forward(ctx, *raw, **kwargs)
+            if "setup_context" in _all_attrs(cls):
+                cls.setup_context(ctx, tuple(raw), result)
+        single = not isinstance(result, tuple)
+        outs = [result] if single else list(result)
+        outs = [o if isinstance(o, Tensor) else _wrap(np.asarray(o)) for o in outs]
+        outs = [_fresh_output(o, ctx, call_args) for o in outs]
+        if state.grad_enabled and any(ctx.needs_input_grad):
+            node = FunctionNode(cls, ctx, call_args, outs)
+            ctx._node = node
+            non_diff = {id(t) for t in ctx._non_diff}
+            for o in outs:
+                if id(o) in non_diff or o._data.dtype.kind not in "fc":
+                    continue
+                o.grad_fn = node
+                o.requires_grad_flag = True
+            _register_multi_output(node, outs)
+        if level is not None:
+            tangents = [a._tangents.get(level) if isinstance(a, Tensor) and a._tangents else None
+                        for a in args]
+            tangents = [t if t is not None else (_wrap(np.zeros_like(a._data))
+                                                 if isinstance(a, Tensor) else None)
+                        for t, a in zip(tangents, args)]
+            touts = cls.jvp(ctx, *tangents)
+            touts = [touts] if single else list(touts)
+            for o, t in zip(outs, touts):
+                if t is not None:
+                    o._tangents = dict(o._tangents or {}, **{})
+                    o._tangents[level] = t if isinstance(t, Tensor) else _wrap(np.asarray(t))
+        return outs[0] if single else tuple(outs)
+
+
+def _fresh_output(o: Tensor, ctx: FunctionCtx, args: list) -> Tensor:
+    """Outputs that alias an input are returned as new tensors (unless marked dirty)."""
+    dirty = {id(t) for t in ctx._dirty}
+    for a in args:
+        if o is a or (isinstance(a, Tensor) and o._data is a._data and id(a) not in dirty):
+            return _wrap(o._data)
+    if id(o) in dirty:
+        o._version_counter().value += 1
+    return o
+
+
+def _register_multi_output(node: FunctionNode, outs: list) -> None:
+    if len(outs) > 1:
+        for nr, o in enumerate(outs):
+            if o.grad_fn is node:
+                o._set_extra("output_nr", nr)
+
+
+def _innermost_level(tensors: list) -> int | None:
+    level = None
+    for t in tensors:
+        if t._tangents:
+            for lv in t._tangents:
+                if lv in state.levels and (level is None or lv > level):
+                    level = lv
+    return level
+
+
+def _inherits_jvp(cls: type) -> bool:
+    return any("jvp" in c.__dict__ for c in cls.__mro__[:-1] if c is not Function)
+
+
+def _all_attrs(cls: type) -> set:
+    return {k for c in cls.__mro__ if c is not Function for k in c.__dict__}

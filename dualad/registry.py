@@ -1,0 +1,293 @@
+"""The op registry: every op is one declarative :class:`Op` entry, and dispatch.
+
+An entry holds the NumPy forward, the reverse rules (one per input), the
+forward rules (one per input), the SymPy form, the kinks and the test domain.
+Rules are written with dualad ops, so they can be differentiated again.
+
+Rule signatures (``params`` are the op's keyword arguments)::
+
+    vjp[i](g, out, *inputs, **params) -> cotangent for input i
+    jvp[i](t, out, *inputs, **params) -> contribution of input i's tangent t
+
+``LINEAR`` as a jvp entry means the op is linear in that input: the tangent
+contribution is the op itself with the tangent put in that input's place.
+
+>>> import numpy as np, dualad as da
+>>> from dualad.registry import Op, Domain, register_op, apply
+>>> cube = register_op(Op(
+...     name="my_cube",
+...     forward=lambda x: x ** 3,
+...     vjp=(lambda g, out, x: g * 3 * x * x,),
+...     jvp=(lambda t, out, x: t * 3 * x * x,),
+...     sympy=lambda x: x ** 3,
+...     domain=Domain(ranges=((-2.0, 2.0),)),
+... ))
+>>> x = da.tensor(2.0, requires_grad=True)
+>>> apply(cube, x).backward(); x.grad
+tensor(12.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._state import state
+from .tensor import Tensor, _wrap
+
+OpNode: Any = None  # bound by dualad.autograd.node at import (it imports this module's users)
+
+LINEAR = "linear"
+"""Marker for a jvp entry: the op is linear in this input."""
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A nondifferentiable point of an op and the derivative the rules use there.
+
+    ``points`` are input tuples exactly at the kink; ``grads`` the declared
+    derivative of the output with respect to each input there (``None`` for a
+    non-differentiable input); ``rule`` is the convention of DESIGN section 5
+    that gives the value (1 derivative, 2 min-norm subgradient, 3 min-norm
+    supergradient, 4 limit by continuity, 5 nan where undefined).
+    """
+
+    where: str
+    points: tuple
+    grads: tuple
+    rule: int
+    note: str = ""
+    params: dict = field(default_factory=dict)
+    pytorch: tuple | None = None
+    jax: tuple | None = None
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where an op is defined and smooth enough to test.
+
+    ``ranges`` gives, per array input, a tuple of ``(low, high)`` intervals to
+    draw values from. ``shapes`` is ``"elementwise"`` (broadcastable shapes)
+    or a sequence of ``(input_shapes, params)`` examples. ``valid`` rejects
+    draws too close to a kink for finite differences.
+    """
+
+    ranges: tuple
+    shapes: Any = "elementwise"
+    valid: Callable[..., bool] | None = None
+
+
+@dataclass(eq=False)
+class Op:
+    """One op: everything any layer needs to know about it, and nothing else."""
+
+    name: str
+    forward: Callable[..., Any]
+    vjp: tuple
+    jvp: tuple
+    sympy: Callable[..., Any] | None
+    domain: Domain | None
+    kinks: tuple = ()
+    elementwise: bool = False
+    saves: tuple | None = None  # input indices whose values the rules read (None: all)
+    saves_output: bool = False
+    differentiable: bool = True
+    doc: str = ""
+    node_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.node_name:
+            camel = "".join(p[:1].upper() + p[1:] for p in self.name.split("_"))
+            self.node_name = f"{camel}Backward0"
+        self.vjp = tuple(self.vjp)
+        self.jvp = tuple(self.jvp)
+        if len(self.vjp) != len(self.jvp):
+            raise ValueError(f"op {self.name!r}: vjp has {len(self.vjp)} rules but jvp has "
+                             f"{len(self.jvp)}; give one of each per input (None where the "
+                             "input is not differentiable)")
+        if self.saves is None:
+            self.saves = tuple(range(len(self.vjp)))
+
+    @property
+    def arity(self) -> int:
+        return len(self.vjp)
+
+    def __repr__(self) -> str:
+        return f"<dualad op {self.name}>"
+
+
+_REGISTRY: dict[str, Op] = {}
+
+
+def register_op(op: Op, *, replace: bool = False) -> Op:
+    """Add an op to the registry (``replace=True`` to redefine one); returns the op."""
+    if not isinstance(op, Op):
+        raise TypeError(f"register_op expects a dualad.registry.Op, got {type(op).__name__}")
+    if op.name in _REGISTRY and not replace:
+        raise ValueError(f"an op named {op.name!r} is already registered; pass replace=True "
+                         "to redefine it")
+    missing = [f for f in ("forward", "sympy", "domain") if getattr(op, f) is None]
+    if op.differentiable and missing:
+        raise ValueError(f"op {op.name!r} is missing the field(s) {', '.join(missing)}; every "
+                         "registered op needs forward, vjp, jvp, sympy, kinks and domain")
+    _REGISTRY[op.name] = op
+    return op
+
+
+def get(name: str) -> Op:
+    """The registered op called ``name``."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        close = [n for n in _REGISTRY if n.startswith(name[:3])]
+        hint = f" (did you mean {', '.join(sorted(close)[:5])}?)" if close else ""
+        raise KeyError(f"no op named {name!r} is registered{hint}") from None
+
+
+def ops() -> list[Op]:
+    """All registered ops, sorted by name."""
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+# ---------------------------------------------------------------- dispatch
+
+def apply(op: Op, *args: Any, **params: Any) -> Tensor:
+    """Run ``op`` on ``args``: the forward on raw arrays, then record and push tangents."""
+    datas = []
+    needs_grad = False
+    dual = False
+    for a in args:
+        if isinstance(a, Tensor):
+            datas.append(a._data)
+            if a.requires_grad_flag:
+                needs_grad = True
+            if a._tangents is not None:
+                dual = True
+        else:
+            datas.append(a)
+    if dual and state.levels:
+        return _apply_dual(op, args, params)
+    try:
+        out_data = op.forward(*datas, **params)
+    except ValueError as exc:
+        if "broadcast" in str(exc) or "shape" in str(exc) or "mismatch" in str(exc):
+            shapes = ", ".join(str(np.shape(d)) for d in datas)
+            raise ValueError(f"{op.name}: {exc} (input shapes: {shapes})") from None
+        raise
+    out = _wrap(out_data)
+    if needs_grad and state.grad_enabled and op.differentiable:
+        _record(op, args, params, out)
+    if state.kink_trackers and op.kinks:
+        _notify_kinks(op, datas, params, "forward")
+    return out
+
+
+def _record(op: Op, args: tuple, params: dict, out: Tensor) -> None:
+    if out._data.dtype.kind not in "fc":
+        return
+    node = OpNode(op, args, params, out)
+    out.grad_fn = node
+    out.requires_grad_flag = True
+
+
+def _notify_kinks(op: Op, datas: list, params: dict, mode: str) -> None:
+    from . import nondiff
+
+    nondiff._report_forward(op, datas, params, mode)
+
+
+def _apply_dual(op: Op, args: tuple, params: dict) -> Tensor:
+    """Forward mode: handle the innermost level with tangents, recursively for the others."""
+    active = state.levels
+    level = None
+    for a in args:
+        if isinstance(a, Tensor) and a._tangents is not None:
+            for lv in a._tangents:
+                if lv in active and (level is None or lv > level):
+                    level = lv
+    if level is None:
+        return apply(op, *[strip_tangents(a) if isinstance(a, Tensor) else a for a in args],
+                     **params)
+    primals = [strip_level(a, level) if isinstance(a, Tensor) else a for a in args]
+    out = apply(op, *primals, **params)
+    if not op.differentiable:
+        return out
+    if out.grad_fn is not None and hasattr(out.grad_fn, "resave"):
+        out.grad_fn.resave(args)  # backward rules must see the duals (forward-over-reverse)
+    tangent = None
+    for i, a in enumerate(args):
+        t = a._tangents.get(level) if isinstance(a, Tensor) and a._tangents else None
+        if t is None:
+            continue
+        rule = op.jvp[i]
+        if rule is None:
+            continue
+        if rule is LINEAR:
+            contrib = apply(op, *primals[:i], t, *primals[i + 1:], **params)
+        else:
+            contrib = rule(t, out, *primals, **params)
+        if contrib is None:
+            continue
+        tangent = contrib if tangent is None else tangent + contrib
+    if tangent is not None:
+        tangent = fit_to(tangent, out._data.shape, out._data.dtype)
+        tangents = dict(out._tangents) if out._tangents else {}
+        tangents[level] = tangent
+        out._tangents = tangents
+        if out.grad_fn is not None and hasattr(out.grad_fn, "out_tangents"):
+            out.grad_fn.out_tangents = tangents
+    return out
+
+
+def alias(t: Tensor, tangents: dict | None) -> Tensor:
+    """A tensor sharing ``t``'s data, version and gradient edge, with other tangents."""
+    out = _wrap(t._data)
+    out.requires_grad_flag = t.requires_grad_flag
+    out.grad_fn = t.grad_fn
+    out._vc = t._version_counter()
+    out._tangents = tangents or None
+    if t.grad_fn is None and t.requires_grad_flag:
+        out._extra = {"alias_of": t._get_extra("alias_of", t)}
+    return out
+
+
+def strip_level(t: Tensor, level: int) -> Tensor:
+    """``t`` seen as a constant at dual level ``level`` (other levels' tangents kept)."""
+    if not t._tangents or level not in t._tangents:
+        return t
+    return alias(t, {k: v for k, v in t._tangents.items() if k != level})
+
+
+def strip_tangents(t: Tensor) -> Tensor:
+    return alias(t, None) if t._tangents else t
+
+
+def fit_to(x: Any, shape: tuple, dtype: np.dtype) -> Tensor:
+    """Sum ``x`` over broadcast axes, or broadcast it, to ``shape``; cast to ``dtype``.
+
+    The single place where broadcasting is undone, for cotangents and tangents.
+    """
+    if not isinstance(x, Tensor):
+        x = _wrap(np.asarray(x, dtype=dtype))
+    xs = x._data.shape
+    if xs != shape:
+        if len(xs) > len(shape) or any(a != b and b == 1 for a, b in
+                                       zip(xs[len(xs) - len(shape):], shape)):
+            x = apply(_REGISTRY["sum_to"], x, shape=shape)
+        if x._data.shape != shape:
+            x = apply(_REGISTRY["broadcast_to"], x, shape=shape)
+    if x._data.dtype != dtype and np.issubdtype(dtype, np.inexact):
+        x = apply(_REGISTRY["astype"], x, dtype=dtype)
+    return x
+
+
+def call(name: str, *args: Any, **params: Any) -> Tensor:
+    """Apply the registered op ``name`` (convenience for rules of other ops)."""
+    return apply(_REGISTRY[name], *args, **params)
+
+
+def unary_ops(names: Sequence[str]) -> list[Op]:
+    return [_REGISTRY[n] for n in names]

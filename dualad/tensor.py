@@ -1,0 +1,451 @@
+"""The Tensor: a NumPy array plus the autograd bookkeeping.
+
+A Tensor holds its data (``numpy.ndarray``), whether it requires grad, the
+node that created it (``grad_fn``), its accumulated ``grad``, its tangents
+(one per active dual level) and a version counter shared with the tensors
+that share its storage. Every operator and method forwards to a registered
+op; this module holds no derivative knowledge.
+
+>>> import dualad as da
+>>> x = da.tensor([1.0, 2.0], requires_grad=True)
+>>> y = (x * x).sum()
+>>> y.backward()
+>>> x.grad
+tensor([2., 4.])
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ._state import state
+
+
+class _VersionCounter:
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+def _is_floating(dtype: np.dtype) -> bool:
+    return dtype.kind in "fc"
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it."""
+
+    __slots__ = ("_data", "requires_grad_flag", "grad_fn", "_grad", "_tangents", "_vc", "_extra",
+                 "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
+                 name: str | None = None) -> None:
+        if isinstance(data, Tensor):
+            data = data._data
+        arr = np.array(data, dtype=dtype)
+        if dtype is None and arr.dtype.kind in "fc" and arr.dtype != np.float32 \
+                and arr.dtype != np.complex64:
+            arr = arr.astype(np.float64) if arr.dtype.kind == "f" else arr
+        if arr.dtype.kind == "O":
+            raise TypeError("dualad.tensor: could not convert the data to a numeric array "
+                            f"(got an object array from {type(data).__name__})")
+        _init(self, arr)
+        if name is not None:
+            self._set_extra("name", name)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def data(self) -> Tensor:
+        """A tensor sharing storage with this one, outside autograd (edits are not tracked)."""
+        return _wrap(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = arr
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    def size(self, dim: int | None = None):
+        """PyTorch's ``size()``: the shape, or one dimension of it."""
+        return self._data.shape if dim is None else self._data.shape[dim]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._data)
+
+    @property
+    def requires_grad(self) -> bool:
+        return self.requires_grad_flag
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set whether autograd records operations on this leaf (in place); returns self."""
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad and not _is_floating(self._data.dtype):
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients "
+                f"(this tensor has dtype {self._data.dtype}); convert it first, e.g. "
+                "t.double() or dualad.tensor(data, dtype='float64')")
+        self.requires_grad_flag = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self.grad_fn is not None and self._grad is None and not self._get_extra("retains_grad"):
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            value = value if isinstance(value, Tensor) else Tensor(value)
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has shape {value.shape}, but the tensor has "
+                                   f"shape {self.shape}")
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return bool(self._get_extra("retains_grad"))
+
+    @property
+    def name(self) -> str | None:
+        return self._get_extra("name")
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self._set_extra("name", value)
+
+    @property
+    def _version(self) -> int:
+        return self._vc.value if self._vc is not None else 0
+
+    def _set_extra(self, key: str, value: Any) -> None:
+        if self._extra is None:
+            self._extra = {}
+        self._extra[key] = value
+
+    def _get_extra(self, key: str, default: Any = None) -> Any:
+        return default if self._extra is None else self._extra.get(key, default)
+
+    def _version_counter(self) -> _VersionCounter:
+        if self._vc is None:
+            self._vc = _VersionCounter()
+        return self._vc
+
+    def is_inference(self) -> bool:
+        return bool(self._get_extra("inference"))
+
+    # ------------------------------------------------------------- conversion
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array sharing storage (raises if the tensor requires grad)."""
+        if self.requires_grad_flag:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if self.requires_grad_flag:
+            raise RuntimeError("Can't convert a Tensor that requires grad to a NumPy array. "
+                               "Use tensor.detach().numpy() instead.")
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
+
+    def item(self) -> Any:
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
+                               "a Python scalar")
+        return self._data.item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self._data.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is "
+                               "ambiguous")
+        return bool(self._data.item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        from ._repr import tensor_repr
+
+        return tensor_repr(self)
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    # -------------------------------------------------------- graph handling
+    def detach(self) -> Tensor:
+        """A new tensor sharing storage and version counter, with no history."""
+        out = _wrap(self._data)
+        out._vc = self._version_counter()
+        return out
+
+    def detach_(self) -> Tensor:
+        """Detach this tensor from the graph that created it, in place (it becomes a leaf)."""
+        self.grad_fn = None
+        self.requires_grad_flag = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Populate ``.grad`` of this non-leaf tensor during backward."""
+        if not self.requires_grad_flag:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._get_extra("retains_grad"):
+            return
+        self._set_extra("retains_grad", True)
+        self.grad_fn._retain(self)
+
+    def register_hook(self, hook) -> Any:
+        """Call ``hook(grad)`` when the gradient of this tensor is computed.
+
+        The hook may return a new gradient to use instead. Returns a handle
+        whose ``remove()`` unregisters it.
+        """
+        if not self.requires_grad_flag:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from .autograd.node import accumulator_of
+
+        if self.grad_fn is not None:
+            return self.grad_fn.register_prehook(hook)
+        node = accumulator_of(self)
+        self._set_extra("hooked_accumulator", node)  # keep it (and its hooks) alive
+        return node.register_prehook(hook)
+
+    def clone(self) -> Tensor:
+        return F.clone(self)
+
+    # ------------------------------------------------------------- operators
+    def __neg__(self):
+        return F.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return F.abs(self)
+
+    def __add__(self, other):
+        return F.add(self, other)
+
+    def __radd__(self, other):  # self first, as PyTorch records it
+        return F.add(self, other)
+
+    def __sub__(self, other):
+        return F.sub(self, other)
+
+    def __rsub__(self, other):
+        return F.sub(other, self)
+
+    def __mul__(self, other):
+        return F.mul(self, other)
+
+    def __rmul__(self, other):
+        return F.mul(self, other)
+
+    def __truediv__(self, other):
+        return F.div(self, other)
+
+    def __rtruediv__(self, other):
+        return F.div(other, self)
+
+    def __pow__(self, other):
+        return F.pow(self, other)
+
+    def __rpow__(self, other):
+        return F.pow(other, self)
+
+    def __matmul__(self, other):
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return F.matmul(other, self)
+
+    def __getitem__(self, index):
+        return F.getitem(self, index)
+
+    def __setitem__(self, index, value) -> None:
+        F.setitem_(self, index, value)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    # comparisons give boolean tensors with no gradient
+    def __eq__(self, other):  # type: ignore[override]
+        return _wrap(self._data == _raw(other))
+
+    def __ne__(self, other):  # type: ignore[override]
+        return _wrap(self._data != _raw(other))
+
+    def __lt__(self, other):
+        return _wrap(self._data < _raw(other))
+
+    def __le__(self, other):
+        return _wrap(self._data <= _raw(other))
+
+    def __gt__(self, other):
+        return _wrap(self._data > _raw(other))
+
+    def __ge__(self, other):
+        return _wrap(self._data >= _raw(other))
+
+    def __invert__(self):
+        return _wrap(~self._data)
+
+    def __and__(self, other):
+        return _wrap(self._data & _raw(other))
+
+    def __or__(self, other):
+        return _wrap(self._data | _raw(other))
+
+    def equal(self, other: Tensor) -> bool:
+        """True if both tensors have the same shape and elements."""
+        return self.shape == other.shape and bool(np.array_equal(self._data, _raw(other)))
+
+    # ---------------------------------------------------------- in-place ops
+    def add_(self, other, alpha=1):
+        return F.inplace(self, F.add, other if alpha == 1 else F.mul(other, alpha))
+
+    def sub_(self, other, alpha=1):
+        return F.inplace(self, F.sub, other if alpha == 1 else F.mul(other, alpha))
+
+    def mul_(self, other):
+        return F.inplace(self, F.mul, other)
+
+    def div_(self, other):
+        return F.inplace(self, F.div, other)
+
+    def pow_(self, other):
+        return F.inplace(self, F.pow, other)
+
+    def clamp_(self, min=None, max=None):
+        return F.inplace(self, F.clamp, min=min, max=max)
+
+    def zero_(self):
+        return F.inplace(self, F.zeros_like_op)
+
+    def fill_(self, value):
+        return F.inplace(self, F.full_like_op, fill_value=value)
+
+    def copy_(self, src):
+        return F.inplace(self, F.copy_from, src)
+
+    # -------------------------------------------------------- reverse mode
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Accumulate the gradient of this tensor into ``.grad`` of the leaves."""
+        from .autograd.engine import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                 inputs=inputs)
+
+    # ------------------------------------------------------ NumPy protocols
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .ops.interop import array_ufunc
+
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .ops.interop import array_function
+
+        return array_function(func, types, args, kwargs)
+
+
+def _raw(x: Any) -> Any:
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _init(t: Tensor, arr: np.ndarray) -> None:
+    t._data = arr
+    t.requires_grad_flag = False
+    t.grad_fn = None
+    t._grad = None
+    t._tangents = None
+    t._vc = None
+    t._extra = None
+    if state.inference:
+        t._extra = {"inference": True}
+
+
+_new = object.__new__
+
+
+def _wrap(data: Any) -> Tensor:
+    """Wrap a raw array (or NumPy scalar) as a Tensor with no history; the hot path."""
+    t = _new(Tensor)
+    t._data = data if type(data) is np.ndarray else np.asarray(data)
+    t.requires_grad_flag = False
+    t.grad_fn = None
+    t._grad = None
+    t._tangents = None
+    t._vc = None
+    t._extra = {"inference": True} if state.inference else None
+    return t
+
+
+from . import ops as F  # noqa: E402  (ops import Tensor; methods call them at run time)
+from ._methods import install as _install_methods  # noqa: E402
+
+_install_methods(Tensor)
