@@ -15,12 +15,14 @@ class _ThreadState(threading.local):
         self.grad_enabled = True
         self.inference = False
         self.levels: list[int] = []  # active dual levels, innermost last
+        self.level_batch: dict[int, int] = {}  # batched dual levels: level -> batch size
         self.saved_hooks: list[tuple] = []  # (pack, unpack) pairs, innermost last
         self.anomaly = False
         self.anomaly_check_nan = True
         self.kink_policy = "subgradient"
         self.strong_zero = False
         self.kink_trackers: list = []
+        self.tangent_inputs: tuple | None = None  # inside a jvp rule: inputs with tangents
 
 
 state = _ThreadState()

@@ -5,7 +5,7 @@ takes ``requires_grad=``.
 
 >>> import dualad as da
 >>> da.linspace(0.0, 1.0, 3, requires_grad=True)
-tensor([0. , 0.5, 1. ], requires_grad=True)
+tensor([0.0000, 0.5000, 1.0000], requires_grad=True)
 """
 
 from __future__ import annotations

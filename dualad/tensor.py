@@ -437,15 +437,18 @@ def _wrap(data: Any) -> Tensor:
     t = _new(Tensor)
     t._data = data if type(data) is np.ndarray else np.asarray(data)
     t.requires_grad_flag = False
-    t.grad_fn = None
-    t._grad = None
-    t._tangents = None
-    t._vc = None
+    t.grad_fn = t._grad = t._tangents = t._vc = None
     t._extra = {"inference": True} if state.inference else None
     return t
 
 
 from . import ops as F  # noqa: E402  (ops import Tensor; methods call them at run time)
+
+# the commonest operators call the op functions directly: one Python frame less per op
+Tensor.__add__ = Tensor.__radd__ = F.add  # type: ignore[assignment]
+Tensor.__mul__ = Tensor.__rmul__ = F.mul  # type: ignore[assignment]
+Tensor.__sub__ = F.sub  # type: ignore[assignment]
+Tensor.__truediv__ = F.div  # type: ignore[assignment]
 from ._methods import install as _install_methods  # noqa: E402
 
 _install_methods(Tensor)

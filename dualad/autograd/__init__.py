@@ -12,9 +12,10 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .variable import Variable
 
 __all__ = [
     "Function", "FunctionCtx", "backward", "grad", "graph", "detect_anomaly",
     "set_detect_anomaly", "is_anomaly_enabled", "no_grad", "enable_grad", "set_grad_enabled",
-    "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
+    "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "Variable",
 ]

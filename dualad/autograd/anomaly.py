@@ -3,7 +3,7 @@
 >>> import dualad as da
 >>> x = da.tensor(0.0, requires_grad=True)
 >>> with da.autograd.detect_anomaly():
-...     y = da.sqrt(x) * 0.0
+...     y = da.sqrt(x)
 ...     try:
 ...         y.backward()
 ...     except RuntimeError as e:
@@ -13,9 +13,20 @@ Function 'SqrtBackward0' returned inf values in its 0th output.
 
 from __future__ import annotations
 
+import os
+import traceback
 from typing import Any
 
 from .._state import state
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def creation_trace() -> str:
+    """The current call stack without dualad's own frames (where the user made a node)."""
+    frames = [f for f in traceback.extract_stack()
+              if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR + os.sep)]
+    return "".join(traceback.format_list(frames))
 
 
 class detect_anomaly:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .._state import state
 from ..tensor import Tensor, _wrap
-from .node import AccumulateGrad, Node, edge_of
+from .node import AccumulateGrad, Node, OpNode, SavedTensor, edge_of
 
 _accumulate_lock = threading.Lock()
 
@@ -63,23 +63,37 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
 
 def _topological_order(roots: list[Node]) -> list[Node]:
     """Nodes reachable from ``roots``, each before every node it feeds (iterative DFS)."""
-    seen: set[int] = set()
+    # two parallel stacks (node, position in its edges): no tuple or iterator per node,
+    # so walking a big graph allocates nothing that the cyclic GC has to track
+    seen: set[Node] = set()  # nodes hash by identity
+    mark = seen.add
     post: list[Node] = []
+    done = post.append
     for root in roots:
-        if id(root) in seen:
+        if root in seen:
             continue
-        seen.add(id(root))
-        stack = [(root, iter(root.next_edges))]
-        while stack:
-            node, it = stack[-1]
-            for edge in it:
-                if edge is not None and id(edge[0]) not in seen:
-                    seen.add(id(edge[0]))
-                    stack.append((edge[0], iter(edge[0].next_edges)))
+        mark(root)
+        nodes = [root]
+        where = [0]
+        while nodes:
+            node = nodes[-1]
+            edges = node.next_edges
+            k = where[-1]
+            n = len(edges)
+            while k < n:
+                edge = edges[k]
+                k += 1
+                if edge is not None and edge[0] not in seen:
+                    child = edge[0]
+                    mark(child)
+                    where[-1] = k
+                    nodes.append(child)
+                    where.append(0)
                     break
             else:
-                stack.pop()
-                post.append(node)
+                nodes.pop()
+                where.pop()
+                done(node)
     post.reverse()
     return post
 
@@ -88,18 +102,41 @@ def _needed(order: list[Node], targets: set[int]) -> set[int]:
     """Nodes from which some target can be reached."""
     need: set[int] = set()
     for node in reversed(order):
-        if id(node) in targets or any(e is not None and id(e[0]) in need
-                                      for e in node.next_edges):
-            need.add(id(node))
+        key = id(node)
+        if key in targets:
+            need.add(key)
+            continue
+        for e in node.next_edges:
+            if e is not None and id(e[0]) in need:
+                need.add(key)
+                break
     return need
 
 
-def _add(buffers: dict, node: Node, nr: int, grad: Tensor) -> None:
+def _add(buffers: dict, node: Node, nr: int, grad: Tensor, owned: set | None = None) -> None:
+    """Add ``grad`` into ``node``'s input buffer.
+
+    With ``owned`` (a set, only when the backward pass is not recorded): a sum
+    this engine made is owned by the buffer alone, so later gradients are
+    added into it in place; ``owned`` holds the nodes whose buffer is such a sum.
+    """
     buf = buffers.get(node)
     if buf is None:
         buf = buffers[node] = [None] * node.num_outputs
+        buf[nr] = grad
+        return
     old = buf[nr]
-    buf[nr] = grad if old is None else old + grad
+    if old is None:
+        buf[nr] = grad
+    elif owned is None or node.num_outputs != 1 or old._tangents is not None \
+            or grad._tangents is not None:
+        buf[nr] = old + grad
+    elif node in owned and old._data.shape == grad._data.shape \
+            and old._data.dtype == grad._data.dtype:
+        np.add(old._data, grad._data, out=old._data)
+    else:
+        buf[nr] = old + grad
+        owned.add(node)
 
 
 def _run_prehooks(node: Node, grad: Tensor) -> Tensor:
@@ -116,6 +153,8 @@ def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
             leaf._grad = grad if create_graph else _wrap(np.array(grad._data, copy=True))
         elif create_graph or leaf._grad.requires_grad_flag:
             leaf._grad = leaf._grad + grad
+        elif leaf._grad._data.flags.writeable and leaf._grad._data.shape == grad._data.shape:
+            np.add(leaf._grad._data, grad._data, out=leaf._grad._data, casting="unsafe")
         else:
             leaf._grad._data = leaf._grad._data + grad._data
 
@@ -128,6 +167,35 @@ def _check_anomaly(node: Node, cots: list) -> None:
                 if node.trace else ""
             raise RuntimeError(f"Function '{node.name()}' returned {kind} values in its {i}th "
                                f"output.{where}")
+
+
+def _check_versions(node: Node) -> None:
+    """Raise the modified-by-an-inplace-operation error now, before any gradient is written."""
+    if type(node) is OpNode:
+        node.check_versions()
+        return
+    saved = getattr(node, "saved", None)
+    if saved is None:
+        ctx = getattr(node, "ctx", None)
+        saved = ctx._saved if ctx is not None else None
+    if saved:
+        for i, s in enumerate(saved):
+            if type(s) is SavedTensor:
+                t = s.tensor
+                if t is not None and (0 if t._vc is None else t._vc.value) != s.version:
+                    s.get(node, i)  # raises the message naming the op, shape and versions
+    vc = getattr(node, "out_vc", None)
+    if vc is not None and vc.value != 0:
+        node.output()  # raises likewise for a modified saved output
+
+
+def _check_reached(inputs: list, need: set) -> None:
+    """Raise (before any work) if an input of ``grad`` cannot be reached from the outputs."""
+    for i, t in enumerate(inputs):
+        if id(edge_of(t)[0]) not in need:
+            raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) appears to not "
+                               "have been used in the graph. Set allow_unused=True if this is "
+                               "the desired behavior.")
 
 
 def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_graph: bool,
@@ -147,20 +215,31 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
     order = _topological_order([e[0] for e in root_edges])
     need = _needed(order, set(targets)) if inputs is not None else None
     for node in order:  # fail before any state changes
-        if getattr(node, "freed", False) and (need is None or id(node) in need):
-            from .node import _FREED
+        if need is None or id(node) in need:
+            if getattr(node, "freed", False):
+                from .node import _FREED
 
-            raise RuntimeError(_FREED)
+                raise RuntimeError(_FREED)
+            _check_versions(node)
+    if inputs is not None and not allow_unused and not accumulate:
+        _check_reached(inputs, need)
 
     buffers: dict = {}
     for edge, g in zip(root_edges, grads):
         _add(buffers, edge[0], edge[1], g)
     captured: dict[int, Tensor] = {}
+    owned: set | None = None if create_graph else set()
+    anomaly = state.anomaly
+    pop_buffer = buffers.pop
     prev_mode = state.grad_enabled
     state.grad_enabled = bool(create_graph)
+    # inf/nan in gradients follow the documented conventions (sqrt'(0) = inf, ...): no NumPy
+    # warnings for them; detect_anomaly is the tool that reports them
+    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    errstate.__enter__()
     try:
         for node in order:
-            buf = buffers.pop(node, None)
+            buf = pop_buffer(node, None)
             if buf is None or (need is not None and id(node) not in need):
                 continue
             if node._prehooks:
@@ -171,7 +250,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     if t is not None:
                         g = buf[0] if create_graph else buf[0].detach()
                         t._grad = g if t._grad is None else t._grad + g
-            if id(node) in targets:
+            if targets and id(node) in targets:
                 if not accumulate:
                     captured[id(node)] = buf[0]
                 elif isinstance(node, AccumulateGrad):
@@ -183,22 +262,27 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 if accumulate and inputs is None:
                     _accumulate(node.variable, buf[0], create_graph)
                 continue
-            if any(b is None for b in buf):
+            if len(buf) > 1 and any(b is None for b in buf):
                 buf = [b if b is not None else _wrap(np.zeros(s, dt))
                        for b, (s, dt) in zip(buf, node.output_meta())]
             cots = node.apply(buf)
-            if state.anomaly:
+            if anomaly:
                 _check_anomaly(node, cots)
             if node._posthooks:
                 for hook in node._posthooks:
                     hook(cots, buf)
             for edge, c in zip(node.next_edges, cots):
                 if edge is not None and c is not None:
-                    if need is None or id(edge[0]) in need:
-                        _add(buffers, edge[0], edge[1], c)
+                    nxt = edge[0]
+                    if need is None or id(nxt) in need:
+                        if nxt.num_outputs == 1 and nxt not in buffers:
+                            buffers[nxt] = [c]  # the common case of _add, inlined
+                        else:
+                            _add(buffers, nxt, edge[1], c, owned)
             if not retain_graph:
                 node.release()
     finally:
+        errstate.__exit__(None, None, None)
         state.grad_enabled = prev_mode
     if accumulate:
         return None

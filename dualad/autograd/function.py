@@ -30,7 +30,7 @@ import numpy as np
 from .._state import state
 from ..tensor import Tensor, _wrap
 from .grad_mode import no_grad
-from .node import _FREED, Node, SavedTensor, edge_of
+from .node import _FREED, _INFERENCE, Node, SavedTensor, edge_of
 
 
 class FunctionCtx:
@@ -75,6 +75,9 @@ class FunctionNode(Node):
         self._init_base()
         self.fn = fn
         self.ctx = ctx
+        for a in args:
+            if isinstance(a, Tensor) and a._get_extra("inference"):
+                raise RuntimeError(_INFERENCE.format(op=fn.__name__))
         self.next_edges = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
         self.in_meta = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None
                         for a in args]
@@ -151,6 +154,11 @@ class Function:
         if level is not None and "jvp" not in cls.__dict__ and not _inherits_jvp(cls):
             raise RuntimeError(f"{cls.__name__} has no jvp: define "
                                "@staticmethod jvp(ctx, *tangents) to use it in forward mode")
+        if level is not None and _dual_levels(tensors) > 1:
+            raise RuntimeError(f"{cls.__name__}: a custom Function supports one dual level at a "
+                               "time, but its inputs carry tangents of several nested levels; "
+                               "express it with dualad ops (or register an Op) to nest "
+                               "forward mode")
         from ..registry import strip_level
 
         call_args = [strip_level(a, level) if level is not None and isinstance(a, Tensor)
@@ -160,10 +168,12 @@ class Function:
             result = cls.forward(ctx, *raw, **kwargs)
             if "setup_context" in _all_attrs(cls):
                 cls.setup_context(ctx, tuple(raw), result)
+        if state.grad_enabled and any(ctx.needs_input_grad):
+            _save_callers_inputs(ctx, raw, args)
         single = not isinstance(result, tuple)
         outs = [result] if single else list(result)
         outs = [o if isinstance(o, Tensor) else _wrap(np.asarray(o)) for o in outs]
-        outs = [_fresh_output(o, ctx, call_args) for o in outs]
+        outs = [_fresh_output(o, ctx, raw, call_args) for o in outs]
         if state.grad_enabled and any(ctx.needs_input_grad):
             node = FunctionNode(cls, ctx, call_args, outs)
             ctx._node = node
@@ -175,28 +185,30 @@ class Function:
                 o.requires_grad_flag = True
             _register_multi_output(node, outs)
         if level is not None:
-            tangents = [a._tangents.get(level) if isinstance(a, Tensor) and a._tangents else None
-                        for a in args]
-            tangents = [t if t is not None else (_wrap(np.zeros_like(a._data))
-                                                 if isinstance(a, Tensor) else None)
-                        for t, a in zip(tangents, args)]
-            touts = cls.jvp(ctx, *tangents)
-            touts = [touts] if single else list(touts)
-            for o, t in zip(outs, touts):
-                if t is not None:
-                    o._tangents = dict(o._tangents or {}, **{})
-                    o._tangents[level] = t if isinstance(t, Tensor) else _wrap(np.asarray(t))
+            _push_tangents(cls, ctx, args, outs, level, single)
         return outs[0] if single else tuple(outs)
 
 
-def _fresh_output(o: Tensor, ctx: FunctionCtx, args: list) -> Tensor:
-    """Outputs that alias an input are returned as new tensors (unless marked dirty)."""
+def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list) -> Tensor:
+    """The tensor to return for output ``o`` of ``forward``.
+
+    An input modified in place and marked dirty is returned itself (its
+    version bumped; it takes the new node as history, as after any in-place
+    op). Any other output that is an input is returned as a new tensor
+    sharing its storage.
+    """
     dirty = {id(t) for t in ctx._dirty}
-    for a in args:
-        if o is a or (isinstance(a, Tensor) and o._data is a._data and id(a) not in dirty):
-            return _wrap(o._data)
-    if id(o) in dirty:
-        o._version_counter().value += 1
+    for r, a in zip(raw, args):
+        if not isinstance(a, Tensor) or not (o is r or o is a or o._data is a._data):
+            continue
+        if id(r) in dirty or id(a) in dirty or id(o) in dirty:
+            if state.grad_enabled and a.requires_grad_flag and a.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation (an input marked dirty by "
+                                   "ctx.mark_dirty). Pass a clone of it instead.")
+            a._version_counter().value += 1
+            return a
+        return _wrap(o._data)
     return o
 
 
@@ -215,6 +227,54 @@ def _innermost_level(tensors: list) -> int | None:
                 if lv in state.levels and (level is None or lv > level):
                     level = lv
     return level
+
+
+def _save_callers_inputs(ctx: FunctionCtx, raw: list, args: tuple) -> None:
+    """An input saved for backward is saved as the caller's tensor (with its history and
+    tangents), as in PyTorch, so that ``backward`` can be differentiated again (grad of
+    grad, forward-over-reverse); ``forward`` itself only ever sees detached inputs."""
+    if not ctx._saved:
+        return
+    callers = {id(r): a for r, a in zip(raw, args) if isinstance(a, Tensor)}
+    ctx._saved = [SavedTensor(callers[id(s.tensor)])
+                  if s.tensor is not None and id(s.tensor) in callers else s
+                  for s in ctx._saved]
+
+
+def _dual_levels(tensors: list) -> int:
+    return len({lv for t in tensors if t._tangents for lv in t._tangents if lv in state.levels})
+
+
+def _push_tangents(cls: type, ctx: FunctionCtx, args: tuple, outs: list, level: int,
+                   single: bool) -> None:
+    """Run ``cls.jvp`` on the inputs' tangents at ``level`` and attach the results.
+
+    At a batched level the user's ``jvp`` runs once per batch element (it was
+    written for unbatched tangents) and the results are stacked.
+    """
+    from ..registry import call, stack_batch
+
+    tangents = [a._tangents.get(level) if isinstance(a, Tensor) and a._tangents else None
+                for a in args]
+    batch = state.level_batch.get(level)
+
+    def run(select) -> list:
+        ts = [select(t) if t is not None else (_wrap(np.zeros_like(a._data))
+                                               if isinstance(a, Tensor) else None)
+              for t, a in zip(tangents, args)]
+        touts = cls.jvp(ctx, *ts)
+        return [touts] if single else list(touts)
+
+    if batch is None:
+        touts = run(lambda t: t)
+    else:
+        per = [run(lambda t, b=b: call("getitem", t, index=b)) for b in range(batch)]
+        touts = [stack_batch([p[k] for p in per], o._data.shape, o._data.dtype)
+                 for k, o in enumerate(outs)]
+    for o, t in zip(outs, touts):
+        if t is not None:
+            o._tangents = dict(o._tangents or {})
+            o._tangents[level] = t if isinstance(t, Tensor) else _wrap(np.asarray(t))
 
 
 def _inherits_jvp(cls: type) -> bool:

@@ -74,6 +74,11 @@ class set_grad_enabled(_GradMode):
         self._enter()
         return self
 
+    def __call__(self, fn: Callable) -> Callable:
+        # used as a decorator: undo the switch made by __init__ at decoration time
+        state.grad_enabled, state.inference = self._prev
+        return super().__call__(fn)
+
     def _args(self) -> tuple:
         return (self.mode,)
 

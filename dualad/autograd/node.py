@@ -9,6 +9,7 @@ no op knowledge: an :class:`OpNode` calls its op's registered rules.
 from __future__ import annotations
 
 import weakref
+from types import MappingProxyType
 from typing import Any
 
 from .._state import sequence_ids, state
@@ -71,9 +72,9 @@ class Node:
         self._retained = None
         self.trace = None
         if state.anomaly:
-            import traceback
+            from .anomaly import creation_trace
 
-            self.trace = "".join(traceback.format_stack()[:-4])
+            self.trace = creation_trace()
 
 
 class AccumulateGrad(Node):
@@ -109,6 +110,20 @@ def edge_of(t: Tensor) -> tuple | None:
     return (accumulator_of(t), 0)
 
 
+_INFERENCE = ("Inference tensors cannot be used in a computation recorded by autograd "
+              "(op {op}): tensors made under dualad.inference_mode() can never enter a graph. "
+              "Make a normal tensor with .clone() outside inference_mode, or use no_grad() "
+              "instead of inference_mode().")
+
+
+def _modified_message(data: Any, which: str, version: int, expected: int) -> str:
+    return ("one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{data.dtype} tensor of shape {list(data.shape)}], which is "
+            f"{which}, is at version {version}; expected version {expected} instead. Hint: "
+            "clone the tensor before modifying it in place, or do the in-place operation "
+            "after backward.")
+
+
 class SavedTensor:
     """A tensor saved for backward, with its version at save time (and packed by hooks)."""
 
@@ -117,11 +132,13 @@ class SavedTensor:
     def __init__(self, t: Any) -> None:
         self.unpack = None
         if isinstance(t, Tensor):
-            if t._get_extra("inference"):
+            extra = t._extra
+            if extra is not None and extra.get("inference"):
                 raise RuntimeError(
                     "Inference tensors cannot be saved for backward. To work around you can "
                     "make a clone to get a normal tensor and use it in autograd.")
-            self.version = t._version
+            vc = t._vc
+            self.version = 0 if vc is None else vc.value
             self.tensor = t
             if state.saved_hooks:
                 pack, unpack = state.saved_hooks[-1]
@@ -137,17 +154,15 @@ class SavedTensor:
 
     def get(self, node: Node, index: int) -> Any:
         t = self.tensor
-        if t is not None and t._version != self.version:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{t._data.dtype} tensor of shape {list(t.shape)}], which "
-                f"is input {index} of {node.name()}, is at version {t._version}; expected "
-                f"version {self.version} instead. Hint: clone the tensor before modifying it "
-                "in place, or do the in-place operation after backward.")
+        if t is not None and (0 if t._vc is None else t._vc.value) != self.version:
+            raise RuntimeError(_modified_message(t._data, f"input {index} of {node.name()}",
+                                                 t._version, self.version))
         if self.unpack is not None:
             return self.unpack(self.value)
         return self.value
 
+
+_NO_PARAMS: Any = MappingProxyType({})  # the params of the many ops that take none (shared)
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
           "tensors after they have already been freed). Saved intermediate values of the "
@@ -159,37 +174,67 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 class OpNode(Node):
     """The record of one registered op: inputs saved as needed, output data kept for rules."""
 
-    __slots__ = ("op", "saved", "params", "out_data", "out_tangents", "in_meta", "freed")
+    __slots__ = ("op", "saved", "params", "out_data", "out_tangents", "in_meta", "freed",
+                 "out_vc")
 
     def __init__(self, op, args: tuple, params: dict, out: Tensor) -> None:
-        self._init_base()
+        # The hot path of recording: _init_base inlined, and few allocations per node (each
+        # GC-tracked object that a node keeps alive costs again in every collection).
+        # ``saved`` is the args tuple itself, or a list copy of it where some input needs a
+        # SavedTensor: an input the rules read (index in ``op.saves``) that is at a version
+        # other than 0, or any such input while saved-tensor hooks are active. A raw tensor
+        # at a saved index means "saved at version 0" (see ``check_versions``).
+        # ``in_meta`` holds, for each input with an edge, its data array (whose shape and
+        # dtype cannot change; the input is referenced by ``saved`` anyway) or, when
+        # saved-tensor hooks may pack the inputs away, a (shape, dtype) pair.
+        self.seq = next(sequence_ids)
+        self._prehooks = self._posthooks = self._retained = self.trace = None
+        if state.anomaly:
+            from .anomaly import creation_trace
+
+            self.trace = creation_trace()
         self.op = op
-        self.params = params
+        self.params = params if params else _NO_PARAMS
         self.freed = False
         saves = op.saves
-        edges = []
-        meta = []
-        saved = []
-        for i, a in enumerate(args):
+        packed = state.saved_hooks
+        n = len(args)
+        edges = [None] * n
+        meta = [None] * n
+        saved = args
+        i = 0
+        for a in args:
             if isinstance(a, Tensor):
-                edges.append(edge_of(a))
-                meta.append((a._data.shape, a._data.dtype))
-                saved.append(SavedTensor(a) if i in saves else _ShapeOnly(a))
-            else:
-                edges.append(None)
-                meta.append(None)
-                saved.append(_Const(a))
-        self.next_edges = tuple(edges)
-        self.in_meta = meta
+                extra = a._extra
+                if extra is not None and extra.get("inference"):
+                    raise RuntimeError(_INFERENCE.format(op=op.name))
+                if a.requires_grad_flag:  # else no edge: its cotangent and meta are never needed
+                    if a.grad_fn is not None:
+                        edges[i] = (a.grad_fn, 0 if extra is None else extra.get("output_nr", 0))
+                    else:
+                        edges[i] = (accumulator_of(a), 0)
+                    data = a._data
+                    meta[i] = (data.shape, data.dtype) if packed else data
+                if i in saves and (packed or (a._vc is not None and a._vc.value != 0)):
+                    if saved is args:
+                        saved = list(args)
+                    saved[i] = SavedTensor(a)
+            i += 1
+        self.next_edges = edges  # a list: one allocation less per node than a tuple copy
+        self.in_meta = tuple(meta)  # a tuple of arrays and None: the GC untracks it
         self.saved = saved
         self.out_data = out._data
         self.out_tangents = None
+        # the rules read the output's storage: remember its version counter (fresh: version 0)
+        self.out_vc = out._version_counter() if op.saves_output else None
 
     def name(self) -> str:
         return self.op.node_name
 
     def resave(self, args: tuple) -> None:
         """Save ``args`` (the same values, with their tangents) instead of the stripped ones."""
+        if type(self.saved) is tuple:
+            self.saved = list(self.saved)
         for i in self.op.saves:
             if isinstance(args[i], Tensor):
                 self.saved[i] = SavedTensor(args[i])
@@ -197,41 +242,71 @@ class OpNode(Node):
     def output(self) -> Tensor:
         if self.freed:
             raise RuntimeError(_FREED)
+        vc = self.out_vc
+        if vc is not None and vc.value != 0:
+            raise RuntimeError(_modified_message(self.out_data, f"output 0 of {self.name()}",
+                                                 vc.value, 0))
         out = _wrap(self.out_data)
         out.grad_fn = self
         out.requires_grad_flag = True
         out._tangents = self.out_tangents
         return out
 
-    def inputs(self) -> list:
+    def check_versions(self) -> None:
+        """Raise if an input the rules read, or the output, was modified in place since."""
         if self.freed:
             raise RuntimeError(_FREED)
-        return [s.get(self, i) for i, s in enumerate(self.saved)]
+        saved = self.saved
+        for i in self.op.saves:
+            s = saved[i]
+            if type(s) is SavedTensor:
+                t = s.tensor
+                if t is not None and (0 if t._vc is None else t._vc.value) != s.version:
+                    s.get(self, i)  # raises the message naming the op, shape and versions
+            elif isinstance(s, Tensor) and s._vc is not None and s._vc.value != 0:
+                raise RuntimeError(_modified_message(s._data, f"input {i} of {self.name()}",
+                                                     s._vc.value, 0))
+        vc = self.out_vc
+        if vc is not None and vc.value != 0:
+            self.output()  # raises likewise for a modified saved output
+
+    def inputs(self) -> list:
+        self.check_versions()
+        return [s.get(self, i) if type(s) is SavedTensor else s
+                for i, s in enumerate(self.saved)]
 
     def apply(self, grads: list) -> list:
         """Cotangents for each input edge, given the output gradient."""
         g = grads[0]
         inputs = self.inputs()
-        out = self.output() if self.op.saves_output else None
-        vjp = self.op.vjp
+        op = self.op
+        out = self.output() if op.saves_output else None
+        vjp = op.vjp
         params = self.params
+        meta = self.in_meta
         result = []
-        for i, edge in enumerate(self.next_edges):
-            if edge is None or vjp[i] is None:
+        i = 0
+        for edge in self.next_edges:
+            rule = vjp[i]
+            if edge is None or rule is None:
                 result.append(None)
-                continue
-            c = vjp[i](g, out, *inputs, **params)
-            if c is not None:
-                shape, dtype = self.in_meta[i]
-                if type(c) is not Tensor or c._data.shape != shape or c._data.dtype != dtype:
-                    c = _fit_to(c, shape, dtype)
-            result.append(c)
+            else:
+                c = rule(g, out, *inputs, **params)
+                if c is not None:
+                    m = meta[i]
+                    shape, dtype = m if type(m) is tuple else (m.shape, m.dtype)
+                    if type(c) is not Tensor or c._data.shape != shape \
+                            or c._data.dtype != dtype:
+                        c = _fit_to(c, shape, dtype)
+                result.append(c)
+            i += 1
         return result
 
     def release(self) -> None:
         if self.op.saves or self.op.saves_output:
             self.freed = True
             self.saved = None
+            self.in_meta = None
             self.out_data = None
             self.out_tangents = None
 
@@ -240,9 +315,11 @@ class OpNode(Node):
         if item == "_saved_result":
             return self.output()
         names = {"_saved_self": 0, "_saved_other": 1, "_saved_exponent": 1}
-        if item in names and not self.freed:
+        if item in names and names[item] < len(self.next_edges):
+            if self.freed:
+                raise RuntimeError(_FREED)
             value = self.saved[names[item]]
-            return value.get(self, names[item])
+            return value.get(self, names[item]) if type(value) is SavedTensor else value
         raise AttributeError(f"{type(self).__name__} has no attribute {item!r}")
 
 
@@ -250,22 +327,6 @@ def _fit_to(c, shape, dtype):
     from ..registry import fit_to
 
     return fit_to(c, shape, dtype)
-
-
-class _ShapeOnly:
-    """An input whose value the rules do not read: keep a reference, skip the version check."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, t: Tensor) -> None:
-        self.value = t
-
-    def get(self, node: Node, index: int) -> Any:
-        return self.value
-
-
-class _Const(_ShapeOnly):
-    __slots__ = ()
 
 
 def _bind() -> None:

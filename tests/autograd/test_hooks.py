@@ -1,0 +1,160 @@
+"""Tensor hooks, node hooks, retain_grad and saved-tensor hooks."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import dualad as da
+
+
+def test_leaf_hook_sees_and_replaces_the_gradient():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+
+    def hook(g):
+        seen.append(g.numpy().copy())
+        return g * 10
+
+    handle = x.register_hook(hook)
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(seen[0], [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [20.0, 20.0])
+    handle.remove()
+    x.grad = None
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    assert len(seen) == 1
+    handle.remove()  # removing twice is harmless
+
+
+def test_hook_returning_none_keeps_the_gradient():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: None)
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_non_leaf_hook_replacement_flows_to_the_leaves():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    seen = []
+    y.register_hook(lambda g: seen.append(g.numpy().copy()) or da.ones_like(g))
+    (y * 5).sum().backward()
+    np.testing.assert_array_equal(seen[0], [5.0, 5.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])  # 1 * dy/dx
+
+
+def test_hooks_run_in_registration_order_and_chain():
+    x = da.tensor(1.0, requires_grad=True)
+    y = x * 1
+    order = []
+    y.register_hook(lambda g: order.append("a") or g + 1)
+    y.register_hook(lambda g: order.append("b") or g * 10)
+    (y * 1).backward()
+    assert order == ["a", "b"]
+    assert x.grad.item() == 20.0  # (1 + 1) * 10
+
+
+@pytest.mark.parametrize("retain_first", [True, False])
+def test_retain_grad_sees_the_hooked_gradient_whatever_the_order(retain_first):
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    if retain_first:
+        y.retain_grad()
+    y.register_hook(lambda g: g * 100)
+    if not retain_first:
+        y.retain_grad()
+    (y * 5).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [500.0, 500.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [1000.0, 1000.0])
+
+
+def test_retain_grad_and_non_leaf_grad_warning():
+    x = da.ones(1, 2, requires_grad=True)
+    y = x ** 2
+    c = x + 1
+    z = y ** 2
+    y.retain_grad()
+    assert y.retains_grad and not z.retains_grad and not x.retains_grad
+    z.sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [[2.0, 2.0]])  # dz/dy = 2y
+    np.testing.assert_array_equal(x.grad.numpy(), [[4.0, 4.0]])
+    for t in (z, c):
+        with pytest.warns(UserWarning, match="not a leaf Tensor"):
+            assert t.grad is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.grad is not None and y.grad is not None
+    c.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[5.0, 5.0]])
+
+
+def test_retain_grad_accumulates_and_on_leaf_is_a_no_op():
+    x = da.tensor(3.0, requires_grad=True)
+    x.retain_grad()
+    y = x * 2
+    y.retain_grad()
+    z = y * y
+    z.backward(retain_graph=True)
+    z.backward()
+    assert y.grad.item() == 2 * 12.0
+    assert x.grad.item() == 2 * 24.0
+
+
+def test_hook_on_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        da.ones(2).register_hook(lambda g: g)
+    with pytest.raises(RuntimeError, match="requires_grad=False"):
+        da.ones(2).retain_grad()
+
+
+def test_node_post_hook_sees_input_and_output_gradients():
+    x = da.tensor(2.0, requires_grad=True)
+    y = da.sin(x)
+    calls = []
+    y.grad_fn.register_hook(lambda gin, gout: calls.append((gin[0].item(), gout[0].item())))
+    (y * 3).backward()
+    np.testing.assert_allclose(calls, [(3 * np.cos(2.0), 3.0)])
+
+
+def test_saved_tensors_hooks_pack_and_unpack():
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    log = []
+
+    def pack(t):
+        log.append(("pack", tuple(t.shape)))
+        return t.detach().numpy().copy()  # store as a plain NumPy copy
+
+    def unpack(arr):
+        log.append(("unpack", arr.shape))
+        return da.tensor(arr)
+
+    with da.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = da.sin(x)
+    assert log == [("pack", (3,))]
+    y.sum().backward()
+    assert log == [("pack", (3,)), ("unpack", (3,))]
+    np.testing.assert_allclose(x.grad.numpy(), np.cos([1.0, 2.0, 3.0]), rtol=1e-15)
+
+
+def test_saved_tensors_hooks_can_change_what_backward_sees():
+    x = da.tensor(2.0, requires_grad=True)
+    with da.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t * 0 + 10.0):
+        y = x * x
+    y.backward()
+    assert x.grad.item() == 20.0  # both saved operands unpack as 10
+
+
+def test_saved_tensors_hooks_nest_and_restore():
+    from dualad._state import state
+
+    outer = []
+    inner = []
+    x = da.tensor(1.0, requires_grad=True)
+    with da.autograd.graph.saved_tensors_hooks(lambda t: outer.append(1) or t, lambda t: t):
+        with da.autograd.graph.saved_tensors_hooks(lambda t: inner.append(1) or t, lambda t: t):
+            da.sin(x)
+        da.cos(x)
+    assert (len(outer), len(inner)) == (1, 1)
+    assert state.saved_hooks == []

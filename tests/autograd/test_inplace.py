@@ -1,0 +1,227 @@
+"""In-place ops, version counters, ``.data`` and ``detach`` (DESIGN section 4)."""
+
+import numpy as np
+import pytest
+
+import dualad as da
+
+
+def test_every_in_place_op_bumps_the_version():
+    t = da.zeros(3)
+    assert t._version == 0
+    ops = [lambda: t.add_(1), lambda: t.sub_(1), lambda: t.mul_(2), lambda: t.div_(2),
+           lambda: t.zero_(), lambda: t.fill_(3.0), lambda: t.copy_(da.ones(3)),
+           lambda: t.clamp_(0, 1), lambda: t.__iadd__(1), lambda: t.__setitem__(0, 5.0)]
+    for k, op in enumerate(ops, start=1):
+        result = op()
+        assert result is t or result is None  # __setitem__ returns None
+        assert t._version == k
+    np.testing.assert_array_equal(t.numpy(), [5.0, 2.0, 2.0])
+
+
+def test_augmented_assignment_keeps_the_object():
+    x = da.ones(1, 2)
+    ident = id(x)
+    x += 1
+    x *= 3
+    assert id(x) == ident
+    np.testing.assert_array_equal(x.numpy(), [[6.0, 6.0]])
+
+
+def test_in_place_on_leaf_requiring_grad_raises_and_changes_nothing():
+    x = da.ones(1, requires_grad=True)
+    for op in (lambda: x.mul_(100), lambda: x.add_(1), lambda: x.zero_(),
+               lambda: x.__setitem__(0, 3.0)):
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            op()
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x *= 100
+    np.testing.assert_array_equal(x.detach().numpy(), [1.0])
+    assert x._version == 0
+
+
+def test_in_place_on_leaf_allowed_under_no_grad():
+    x = da.ones(1, 2, requires_grad=True)
+    with da.no_grad():
+        x += 1
+        x.add_(1)
+    assert x.requires_grad and x.is_leaf and x._version == 2
+    np.testing.assert_array_equal(x.detach().numpy(), [[3.0, 3.0]])
+
+
+def test_data_edits_are_not_tracked():
+    x = da.ones(1, requires_grad=True)
+    assert not x.data.requires_grad
+    np.testing.assert_array_equal(x.data.numpy(), [1.0])
+    y = 2 * x
+    x.data *= 100
+    assert x._version == 0
+    y.backward()
+    np.testing.assert_array_equal(x.detach().numpy(), [100.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0])
+    assert repr(x) == "tensor([100.], requires_grad=True)"
+
+
+def test_data_assignment_replaces_values_keeps_the_leaf():
+    x = da.ones(1, 2, requires_grad=True)
+    x.data = x.data + 1
+    s = x.sum()
+    assert repr(s) == "tensor(4., grad_fn=<SumBackward0>)"
+    assert x.requires_grad and x.is_leaf
+
+
+def test_detach_shares_storage_and_version_counter():
+    x = da.ones(2, requires_grad=True)
+    d = x.detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    d.zero_()
+    np.testing.assert_array_equal(x.detach().numpy(), [0.0, 0.0])
+    assert x._version == 1 and d._version == 1
+
+
+def test_detached_in_place_edit_is_caught_by_the_version_check():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    y = da.sin(x)
+    x.detach().mul_(2)
+    with pytest.raises(RuntimeError, match="is at version 1; expected version 0"):
+        y.sum().backward()
+
+
+def test_detach_tutorial_example():
+    x = da.arange(4.0, requires_grad=True)
+    y = x * x
+    u = y.detach()
+    z = u * x
+    assert (z == x * x * x).numpy().all()
+    z.sum().backward()
+    assert (x.grad == u).numpy().all()
+    x.grad.zero_()
+    y.sum().backward()
+    assert (x.grad == 2 * x).numpy().all()
+
+
+def test_detach_in_place():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    y.detach_()
+    assert not y.requires_grad and y.is_leaf
+
+
+def test_modified_saved_input_raises_naming_op_shape_and_versions():
+    x = da.ones(1, 10, requires_grad=True)
+    y1 = x ** 2
+    with da.no_grad():
+        x += 1
+        y2 = x ** 2
+    z = y1 ** 2 + y2 ** 2
+    with pytest.raises(RuntimeError) as info:
+        z.sum().backward()
+    msg = str(info.value)
+    assert "modified by an inplace operation" in msg
+    assert "PowBackward0" in msg and "[1, 10]" in msg
+    assert "is at version 1; expected version 0" in msg
+    assert x.grad is None  # raised before anything was accumulated
+
+
+def test_in_place_before_use_is_fine():
+    x = da.ones(1, 10, requires_grad=True)
+    with da.no_grad():
+        x += 1
+        y2 = x ** 2
+    y1 = x ** 2
+    z = y1 ** 2 + y2 ** 2
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((1, 10), 32.0))  # 4 x^3 at 2
+    np.testing.assert_array_equal(z.detach().numpy(), np.full((1, 10), 32.0))
+
+
+def test_modified_saved_output_raises():
+    x = da.ones(2, requires_grad=True)
+    y = x.exp()  # the rule reads exp's output
+    y.add_(1)
+    with pytest.raises(RuntimeError, match=r"output 0 of ExpBackward0, is at version 1; "
+                                           r"expected version 0"):
+        y.sum().backward()
+
+
+def test_modifying_an_input_the_rule_does_not_read_is_fine():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 1
+    b = a + 1  # add's rule reads neither input
+    a.mul_(3)
+    (b.sum() + a.sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0])
+
+
+def test_in_place_on_non_leaf_gradients():
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y.add_(1)
+    y.mul_(y.detach().clone())  # y = (2x+1) * c with c = (2x+1) held constant
+    assert y.grad_fn.name() == "MulBackward0"
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * (2 * np.array([1.0, 2.0, 3.0]) + 1))
+
+
+def test_in_place_with_self_as_argument_is_caught():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 1
+    a.mul_(a)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        a.sum().backward()
+
+
+def test_setitem_gradient_scatter():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    y[0] = 5.0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0])
+
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    v = da.tensor(3.0, requires_grad=True)
+    y = x * 1
+    y[1] = v * 2
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 0.0])
+    assert v.grad.item() == 24.0  # d/dv (2v)^2 = 8v
+
+
+def test_in_place_op_on_tensor_without_grad_records_when_the_other_requires_grad():
+    w = da.tensor([2.0, 3.0], requires_grad=True)
+    t = da.ones(2)
+    t.mul_(w)
+    assert t.requires_grad and not t.is_leaf
+    (t * t).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [4.0, 6.0])
+
+
+def test_views_are_read_only_with_a_clear_error():
+    """A deliberate difference from PyTorch: indexing/reshape give read-only views."""
+    x = da.arange(6.0).reshape(2, 3)
+    row = x[0]
+    with pytest.raises(RuntimeError, match="read-only view"):
+        row.add_(1)
+    np.testing.assert_array_equal(x.numpy()[0], [0.0, 1.0, 2.0])
+    c = row.clone()
+    c.add_(1)
+    np.testing.assert_array_equal(c.numpy(), [1.0, 2.0, 3.0])
+
+
+def test_in_place_shape_mismatch_raises_before_writing():
+    t = da.zeros(2)
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        t.add_(da.ones(3, 2))
+    assert t._version == 0
+    np.testing.assert_array_equal(t.numpy(), [0.0, 0.0])
+
+
+def test_gradient_descent_step_pattern():
+    w = da.tensor([1.0, -2.0], requires_grad=True)
+    for _ in range(3):
+        loss = (w * w).sum()
+        loss.backward()
+        with da.no_grad():
+            w -= 0.25 * w.grad
+        w.grad.zero_()
+    np.testing.assert_allclose(w.detach().numpy(), np.array([1.0, -2.0]) * 0.5 ** 3)
