@@ -16,7 +16,18 @@ _SAME_AS_FUNCTION = (
     "abs", "add", "clamp", "clip", "cos", "div", "exp", "log", "maximum", "minimum", "mul",
     "neg", "pow", "relu", "sigmoid", "sign", "sin", "sqrt", "sub", "tanh", "sum", "mean",
     "matmul", "dot", "transpose", "swapaxes", "broadcast_to", "astype",
+    # the rest of the op library
+    "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arctan2", "asin", "acos", "atan",
+    "atan2", "expm1", "log1p", "log2", "log10", "square", "reciprocal", "floor", "ceil",
+    "round", "softplus", "prod", "var", "std", "max", "min", "amax", "amin", "argmax",
+    "argmin", "norm", "logsumexp", "softmax", "log_softmax", "outer", "inner", "trace", "det",
+    "inverse", "diag", "tril", "triu", "squeeze", "unsqueeze", "flatten", "ravel", "split",
+    "arcsinh", "arccosh", "arctanh", "asinh", "acosh", "atanh", "exp2", "logaddexp", "hypot",
+    "cumsum", "flip",
 )
+
+# methods whose name differs from the function's (PyTorch spellings)
+_RENAMED = {"absolute": "abs", "multiply": "mul", "subtract": "sub", "divide": "div"}
 
 
 def _reshape(self, *shape: Any):
@@ -54,6 +65,8 @@ def _T(self):
 def install(cls: type) -> None:
     for name in _SAME_AS_FUNCTION:
         setattr(cls, name, getattr(F, name))
+    for name, target in _RENAMED.items():
+        setattr(cls, name, getattr(F, target))
     cls.reshape = _reshape
     cls.view = _reshape
     cls.permute = _permute

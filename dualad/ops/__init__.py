@@ -3,6 +3,7 @@
 Each public function here wraps one registered op (see ``dualad.registry``).
 """
 
+from . import nn_functions  # registers binary_cross_entropy; re-exported by dualad.nn
 from .elementwise import (
     abs,
     add,
@@ -27,21 +28,99 @@ from .elementwise import (
     where,
 )
 from .inplace import copy_from, full_like_op, inplace, setitem_, zeros_like_op
-from .linalg import dot, matmul
-from .reductions import mean, sum
+from .linalg import (
+    det,
+    diag,
+    dot,
+    einsum,
+    inner,
+    inv,
+    inverse,
+    matmul,
+    outer,
+    solve,
+    trace,
+    tril,
+    triu,
+)
+from .math import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    around,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    ceil,
+    cosh,
+    exp2,
+    expm1,
+    floor,
+    hypot,
+    log1p,
+    log2,
+    log10,
+    logaddexp,
+    logsigmoid,
+    reciprocal,
+    round,
+    sinh,
+    softplus,
+    square,
+    tan,
+)
+from .reductions import (
+    ValuesIndices,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    cumsum,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    softmax,
+    std,
+    sum,
+    var,
+)
 from .shape import (
     T,
     astype,
     broadcast_to,
+    cat,
     clone,
+    concatenate,
+    expand,
+    expand_dims,
+    flatten,
+    flip,
     getitem,
     index_add,
+    np_split,
     permute,
+    ravel,
     reshape,
     setitem,
+    split,
+    squeeze,
+    stack,
     sum_to,
     swapaxes,
     transpose,
+    unsqueeze,
 )
 
 __all__ = [
@@ -50,4 +129,17 @@ __all__ = [
     "copy_from", "full_like_op", "inplace", "setitem_", "zeros_like_op", "dot", "matmul",
     "mean", "sum", "T", "astype", "broadcast_to", "clone", "getitem", "index_add", "permute",
     "reshape", "setitem", "sum_to", "swapaxes", "transpose",
+    # linear algebra
+    "det", "diag", "einsum", "inner", "inv", "inverse", "outer", "solve", "trace", "tril", "triu",
+    # more elementwise math (ops/math.py)
+    "acos", "arccos", "arcsin", "arctan", "arctan2", "around", "asin", "atan", "atan2", "ceil",
+    "cosh", "expm1", "floor", "log1p", "log2", "log10", "logsigmoid", "reciprocal", "round",
+    "sinh", "softplus", "square", "tan", "acosh", "arccosh", "arcsinh", "arctanh", "asinh",
+    "atanh", "exp2", "hypot", "logaddexp",
+    # reductions
+    "ValuesIndices", "cumsum", "amax", "amin", "argmax", "argmin", "log_softmax", "logsumexp",
+    "max", "min", "norm", "prod", "softmax", "std", "var",
+    # shapes
+    "cat", "concatenate", "flip", "expand", "expand_dims", "flatten", "np_split", "ravel", "split",
+    "squeeze", "stack", "unsqueeze",
 ]

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..registry import Domain, Op, apply, register_op
+from .._state import state
+from ..registry import Domain, Op, apply, call, register_op
 from ..tensor import Tensor
 
 REALS = ((-3.0, 3.0),)
@@ -33,11 +34,15 @@ def elementwise_unary(name: str, forward: Callable, derivative: Callable, sympy:
     Both rules multiply by the same derivative, so forward and reverse mode agree
     everywhere (including at kinks) and the JVP stays linear in the tangent.
     """
+    def factor(out: Any, x: Any, mode: str) -> Any:
+        return kink_adjust(op, 0, derivative(out, x), (x,), {}, mode) if kinks else \
+            derivative(out, x)
+
     op = register_op(Op(
         name=name,
         forward=forward,
-        vjp=(lambda g, out, x: g * derivative(out, x),),
-        jvp=(lambda t, out, x: t * derivative(out, x),),
+        vjp=(lambda g, out, x: scale(g, factor(out, x, "backward")),),
+        jvp=(lambda t, out, x: scale(t, factor(out, x, "jvp")),),
         sympy=sympy,
         domain=Domain(ranges=(ranges,), valid=valid),
         kinks=kinks,
@@ -57,8 +62,44 @@ def elementwise_unary(name: str, forward: Callable, derivative: Callable, sympy:
 
 
 def differentiated(x: Any) -> bool:
-    """Whether an input is being differentiated in reverse mode (it requires grad)."""
-    return isinstance(x, Tensor) and x.requires_grad_flag
+    """Whether a rule's input is being differentiated.
+
+    Inside a forward-mode rule: it carries a tangent at the level being pushed
+    (dispatch records which). Elsewhere (reverse mode): it requires grad.
+    """
+    if not isinstance(x, Tensor):
+        return False
+    marked = state.tangent_inputs
+    if marked is not None:
+        return any(x is m for m in marked)
+    return x.requires_grad_flag
+
+
+def kink_adjust(op: Op, index: int, d: Any, inputs: tuple, params: dict, mode: str) -> Any:
+    """The derivative ``d`` of ``op`` w.r.t. input ``index``, with the kink policy applied.
+
+    Every kink-bearing rule passes its local derivative (the factor the
+    cotangent or tangent is multiplied by) through here, in both modes
+    (``mode`` is ``"backward"`` or ``"jvp"``), so the policy of
+    :mod:`dualad.nondiff` and its tracker act the same way everywhere. The
+    default policy with no tracker costs one attribute check.
+    """
+    if state.kink_policy == "subgradient" and not state.kink_trackers:
+        return d
+    from .. import nondiff
+
+    return nondiff.apply_policy(op, index, d, inputs, params, mode)
+
+
+def scale(g: Any, d: Any) -> Any:
+    """``g * d``: a cotangent or tangent times a partial derivative.
+
+    Under ``dualad.nondiff.strong_zero()`` a zero ``g`` annihilates an
+    infinite or nan ``d`` (0 * inf is 0, not nan): the one place this is done.
+    """
+    if state.strong_zero:
+        d = call("where", (g == 0)._data if isinstance(g, Tensor) else g == 0, 0.0, d)
+    return g * d
 
 
 def normalize_axis(dim: Any = None, axis: Any = None, keepdim: Any = None,
@@ -84,3 +125,44 @@ def to_index(index: Any) -> Any:
     if isinstance(index, list):
         return np.asarray(index)
     return index
+
+
+def sym_sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Sum an object array of SymPy values, one n-ary ``Add`` per result element.
+
+    (``np.sum`` on SymPy values adds one term at a time, which is quadratic.)
+    """
+    import sympy as sp
+
+    x = np.asarray(x, dtype=object)
+    if x.ndim == 0:
+        return x[()]
+    axes = tuple(range(x.ndim)) if axis is None else tuple(
+        int(a) % x.ndim for a in ((axis,) if np.ndim(axis) == 0 else axis))
+    rest = [a for a in range(x.ndim) if a not in axes]
+    rows = np.transpose(x, rest + list(axes)).reshape(-1, int(np.prod([x.shape[a] for a in axes])))
+    out = np.empty(rows.shape[0], dtype=object)
+    out[:] = [sp.Add(*row) for row in rows]
+    shape = [1 if a in axes else x.shape[a] for a in range(x.ndim)] if keepdims else \
+        [x.shape[a] for a in rest]
+    out = out.reshape(shape)
+    return out if out.ndim else out[()]
+
+
+class Formula:
+    """A derivative value that depends on the inputs, for ``Kink.pytorch``/``Kink.jax``.
+
+    >>> f = Formula("1/x", lambda x: 1.0 / x)
+    >>> f, f(4.0)
+    (1/x, 0.25)
+    """
+
+    def __init__(self, text: str, fn: Callable[..., Any]) -> None:
+        self.text = text
+        self.fn = fn
+
+    def __call__(self, *inputs: Any, **params: Any) -> Any:
+        return self.fn(*inputs, **params)
+
+    def __repr__(self) -> str:
+        return self.text

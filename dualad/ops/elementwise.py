@@ -9,7 +9,15 @@ import sympy as sp
 
 from ..registry import LINEAR, Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor
-from ._define import POSITIVE, differentiated, elementwise_unary, quiet
+from ._define import (
+    POSITIVE,
+    Formula,
+    differentiated,
+    elementwise_unary,
+    kink_adjust,
+    quiet,
+    scale,
+)
 
 _PAIR = ((-3.0, 3.0), (-3.0, 3.0))
 
@@ -17,7 +25,8 @@ _PAIR = ((-3.0, 3.0), (-3.0, 3.0))
 def _binary(name: str, forward, vjp, jvp, sympy, ranges=_PAIR, saves=(0, 1),
             saves_output=False, kinks=(), valid=None, jvp_all=None, node_name="") -> Op:
     return register_op(Op(name=name, forward=forward, vjp=vjp, jvp=jvp, sympy=sympy,
-                          domain=Domain(ranges=tuple((r,) for r in ranges), valid=valid),
+                          domain=Domain(ranges=tuple(r if isinstance(r[0], tuple) else (r,)
+                                                     for r in ranges), valid=valid),
                           kinks=kinks, elementwise=True, saves=saves,
                           saves_output=saves_output, node_name=node_name))
 
@@ -28,7 +37,7 @@ _ADD = _binary("add", np.add, (lambda g, out, x, y: g, lambda g, out, x, y: g),
 _SUB = _binary("sub", np.subtract, (lambda g, out, x, y: g, lambda g, out, x, y: -g),
                (lambda t, out, x, y: t, lambda t, out, x, y: -t), lambda x, y: x - y, saves=())
 _MUL = _binary("mul", np.multiply,
-               (lambda g, out, x, y: g * y, lambda g, out, x, y: g * x),
+               (lambda g, out, x, y: scale(g, y), lambda g, out, x, y: scale(g, x)),
                (LINEAR, LINEAR), lambda x, y: x * y)
 _DIV = _binary("div", quiet(np.true_divide),
                (lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * x) / (y * y)),
@@ -36,25 +45,34 @@ _DIV = _binary("div", quiet(np.true_divide),
                lambda x, y: x / y, ranges=((-3.0, 3.0), ((-3.0, -0.3), (0.3, 3.0))))
 
 
-def _pow_dx(out, x, y):
+def _pow_dx(out, x, y, mode):
     if not isinstance(y, Tensor):
-        return 0.0 * x if y == 0 else y * x ** (y - 1)
-    return where(y == 0, 0.0, y * x ** (y - 1))
+        d = 0.0 * x if y == 0 else (2.0 * x if y == 2 else y * x ** (y - 1))  # x**1 is slow
+    else:
+        d = y * where((y == 0) & (x == 0), 1.0, x) ** (y - 1)  # 0 at 0**0, and no 0 * inf
+    return kink_adjust(_POW, 0, d, (x, y), {}, mode)
 
 
-def _safe_log(x):
-    return log(where(x == 0, 1.0, x))
+def _pow_dy(out, x, y, mode):
+    return kink_adjust(_POW, 1, out * log(where(x == 0, 1.0, x)), (x, y), {}, mode)
 
 
 _POW = _binary(
     "pow", quiet(np.power),
-    (lambda g, out, x, y: g * _pow_dx(out, x, y), lambda g, out, x, y: g * out * _safe_log(x)),
-    (lambda t, out, x, y: t * _pow_dx(out, x, y), lambda t, out, x, y: t * out * _safe_log(x)),
+    (lambda g, out, x, y: scale(g, _pow_dx(out, x, y, "backward")),
+     lambda g, out, x, y: scale(g, _pow_dy(out, x, y, "backward"))),
+    (lambda t, out, x, y: scale(t, _pow_dx(out, x, y, "jvp")),
+     lambda t, out, x, y: scale(t, _pow_dy(out, x, y, "jvp"))),
     lambda x, y: x ** y, ranges=((0.2, 3.0), (-2.0, 2.0)), saves_output=True,
     kinks=(Kink("x == 0, exponent y == 0", ((0.0, 0.0),), (0.0, 0.0), 1,
-                "x**0 is constant 1, so d/dx is 0 everywhere"),
-           Kink("x == 0, exponent y > 0", ((0.0, 2.0),), (0.0, 0.0), 4,
-                "d/dy 0**y = 0**y * log(0) is taken as its limit 0")))
+                "x**0 is constant 1, so d/dx is 0; d/dy log(0) * 0**0 is taken as 0",
+                pytorch=(0.0, 0.0), jax=(0.0, 0.0)),
+           Kink("x == 0, exponent y > 0", ((0.0, 2.0),), (0.0, 0.0), 1,
+                "0**y is 0 for every y > 0, so d/dy is 0 (not 0 * log 0 = nan)",
+                pytorch=(0.0, 0.0), jax=(0.0, 0.0)),
+           Kink("x == 0, exponent 0 < y < 1", ((0.0, 0.5),), (np.inf, 0.0), 4,
+                "d/dx x**y = y * x**(y-1) tends to +inf", pytorch=(np.inf, 0.0),
+                jax=(np.inf, 0.0), at=lambda x, y: (x == 0) & (y > 0) & (y < 1))))
 
 
 def add(x: Any, y: Any) -> Tensor:
@@ -97,19 +115,25 @@ _neg_rules()
 
 # ------------------------------------------------------- smooth functions
 exp = elementwise_unary("exp", quiet(np.exp), lambda out, x: out, sp.exp, uses_output=True)
-log = elementwise_unary(
-    "log", quiet(np.log), lambda out, x: 1.0 / x, sp.log, ranges=POSITIVE,
-    kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4, "1/x tends to +inf"),
-           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "log is undefined for x < 0")))
+_RECIPROCAL = Formula("1/x", lambda x: 1.0 / np.asarray(x, dtype=float))
+log = elementwise_unary(  # exp(-log x) is 1/x, and nan where log is (rule 5)
+    "log", quiet(np.log), lambda out, x: exp(-out), sp.log, ranges=POSITIVE, uses_output=True,
+    kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4, "1/x tends to +inf", pytorch=(np.inf,),
+                jax=(np.inf,), at=lambda x: x == 0),
+           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "log is undefined for x < 0",
+                pytorch=(_RECIPROCAL,), jax=(_RECIPROCAL,), at=lambda x: x < 0)))
 sin = elementwise_unary("sin", np.sin, lambda out, x: cos(x), sp.sin)
 cos = elementwise_unary("cos", np.cos, lambda out, x: -sin(x), sp.cos)
 tanh = elementwise_unary("tanh", np.tanh, lambda out, x: 1.0 - out * out, sp.tanh,
                          uses_output=True)
 sqrt = elementwise_unary(
-    "sqrt", quiet(np.sqrt), lambda out, x: 0.5 / out, sp.sqrt, ranges=POSITIVE,
+    "sqrt", quiet(np.sqrt), lambda out, x: 0.5 / (out + 0.0), sp.sqrt, ranges=POSITIVE,
     uses_output=True,
-    kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4, "1/(2 sqrt x) tends to +inf"),
-           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "sqrt is undefined for x < 0")))
+    kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4,
+                "1/(2 sqrt x) tends to +inf (also at -0.0: out + 0.0 turns sqrt(-0.0) into +0)",
+                pytorch=(np.inf,), jax=(np.inf,), at=lambda x: x == 0),
+           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "sqrt is undefined for x < 0",
+                pytorch=(np.nan,), jax=(np.nan,), at=lambda x: x < 0)))
 sigmoid = elementwise_unary("sigmoid", lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
                             lambda out, x: out * (1.0 - out), lambda x: 1 / (1 + sp.exp(-x)),
                             uses_output=True)
@@ -119,18 +143,18 @@ _AWAY_FROM_ZERO = ((-3.0, -0.05), (0.05, 3.0))
 
 sign = elementwise_unary("sign", np.sign, lambda out, x: 0.0 * x, sp.sign,
                          ranges=_AWAY_FROM_ZERO,
-                         kinks=(Kink("x == 0", ((0.0,),), (0.0,), 1,
-                                     "sign is flat elsewhere; its jump is given derivative 0",
-                                     pytorch=(0.0,), jax=(0.0,)),))
+                         kinks=(Kink("x == 0", ((0.0,),), (0.0,), 4,
+                                     "a jump: the derivative 0 of the flat parts is its limit",
+                                     pytorch=(0.0,), jax=(0.0,), at=lambda x: x == 0),))
 abs = elementwise_unary(  # noqa: A001
     "abs", np.abs, lambda out, x: sign(x), sp.Abs, ranges=_AWAY_FROM_ZERO,
     kinks=(Kink("x == 0", ((0.0,),), (0.0,), 2, "convex: the subdifferential is [-1, 1]",
-                pytorch=(0.0,), jax=(1.0,)),))
+                pytorch=(0.0,), jax=(1.0,), at=lambda x: x == 0),))
 relu = elementwise_unary(
     "relu", lambda x: np.maximum(x, 0.0), lambda out, x: x > 0,
     lambda x: x * sp.Heaviside(x, 0), ranges=_AWAY_FROM_ZERO,
     kinks=(Kink("x == 0", ((0.0,),), (0.0,), 2, "convex: the subdifferential is [0, 1]",
-                pytorch=(0.0,), jax=(0.0,)),))
+                pytorch=(0.0,), jax=(0.0,), at=lambda x: x == 0),))
 
 
 def _max_mask(x: Any, y: Any, pick) -> Any:
@@ -138,26 +162,29 @@ def _max_mask(x: Any, y: Any, pick) -> Any:
     xd = x._data if isinstance(x, Tensor) else x
     yd = y._data if isinstance(y, Tensor) else y
     wins = pick(xd, yd)
-    if differentiated(y) or (isinstance(y, Tensor) and y._tangents):
+    if differentiated(y):
         return wins + 0.5 * (xd == yd)
     return wins.astype(np.result_type(xd, 0.0)) if hasattr(wins, "astype") else float(wins)
 
 
 def _extremum(name: str, np_fn, pick, sympy_fn) -> Op:
-    def mask_x(x, y):
-        return _max_mask(x, y, pick)
+    def mask(i, x, y, mode):
+        m = _max_mask(x, y, pick) if i == 0 else _max_mask(y, x, pick)
+        return kink_adjust(op, i, m, (x, y), {}, mode)
 
-    def mask_y(x, y):
-        return _max_mask(y, x, pick)
-
-    return _binary(
+    op = _binary(
         name, np_fn,
-        (lambda g, out, x, y: g * mask_x(x, y), lambda g, out, x, y: g * mask_y(x, y)),
-        (lambda t, out, x, y: t * mask_x(x, y), lambda t, out, x, y: t * mask_y(x, y)),
+        (lambda g, out, x, y: scale(g, mask(0, x, y, "backward")),
+         lambda g, out, x, y: scale(g, mask(1, x, y, "backward"))),
+        (lambda t, out, x, y: scale(t, mask(0, x, y, "jvp")),
+         lambda t, out, x, y: scale(t, mask(1, x, y, "jvp"))),
         sympy_fn, valid=lambda x, y: bool(np.all(np.abs(x - y) > 1e-3)),
-        kinks=(Kink("x == y (both differentiated)", ((1.0, 1.0),), (0.5, 0.5), 2,
-                    "the subgradients are (a, 1-a); the minimum-norm one is (1/2, 1/2)",
-                    pytorch=(0.5, 0.5), jax=(0.5, 0.5)),))
+        kinks=(Kink("x == y (a tie)", ((1.0, 1.0),), (0.5, 0.5), 2,
+                    "with both inputs differentiated the subgradients are (a, 1-a) and the "
+                    "minimum-norm one is (1/2, 1/2); with y constant, x gets 0 (the minimum "
+                    "norm over [0, 1])", pytorch=(0.5, 0.5), jax=(0.5, 0.5),
+                    at=lambda x, y: x == y),))
+    return op
 
 
 _MAXIMUM = _extremum("maximum", np.maximum, np.greater, sp.Max)
@@ -184,10 +211,24 @@ def _inside(x: Tensor, lo: Any, hi: Any) -> Any:
     return m
 
 
+def _clamp_factor(x: Tensor, lo: Any, hi: Any, mode: str) -> Any:
+    return kink_adjust(_CLAMP, 0, _inside(x, lo, hi), (x,), {"min": lo, "max": hi}, mode)
+
+
+def _at_bound(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    x = np.asarray(x)
+    hit = np.zeros(x.shape, dtype=bool)
+    if min is not None:
+        hit |= x == min
+    if max is not None:
+        hit |= x == max
+    return hit
+
+
 _CLAMP = register_op(Op(
     name="clamp", forward=lambda x, min=None, max=None: np.clip(x, min, max),
-    vjp=(lambda g, out, x, min=None, max=None: g * _inside(x, min, max),),
-    jvp=(lambda t, out, x, min=None, max=None: t * _inside(x, min, max),),
+    vjp=(lambda g, out, x, min=None, max=None: scale(g, _clamp_factor(x, min, max, "backward")),),
+    jvp=(lambda t, out, x, min=None, max=None: scale(t, _clamp_factor(x, min, max, "jvp")),),
     sympy=lambda x, min=None, max=None: sp.Min(sp.Max(x, min), max) if min is not None
     and max is not None else (sp.Max(x, min) if min is not None else sp.Min(x, max)),
     domain=Domain(ranges=(((-3.0, 3.0),),), shapes=[(((3, 4),), {"min": -0.5, "max": 1.0}),
@@ -195,8 +236,9 @@ _CLAMP = register_op(Op(
                   valid=lambda x, min=None, max=None: bool(np.all(np.abs(x - min) > 1e-3)) and (
                       max is None or bool(np.all(np.abs(x - max) > 1e-3)))),
     kinks=(Kink("x == min or x == max", ((0.0,),), (0.0,), 2,
-                "at a bound the one-sided derivatives are 0 and 1: min-norm gives 0",
-                params={"min": 0.0}, pytorch=(1.0,), jax=(1.0,)),),
+                "at a bound the one-sided derivatives are 0 and 1: min-norm gives 0 (JAX's "
+                "jnp.clip is maximum then minimum, which splits a tie: 1/2)",
+                params={"min": 0.0}, pytorch=(1.0,), jax=(0.5,), at=_at_bound),),
     elementwise=True, saves=(0,)))
 
 
@@ -228,7 +270,7 @@ _WHERE = register_op(Op(
     vjp=(None, lambda g, out, c, x, y: where(c, g, 0.0), lambda g, out, c, x, y: where(c, 0.0, g)),
     jvp=(None, lambda t, out, c, x, y: where(c, t, 0.0), lambda t, out, c, x, y: where(c, 0.0, t)),
     sympy=lambda c, x, y: x if bool(c) else y,
-    domain=Domain(ranges=(((0.0, 1.0),), ((-3.0, 3.0),), ((-3.0, 3.0),)), shapes=[
+    domain=Domain(ranges=(((False, True),), ((-3.0, 3.0),), ((-3.0, 3.0),)), shapes=[
         (((3, 4), (3, 4), (3, 4)), {}), (((4,), (3, 4), ()), {})]),
     elementwise=True, saves=(0,)))
 

@@ -11,19 +11,129 @@ from typing import Any
 import numpy as np
 
 from .. import ops as F
+from ..tensor import Tensor, _wrap
 
 UFUNCS = {
     np.add: F.add, np.subtract: F.sub, np.multiply: F.mul, np.true_divide: F.div,
     np.divide: F.div, np.power: F.pow, np.negative: F.neg, np.exp: F.exp, np.log: F.log,
     np.sin: F.sin, np.cos: F.cos, np.tanh: F.tanh, np.sqrt: F.sqrt, np.absolute: F.abs,
     np.sign: F.sign, np.maximum: F.maximum, np.minimum: F.minimum, np.matmul: F.matmul,
+    np.tan: F.tan, np.sinh: F.sinh, np.cosh: F.cosh, np.arcsin: F.arcsin, np.arccos: F.arccos,
+    np.arctan: F.arctan, np.arctan2: F.arctan2, np.expm1: F.expm1, np.log1p: F.log1p,
+    np.log2: F.log2, np.log10: F.log10, np.square: F.square, np.reciprocal: F.reciprocal,
+    np.floor: F.floor, np.ceil: F.ceil, np.rint: F.round, np.fabs: F.abs,
+    np.positive: lambda x: x, np.arcsinh: F.arcsinh, np.arccosh: F.arccosh,
+    np.arctanh: F.arctanh, np.exp2: F.exp2, np.logaddexp: F.logaddexp, np.hypot: F.hypot,
+    # comparisons carry no gradient: plain boolean tensors
+    np.greater: lambda a, b: _compare(np.greater, a, b),
+    np.greater_equal: lambda a, b: _compare(np.greater_equal, a, b),
+    np.less: lambda a, b: _compare(np.less, a, b),
+    np.less_equal: lambda a, b: _compare(np.less_equal, a, b),
+    np.equal: lambda a, b: _compare(np.equal, a, b),
+    np.not_equal: lambda a, b: _compare(np.not_equal, a, b),
 }
 
+
+def _compare(ufunc: Any, a: Any, b: Any) -> Tensor:
+    raw = [x._data if isinstance(x, Tensor) else x for x in (a, b)]
+    return _wrap(np.asarray(ufunc(*raw)))
+
+
+def _np_var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: float = 0,
+            keepdims: bool = False) -> Tensor:
+    _no_out("var", dtype, out)
+    return F.var(a, axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+def _np_std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: float = 0,
+            keepdims: bool = False) -> Tensor:
+    _no_out("std", dtype, out)
+    return F.std(a, axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+def _no_out(name: str, dtype: Any = None, out: Any = None) -> None:
+    if out is not None or dtype is not None:
+        raise TypeError(f"numpy.{name} on a dualad Tensor does not support out= or dtype=")
+
+
+def _np_extremum(reduce):
+    def fn(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Tensor:
+        _no_out(reduce.__name__, None, out)
+        return reduce(a, axis=axis, keepdims=keepdims)
+
+    return fn
+
+
+def _np_norm(x: Any, ord: Any = None, axis: Any = None,  # noqa: A002
+             keepdims: bool = False) -> Tensor:
+    """``numpy.linalg.norm``: vector norms, and 'fro', 1, -1, inf, -inf for matrices."""
+    nd = np.ndim(x._data if isinstance(x, Tensor) else x)
+    if axis is None:
+        axis = tuple(range(nd)) if ord is None or nd == 1 else (nd - 2, nd - 1)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if len(axes) == 1 or ord is None or ord == "fro":
+        if len(axes) == 2 and ord not in (None, "fro"):
+            raise ValueError(f"numpy.linalg.norm: ord={ord!r} is not a matrix norm")
+        return F.norm(x, None if ord == "fro" else ord, dim=axes, keepdim=keepdims)
+    if ord in (1, -1, np.inf, -np.inf):
+        inner_axis, outer_axis = (axes[0], axes[1]) if ord in (1, -1) else (axes[1], axes[0])
+        sums = F.sum(F.abs(x), axis=inner_axis, keepdims=True)
+        pick = F.amax if ord in (1, np.inf) else F.amin
+        out = pick(sums, axis=outer_axis, keepdims=True)
+        return out if keepdims else F.squeeze(out, axes)
+    raise ValueError(f"numpy.linalg.norm: ord={ord!r} for matrices (spectral or nuclear "
+                     "norms) has no dualad op")
+
+
+def _np_dot(a: Any, b: Any) -> Tensor:
+    na, nb = (np.ndim(v._data if isinstance(v, Tensor) else v) for v in (a, b))
+    if na == 0 or nb == 0:
+        return F.mul(a, b)
+    if na <= 2 and nb <= 2:
+        return F.matmul(a, b)
+    raise TypeError("numpy.dot of arrays with more than 2 dimensions has no dualad op; use "
+                    "dualad.matmul (it broadcasts stacks of matrices instead)")
+
+
+def _np_concatenate(arrays: Any, axis: Any = 0) -> Tensor:
+    if axis is None:
+        return F.concatenate([F.ravel(a) for a in arrays], axis=0)
+    return F.concatenate(arrays, axis=axis)
+
+
+def _np_trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    if (axis1, axis2) != (0, 1) or np.ndim(a._data if isinstance(a, Tensor) else a) != 2:
+        raise TypeError("numpy.trace on a dualad Tensor supports 2-d tensors with the default "
+                        "axes only")
+    return F.trace(a) if offset == 0 else F.sum(F.diag(a, offset))
+
+
+def _np_outer(a: Any, b: Any) -> Tensor:
+    return F.outer(F.ravel(a), F.ravel(b))
+
+
 FUNCTIONS: dict = {
-    np.sum: F.sum, np.mean: F.mean, np.where: F.where, np.matmul: F.matmul, np.dot: F.dot,
+    np.sum: F.sum, np.mean: F.mean, np.where: F.where, np.matmul: F.matmul, np.dot: _np_dot,
     np.reshape: F.reshape, np.transpose: lambda a, axes=None: F.T(a) if axes is None
     else F.permute(a, axes), np.clip: F.clip, np.broadcast_to: F.broadcast_to,
     np.swapaxes: F.swapaxes,
+    np.prod: lambda a, axis=None, keepdims=False: F.prod(a, axis=axis, keepdims=keepdims),
+    np.var: _np_var, np.std: _np_std,
+    np.max: _np_extremum(F.amax), np.amax: _np_extremum(F.amax),
+    np.min: _np_extremum(F.amin), np.amin: _np_extremum(F.amin),
+    np.argmax: lambda a, axis=None, keepdims=False: F.argmax(a, axis=axis, keepdims=keepdims),
+    np.argmin: lambda a, axis=None, keepdims=False: F.argmin(a, axis=axis, keepdims=keepdims),
+    np.linalg.norm: _np_norm, np.linalg.det: F.det, np.linalg.inv: F.inv,
+    np.linalg.solve: F.solve, np.trace: _np_trace, np.outer: _np_outer, np.inner: F.inner,
+    np.diag: lambda v, k=0: F.diag(v, k), np.tril: lambda m, k=0: F.tril(m, k),
+    np.triu: lambda m, k=0: F.triu(m, k),
+    np.squeeze: lambda a, axis=None: F.squeeze(a, axis=axis), np.expand_dims: F.expand_dims,
+    np.ravel: lambda a: F.ravel(a), np.concatenate: _np_concatenate,
+    np.stack: lambda arrays, axis=0: F.stack(arrays, axis), np.split: F.np_split,
+    np.cumsum: lambda a, axis=None: F.cumsum(a, axis=axis), np.flip: lambda m, axis=None:
+    F.flip(m, axis=axis),
+    np.round: F.round, np.around: F.round, np.einsum: lambda subscripts, *operands:
+    F.einsum(subscripts, *operands),
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
 }

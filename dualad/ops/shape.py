@@ -46,7 +46,8 @@ _BROADCAST_TO = _linear("broadcast_to", lambda x, shape: np.broadcast_to(x, shap
                         shapes=[(((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 5)})],
                         node_name="ExpandBackward0")
 _ASTYPE = _linear("astype", lambda x, dtype: np.asarray(x).astype(dtype),
-                  lambda g, out, x, dtype: astype(g, np.asarray(x).dtype),
+                  lambda g, out, x, dtype: astype(g, x.dtype),
+                  sympy=lambda x, dtype: x,  # a cast is the identity on real expressions
                   shapes=[(((3,),), {"dtype": np.float64})], node_name="ToCopyBackward0")
 _CLONE = _linear("clone", lambda x: np.array(x, copy=True), lambda g, out, x: g,
                  shapes=[(((3,),), {})])
@@ -218,3 +219,221 @@ def index_add(g: Any, index: Any, shape: tuple) -> Tensor:
 def setitem(x: Any, index: Any, value: Any) -> Tensor:
     """Out of place: a copy of ``x`` with ``value`` written at ``index``."""
     return apply(_SETITEM, x, value, index=to_index(index))
+
+
+# ------------------------------------------------- squeeze, unsqueeze, flatten
+def _reshaping(name: str, forward, shapes, node_name: str = "") -> Op:
+    """A linear op that only reshapes: its reverse rule reshapes the gradient back."""
+    return _linear(name, lambda x, **p: _readonly(forward(np.asarray(x), **p)),
+                   lambda g, out, x, **p: reshape(g, np.shape(x)),
+                   sympy=lambda x, **p: forward(np.asarray(x, dtype=object), **p),
+                   shapes=shapes, node_name=node_name)
+
+
+_SQUEEZE = _reshaping("squeeze", lambda x, axis: np.squeeze(x, axis),
+                      [(((3, 1, 4),), {"axis": (1,)}), (((1, 3, 1),), {"axis": (0, 2)})])
+_UNSQUEEZE = _reshaping("unsqueeze", lambda x, axis: np.expand_dims(x, axis),
+                        [(((3, 4),), {"axis": 1}), (((3,),), {"axis": -1})])
+_FLATTEN = _reshaping("flatten", lambda x, shape: np.reshape(x, shape),
+                      [(((2, 3, 4),), {"shape": (24,)}), (((2, 3, 4),), {"shape": (2, 12)})],
+                      node_name="ViewBackward0")
+
+
+def _ndim(x: Any) -> int:
+    return np.ndim(x._data if isinstance(x, Tensor) else x)
+
+
+def squeeze(x: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
+    """Drop axes of size 1: all of them, or those in ``dim`` (others stay, as in PyTorch)."""
+    dims = dim if dim is not None else axis
+    shape = np.shape(x._data if isinstance(x, Tensor) else x)
+    if dims is None:
+        chosen = tuple(i for i, s in enumerate(shape) if s == 1)
+    else:
+        items = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        nd = len(shape)
+        for d in items:
+            if not -max(nd, 1) <= d < max(nd, 1):
+                raise IndexError(f"squeeze: dim {d} is out of range for a tensor with {nd} "
+                                 "dimensions")
+        chosen = tuple(sorted({d % nd for d in items if nd and shape[d % nd] == 1}))
+    return apply(_SQUEEZE, x, axis=chosen)
+
+
+def unsqueeze(x: Any, dim: int) -> Tensor:
+    """Insert an axis of size 1 at ``dim`` (negative counts from the end of the result)."""
+    nd = _ndim(x) + 1
+    if not -nd <= dim < nd:
+        raise IndexError(f"unsqueeze: dim {dim} is out of range [{-nd}, {nd - 1}]")
+    return apply(_UNSQUEEZE, x, axis=int(dim) % nd)
+
+
+def expand_dims(a: Any, axis: int) -> Tensor:
+    """NumPy's name for :func:`unsqueeze`."""
+    return unsqueeze(a, axis)
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge the axes ``start_dim..end_dim`` into one (all of them by default)."""
+    shape = np.shape(x._data if isinstance(x, Tensor) else x)
+    if not shape:
+        return apply(_FLATTEN, x, shape=(1,))
+    nd = len(shape)
+    s, e = start_dim % nd, end_dim % nd
+    if s > e:
+        raise ValueError("flatten: start_dim must not come after end_dim")
+    new = shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:]
+    return apply(_FLATTEN, x, shape=new)
+
+
+def ravel(a: Any) -> Tensor:
+    """NumPy's name for :func:`flatten` of all axes."""
+    return flatten(a)
+
+
+def expand(x: Any, *sizes: Any) -> Tensor:
+    """PyTorch's ``expand``: broadcast to ``sizes`` (``-1`` keeps a dimension)."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    shape = np.shape(x._data if isinstance(x, Tensor) else x)
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
+                         f"number of dimensions ({len(shape)})")
+    new = tuple(shape[i - lead] if s == -1 else int(s) for i, s in enumerate(sizes))
+    return broadcast_to(x, new)
+
+
+# --------------------------------------------------- concatenate, stack, split
+def _part(g: Tensor, axis: int, start: int, stop: int) -> Tensor:
+    return getitem(g, (slice(None),) * axis + (slice(start, stop),))
+
+
+def _cat_tangent(tx: Any, ty: Any, other: Any, axis: int) -> Tensor:
+    """concatenate is jointly linear: one input's tangent is joined with zeros, not the
+    other input's value (so ``LINEAR``, which keeps the other input, would be wrong)."""
+    zeros = Tensor(np.zeros(np.shape(other._data if isinstance(other, Tensor) else other)))
+    return apply(_CONCATENATE, zeros if tx is None else tx, zeros if ty is None else ty,
+                 axis=axis)
+
+
+_CONCATENATE = register_op(Op(
+    name="concatenate", forward=lambda x, y, axis: np.concatenate((x, y), axis=axis),
+    vjp=(lambda g, out, x, y, axis: _part(g, axis, 0, np.shape(x)[axis]),
+         lambda g, out, x, y, axis: _part(g, axis, np.shape(x)[axis], g.shape[axis])),
+    jvp=(lambda t, out, x, y, axis: _cat_tangent(t, None, y, axis),
+         lambda t, out, x, y, axis: _cat_tangent(None, t, x, axis)),
+    sympy=lambda x, y, axis: np.concatenate((np.asarray(x, dtype=object),
+                                             np.asarray(y, dtype=object)), axis=axis),
+    domain=Domain(ranges=(((-3.0, 3.0),), ((-3.0, 3.0),)), shapes=[
+        (((2, 3), (4, 3)), {"axis": 0}), (((2, 3), (2, 1)), {"axis": 1}), (((3,), (2,)),
+                                                                           {"axis": 0})]),
+    saves=(), node_name="CatBackward0"))
+
+
+def _shape_of(x: Any) -> tuple:
+    return np.shape(x._data if isinstance(x, Tensor) else x)
+
+
+def concatenate(tensors: Any, axis: int = 0, dim: Any = None) -> Tensor:
+    """Join tensors along an existing axis (``cat`` in PyTorch).
+
+    >>> import dualad as da
+    >>> da.cat([da.zeros(2), da.ones(1)]).tolist()
+    [0.0, 0.0, 1.0]
+    """
+    items = list(tensors)
+    if not items:
+        raise ValueError("concatenate: need at least one tensor to join")
+    ax = axis if dim is None else dim
+    shapes = [_shape_of(t) for t in items]
+    nd = len(shapes[0])
+    if nd == 0 or any(len(s) != nd for s in shapes):
+        raise ValueError(f"concatenate: all tensors need the same number (>= 1) of dimensions; "
+                         f"got shapes {shapes}")
+    ax = int(ax) % nd
+    for s in shapes:
+        if s[:ax] + s[ax + 1:] != shapes[0][:ax] + shapes[0][ax + 1:]:
+            raise ValueError(f"concatenate: shapes {shapes} differ outside axis {ax}")
+    return _join(items, ax)
+
+
+def _join(items: list, axis: int) -> Tensor:
+    """Concatenate pairwise in a balanced tree, so k tensors cost O(n log k) copying."""
+    if len(items) == 1:
+        return clone(items[0]) if isinstance(items[0], Tensor) else Tensor(items[0])
+    mid = len(items) // 2
+    left = items[0] if mid == 1 else _join(items[:mid], axis)
+    right = items[mid] if len(items) - mid == 1 else _join(items[mid:], axis)
+    return apply(_CONCATENATE, left, right, axis=axis)
+
+
+def cat(tensors: Any, dim: int = 0, *, axis: Any = None) -> Tensor:
+    """PyTorch's name for :func:`concatenate`."""
+    return concatenate(tensors, dim if axis is None else axis)
+
+
+def stack(tensors: Any, dim: int = 0, *, axis: Any = None) -> Tensor:
+    """Join tensors of equal shape along a new axis ``dim``."""
+    items = list(tensors)
+    if not items:
+        raise ValueError("stack: need at least one tensor")
+    shapes = {_shape_of(t) for t in items}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
+    d = dim if axis is None else axis
+    return concatenate([unsqueeze(t, d) for t in items], axis=int(d) % (len(shapes.pop()) + 1))
+
+
+def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    """PyTorch's ``split``: chunks of ``split_size`` (the last may be smaller), or given sizes.
+
+    >>> import dualad as da
+    >>> [t.tolist() for t in da.split(da.arange(5.0), 2)]
+    [[0.0, 1.0], [2.0, 3.0], [4.0]]
+    """
+    n = _shape_of(x)[dim]
+    axis = dim % len(_shape_of(x))
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError("split: split_size must be positive")
+        bounds = list(range(0, n, size)) + [n]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} must add up to the dimension's size {n}")
+        bounds = list(np.cumsum([0] + sizes))
+    return tuple(_part(x, axis, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def np_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list:
+    """NumPy's ``split``: a number of equal sections, or the indices to split at."""
+    n = _shape_of(ary)[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0 or n % k:
+            raise ValueError("array split does not result in an equal division")
+        return list(split(ary, n // k, axis))
+    cuts = [0] + [int(i) for i in indices_or_sections] + [n]
+    ax = axis % len(_shape_of(ary))
+    return [_part(ary, ax, a, max(a, b)) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+# ------------------------------------------------------------------------ flip
+_FLIP = _linear("flip", lambda x, axis: _readonly(np.flip(x, axis)),
+                lambda g, out, x, axis: apply(_FLIP, g, axis=axis),
+                sympy=lambda x, axis: np.flip(np.asarray(x, dtype=object), axis),
+                shapes=[(((3, 4),), {"axis": (1,)}), (((2, 3, 2),), {"axis": (0, 2)})])
+
+
+def flip(x: Any, dims: Any = None, *, axis: Any = None) -> Tensor:
+    """Reverse the order of elements along ``dims`` (all axes if None, as NumPy)."""
+    d = dims if dims is not None else axis
+    nd = _ndim(x)
+    if d is None:
+        axes = tuple(range(nd))
+    else:
+        items = (d,) if isinstance(d, (int, np.integer)) else tuple(d)
+        axes = tuple(sorted(int(a) % max(nd, 1) for a in items))
+    return apply(_FLIP, x, axis=axes)

@@ -1,0 +1,203 @@
+"""Batched forward rules: tangents that carry a leading batch axis.
+
+At a dual level opened with ``batch_size=B`` the tangent of a value of shape
+``S`` has shape ``(B,) + S``. Elementwise rules broadcast over that axis
+(the dispatch pads the tangent to the output's rank); the ops here have
+axes, shapes or indices in their parameters, so their rules are restated for
+the extra leading axis. A rule returns ``NotImplemented`` for arguments it
+cannot batch; the dispatch then runs the ordinary rule once per batch
+element. An op with no entry here gets that per-element fallback too, so a
+new op is always right, just slower in ``jacfwd``/``jacrev``.
+
+>>> import dualad as da
+>>> from dualad import forward_ad as fwAD
+>>> with fwAD.dual_level(batch_size=2):
+...     x = fwAD.make_dual(da.ones((2, 3)), da.ones((2, 2, 3)))
+...     fwAD.unpack_dual(x.sum(axis=1)).tangent
+tensor([[3., 3.],
+        [3., 3.]])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..registry import apply, get, pad_batched
+from ..tensor import Tensor
+
+
+def _ndim(x: Any) -> int:
+    return np.ndim(x._data if isinstance(x, Tensor) else x)
+
+
+def _shape(x: Any) -> tuple:
+    return np.shape(x._data if isinstance(x, Tensor) else x)
+
+
+def _shift_axis(axis: Any, ndim: int) -> Any:
+    """``axis`` of an unbatched value, as an axis of the batched tangent."""
+    if axis is None:
+        return tuple(range(1, ndim + 1))
+    if isinstance(axis, (tuple, list)):
+        return tuple(a % ndim + 1 for a in axis)
+    return axis % ndim + 1
+
+
+def _reduction(name: str):
+    def rule(t: Tensor, out: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return apply(get(name), t, axis=_shift_axis(axis, _ndim(x)), keepdims=keepdims)
+    return rule
+
+
+def _reshape(t: Tensor, out: Any, x: Any, **params: Any) -> Tensor:
+    """Ops that only relabel the shape (reshape, flatten, squeeze, ...): same element order."""
+    return apply(get("reshape"), t, shape=t._data.shape[:1] + out._data.shape)
+
+
+def _lifted(name: str):
+    """Batch an op's own jvp rule by giving it primals with a leading unit axis.
+
+    For ops whose only shape-dependent parameter is ``axis`` and whose rule
+    broadcasts (softmax, logsumexp, var, ...): the rule then sees a
+    consistently batched problem, the primals broadcasting against ``t``.
+    """
+    def rule(t: Tensor, out: Any, x: Any, axis: Any = None, **params: Any) -> Tensor:
+        nd = _ndim(x)
+        lift = [apply(get("reshape"), v, shape=(1,) + _shape(v)) for v in (out, x)]
+        return get(name).jvp[0](t, *lift, axis=_shift_axis(axis, nd), **params)
+    return rule
+
+
+def _concatenate(first: bool):
+    def rule(t: Tensor, out: Any, x: Any, y: Any, axis: int) -> Tensor:
+        zeros = Tensor(np.zeros(t._data.shape[:1] + _shape(y if first else x), t._data.dtype))
+        pair = (t, zeros) if first else (zeros, t)
+        return apply(get("concatenate"), *pair, axis=axis % _ndim(x) + 1)
+    return rule
+
+
+def _permute(t: Tensor, out: Any, x: Any, axes: tuple) -> Tensor:
+    return apply(get("permute"), t, axes=(0,) + tuple(a + 1 for a in axes))
+
+
+def _broadcast_to(t: Tensor, out: Any, x: Any, shape: tuple) -> Tensor:
+    t = pad_batched(t, len(shape))
+    return apply(get("broadcast_to"), t, shape=t._data.shape[:1] + tuple(shape))
+
+
+def _sum_to(t: Tensor, out: Any, x: Any, shape: tuple) -> Tensor:
+    lead = _ndim(x) - len(shape)
+    if lead > 0:
+        t = apply(get("sum"), t, axis=tuple(range(1, lead + 1)), keepdims=False)
+    return apply(get("sum_to"), t, shape=t._data.shape[:1] + tuple(shape))
+
+
+def _same(name: str):
+    def rule(t: Tensor, out: Any, x: Any, **params: Any) -> Tensor:
+        return apply(get(name), t, **params)
+    return rule
+
+
+def _batched_index(index: Any) -> Any:
+    """``index`` with a leading full slice, or None when that would move axes.
+
+    NumPy puts the axes of non-adjacent advanced indices first; a leading
+    slice then changes the result's layout, so such indices are not batched.
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    advanced = [k for k, i in enumerate(items)
+                if isinstance(i, (np.ndarray, list)) or (isinstance(i, Tensor))]
+    if advanced and advanced != list(range(advanced[0], advanced[0] + len(advanced))):
+        return None
+    return (slice(None),) + tuple(items)
+
+
+def _getitem(t: Tensor, out: Any, x: Any, index: Any) -> Any:
+    bi = _batched_index(index)
+    if bi is None:
+        return NotImplemented
+    return apply(get("getitem"), t, index=bi)
+
+
+def _index_add(t: Tensor, out: Any, g: Any, index: Any, shape: tuple) -> Any:
+    bi = _batched_index(index)
+    if bi is None:
+        return NotImplemented
+    return apply(get("index_add"), t, index=bi, shape=t._data.shape[:1] + tuple(shape))
+
+
+def _promoted(shape: tuple, first: bool) -> tuple:
+    """NumPy's matmul promotion of a 1-d operand to a matrix."""
+    if len(shape) == 1:
+        return (1,) + shape if first else shape + (1,)
+    return shape
+
+
+def _matmul_folded(i: int, t: Tensor, out: Any, x: Any, y: Any) -> Any:
+    """Vector and matrix operands: fold the batch axis into one matrix product (one GEMM
+    instead of a stack of small ones). None when the operands are stacks."""
+    xs, ys = _shape(x), _shape(y)
+    if len(xs) > 2 or len(ys) > 2:
+        return None
+    batch = t._data.shape[:1]
+    if i == 0:
+        rows = apply(get("reshape"), t, shape=(-1, xs[-1]))
+        res = apply(get("matmul"), rows, y)
+        return apply(get("reshape"), res, shape=batch + out._data.shape)
+    if len(ys) == 1:
+        other = x if len(xs) == 1 else apply(get("permute"), x, axes=(1, 0))
+        return apply(get("matmul"), t, other)
+    return None
+
+
+def _matmul(i: int):
+    def rule(t: Tensor, out: Any, x: Any, y: Any) -> Tensor:
+        folded = _matmul_folded(i, t, out, x, y)
+        if folded is not None:
+            return folded
+        xs, ys = _promoted(_shape(x), True), _promoted(_shape(y), False)
+        rank = max(len(xs), len(ys))
+        core = xs if i == 0 else ys
+        tb = apply(get("reshape"), t, shape=t._data.shape[:1] + (1,) * (rank - len(core)) + core)
+        other = y if i == 0 else x
+        other = apply(get("reshape"), other, shape=ys if i == 0 else xs) \
+            if _ndim(other) == 1 else other
+        res = apply(get("matmul"), tb, other) if i == 0 else apply(get("matmul"), other, tb)
+        return apply(get("reshape"), res, shape=t._data.shape[:1] + out._data.shape)
+    return rule
+
+
+def _install() -> None:
+    rules = {
+        "sum": (_reduction("sum"),),
+        "mean": (_reduction("mean"),),
+        "reshape": (_reshape,),
+        "permute": (_permute,),
+        "broadcast_to": (_broadcast_to,),
+        "sum_to": (_sum_to,),
+        "flatten": (_reshape,),
+        "squeeze": (_reshape,),
+        "unsqueeze": (_reshape,),
+        "tril": (_same("tril"),),
+        "triu": (_same("triu"),),
+        "concatenate": (_concatenate(True), _concatenate(False)),
+        "astype": (_same("astype"),),
+        **{name: (_lifted(name),) for name in ("softmax", "log_softmax", "logsumexp", "amax",
+                                               "amin", "var", "std", "prod", "norm")},
+        "clone": (_same("clone"),),
+        "getitem": (_getitem,),
+        "index_add": (_index_add,),
+        "matmul": (_matmul(0), _matmul(1)),
+    }
+    for name, batch_rules in rules.items():
+        try:
+            op = get(name)
+        except KeyError:  # an optional op that is not registered
+            continue
+        if op.batch_jvp is None:
+            op.batch_jvp = batch_rules
+
+
+_install()

@@ -1,0 +1,295 @@
+"""More elementwise math: trigonometric, hyperbolic, logarithms, rounding, softplus, arctan2.
+
+Every op is one registry entry made by :func:`elementwise_unary` (or, for
+``arctan2``, one binary entry). Derivatives that depend on where the function
+is defined are written from the output, so they are nan exactly where the
+output is (DESIGN section 5, rule 5) and tend to the right infinity at the
+boundary (rule 4).
+
+>>> import dualad as da
+>>> x = da.tensor(0.5, requires_grad=True)
+>>> da.log1p(x).backward(); x.grad.tolist() == 1 / 1.5
+True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..registry import Domain, Kink, Op, apply, register_op
+from ..tensor import Tensor
+from ._define import POSITIVE, Formula, elementwise_unary, kink_adjust, quiet, scale
+from .elementwise import div, exp, neg, sigmoid, sqrt, where
+
+_UNIT = ((-0.9, 0.9),)
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+class _Floor(sp.floor):
+    """SymPy's floor with the derivative 0 that dualad uses (SymPy leaves it unevaluated)."""
+
+    _imp_ = staticmethod(np.floor)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return sp.S.Zero
+
+
+class _Ceiling(sp.ceiling):
+    """SymPy's ceiling with the derivative 0 that dualad uses."""
+
+    _imp_ = staticmethod(np.ceil)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return sp.S.Zero
+
+
+def _flat(out: Any, x: Any) -> Any:
+    """The derivative of a piecewise-constant function: 0, still connected to ``x``."""
+    return 0.0 * x
+
+
+def _away_from(offset: float):
+    """``valid`` for a step function: values at least 1e-3 away from ``k + offset``."""
+
+    def valid(x: Any) -> bool:
+        shifted = np.asarray(x) - offset
+        return bool(np.all(np.abs(shifted - np.round(shifted)) > 1e-3))
+
+    return valid
+
+
+def _step_kink(where_text: str, point: float) -> tuple:
+    """A jump at ``x - point`` integer: nondifferentiable; the derivative's limit 0 (rule 4)."""
+    return (Kink(where_text, ((point,),), (0.0,), 4,
+                 "a jump of a piecewise-constant function: the derivative 0 of the flat parts "
+                 "is its limit", pytorch=(0.0,), jax=(0.0,),
+                 at=lambda x: np.asarray(x) - point == np.floor(np.asarray(x) - point)),)
+
+
+def _boundary_kinks(edge: float, grad_at: float, outside: float, name: str,
+                    libraries: Any = np.nan) -> tuple:
+    """The kinks of a function defined for ``x >= edge``: the edge, and the values below it.
+
+    ``libraries`` is what PyTorch and JAX return below the edge (their formula
+    evaluated there, e.g. ``Formula("1/(1+x)", ...)``, or nan).
+    """
+    return (Kink(f"x == {edge:g}", ((edge,),), (grad_at,), 4,
+                 f"the derivative of {name} tends to {grad_at} at the boundary of its domain",
+                 pytorch=(grad_at,), jax=(grad_at,), at=lambda x: x == edge),
+            Kink(f"x < {edge:g}, outside the domain of {name}", ((outside,),), (np.nan,), 5,
+                 f"{name} is undefined there", pytorch=(libraries,), jax=(libraries,),
+                 at=lambda x: x < edge))
+
+
+# ------------------------------------------------------------ trigonometric
+tan = elementwise_unary("tan", np.tan, lambda out, x: 1.0 + out * out, sp.tan,
+                        ranges=((-1.2, 1.2),), uses_output=True)
+arcsin = elementwise_unary(
+    "arcsin", quiet(np.arcsin), lambda out, x: 1.0 / sqrt(1.0 - x * x), sp.asin, ranges=_UNIT,
+    kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (np.inf,), 4,
+                "1/sqrt(1 - x**2) tends to +inf", pytorch=(np.inf,), jax=(np.inf,),
+                at=lambda x: np.abs(x) == 1),
+           Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arcsin is undefined for |x| > 1",
+                pytorch=(np.nan,), jax=(np.nan,), at=lambda x: np.abs(x) > 1)))
+arccos = elementwise_unary(
+    "arccos", quiet(np.arccos), lambda out, x: -1.0 / sqrt(1.0 - x * x), sp.acos, ranges=_UNIT,
+    kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (-np.inf,), 4,
+                "-1/sqrt(1 - x**2) tends to -inf", pytorch=(-np.inf,), jax=(-np.inf,),
+                at=lambda x: np.abs(x) == 1),
+           Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arccos is undefined for |x| > 1",
+                pytorch=(np.nan,), jax=(np.nan,), at=lambda x: np.abs(x) > 1)))
+arctan = elementwise_unary("arctan", np.arctan, lambda out, x: 1.0 / (1.0 + x * x), sp.atan)
+
+# --------------------------------------------------------------- hyperbolic
+sinh = elementwise_unary("sinh", np.sinh, lambda out, x: cosh(x), sp.sinh)
+cosh = elementwise_unary("cosh", np.cosh, lambda out, x: sinh(x), sp.cosh)
+
+# ------------------------------------------------- exponentials and logarithms
+expm1 = elementwise_unary("expm1", quiet(np.expm1), lambda out, x: out + 1.0,
+                          lambda x: sp.exp(x) - 1, uses_output=True)
+log1p = elementwise_unary(
+    "log1p", quiet(np.log1p), lambda out, x: exp(-out), lambda x: sp.log(1 + x),
+    ranges=((-0.9, 3.0),), uses_output=True,
+    kinks=_boundary_kinks(-1.0, np.inf, -2.0, "log1p",
+                          Formula("1/(1+x)", lambda x: 1.0 / (1.0 + np.asarray(x, float)))))
+log2 = elementwise_unary(
+    "log2", quiet(np.log2), lambda out, x: exp(out * -_LN2) / _LN2, lambda x: sp.log(x, 2),
+    ranges=POSITIVE, uses_output=True,
+    kinks=_boundary_kinks(0.0, np.inf, -1.0, "log2",
+                          Formula("1/(x ln 2)", lambda x: 1.0 / (np.asarray(x, float) * _LN2))))
+log10 = elementwise_unary(
+    "log10", quiet(np.log10), lambda out, x: exp(out * -_LN10) / _LN10,
+    lambda x: sp.log(x, 10), ranges=POSITIVE, uses_output=True,
+    kinks=_boundary_kinks(0.0, np.inf, -1.0, "log10",
+                          Formula("1/(x ln 10)", lambda x: 1.0 / (np.asarray(x, float) * _LN10))))
+
+arcsinh = elementwise_unary("arcsinh", np.arcsinh, lambda out, x: 1.0 / sqrt(x * x + 1.0),
+                            sp.asinh)
+arccosh = elementwise_unary(
+    "arccosh", quiet(np.arccosh), lambda out, x: 1.0 / sqrt(x * x - 1.0), sp.acosh,
+    ranges=((1.1, 4.0),), kinks=_boundary_kinks(1.0, np.inf, 0.5, "arccosh"))
+_ATANH_FORMULA = Formula("1/(1-x**2)", lambda x: 1.0 / (1.0 - np.square(np.asarray(x, float))))
+arctanh = elementwise_unary(
+    "arctanh", quiet(np.arctanh), lambda out, x: square(cosh(out)), sp.atanh, ranges=_UNIT,
+    uses_output=True,
+    kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (np.inf,), 4,
+                "1/(1 - x**2) tends to +inf", pytorch=(np.inf,), jax=(np.inf,),
+                at=lambda x: np.abs(x) == 1),
+           Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arctanh is undefined for |x| > 1",
+                pytorch=(_ATANH_FORMULA,), jax=(_ATANH_FORMULA,), at=lambda x: np.abs(x) > 1)))
+exp2 = elementwise_unary("exp2", quiet(np.exp2), lambda out, x: out * _LN2, lambda x: 2 ** x,
+                         uses_output=True)
+
+# ------------------------------------------------------------------- powers
+square = elementwise_unary("square", np.square, lambda out, x: 2.0 * x, lambda x: x ** 2)
+reciprocal = elementwise_unary(
+    "reciprocal", quiet(np.reciprocal), lambda out, x: -(out * out), lambda x: 1 / x,
+    ranges=((-3.0, -0.3), (0.3, 3.0)), uses_output=True,
+    kinks=(Kink("x == 0", ((0.0,),), (-np.inf,), 4,
+                "1/x is +inf at +0 in IEEE arithmetic; -1/x**2 tends to -inf from both sides",
+                pytorch=(-np.inf,), jax=(-np.inf,), at=lambda x: x == 0),))
+
+# --------------------------------------------------------------- rounding
+floor = elementwise_unary("floor", np.floor, _flat, _Floor, valid=_away_from(0.0),
+                          kinks=_step_kink("x is an integer", 1.0))
+ceil = elementwise_unary("ceil", np.ceil, _flat, _Ceiling, valid=_away_from(0.0),
+                         kinks=_step_kink("x is an integer", 1.0))
+_round_op = elementwise_unary(
+    "round", np.round, _flat, lambda x: _Floor(x + sp.Rational(1, 2)), valid=_away_from(0.5),
+    kinks=_step_kink("x is halfway between integers (rounds half to even)", 0.5))
+
+
+def round(x: Any, decimals: int = 0) -> Tensor:  # noqa: A001  (PyTorch's and NumPy's name)
+    """Round half to even, to ``decimals`` places; the derivative is 0.
+
+    >>> import dualad as da
+    >>> da.round(da.tensor([0.5, 1.5, 2.26]), decimals=0)
+    tensor([0., 2., 2.])
+    """
+    if decimals == 0:
+        return _round_op(x)
+    scale = 10.0 ** decimals
+    return _round_op(x * scale) / scale
+
+
+around = round
+
+# ------------------------------------------------------------- activations
+softplus = elementwise_unary(
+    "softplus", lambda x: np.logaddexp(0.0, x), lambda out, x: sigmoid(x),
+    lambda x: sp.log(1 + sp.exp(x)), ranges=((-6.0, 6.0),),
+    doc="log(1 + exp(x)), computed without overflow; the derivative is sigmoid(x).")
+logsigmoid = elementwise_unary(
+    "logsigmoid", lambda x: -np.logaddexp(0.0, -x), lambda out, x: sigmoid(neg(x)),
+    lambda x: -sp.log(1 + sp.exp(-x)), ranges=((-6.0, 6.0),),
+    doc="log(sigmoid(x)), computed without overflow; the derivative is sigmoid(-x).")
+
+
+# ------------------------------------------------------------------ arctan2
+def _atan2_partial(i: int, g: Any, y: Any, x: Any, mode: str) -> Tensor:
+    d = div(x if i == 0 else neg(y), x * x + y * y)
+    return scale(g, kink_adjust(_ARCTAN2, i, d, (y, x), {}, mode))
+
+
+def _atan2_dy(g: Any, out: Any, y: Any, x: Any) -> Tensor:
+    return _atan2_partial(0, g, y, x, "backward")
+
+
+def _atan2_dx(g: Any, out: Any, y: Any, x: Any) -> Tensor:
+    return _atan2_partial(1, g, y, x, "backward")
+
+
+def _off_origin_and_cut(y: Any, x: Any) -> bool:
+    y, x = np.broadcast_arrays(np.asarray(y), np.asarray(x))
+    on_cut = (np.abs(y) < 0.05) & (x < 0)
+    return bool(np.all(x * x + y * y > 0.01) and not np.any(on_cut))
+
+
+_ARCTAN2 = register_op(Op(
+    name="arctan2", forward=quiet(np.arctan2), vjp=(_atan2_dy, _atan2_dx),
+    jvp=(lambda t, out, y, x: _atan2_partial(0, t, y, x, "jvp"),
+         lambda t, out, y, x: _atan2_partial(1, t, y, x, "jvp")), sympy=sp.atan2,
+    domain=Domain(ranges=(((-3.0, 3.0),), ((-3.0, 3.0),)), valid=_off_origin_and_cut),
+    kinks=(Kink("y == 0 and x == 0", ((0.0, 0.0),), (np.nan, np.nan), 5,
+                "the angle of the origin is undefined; both partials are 0/0",
+                pytorch=(0.0, 0.0), jax=(np.nan, np.nan),
+                at=lambda y, x: (y == 0) & (x == 0)),
+           Kink("y == 0 and x < 0 (the branch cut)", ((0.0, -2.0),), (-0.5, 0.0), 4,
+                "the jump from pi to -pi is ignored: the partials' limits agree on both sides",
+                pytorch=(-0.5, 0.0), jax=(-0.5, 0.0), at=lambda y, x: (y == 0) & (x < 0))),
+    elementwise=True, node_name="Atan2Backward0"))
+
+
+def arctan2(y: Any, x: Any) -> Tensor:
+    """The angle of the point ``(x, y)``, elementwise with broadcasting (``atan2``).
+
+    >>> import dualad as da
+    >>> da.arctan2(da.tensor(1.0), da.tensor(-1.0)).item()  # 3 pi / 4
+    2.356194490192345
+    """
+    return apply(_ARCTAN2, y, x)
+
+
+atan2 = arctan2
+asin, acos, atan = arcsin, arccos, arctan
+asinh, acosh, atanh = arcsinh, arccosh, arctanh
+
+
+def _binary(name: str, forward, dx, dy, sympy, ranges=((-3.0, 3.0), (-3.0, 3.0)),
+            kinks: tuple = (), valid=None, uses_output: bool = False) -> Op:
+    """A binary elementwise op from its two partial derivatives ``d(out, x, y)``."""
+
+    def factor(i: int, out: Any, x: Any, y: Any, mode: str) -> Any:
+        d = (dx if i == 0 else dy)(out, x, y)
+        return kink_adjust(op, i, d, (x, y), {}, mode) if kinks else d
+
+    op = register_op(Op(
+        name=name, forward=forward,
+        vjp=(lambda g, out, x, y: scale(g, factor(0, out, x, y, "backward")),
+             lambda g, out, x, y: scale(g, factor(1, out, x, y, "backward"))),
+        jvp=(lambda t, out, x, y: scale(t, factor(0, out, x, y, "jvp")),
+             lambda t, out, x, y: scale(t, factor(1, out, x, y, "jvp"))),
+        sympy=sympy, domain=Domain(ranges=tuple((r,) for r in ranges), valid=valid),
+        kinks=kinks, elementwise=True, saves_output=uses_output))
+    return op
+
+
+_LOGADDEXP = _binary("logaddexp", np.logaddexp, lambda out, x, y: sigmoid(x - y),
+                     lambda out, x, y: sigmoid(y - x), lambda x, y: sp.log(sp.exp(x) + sp.exp(y)))
+
+
+def _hypot_partial(out: Any, a: Any) -> Tensor:
+    zero = (out._data if isinstance(out, Tensor) else np.asarray(out)) == 0
+    return where(zero, 0.0, a / where(zero, 1.0, out))
+
+
+_HYPOT = _binary(
+    "hypot", np.hypot, lambda out, x, y: _hypot_partial(out, x),
+    lambda out, x, y: _hypot_partial(out, y), lambda x, y: sp.sqrt(x ** 2 + y ** 2),
+    uses_output=True, valid=lambda x, y: bool(np.all(np.hypot(x, y) > 0.1)),
+    kinks=(Kink("x == 0 and y == 0", ((0.0, 0.0),), (0.0, 0.0), 2,
+                "hypot is the Euclidean norm of (x, y): convex with minimum 0 there, so the "
+                "minimum-norm subgradient is 0", pytorch=(np.nan, np.nan), jax=(np.nan, np.nan),
+                at=lambda x, y: (x == 0) & (y == 0)),))
+
+
+def logaddexp(x: Any, y: Any) -> Tensor:
+    """``log(exp(x) + exp(y))`` elementwise, without overflow."""
+    return apply(_LOGADDEXP, x, y)
+
+
+def hypot(x: Any, y: Any) -> Tensor:
+    """``sqrt(x**2 + y**2)`` elementwise, without overflow; the gradient at (0, 0) is 0."""
+    return apply(_HYPOT, x, y)
+
+__all__ = [
+    "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "expm1", "log1p", "log2", "log10",
+    "square", "reciprocal", "floor", "ceil", "round", "around", "softplus", "logsigmoid",
+    "arctan2", "atan2", "asin", "acos", "atan", "arcsinh", "arccosh", "arctanh", "asinh",
+    "acosh", "atanh", "exp2", "logaddexp", "hypot",
+]

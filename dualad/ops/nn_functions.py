@@ -1,0 +1,200 @@
+"""Loss and layer functions of ``dualad.nn.functional``, with PyTorch's signatures.
+
+``linear``, ``mse_loss`` and ``cross_entropy`` are built from registered ops
+(they need no rules of their own); ``binary_cross_entropy`` is one registered
+op so that it clamps its logarithms at -100 and keeps PyTorch's finite
+gradient where a probability is exactly 0 or 1.
+
+>>> import dualad as da
+>>> from dualad.ops.nn_functions import cross_entropy
+>>> logits = da.tensor([[2.0, 0.0, 0.0]], requires_grad=True)
+>>> loss = cross_entropy(logits, da.tensor([0]))
+>>> round(loss.item(), 6)   # log(1 + 2 exp(-2))
+0.239545
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..registry import Domain, Kink, Op, apply, register_op
+from ..tensor import Tensor
+from ._define import kink_adjust, scale
+from .elementwise import log, maximum, relu, sigmoid, tanh, where
+from .linalg import matmul
+from .math import log1p
+from .reductions import log_softmax, mean, softmax
+from .reductions import sum as _sum
+from .shape import getitem, permute, reshape, transpose
+
+_REDUCTIONS = ("mean", "sum", "none")
+_LOG_FLOOR = -100.0  # PyTorch clamps the logarithms of binary_cross_entropy here
+_EPS = 1e-12
+
+
+def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
+    if reduction == "mean":
+        return mean(loss)
+    if reduction == "sum":
+        return _sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{name}: reduction={reduction!r} is not one of {_REDUCTIONS}")
+
+
+def _shape(x: Any) -> tuple:
+    return np.shape(x._data if isinstance(x, Tensor) else x)
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
+    """``input @ weight.T + bias``; ``weight`` has shape ``(out_features, in_features)``."""
+    out = matmul(input, transpose(weight, -1, -2) if len(_shape(weight)) > 1 else weight)
+    return out if bias is None else out + bias
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean (or summed, or unreduced) squared error ``(input - target) ** 2``."""
+    if _shape(input) != _shape(target):
+        raise ValueError(f"mse_loss: input shape {_shape(input)} and target shape "
+                         f"{_shape(target)} differ; PyTorch would broadcast with a warning, "
+                         "dualad asks for equal shapes")
+    diff = input - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def _class_last(x: Tensor) -> Tensor:
+    """Logits ``(N, C, d1, ...)`` as ``(N*d1*..., C)``; ``(C,)`` as ``(1, C)``."""
+    shape = _shape(x)
+    if len(shape) == 1:
+        return reshape(x, (1, shape[0]))
+    if len(shape) > 2:
+        x = permute(x, (0,) + tuple(range(2, len(shape))) + (1,))
+    return reshape(x, (-1, shape[1]))
+
+
+def cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross entropy of logits ``input`` (class axis 1, or 0 for a single sample).
+
+    ``target`` holds class indices (an integer tensor, shape ``input`` without
+    the class axis) or class probabilities (a float tensor shaped like
+    ``input``). ``weight`` rescales each class; with ``reduction='mean'`` the
+    result is divided by the summed weights of the non-ignored targets, as in
+    PyTorch.
+    """
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"cross_entropy: reduction={reduction!r} is not one of {_REDUCTIONS}")
+    shape = _shape(input)
+    if not shape:
+        raise ValueError("cross_entropy: input needs a class axis (shape (C,) or (N, C, ...))")
+    n_classes = shape[0] if len(shape) == 1 else shape[1]
+    logp = _class_last(input if isinstance(input, Tensor) else Tensor(input))
+    logp = log_softmax(logp, dim=-1)
+    tdata = target._data if isinstance(target, Tensor) else np.asarray(target)
+    w = None if weight is None else (weight._data if isinstance(weight, Tensor)
+                                     else np.asarray(weight, dtype=logp.dtype))
+    if tdata.dtype.kind == "f":
+        probs = _class_last(target if isinstance(target, Tensor) else Tensor(tdata))
+        if label_smoothing:
+            probs = probs * (1.0 - label_smoothing) + label_smoothing / n_classes
+        terms = -(logp * probs) if w is None else -(logp * probs * w)
+        loss = _sum(terms, dim=-1)
+        out_shape = shape[:1] + shape[2:] if len(shape) > 1 else ()
+        loss = reshape(loss, out_shape)
+        return _reduce(loss, reduction, "cross_entropy")
+    classes = tdata.reshape(-1).astype(np.int64)
+    keep = classes != ignore_index
+    if np.any((classes[keep] < 0) | (classes[keep] >= n_classes)):
+        raise IndexError(f"cross_entropy: target values must lie in [0, {n_classes - 1}] "
+                         f"(or equal ignore_index={ignore_index})")
+    if logp.shape[0] != classes.size:
+        raise ValueError(f"cross_entropy: input shape {shape} and target shape {tdata.shape} "
+                         "do not match")
+    safe = np.where(keep, classes, 0)
+    picked = getitem(logp, (np.arange(classes.size), safe))
+    cw = np.ones(classes.size) if w is None else w[safe]
+    cw = np.where(keep, cw, 0.0).astype(logp.dtype)
+    nll = -picked * cw
+    if label_smoothing:
+        wl = np.ones(n_classes, dtype=logp.dtype) if w is None else w
+        smooth = -_sum(logp * wl, dim=-1) / n_classes * keep
+        nll = nll * (1.0 - label_smoothing) + smooth * label_smoothing
+    if reduction == "mean":
+        return _sum(nll) / np.sum(cw)
+    loss = reshape(nll, tdata.shape)
+    return _reduce(loss, reduction, "cross_entropy")
+
+
+def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Negative log-likelihood of log-probabilities ``input`` ``(N, C)`` at integer ``target``."""
+    tdata = target._data if isinstance(target, Tensor) else np.asarray(target)
+    shape = _shape(input)
+    rows = np.arange(shape[0]) if len(shape) == 2 else ()
+    picked = getitem(input, (rows, tdata) if len(shape) == 2 else int(tdata))
+    return _reduce(-picked, reduction, "nll_loss")
+
+
+# --------------------------------------------------------- binary cross entropy
+def _bce_forward(p: np.ndarray, t: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lp = np.maximum(np.log(p), _LOG_FLOOR)
+        l1p = np.maximum(np.log1p(-p), _LOG_FLOOR)
+    return -(t * lp + (1.0 - t) * l1p)
+
+
+def _bce_dp(g: Any, out: Any, p: Any, t: Any, mode: str = "backward") -> Tensor:
+    d = (p - t) / maximum(p * (1.0 - p), _EPS)
+    return scale(g, kink_adjust(_BCE, 0, d, (p, t), {}, mode))
+
+
+def _bce_dt(g: Any, out: Any, p: Any, t: Any, mode: str = "backward") -> Tensor:
+    d = maximum(log1p(-p), _LOG_FLOOR) - maximum(log(p), _LOG_FLOOR)
+    return scale(g, kink_adjust(_BCE, 1, d, (p, t), {}, mode))
+
+
+_BCE = register_op(Op(
+    name="binary_cross_entropy", forward=_bce_forward, vjp=(_bce_dp, _bce_dt),
+    jvp=(lambda g, out, p, t: _bce_dp(g, out, p, t, "jvp"),
+         lambda g, out, p, t: _bce_dt(g, out, p, t, "jvp")),
+    sympy=lambda p, t: -(t * sp.log(p) + (1 - t) * sp.log(1 - p)),
+    domain=Domain(ranges=(((0.05, 0.95),), ((0.0, 1.0),))),
+    kinks=(Kink("p == 0 (the clamped logarithm), target 0", ((0.0, 0.0),), (0.0, 100.0), 4,
+                "log p is clamped at -100; the derivative (p - t) / max(p (1 - p), 1e-12) "
+                "tends to 0 with a matching target (JAX has no clamped BCE: its column is the "
+                "textbook formula in jax.numpy)", pytorch=(0.0, np.inf), jax=(np.nan, np.inf),
+                at=lambda p, t: np.broadcast_to(p == 0, np.broadcast(p, t).shape)),
+           Kink("p == 1 (the clamped logarithm), target 1", ((1.0, 1.0),), (0.0, -100.0), 4,
+                "log(1 - p) is clamped at -100; the derivative in p tends to 0 with a "
+                "matching target", pytorch=(0.0, -np.inf), jax=(np.nan, -np.inf),
+                at=lambda p, t: np.broadcast_to(p == 1, np.broadcast(p, t).shape))),
+    elementwise=True))
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
+                         reduction: str = "mean") -> Tensor:
+    """``-(t log p + (1 - t) log(1 - p))`` for probabilities ``input``; logs clamped at -100."""
+    if _shape(input) != _shape(target):
+        raise ValueError(f"binary_cross_entropy: input shape {_shape(input)} and target shape "
+                         f"{_shape(target)} must be equal")
+    loss = apply(_BCE, input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any,  # noqa: A002
+                                     reduction: str = "mean") -> Tensor:
+    """Binary cross entropy of ``sigmoid(input)``, computed stably from the logits."""
+    from .math import softplus
+
+    return _reduce(softplus(input) - input * target, reduction,
+                   "binary_cross_entropy_with_logits")
+
+
+__all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss",
+           "cross_entropy", "nll_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "where"]

@@ -1,0 +1,72 @@
+"""Indexing gradients: repeated integer indices accumulate, masks scatter, steps and negatives."""
+
+import numpy as np
+from _ops_checks import check_gradients, forward_directional, reverse_grad, weights_like
+
+import dualad as da
+
+
+def test_repeated_integer_indices_accumulate():
+    g = reverse_grad(lambda t: t[[0, 0, 1]].sum(), np.arange(5.0))
+    np.testing.assert_array_equal(g, [2.0, 1.0, 0.0, 0.0, 0.0])
+    g = reverse_grad(lambda t: t[da.tensor([3, 3, 3, -1])].sum(), np.arange(5.0))
+    np.testing.assert_array_equal(g, [0.0, 0.0, 0.0, 3.0, 1.0])
+
+
+def test_repeated_pairs_in_two_dimensional_advanced_indexing():
+    x = np.arange(12.0).reshape(3, 4)
+    g = reverse_grad(lambda t: t[[0, 2, 0], [1, 3, 1]].sum(), x)
+    expected = np.zeros((3, 4))
+    expected[0, 1], expected[2, 3] = 2.0, 1.0
+    np.testing.assert_array_equal(g, expected)
+
+
+def test_boolean_mask_gradient_scatters_to_the_selected_elements():
+    x = np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])
+    mask = x > 0
+    w = np.array([10.0, 20.0, 30.0])
+    g = reverse_grad(lambda t: (t[da.tensor(mask)] * da.tensor(w)).sum(), x)
+    expected = np.zeros_like(x)
+    expected[mask] = w
+    np.testing.assert_array_equal(g, expected)
+    rows = np.array([True, False])
+    g = reverse_grad(lambda t: t[da.tensor(rows)].sum(), x)
+    np.testing.assert_array_equal(g, [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
+    g = reverse_grad(lambda t: t[:, np.array([True, False, True])].sum(), x)
+    np.testing.assert_array_equal(g, [[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]])
+
+
+def test_slices_with_steps_and_negative_steps():
+    x = np.arange(10.0)
+    g = reverse_grad(lambda t: (t[1:8:3] * da.tensor([1.0, 2.0, 3.0])).sum(), x)
+    expected = np.zeros(10)
+    expected[[1, 4, 7]] = [1.0, 2.0, 3.0]
+    np.testing.assert_array_equal(g, expected)
+    g = reverse_grad(lambda t: (t[::-2] * da.tensor(np.arange(5.0))).sum(), x)
+    expected = np.zeros(10)
+    expected[[9, 7, 5, 3, 1]] = np.arange(5.0)
+    np.testing.assert_array_equal(g, expected)
+    m = np.arange(20.0).reshape(4, 5)
+    w = weights_like((2, 2))
+    g = reverse_grad(lambda t: (t[::2, -1:0:-3] * da.tensor(w)).sum(), m)
+    expected = np.zeros((4, 5))
+    expected[::2, -1:0:-3] = w
+    np.testing.assert_array_equal(g, expected)
+
+
+def test_indexing_in_forward_mode_and_second_order():
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    v = np.array([1.0, 2.0, 3.0, 4.0])
+    assert forward_directional(lambda t: t[[0, 0, 3]].sum(), x, v) == 1.0 + 1.0 + 4.0
+    check_gradients(lambda t: (t[[0, 0, 3]] ** 3).sum() + (t[1::2] * t[::2]).sum(), x,
+                    second=True)
+
+
+def test_setitem_out_of_place_gradients():
+    x = da.tensor(np.arange(4.0), requires_grad=True)
+    v = da.tensor([10.0, 20.0], requires_grad=True)
+    y = x.clone()
+    y[1:3] = v * 2
+    (y * da.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 0.0, 4.0])
+    np.testing.assert_array_equal(v.grad.numpy(), [4.0, 6.0])

@@ -1,0 +1,143 @@
+"""Reductions: prod, var, std, max/min, logsumexp, softmax, norm against independent oracles."""
+
+import numpy as np
+import pytest
+from _ops_checks import check_gradients, forward_directional, reverse_grad, weights_like
+
+import dualad as da
+
+A = np.array([[0.5, -1.2, 2.0], [1.5, 0.3, -0.7]])
+W = weights_like((2, 3))
+W_ROWS = weights_like((2,), seed=3)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t: da.prod(t), lambda t: (da.prod(t, dim=1) * da.tensor(W_ROWS)).sum(),
+    lambda t: da.var(t), lambda t: (da.var(t, 1, correction=0) * da.tensor(W_ROWS)).sum(),
+    lambda t: da.std(t, axis=0, keepdims=True).sum(), lambda t: da.std(t, unbiased=False),
+    lambda t: da.logsumexp(t, dim=1).sum(), lambda t: (da.softmax(t, dim=1) * da.tensor(W)).sum(),
+    lambda t: (da.log_softmax(t, dim=0) * da.tensor(W)).sum(),
+    lambda t: da.norm(t), lambda t: da.norm(t, 3, dim=1).sum(), lambda t: da.norm(t, p=1),
+    lambda t: da.norm(t, 0.5), lambda t: da.amax(t, dim=0).sum(), lambda t: da.amin(t),
+    lambda t: da.max(t, 1).values.sum(), lambda t: da.norm(t, float("inf")),
+], ids=["prod", "prod_dim", "var", "var_dim_c0", "std_axis_keepdims", "std_biased",
+        "logsumexp", "softmax", "log_softmax", "norm", "norm3_dim", "norm1", "norm_half",
+        "amax_dim", "amin", "max_dim_values", "norm_inf"])
+def test_gradients_against_finite_differences_in_both_modes(fn):
+    check_gradients(fn, A, second=True)
+
+
+def test_prod_gradient_is_the_product_of_the_others_even_at_zeros():
+    x = np.array([[2.0, 0.0, 3.0, 4.0], [0.0, 5.0, 0.0, 1.5]])
+    others = np.array([[0.0, 24.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(reverse_grad(lambda t: da.prod(t, 1).sum(), x), others)
+    v = np.arange(8.0).reshape(2, 4)
+    assert forward_directional(lambda t: da.prod(t, 1).sum(), x, v) == 24.0 * 1.0
+    check_gradients(lambda t: da.prod(t, 1).sum(), x, second=True)
+
+
+def test_var_and_std_use_bessel_correction_by_default_as_pytorch():
+    x = np.array([1.0, 2.0, 4.0, 7.0])
+    n, m = 4, x.mean()
+    assert da.var(da.tensor(x)).item() == pytest.approx(np.sum((x - m) ** 2) / (n - 1))
+    assert da.var(da.tensor(x), unbiased=False).item() == pytest.approx(np.var(x))
+    assert da.std(da.tensor(x), correction=2).item() == pytest.approx(np.std(x, ddof=2))
+    assert da.tensor(x).var(False).item() == pytest.approx(np.var(x))
+    np.testing.assert_allclose(reverse_grad(lambda t: da.var(t), x), 2 * (x - m) / (n - 1))
+    std = np.std(x, ddof=1)
+    np.testing.assert_allclose(reverse_grad(lambda t: da.std(t), x), (x - m) / ((n - 1) * std))
+
+
+def test_std_of_constant_input_has_zero_gradient():
+    g = reverse_grad(lambda t: da.std(t), np.full(4, 1.5))
+    np.testing.assert_array_equal(g, np.zeros(4))
+    assert forward_directional(lambda t: da.std(t), np.full(4, 1.5), np.ones(4)) == 0.0
+
+
+def test_max_min_ties_share_the_gradient_equally_in_both_modes():
+    x = np.array([[3.0, 1.0, 3.0, 3.0], [0.0, -2.0, -2.0, 2.0]])
+    np.testing.assert_allclose(reverse_grad(lambda t: da.amax(t), x),
+                               [[1 / 3, 0, 1 / 3, 1 / 3], [0, 0, 0, 0]])
+    np.testing.assert_allclose(reverse_grad(lambda t: da.amin(t, dim=1).sum(), x),
+                               [[0, 1, 0, 0], [0, 0.5, 0.5, 0]])
+    np.testing.assert_allclose(reverse_grad(lambda t: t.max(), x),
+                               reverse_grad(lambda t: da.amax(t), x))
+    v = np.arange(8.0).reshape(2, 4)
+    assert forward_directional(lambda t: da.amax(t), x, v) == pytest.approx((0 + 2 + 3) / 3)
+
+
+def test_max_with_dim_returns_values_and_indices_like_pytorch():
+    x = da.tensor([[1.0, 9.0, 3.0], [7.0, 2.0, 7.0]])
+    values, indices = da.max(x, dim=1)
+    assert values.tolist() == [9.0, 7.0] and indices.tolist() == [1, 0]
+    res = x.min(0, keepdim=True)
+    assert res.values.shape == (1, 3) and res.indices.tolist() == [[0, 1, 0]]
+    assert da.max(x).item() == 9.0
+    assert da.max(x, da.tensor(5.0)).tolist() == [[5.0, 9.0, 5.0], [7.0, 5.0, 7.0]]
+    assert da.argmax(x).item() == 1 and da.argmin(x, dim=1).tolist() == [0, 1]
+    assert da.argmax(x, axis=0, keepdims=True).shape == (1, 3)
+    assert da.argmax(x).dtype.kind == "i" and not da.argmax(x).requires_grad
+
+
+def test_softmax_and_logsumexp_are_stable_for_large_inputs():
+    x = np.array([[1000.0, 1000.0, 999.0], [-1000.0, -1001.0, -1000.0]])
+    shifted = x - x.max(axis=1, keepdims=True)
+    lse = x.max(axis=1) + np.log(np.exp(shifted).sum(axis=1))
+    np.testing.assert_allclose(da.logsumexp(da.tensor(x), dim=1).numpy(), lse, rtol=1e-15)
+    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(da.softmax(da.tensor(x), dim=1).numpy(), p, rtol=1e-14)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(da.log_softmax(da.tensor(x), dim=1).numpy(), log_p, rtol=1e-15)
+    g = reverse_grad(lambda t: da.logsumexp(t, dim=1).sum(), x)
+    np.testing.assert_allclose(g, p, rtol=1e-14)
+    assert np.all(np.isfinite(reverse_grad(lambda t: (da.softmax(t, 1) * da.tensor(W[:, :3]))
+                                           .sum(), x)))
+
+
+def test_softmax_jacobian_is_diag_p_minus_p_p_transpose():
+    x = np.array([0.3, -1.0, 2.0])
+    p = np.exp(x) / np.exp(x).sum()
+    jac = np.diag(p) - np.outer(p, p)
+    for i in range(3):
+        row = reverse_grad(lambda t, i=i: da.softmax(t, dim=0)[i], x)
+        np.testing.assert_allclose(row, jac[i], rtol=1e-13, atol=1e-15)
+
+
+def test_softmax_needs_a_dim():
+    with pytest.raises(TypeError, match="dim="):
+        da.softmax(da.tensor([1.0, 2.0]))
+
+
+def test_norm_at_zero_has_zero_gradient_in_both_modes():
+    for order in (None, 1, 2, 3, float("inf")):
+        g = reverse_grad(lambda t, o=order: da.norm(t, o), np.zeros(3))
+        np.testing.assert_array_equal(g, np.zeros(3))
+        assert forward_directional(lambda t, o=order: da.norm(t, o), np.zeros(3),
+                                   np.ones(3)) == 0.0
+
+
+def test_norm_orders_match_numpy():
+    x = np.array([[3.0, -4.0], [0.0, 12.0]])
+    t = da.tensor(x)
+    assert da.norm(t).item() == pytest.approx(13.0)
+    assert da.norm(t, "fro").item() == pytest.approx(13.0)
+    assert da.norm(t, 1).item() == pytest.approx(19.0)
+    assert da.norm(t, float("inf")).item() == 12.0
+    assert da.norm(t, -float("inf")).item() == 0.0
+    assert da.norm(t, 0).item() == 3.0
+    np.testing.assert_allclose(da.norm(t, 2, dim=1).numpy(), [5.0, 12.0])
+    np.testing.assert_allclose(t.norm(p=3, dim=0, keepdim=True).numpy(),
+                               np.linalg.norm(x, 3, axis=0, keepdims=True))
+    np.testing.assert_array_equal(reverse_grad(lambda a: da.norm(a, 0), x), np.zeros((2, 2)))
+
+
+def test_reductions_accept_negative_axes_tuples_and_zero_d_inputs():
+    x = da.tensor(np.arange(24.0).reshape(2, 3, 4) / 10)
+    np.testing.assert_allclose(da.prod(x, axis=(0, -1)).numpy(),
+                               np.prod(x.numpy(), axis=(0, 2)))
+    np.testing.assert_allclose(da.var(x, dim=-2, keepdim=True).numpy(),
+                               np.var(x.numpy(), axis=-2, ddof=1, keepdims=True))
+    s = da.tensor(2.5, requires_grad=True)
+    da.amax(s).backward()
+    assert s.grad.item() == 1.0
+    assert da.logsumexp(da.tensor(0.0)).item() == 0.0
