@@ -5,6 +5,11 @@ constant of the inner one, so nested forward mode has no perturbation
 confusion. Tangents are Tensors, so they can carry a reverse graph or an
 outer level's tangent (forward-over-reverse and reverse-over-forward).
 
+A level opened with ``batch_size=B`` carries ``B`` tangents at once: the
+tangent of a value of shape ``S`` has shape ``(B,) + S`` and every op pushes
+all ``B`` of them in one call (this is how ``dualad.func.jacfwd`` builds a
+whole Jacobian in one pass).
+
 >>> import dualad as da
 >>> from dualad import forward_ad as fwAD
 >>> with fwAD.dual_level():
@@ -19,6 +24,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ._state import level_ids, state
+from .ops import batching as _batching  # noqa: F401  (batched forward rules of the built-in ops)
 from .registry import alias
 from .tensor import Tensor, _wrap
 
@@ -29,38 +35,68 @@ class UnpackedDualTensor(NamedTuple):
 
 
 class dual_level:
-    """Context manager: a new (nested) dual level; its tangents vanish on exit."""
+    """Context manager: a new (nested) dual level; its tangents vanish on exit.
+
+    ``batch_size=B`` makes a batched level: tangents have a leading axis of
+    size ``B`` (``B`` directional derivatives pushed at once).
+
+    >>> import dualad as da
+    >>> with dual_level(batch_size=2):
+    ...     x = make_dual(da.tensor([1.0, 2.0]), da.tensor([[1.0, 0.0], [0.0, 1.0]]))
+    ...     unpack_dual(x * x).tangent
+    tensor([[2., 0.],
+            [0., 4.]])
+    """
+
+    def __init__(self, *, batch_size: int | None = None) -> None:
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+            raise ValueError(f"dual_level: batch_size must be a positive int or None, got "
+                             f"{batch_size!r}")
+        self.batch_size = batch_size
 
     def __enter__(self) -> int:
         self.level = next(level_ids)
         state.levels.append(self.level)
+        if self.batch_size is not None:
+            state.level_batch[self.level] = self.batch_size
         return self.level
 
     def __exit__(self, *exc: Any) -> None:
         state.levels.remove(self.level)
+        state.level_batch.pop(self.level, None)
 
 
-def _current_level(level: int | None) -> int:
+def _current_level(level: int | None, what: str) -> int:
     if not state.levels:
-        raise RuntimeError("make_dual/unpack_dual need an active dual level: use them inside "
+        raise RuntimeError(f"{what} needs an active dual level: use it inside "
                            "'with dualad.forward_ad.dual_level():'")
     if level is None:
         return state.levels[-1]
     if level not in state.levels:
-        raise RuntimeError(f"dual level {level} is not active")
+        raise RuntimeError(f"{what}: dual level {level} is not active (the active levels are "
+                           f"{list(state.levels)})")
     return level
 
 
 def make_dual(tensor: Any, tangent: Any, *, level: int | None = None) -> Tensor:
-    """A tensor with primal ``tensor`` and ``tangent`` at the (innermost) dual level."""
-    lv = _current_level(level)
+    """A tensor with primal ``tensor`` and ``tangent`` at the (innermost) dual level.
+
+    The tangent must have the primal's shape (``(B,) + shape`` at a level
+    opened with ``batch_size=B``); it is cast to the primal's dtype.
+    """
+    lv = _current_level(level, "make_dual")
     primal = tensor if isinstance(tensor, Tensor) else Tensor(tensor)
     tan = tangent if isinstance(tangent, Tensor) else Tensor(tangent)
-    if tan.shape != primal.shape:
-        raise ValueError(f"make_dual: the tangent has shape {tuple(tan.shape)} but the primal "
-                         f"has shape {tuple(primal.shape)}; they must match")
     if primal.dtype.kind not in "fc":
-        raise ValueError(f"make_dual: the primal must be floating point, got {primal.dtype}")
+        raise ValueError(f"make_dual: the primal must be floating point, got {primal.dtype}; "
+                         "convert it first, e.g. x.double()")
+    batch = state.level_batch.get(lv)
+    want = tuple(primal.shape) if batch is None else (batch,) + tuple(primal.shape)
+    if tuple(tan.shape) != want:
+        extra = "" if batch is None else f" (a batch of {batch} tangents at this level)"
+        raise ValueError(f"make_dual: the tangent has shape {tuple(tan.shape)} but the primal "
+                         f"has shape {tuple(primal.shape)}; the tangent must have shape "
+                         f"{want}{extra}")
     if tan.dtype != primal.dtype:
         tan = _wrap(tan._data.astype(primal.dtype)) if not tan.requires_grad_flag \
             else tan.to(primal.dtype)
@@ -69,13 +105,20 @@ def make_dual(tensor: Any, tangent: Any, *, level: int | None = None) -> Tensor:
     return alias(primal, tangents)
 
 
-def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTensor:
+def unpack_dual(tensor: Any, *, level: int | None = None) -> UnpackedDualTensor:
     """``(primal, tangent)`` of ``tensor`` at the level; ``tangent`` is None if it has none."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"unpack_dual expects a Tensor, got {type(tensor).__name__}")
     if not state.levels:
         return UnpackedDualTensor(tensor, None)
-    lv = _current_level(level)
+    lv = _current_level(level, "unpack_dual")
     tangents = tensor._tangents or {}
     if lv not in tangents:
         return UnpackedDualTensor(tensor, None)
     rest = {k: v for k, v in tangents.items() if k != lv}
     return UnpackedDualTensor(alias(tensor, rest), tangents[lv])
+
+
+def batch_size(level: int | None = None) -> int | None:
+    """The batch size of a dual level (None for an ordinary level)."""
+    return state.level_batch.get(_current_level(level, "batch_size"))

@@ -1,0 +1,538 @@
+"""Functional transforms: grad, value_and_grad, vjp, jvp, jacfwd, jacrev, hessian, hvp.
+
+Each transform takes a function of Tensors and returns a function (or
+values), JAX / ``torch.func`` style. They nest in any order and mix modes:
+reverse transforms run the function on private inputs and differentiate with
+the engine; forward transforms open a dual level. Inputs may be Tensors,
+NumPy arrays or Python floats; results come back as the same kind (NumPy in,
+NumPy out), except that a result which still depends on a Tensor being
+differentiated outside stays a Tensor, so enclosing transforms see it.
+
+``jacfwd`` pushes all basis tangents in one pass (a batched dual level);
+``jacrev`` pulls all basis cotangents back in one backward pass (the
+backward pass is itself pushed forward at a batched level, since it is
+linear in the cotangent).
+
+>>> import numpy as np
+>>> from dualad import func
+>>> f = lambda x: (x ** 3).sum()
+>>> func.grad(f)(np.array([1.0, 2.0]))
+array([ 3., 12.])
+>>> func.hessian(f)(np.array([1.0, 2.0]))
+array([[ 6.,  0.],
+       [ 0., 12.]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import forward_ad as fwd
+from ._state import state
+from .autograd.engine import grad as _engine_grad
+from .autograd.grad_mode import enable_grad
+from .autograd.node import AccumulateGrad, OpNode
+from .registry import call, stack_batch
+from .tensor import Tensor, _wrap
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp"]
+
+Argnums = int | Sequence[int]
+
+
+# ------------------------------------------------------------------ arguments
+
+def _argnums(argnums: Argnums, nargs: int, name: str) -> tuple[tuple[int, ...], bool]:
+    """Normalized ``argnums`` and whether a single index (not a tuple) was given."""
+    single = isinstance(argnums, (int, np.integer))
+    nums = (argnums,) if single else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{name}: argnums is empty; give at least one argument index")
+    out = []
+    for n in nums:
+        if not isinstance(n, (int, np.integer)) or not -nargs <= n < nargs:
+            raise ValueError(f"{name}: argnums={argnums!r} but the function was called with "
+                             f"{nargs} positional argument(s); give indices in "
+                             f"range({nargs})")
+        out.append(int(n) % nargs)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: argnums={argnums!r} repeats an index")
+    return tuple(out), single
+
+
+def _as_tensor(x: Any, name: str) -> Tensor:
+    """A floating Tensor for a differentiated argument (Python numbers become float64)."""
+    if isinstance(x, Tensor):
+        t = x
+    elif isinstance(x, (int, float)) and not isinstance(x, bool):
+        t = _wrap(np.asarray(float(x)))
+    else:
+        t = _wrap(np.asarray(x))
+    if t._data.dtype.kind not in "fc":
+        raise TypeError(f"{name}: differentiated arguments must be floating point, got dtype "
+                        f"{t._data.dtype}; pass floats (e.g. np.asarray(x, dtype=float))")
+    return t
+
+
+def _numpy_mode(values: Sequence[Any]) -> bool:
+    """Results are returned as NumPy when no argument was a Tensor."""
+    return not any(isinstance(v, Tensor) for v in values)
+
+
+def _active_tangents(t: Tensor) -> bool:
+    return bool(t._tangents) and any(lv in state.levels for lv in t._tangents)
+
+
+def _convert(x: Any, numpy_mode: bool) -> Any:
+    """Tensors to NumPy in NumPy mode, unless they still carry derivative information."""
+    if not numpy_mode:
+        return x
+    if isinstance(x, Tensor):
+        if x.requires_grad_flag or _active_tangents(x):
+            return x
+        arr = np.array(x._data, copy=True)
+        return arr.item() if arr.ndim == 0 else arr
+    if isinstance(x, tuple):
+        return tuple(_convert(v, numpy_mode) for v in x)
+    if isinstance(x, list):
+        return [_convert(v, numpy_mode) for v in x]
+    return x
+
+
+def _flatten(out: Any, name: str) -> tuple[list[Tensor], bool]:
+    """The output Tensors of ``f`` and whether it returned a single one."""
+    if isinstance(out, (tuple, list)):
+        return [_as_output(o, name) for o in out], False
+    return [_as_output(out, name)], True
+
+
+def _as_output(o: Any, name: str) -> Tensor:
+    if isinstance(o, Tensor):
+        return o
+    if isinstance(o, (int, float, np.ndarray, np.generic)) and not isinstance(o, bool):
+        return _wrap(np.asarray(o, dtype=np.result_type(o, np.float64)))
+    raise TypeError(f"{name}: the function must return a Tensor (or a tuple of Tensors), got "
+                    f"{type(o).__name__}")
+
+
+def _split_aux(result: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
+    if not has_aux:
+        return result, None
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise TypeError(f"{name}(has_aux=True): the function must return a pair "
+                        "(output, aux)")
+    return result[0], result[1]
+
+
+def _unflatten(items: list, single: bool) -> Any:
+    return items[0] if single else tuple(items)
+
+
+def _zeros(shape: tuple, like: Tensor) -> Tensor:
+    return _wrap(np.zeros(shape, dtype=like._data.dtype))
+
+
+def _reshape(t: Tensor, shape: tuple) -> Tensor:
+    return call("reshape", t, shape=tuple(shape))
+
+
+# ------------------------------------------------------------- reverse mode core
+
+def _private_input(x: Tensor) -> Tensor:
+    """The value a reverse transform differentiates with respect to.
+
+    A fresh leaf sharing ``x``'s data and tangents; if ``x`` itself requires
+    grad (an enclosing reverse transform), a recorded copy of it instead, so
+    the result stays differentiable with respect to ``x``.
+    """
+    if x.requires_grad_flag:
+        return call("clone", x)
+    leaf = _wrap(x._data)
+    leaf._tangents = x._tangents
+    leaf.requires_grad_flag = True
+    return leaf
+
+
+def _graph_facts(outs: list[Tensor], own: list[Tensor]) -> tuple[bool, bool]:
+    """Whether the graph of ``outs`` reaches a leaf other than ``own`` (then the
+    derivative must itself be recorded: an enclosing transform or a closure
+    needs it), and whether every node is a registered op (no custom Function
+    or hook that might not be batch-safe)."""
+    own_ids = {id(t) for t in own}
+    stack = [o.grad_fn for o in outs if o.grad_fn is not None]
+    stack += [o for o in outs if o.grad_fn is None and o.requires_grad_flag and id(o)
+              not in own_ids]
+    foreign = any(isinstance(s, Tensor) for s in stack)
+    stack = [s for s in stack if not isinstance(s, Tensor)]
+    plain = True
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, AccumulateGrad):
+            if id(node.variable) not in own_ids:
+                foreign = True
+            continue
+        if not isinstance(node, OpNode) or node._prehooks or node._posthooks:
+            plain = False
+        stack.extend(e[0] for e in node.next_edges if e is not None)
+    return foreign, plain
+
+
+def _pull_back(outs: list[Tensor], inputs: list[Tensor], cots: list[Tensor | None],
+               create_graph: bool) -> list[Tensor]:
+    """``sum_k cots[k] . d outs[k] / d inputs`` for each input (zeros where unused)."""
+    pairs = [(o, c) for o, c in zip(outs, cots) if o.requires_grad_flag and c is not None]
+    if not pairs:
+        return [_zeros(x._data.shape, x) for x in inputs]
+    grads = _engine_grad([o for o, _ in pairs], inputs, [c for _, c in pairs],
+                         retain_graph=True, create_graph=create_graph, allow_unused=True)
+    return [g if g is not None else _zeros(x._data.shape, x) for g, x in zip(grads, inputs)]
+
+
+def _plain_output(o: Tensor, nested: bool) -> Tensor:
+    """``o`` without its private reverse history (kept when an enclosing transform needs it)."""
+    if nested or not o.requires_grad_flag:
+        return o
+    out = _wrap(o._data)
+    out._tangents = o._tangents
+    return out
+
+
+class _Traced:
+    """One run of ``f`` on private inputs, ready for reverse-mode pullbacks."""
+
+    def __init__(self, f: Callable, args: tuple, kwargs: dict, argnums: Argnums,
+                 has_aux: bool, name: str) -> None:
+        self.nums, self.single_arg = _argnums(argnums, len(args), name)
+        self.numpy_mode = _numpy_mode(args)
+        record = state.grad_enabled
+        with enable_grad():
+            self.inputs = [_private_input(_as_tensor(args[i], name)) for i in self.nums]
+            call_args = list(args)
+            for i, x in zip(self.nums, self.inputs):
+                call_args[i] = x
+            result = f(*call_args, **kwargs)
+        out, self.aux = _split_aux(result, has_aux, name)
+        self.outs, self.single_out = _flatten(out, name)
+        foreign, self.plain = _graph_facts(self.outs, self.inputs)
+        self.nested = record and foreign
+
+    def pull_back(self, cots: list) -> list[Tensor]:
+        nested = self.nested or (state.grad_enabled and any(
+            isinstance(c, Tensor) and c.requires_grad_flag for c in cots))
+        return _pull_back(self.outs, self.inputs, cots, nested)
+
+    def value(self) -> Any:
+        return _unflatten([_plain_output(o, self.nested) for o in self.outs], self.single_out)
+
+
+# ------------------------------------------------------------------ transforms
+
+def value_and_grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+    """A function returning ``(f(*args), gradient)`` (``((value, aux), gradient)`` with aux).
+
+    ``f`` must return one element; ``argnums`` picks the differentiated
+    arguments (an int gives one gradient, a tuple a tuple of them).
+
+    >>> from dualad import func
+    >>> func.value_and_grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
+    (6.0, (3.0, 2.0))
+    """
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        tr = _Traced(f, args, kwargs, argnums, has_aux, "value_and_grad")
+        if not tr.single_out or tr.outs[0]._data.size != 1:
+            shapes = [tuple(o.shape) for o in tr.outs]
+            raise ValueError("grad/value_and_grad: the function must return a single element "
+                             f"(shape () or (1,)), got output shape(s) {shapes}; use jacrev "
+                             "or vjp for other outputs")
+        out = tr.outs[0]
+        grads = tr.pull_back([_wrap(np.ones_like(out._data))])
+        value = tr.value()
+        value = (value, tr.aux) if has_aux else value
+        return _convert((value, _unflatten(grads, tr.single_arg)), tr.numpy_mode)
+
+    wrapped.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
+    return wrapped
+
+
+def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+    """The gradient of a scalar function (``(gradient, aux)`` with ``has_aux``).
+
+    >>> from dualad import func
+    >>> import dualad as da
+    >>> d4 = func.grad(func.grad(func.grad(func.grad(da.sin))))
+    >>> round(float(d4(0.5)), 6) == round(float(__import__("math").sin(0.5)), 6)
+    True
+    """
+    vg = value_and_grad(f, argnums, has_aux)
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    wrapped.__name__ = f"grad({getattr(f, '__name__', 'f')})"
+    return wrapped
+
+
+def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+    """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` gives one cotangent per primal.
+
+    ``vjp_fn`` may be called many times. With ``has_aux`` the result is
+    ``(output, vjp_fn, aux)``.
+
+    >>> import numpy as np
+    >>> from dualad import func
+    >>> out, vjp_fn = func.vjp(lambda x: x ** 2, np.array([1.0, 3.0]))
+    >>> vjp_fn(np.array([1.0, 10.0]))
+    (array([ 2., 60.]),)
+    """
+    if not primals:
+        raise TypeError("vjp: give the function's arguments after it: vjp(f, x, ...)")
+    tr = _Traced(f, primals, {}, tuple(range(len(primals))), has_aux, "vjp")
+
+    def vjp_fn(cotangents: Any) -> tuple:
+        cots = [cotangents] if tr.single_out else list(cotangents)
+        if len(cots) != len(tr.outs):
+            raise ValueError(f"vjp_fn: got {len(cots)} cotangents for {len(tr.outs)} outputs")
+        checked = []
+        for k, (c, o) in enumerate(zip(cots, tr.outs)):
+            c = c if isinstance(c, Tensor) else _wrap(np.asarray(c, dtype=o._data.dtype))
+            if c.shape != o.shape:
+                raise ValueError(f"vjp_fn: cotangent {k} has shape {tuple(c.shape)} but the "
+                                 f"output has shape {tuple(o.shape)}; they must match")
+            checked.append(c)
+        numpy_mode = tr.numpy_mode and _numpy_mode(cots)
+        return _convert(tuple(tr.pull_back(checked)), numpy_mode)
+
+    value = _convert(tr.value(), tr.numpy_mode)
+    return (value, vjp_fn, tr.aux) if has_aux else (value, vjp_fn)
+
+
+def _as_tuple(x: Any) -> tuple[tuple, bool]:
+    return (tuple(x), False) if isinstance(x, (tuple, list)) else ((x,), True)
+
+
+def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tuple:
+    """``(f(*primals), J @ tangents)`` in one forward pass (a dual level).
+
+    >>> import numpy as np
+    >>> import dualad as da
+    >>> from dualad import func
+    >>> out, t = func.jvp(da.sin, (np.array(0.0),), (np.array(2.0),))
+    >>> float(out), float(t)
+    (0.0, 2.0)
+    """
+    ps, _ = _as_tuple(primals)
+    ts, _ = _as_tuple(tangents)
+    if len(ps) != len(ts):
+        raise ValueError(f"jvp: got {len(ps)} primals but {len(ts)} tangents; give one tangent "
+                         "per primal")
+    numpy_mode = _numpy_mode(ps) and _numpy_mode(ts)
+    with fwd.dual_level():
+        duals = [fwd.make_dual(_as_tensor(p, "jvp"), _as_tensor(t, "jvp"))
+                 for p, t in zip(ps, ts)]
+        out, aux = _split_aux(f(*duals), has_aux, "jvp")
+        outs, single = _flatten(out, "jvp")
+        prim, tans = [], []
+        for o in outs:
+            p, t = fwd.unpack_dual(o)
+            prim.append(p)
+            tans.append(t if t is not None else _zeros(o._data.shape, o))
+    result = (_unflatten(prim, single), _unflatten(tans, single))
+    result = _convert(result, numpy_mode)
+    return result + (aux,) if has_aux else result
+
+
+def _chunks(total: int, chunk_size: int | None, name: str) -> list[tuple[int, int]]:
+    """``[start, stop)`` ranges of basis vectors pushed together (all of them by default)."""
+    if chunk_size is None:
+        return [(0, total)]
+    if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"{name}: chunk_size must be a positive int or None, got "
+                         f"{chunk_size!r}")
+    return [(a, min(a + int(chunk_size), total)) for a in range(0, total, int(chunk_size))]
+
+
+def _basis(rows: tuple[int, int], offset: int, shape: tuple, dtype: np.dtype) -> Tensor:
+    """Rows ``e_j`` (``j`` in ``rows``) of the identity, restricted to one input's block
+    starting at ``offset`` and shaped ``(len(rows),) + shape``."""
+    n = int(np.prod(shape, dtype=int))
+    eye = np.zeros((rows[1] - rows[0], n), dtype=dtype)
+    j = np.arange(max(rows[0], offset), min(rows[1], offset + n))
+    eye[j - rows[0], j - offset] = 1.0
+    return _wrap(eye.reshape((rows[1] - rows[0],) + tuple(shape)))
+
+
+def _cat0(parts: list[Tensor]) -> Tensor:
+    """Join chunks along axis 0."""
+    out = parts[0]
+    for p in parts[1:]:
+        out = call("concatenate", out, p, axis=0)
+    return out
+
+
+def _jac_outputs(jac: list[list[Tensor]], single_out: bool, single_arg: bool) -> Any:
+    per_out = [_unflatten(row, single_arg) for row in jac]
+    return _unflatten(per_out, single_out)
+
+
+def _push_chunk(f: Callable, args: tuple, kwargs: dict, nums: tuple, xs: list,
+                offsets: list, rows: tuple[int, int], has_aux: bool) -> tuple:
+    """One batched forward pass: the output tangents ``(len(rows),) + out.shape``."""
+    with fwd.dual_level(batch_size=rows[1] - rows[0]):
+        call_args = list(args)
+        for i, x, off in zip(nums, xs, offsets):
+            call_args[i] = fwd.make_dual(x, _basis(rows, off, x._data.shape, x._data.dtype))
+        out, aux = _split_aux(f(*call_args, **kwargs), has_aux, "jacfwd")
+        outs, single_out = _flatten(out, "jacfwd")
+        tangents = []
+        for o in outs:
+            t = fwd.unpack_dual(o).tangent
+            tangents.append(t if t is not None else _zeros((rows[1] - rows[0],) + o.shape, o))
+    return outs, single_out, tangents, aux
+
+
+def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
+           chunk_size: int | None = None) -> Callable:
+    """The Jacobian by forward mode: one batched pass pushing every basis tangent.
+
+    The result has shape ``out.shape + x.shape``. Cheapest when the inputs
+    are few and the outputs many. ``chunk_size`` bounds memory by pushing
+    at most that many tangents per pass.
+
+    >>> import numpy as np
+    >>> from dualad import func
+    >>> func.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        nums, single_arg = _argnums(argnums, len(args), "jacfwd")
+        numpy_mode = _numpy_mode(args)
+        xs = [_as_tensor(args[i], "jacfwd") for i in nums]
+        sizes = [x._data.size for x in xs]
+        total = sum(sizes)
+        if total == 0:
+            raise ValueError("jacfwd: the differentiated arguments have no elements")
+        offsets = [int(o) for o in np.cumsum([0] + sizes[:-1])]
+        runs = [_push_chunk(f, args, kwargs, nums, xs, offsets, rows, has_aux)
+                for rows in _chunks(total, chunk_size, "jacfwd")]
+        outs, single_out, _, aux = runs[0]
+        jac = []
+        for k, o in enumerate(outs):
+            t = _cat0([run[2][k] for run in runs])
+            oshape, m = o._data.shape, o._data.size
+            row = []
+            for x, n, off in zip(xs, sizes, offsets):
+                block = t if len(xs) == 1 else call("getitem", t, index=slice(off, off + n))
+                block = call("permute", _reshape(block, (n, m)), axes=(1, 0))
+                row.append(_reshape(block, oshape + x._data.shape))
+            jac.append(row)
+        result = _convert(_jac_outputs(jac, single_out, single_arg), numpy_mode)
+        return (result, _convert(aux, numpy_mode)) if has_aux else result
+
+    wrapped.__name__ = f"jacfwd({getattr(f, '__name__', 'f')})"
+    return wrapped
+
+
+def _jacrev_rows(tr: _Traced, k: int, chunk_size: int | None) -> list[Tensor]:
+    """``(m,) + x.shape`` blocks of the Jacobian of output ``k``, all rows in one pass."""
+    o = tr.outs[k]
+    m = o._data.size
+    oshape = o._data.shape
+    cots: list = [None] * len(tr.outs)
+    if not tr.plain:  # custom Functions or hooks: one backward pass per row
+        rows = []
+        for j in range(m):
+            e = np.zeros(m, dtype=o._data.dtype)
+            e[j] = 1.0
+            cots[k] = _wrap(e.reshape(oshape))
+            rows.append(tr.pull_back(cots))
+        return [stack_batch([r[a] for r in rows], x._data.shape, x._data.dtype)
+                for a, x in enumerate(tr.inputs)]
+    chunks = []
+    for start, stop in _chunks(m, chunk_size, "jacrev"):
+        with fwd.dual_level(batch_size=stop - start):
+            basis = _basis((start, stop), 0, oshape, o._data.dtype)
+            cots[k] = fwd.make_dual(_zeros(oshape, o), basis)
+            blocks = []
+            for g, x in zip(tr.pull_back(cots), tr.inputs):
+                t = fwd.unpack_dual(g).tangent
+                blocks.append(t if t is not None else _zeros((stop - start,) + x.shape, x))
+        chunks.append(blocks)
+    return [_cat0([c[a] for c in chunks]) for a in range(len(tr.inputs))]
+
+
+def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
+           chunk_size: int | None = None) -> Callable:
+    """The Jacobian by reverse mode: one backward pass pulling back every basis cotangent.
+
+    The result has shape ``out.shape + x.shape``. Cheapest when the outputs
+    are few and the inputs many. ``chunk_size`` bounds memory by pulling back
+    at most that many cotangents per pass (the function still runs once).
+
+    >>> import numpy as np
+    >>> from dualad import func
+    >>> func.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        tr = _Traced(f, args, kwargs, argnums, has_aux, "jacrev")
+        jac = []
+        for k, o in enumerate(tr.outs):
+            if o._data.size == 0:
+                raise ValueError("jacrev: an output of the function has no elements")
+            blocks = _jacrev_rows(tr, k, chunk_size)
+            jac.append([_reshape(b, o._data.shape + x._data.shape)
+                        for b, x in zip(blocks, tr.inputs)])
+        result = _convert(_jac_outputs(jac, tr.single_out, tr.single_arg), tr.numpy_mode)
+        return (result, _convert(tr.aux, tr.numpy_mode)) if has_aux else result
+
+    wrapped.__name__ = f"jacrev({getattr(f, '__name__', 'f')})"
+    return wrapped
+
+
+def hessian(f: Callable, argnums: Argnums = 0) -> Callable:
+    """The Hessian of a scalar function, as ``jacfwd(jacrev(f))`` (forward-over-reverse).
+
+    >>> import numpy as np
+    >>> from dualad import func
+    >>> func.hessian(lambda x: (x[0] * x[1]) ** 2)(np.array([1.0, 2.0]))
+    array([[8., 8.],
+           [8., 2.]])
+    """
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:
+    """``(f(*primals), H @ tangents)`` by forward-over-reverse, without forming ``H``.
+
+    >>> import numpy as np
+    >>> from dualad import func
+    >>> out, hv = func.hvp(lambda x: (x ** 3).sum(), np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    >>> float(out), hv
+    (9.0, array([ 6., 12.]))
+    """
+    ps, single = _as_tuple(primals)
+    ts, _ = _as_tuple(tangents)
+    if len(ps) != len(ts):
+        raise ValueError(f"hvp: got {len(ps)} primals but {len(ts)} tangents; give one tangent "
+                         "per primal")
+    numpy_mode = _numpy_mode(ps) and _numpy_mode(ts)
+    with fwd.dual_level():
+        duals = [fwd.make_dual(_as_tensor(p, "hvp"), _as_tensor(t, "hvp"))
+                 for p, t in zip(ps, ts)]
+        value, grads = value_and_grad(f, argnums=tuple(range(len(ps))))(*duals)
+        value = fwd.unpack_dual(value).primal
+        hv = []
+        for g, x in zip(grads, duals):
+            t = fwd.unpack_dual(g).tangent
+            hv.append(t if t is not None else _zeros(x._data.shape, x))
+    return _convert((value, _unflatten(hv, single)), numpy_mode)

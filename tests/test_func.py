@@ -1,0 +1,363 @@
+"""Functional transforms: grad, value_and_grad, vjp, jvp, jacfwd, jacrev, hessian, hvp."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import dualad as da
+from dualad import func, registry
+
+
+def numeric_jacobian(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences, shape out.shape + x.shape (the independent oracle)."""
+    x = np.asarray(x, dtype=float)
+    out_shape = np.shape(f(x))
+    jac = np.zeros(out_shape + x.shape)
+    for idx in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[idx] = eps
+        jac[(...,) + idx] = (np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps)
+    return jac
+
+
+def on_numpy(f):
+    """Run a dualad function on NumPy values (for finite differences)."""
+    return lambda x: f(da.tensor(x)).numpy()
+
+
+# ---------------------------------------------------------------- grad family
+
+
+def test_grad_numpy_in_numpy_out_and_tensor_in_tensor_out():
+    f = lambda x: (x ** 3).sum()  # noqa: E731
+    g = func.grad(f)(np.array([1.0, 2.0]))
+    assert isinstance(g, np.ndarray)
+    np.testing.assert_allclose(g, [3.0, 12.0])
+    gt = func.grad(f)(da.tensor([1.0, 2.0]))
+    assert isinstance(gt, da.Tensor) and not gt.requires_grad
+    np.testing.assert_allclose(gt.numpy(), [3.0, 12.0])
+    gf = func.grad(lambda x: x * x)(3.0)
+    assert isinstance(gf, float) and gf == 6.0
+
+
+def test_grad_argnums_tuple_negative_and_kwargs():
+    f = lambda x, y, scale=1.0: scale * (x * y ** 2).sum()  # noqa: E731
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    gx, gy = func.grad(f, argnums=(0, 1))(x, y, scale=2.0)
+    np.testing.assert_allclose(gx, 2 * y ** 2)
+    np.testing.assert_allclose(gy, 4 * x * y)
+    np.testing.assert_allclose(func.grad(f, argnums=-1)(x, y), 2 * x * y)
+
+
+def test_value_and_grad_and_has_aux():
+    def f(x):
+        loss = (x ** 2).sum()
+        return loss, {"norm": da.sqrt(loss)}
+
+    (value, aux), g = func.value_and_grad(f, has_aux=True)(np.array([3.0, 4.0]))
+    assert value == 25.0 and aux["norm"].item() == 5.0
+    np.testing.assert_allclose(g, [6.0, 8.0])
+    g2, aux2 = func.grad(f, has_aux=True)(np.array([3.0, 4.0]))
+    np.testing.assert_allclose(g2, [6.0, 8.0])
+    assert aux2["norm"].item() == 5.0
+
+
+def test_grad_of_an_unused_argument_is_zero():
+    g = func.grad(lambda x, y: (x * 2).sum(), argnums=1)(np.ones(2), np.ones(3))
+    np.testing.assert_array_equal(g, np.zeros(3))
+    np.testing.assert_array_equal(func.grad(lambda x: da.tensor(1.0))(np.ones(2)), np.zeros(2))
+
+
+def test_grad_works_under_no_grad():
+    with da.no_grad():
+        g = func.grad(lambda x: (x * x).sum())(da.tensor([1.0, -2.0]))
+    np.testing.assert_allclose(g.numpy(), [2.0, -4.0])
+
+
+def test_grad_result_is_differentiable_through_a_closure():
+    w = da.tensor([1.0, 2.0], requires_grad=True)
+    x0 = np.array([3.0, 5.0])
+    g = func.grad(lambda x: (w * x ** 2).sum())(da.tensor(x0))  # 2 w x
+    np.testing.assert_allclose(g.detach().numpy(), 2 * np.array([1.0, 2.0]) * x0)
+    g.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 2 * x0)
+
+
+@pytest.mark.parametrize("argnums, message", [(2, "range"), ((0, 0), "repeats"),
+                                              ((), "empty")])
+def test_bad_argnums_raise(argnums, message):
+    with pytest.raises(ValueError, match=message):
+        func.grad(lambda x, y: (x * y).sum(), argnums=argnums)(np.ones(2), np.ones(2))
+
+
+def test_grad_of_non_scalar_raises():
+    with pytest.raises(ValueError, match="single element"):
+        func.grad(lambda x: x * 2)(np.ones(3))
+
+
+def test_grad_of_integer_input_raises():
+    with pytest.raises(TypeError, match="floating"):
+        func.grad(lambda x: (x * 2).sum())(np.array([1, 2]))
+
+
+def test_has_aux_requires_a_pair():
+    with pytest.raises(TypeError, match="pair"):
+        func.grad(lambda x: x.sum(), has_aux=True)(np.ones(2))
+
+
+# ---------------------------------------------------------------- vjp and jvp
+
+
+def _program(x):
+    return da.tanh(x[:, None] * da.sin(x)[None, :]).sum(axis=1) * da.exp(-x)
+
+
+def test_vjp_matches_finite_differences_and_can_be_called_twice():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=4)
+    jac = numeric_jacobian(on_numpy(_program), x)
+    out, vjp_fn = func.vjp(_program, x)
+    np.testing.assert_allclose(out, on_numpy(_program)(x))
+    for _ in range(2):
+        u = rng.normal(size=4)
+        (ct,) = vjp_fn(u)
+        np.testing.assert_allclose(ct, u @ jac, rtol=1e-6, atol=1e-8)
+
+
+def test_vjp_of_several_inputs_and_outputs():
+    f = lambda x, y: (x * y, (x ** 2).sum())  # noqa: E731
+    x, y = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    (o1, o2), vjp_fn = func.vjp(f, x, y)
+    cx, cy = vjp_fn((np.array([1.0, 1.0]), np.array(2.0)))
+    np.testing.assert_allclose(cx, y + 4 * x)
+    np.testing.assert_allclose(cy, x)
+
+
+def test_vjp_cotangent_shape_mismatch_raises():
+    _, vjp_fn = func.vjp(lambda x: x * 2, np.ones(3))
+    with pytest.raises(ValueError, match=r"\(2,\).*\(3,\)"):
+        vjp_fn(np.ones(2))
+
+
+def test_jvp_matches_finite_differences_numpy_in_numpy_out():
+    rng = np.random.default_rng(1)
+    x, v = rng.normal(size=4), rng.normal(size=4)
+    out, t = func.jvp(_program, (x,), (v,))
+    assert isinstance(t, np.ndarray)
+    np.testing.assert_allclose(t, numeric_jacobian(on_numpy(_program), x) @ v, rtol=1e-6,
+                               atol=1e-8)
+    np.testing.assert_allclose(out, on_numpy(_program)(x))
+
+
+def test_jvp_of_several_outputs_and_a_constant_output():
+    out, (t1, t2) = func.jvp(lambda x: (x * 3, da.tensor(1.0)), (np.ones(2),), (np.ones(2),))
+    np.testing.assert_allclose(t1, [3.0, 3.0])
+    assert t2 == 0.0
+
+
+def test_jvp_primal_tangent_count_mismatch_raises():
+    with pytest.raises(ValueError, match="one tangent per primal"):
+        func.jvp(lambda x, y: x * y, (1.0, 2.0), (1.0,))
+
+
+# ---------------------------------------------------------------- Jacobians
+
+
+def test_jacobian_shapes_and_several_argnums():
+    f = lambda x, y: x[:, None, None] * y  # noqa: E731  (3,) x (2, 4) -> (3, 2, 4)
+    x, y = np.arange(3.0), np.ones((2, 4))
+    for jac in (func.jacfwd, func.jacrev):
+        jx, jy = jac(f, argnums=(0, 1))(x, y)
+        assert jx.shape == (3, 2, 4, 3) and jy.shape == (3, 2, 4, 2, 4)
+        num_x = numeric_jacobian(lambda a: a[:, None, None] * y, x)
+        num_y = numeric_jacobian(lambda b: x[:, None, None] * b, y)
+        np.testing.assert_allclose(jx, num_x, atol=1e-8)
+        np.testing.assert_allclose(jy, num_y, atol=1e-8)
+
+
+def test_jacobian_has_aux_and_several_outputs():
+    f = lambda x: ((x ** 2, x.sum()), "aux")  # noqa: E731
+    for jac in (func.jacfwd, func.jacrev):
+        (j1, j2), aux = jac(f, has_aux=True)(np.array([1.0, 2.0]))
+        np.testing.assert_allclose(j1, np.diag([2.0, 4.0]))
+        np.testing.assert_allclose(j2, [1.0, 1.0])
+        assert aux == "aux"
+
+
+_STEPS = {
+    "sin": lambda x, r: da.sin(x),
+    "square": lambda x, r: x * x,
+    "gauss": lambda x, r: da.exp(-x ** 2),
+    "mix": lambda x, r: x + x[::-1] * 0.5,
+    "outer": lambda x, r: (x[:, None] * da.tanh(x)[None, :]).sum(axis=0),
+    "center": lambda x, r: x - x.mean(),
+    "affine": lambda x, r: da.tanh(da.tensor(r.normal(size=(len(x), len(x)))) @ x + 0.1),
+    "shrink": lambda x, r: da.tensor(r.normal(size=(max(len(x) - 1, 1), len(x)))) @ x,
+    "grow": lambda x, r: da.sigmoid(da.tensor(r.normal(size=(len(x) + 1, len(x)))) @ x),
+    "fold": lambda x, r: (x.reshape(2, -1).T * 2.0).reshape(-1) if len(x) % 2 == 0 else x,
+    "quotient": lambda x, r: x / (1.5 + da.cos(x)),
+}
+
+
+def _random_program(names, seed):
+    def f(x):
+        rng = np.random.default_rng(seed)
+        for name in names:
+            x = _STEPS[name](x, rng)
+        return x
+    return f
+
+
+@given(names=st.lists(st.sampled_from(sorted(_STEPS)), min_size=1, max_size=5),
+       n=st.integers(2, 5), seed=st.integers(0, 2 ** 16))
+def test_jacfwd_equals_jacrev_equals_finite_differences_on_random_programs(names, n, seed):
+    f = _random_program(names, seed)
+    x = np.random.default_rng(seed + 1).normal(size=n)
+    jf = func.jacfwd(f)(x)
+    jr = func.jacrev(f)(x)
+    np.testing.assert_allclose(jf, jr, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(jf, numeric_jacobian(on_numpy(f), x), rtol=1e-5, atol=1e-6)
+
+
+def _looped_jacfwd(f, x):
+    cols = [func.jvp(f, (x,), (e,))[1] for e in np.eye(x.size)]
+    return np.stack(cols, axis=-1)
+
+
+def _looped_jacrev(f, x):
+    out, vjp_fn = func.vjp(f, x)
+    return np.stack([vjp_fn(e.reshape(np.shape(out)))[0] for e in np.eye(np.size(out))])
+
+
+@given(names=st.lists(st.sampled_from(sorted(_STEPS)), min_size=1, max_size=4),
+       seed=st.integers(0, 2 ** 16))
+def test_batched_jacobians_equal_the_per_column_loop(names, seed):
+    f = _random_program(names, seed)
+    x = np.random.default_rng(seed).normal(size=4)
+    np.testing.assert_allclose(func.jacfwd(f)(x), _looped_jacfwd(f, x), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(func.jacrev(f)(x), _looped_jacrev(f, x), rtol=1e-12, atol=1e-14)
+
+
+def test_jacobians_run_the_function_once_with_no_per_element_loop(monkeypatch):
+    monkeypatch.setattr(registry, "stack_batch",
+                        lambda *a, **k: pytest.fail("an op fell back to the per-element loop"))
+    calls = []
+    A = da.tensor(np.random.default_rng(2).normal(size=(100, 100)))
+
+    def f(x):
+        calls.append(1)
+        y = da.tanh(A @ x) * x + (x[:, None] * x[None, :]).mean(axis=1)
+        return y + da.softmax(x, dim=0) * da.logsumexp(x) + da.var(x.reshape(4, 25), dim=1).sum()
+
+    x = np.random.default_rng(3).normal(size=100)
+    jf = func.jacfwd(f)(x)
+    jr = func.jacrev(f)(x)
+    assert len(calls) == 2 and jf.shape == (100, 100)
+    np.testing.assert_allclose(jf, jr, rtol=1e-10, atol=1e-12)
+
+
+class _Scale(da.autograd.Function):
+    """A custom Function: jacrev cannot assume its backward is batch-safe."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.x = x
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2 * ctx.x
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * 2 * ctx.x
+
+
+def test_jacobians_through_a_custom_function():
+    x = np.array([1.0, -2.0, 0.5])
+    f = lambda x: da.sin(_Scale.apply(x))  # noqa: E731
+    expected = np.diag(np.cos(x ** 2) * 2 * x)
+    np.testing.assert_allclose(func.jacrev(f)(x), expected, rtol=1e-12)
+    np.testing.assert_allclose(func.jacfwd(f)(x), expected, rtol=1e-12)
+
+
+def test_jacobian_keeps_float32():
+    j = func.jacrev(lambda x: x * 2)(np.ones(2, dtype=np.float32))
+    assert j.dtype == np.float32
+
+
+# ---------------------------------------------------------------- Hessians
+
+
+def _quartic(A):
+    return lambda x: x @ da.tensor(A) @ x + (x ** 4).sum()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_hessian_matches_closed_form(seed):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(5, 5))
+    x = rng.normal(size=5)
+    expected = A + A.T + np.diag(12 * x ** 2)
+    np.testing.assert_allclose(func.hessian(_quartic(A))(x), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_hvp_equals_hessian_times_v():
+    rng = np.random.default_rng(4)
+    A, x, v = rng.normal(size=(6, 6)), rng.normal(size=6), rng.normal(size=6)
+    f = _quartic(A)
+    out, hv = func.hvp(f, x, v)
+    np.testing.assert_allclose(hv, func.hessian(f)(x) @ v, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(hv, (A + A.T) @ v + 12 * x ** 2 * v, rtol=1e-12, atol=1e-12)
+    assert out == pytest.approx(x @ A @ x + np.sum(x ** 4))
+
+
+def test_hvp_does_not_form_the_hessian():
+    # n = 200000: a dense Hessian would need 320 GB
+    x = np.linspace(-1.0, 1.0, 200_000)
+    v = np.cos(x)
+    out, hv = func.hvp(lambda x: (da.sin(x) * x ** 2).sum(), x, v)
+    second = (2 - x ** 2) * np.sin(x) + 4 * x * np.cos(x)
+    np.testing.assert_allclose(hv, second * v, rtol=1e-10, atol=1e-12)
+
+
+def test_hvp_of_several_arguments():
+    f = lambda x, y: (x ** 2 * y).sum()  # noqa: E731
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    out, (hx, hy) = func.hvp(f, (x, y), (np.ones(2), np.zeros(2)))
+    np.testing.assert_allclose(hx, 2 * y)
+    np.testing.assert_allclose(hy, 2 * x)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 100])
+def test_chunked_jacobians_equal_the_one_pass_jacobians(chunk_size):
+    f = lambda x, y: da.tanh(x[:, None] * y).sum(axis=0) * x.sum()  # noqa: E731
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=3), rng.normal(size=(3, 2))
+    for jac in (func.jacfwd, func.jacrev):
+        full = jac(f, argnums=(0, 1))(x, y)
+        chunked = jac(f, argnums=(0, 1), chunk_size=chunk_size)(x, y)
+        for a, b in zip(full, chunked):
+            np.testing.assert_allclose(b, a, rtol=1e-13, atol=1e-14)
+        with pytest.raises(ValueError, match="chunk_size"):
+            jac(f, chunk_size=0)(x, y)
+
+
+def test_vjp_has_aux():
+    out, vjp_fn, aux = func.vjp(lambda x: (x * 2, "aux"), np.ones(2), has_aux=True)
+    np.testing.assert_allclose(vjp_fn(np.array([1.0, 3.0]))[0], [2.0, 6.0])
+    assert aux == "aux"
+
+
+@pytest.mark.parametrize("index", [(slice(None), [2, 0]), ([0, 1], slice(None), [1, 0]),
+                                   (Ellipsis, None, 1), ([[0], [1]], [1, 2])])
+def test_jacobians_of_indexing_including_layouts_that_cannot_be_batched(index):
+    # ([0, 1], :, [1, 0]) puts NumPy's advanced axes first: that op runs per element
+    f = lambda x: x[index] * 2.0  # noqa: E731
+    x = np.random.default_rng(6).normal(size=(2, 3, 2))
+    num = numeric_jacobian(lambda a: a[index] * 2.0, x)
+    np.testing.assert_allclose(func.jacfwd(f)(x), num, atol=1e-8)
+    np.testing.assert_allclose(func.jacrev(f)(x), num, atol=1e-8)
