@@ -1,0 +1,167 @@
+"""gradcheck, gradgradcheck and numeric_jacobian, against closed forms and wrong rules."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import dualad as da
+from dualad.check import GradcheckError, numeric_jacobian
+
+
+def _function(backward, jvp=None, forward=lambda x: x * x * x):
+    """A custom autograd.Function computing ``forward`` with the given rules."""
+
+    class Custom(da.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return forward(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return backward(g, x)
+
+        @staticmethod
+        def jvp(ctx, t):
+            return (jvp or backward)(t, ctx.x)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.x = inputs[0]
+
+    return Custom
+
+
+def test_numeric_jacobian_matches_closed_forms() -> None:
+    a = np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]])
+    x = np.array([0.3, -0.2, 1.1])
+    ja, jx = numeric_jacobian(lambda m, v: m @ v, [da.tensor(a), da.tensor(x)])
+    assert jx.shape == (2, 3) and ja.shape == (2, 2, 3)
+    np.testing.assert_allclose(jx, a, atol=1e-9)
+    expected = np.zeros((2, 2, 3))
+    expected[0, 0], expected[1, 1] = x, x  # d(a @ x)_i / d a_jk = delta_ij x_k
+    np.testing.assert_allclose(ja, expected, atol=1e-9)
+    (js,) = numeric_jacobian(lambda v: da.sin(v).sum(), da.tensor(x))
+    assert js.shape == (3,)
+    np.testing.assert_allclose(js, np.cos(x), atol=1e-9)
+
+
+def test_numeric_jacobian_skips_non_floating_inputs() -> None:
+    jac = numeric_jacobian(lambda x, n: x * n, [da.tensor([1.0, 2.0]), np.array([3, 4])])
+    assert jac[1] is None
+    np.testing.assert_allclose(jac[0], np.diag([3.0, 4.0]), atol=1e-8)
+
+
+def test_gradcheck_passes_on_smooth_functions_in_both_modes() -> None:
+    x = da.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    y = da.tensor([[1.5], [0.7]], requires_grad=True)
+    report = da.gradcheck(lambda a, b: da.exp(da.sin(a) * b) / (1.0 + b * b), (x, y))
+    assert report.passed and report.mode == "every coordinate"
+    assert report.checked == 2 * 6 * (3 + 2)  # two modes x 6 outputs x 5 coordinates
+    assert "passed" in str(report) and not report.kinks
+
+
+def test_relu_at_zero_passes_and_reports_the_kink() -> None:
+    x = da.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    report = da.gradcheck(da.relu, x)
+    assert report.passed
+    assert len(report.kinks) == 1
+    kink = report.kinks[0]
+    assert kink.input == 0 and kink.element == (1,)
+    assert (kink.left, round(kink.right, 6)) == (0.0, 1.0)
+    assert kink.analytic == {"reverse": 0.0, "forward": 0.0}
+    assert "kink at input 0, element (1,)" in str(report)
+
+
+def test_abs_and_maximum_ties_are_kinks_not_mismatches() -> None:
+    assert len(da.gradcheck(da.abs, da.tensor([0.0, 1.5])).kinks) == 1
+    a = da.tensor([1.0, 2.0], requires_grad=True)
+    b = da.tensor([1.0, 3.0], requires_grad=True)
+    report = da.gradcheck(da.maximum, (a, b))
+    assert report.passed and {k.input for k in report.kinks} == {0, 1}
+    assert all(k.analytic["reverse"] == 0.5 for k in report.kinks)
+
+
+def test_a_value_outside_the_subdifferential_fails_at_a_kink() -> None:
+    # |x| with derivative 2 at 0: not in [-1, 1]
+    bad_abs = _function(lambda g, x: g * da.where(x == 0, 2.0, da.sign(x)),
+                        forward=lambda x: da.abs(x))
+    with pytest.raises(GradcheckError, match="not between them"):
+        da.gradcheck(bad_abs.apply, da.tensor([0.0, 1.0], requires_grad=True))
+
+
+def test_a_wrong_custom_function_fails_with_a_useful_message() -> None:
+    wrong = _function(lambda g, x: g * 2 * x * x, jvp=lambda t, x: t * 3 * x * x)
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        da.gradcheck(wrong.apply, x)
+    msg = str(info.value)
+    assert "FAILED" in msg and "reverse mode: input 0, element (0,)" in msg
+    # d/dx x^3 at 1 is 3, not 2
+    assert re.search(r"analytic 2\.0 vs numeric (3\.0000|2\.9999)", msg)
+    assert "forward mode" not in msg  # its jvp is right
+    report = info.value.report
+    assert len(report.mismatches) == 2 and not report.passed and not report
+
+
+def test_a_wrong_jvp_is_caught_in_forward_mode_only() -> None:
+    wrong = _function(lambda g, x: g * 3 * x * x, jvp=lambda t, x: t * x * x)
+    report = da.gradcheck(wrong.apply, da.tensor([1.0, 2.0], requires_grad=True),
+                          raise_exception=False)
+    assert {m.mode for m in report.mismatches} == {"forward"}
+    assert da.gradcheck(wrong.apply, da.tensor([1.0, 2.0], requires_grad=True),
+                        check_forward_ad=False).passed
+
+
+def test_random_directions_for_large_inputs() -> None:
+    x = da.tensor(np.linspace(-2.0, 2.0, 300), requires_grad=True)
+    report = da.gradcheck(lambda a: da.sin(a) * a, x, directions=2)
+    assert report.passed and report.mode == "random directions"
+    wrong = _function(lambda g, x: g * 2.9 * x * x, jvp=lambda t, x: t * 3 * x * x)
+    with pytest.raises(GradcheckError, match="reverse mode: input 0, direction 0"):
+        da.gradcheck(wrong.apply, x)
+
+
+def test_only_inputs_that_require_grad_are_checked() -> None:
+    wrong_in_b = _function(lambda g, x: g, forward=lambda x: 2 * x)
+    a = da.tensor([1.0, 2.0], requires_grad=True)
+    b = da.tensor([0.5, 0.5])
+    report = da.gradcheck(lambda p, q: p * wrong_in_b.apply(q), (a, b))
+    assert report.passed  # b's wrong rule is not looked at: b does not require grad
+    b.requires_grad_()
+    assert not da.gradcheck(lambda p, q: p * wrong_in_b.apply(q), (a, b),
+                            raise_exception=False).passed
+
+
+def test_bad_arguments_are_explained() -> None:
+    with pytest.raises(ValueError, match="no floating-point input"):
+        da.gradcheck(lambda n: n * 2, da.tensor([1, 2]))
+    with pytest.raises(TypeError, match="one tensor output"):
+        da.gradcheck(lambda x: (x, x), da.tensor([1.0]))
+
+
+def test_gradgradcheck_passes_on_smooth_functions() -> None:
+    x = da.tensor([0.4, -1.3], requires_grad=True)
+    y = da.tensor([2.0, 0.5], requires_grad=True)
+    report = da.gradgradcheck(lambda a, b: da.tanh(a * b) + a ** 3 / b, (x, y))
+    assert report.passed and report.checked > 0
+
+
+def test_gradgradcheck_fails_when_a_backward_is_not_differentiable() -> None:
+    # first order right, but the rule computes on detached data: second order is lost
+    detached = _function(lambda g, x: g * 3 * x.detach() ** 2)
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    assert da.gradcheck(detached.apply, x).passed
+    with pytest.raises(GradcheckError,
+                       match="(?s)gradgradcheck FAILED.*derivative of the gradient"):
+        da.gradgradcheck(detached.apply, x)
+
+
+def test_gradgradcheck_handles_relu_kinks() -> None:
+    x = da.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    report = da.gradgradcheck(lambda a: da.relu(a) * a, x)
+    assert report.passed and report.kinks  # d2/dx2 relu(x) x jumps from 0 to 2 at 0
