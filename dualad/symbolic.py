@@ -1,0 +1,817 @@
+"""The SymPy bridge: a recorded graph as SymPy expressions, exact gradients, cross-checks.
+
+:func:`to_sympy` walks the graph from a tensor to its leaves and builds the
+same computation in SymPy, element by element, with each op's registered
+``sympy`` form (this module knows no op). :func:`gradient` differentiates the
+exported expression exactly, by reverse accumulation over the SymPy values:
+each op's SymPy form is differentiated locally by SymPy, and the local
+derivatives are chained along the graph, so shared subexpressions are shared
+(and the check stays independent of dualad's own derivative rules).
+:func:`compare` puts reverse mode, forward mode, the symbolic derivative and
+finite differences side by side.
+
+>>> import dualad as da
+>>> x = da.tensor(1.0, requires_grad=True, name="x")
+>>> y = da.tensor(2.0, requires_grad=True, name="y")
+>>> to_sympy(da.sin(x) * da.exp(y))
+exp(y)*sin(x)
+>>> gradient(da.sin(x) * da.exp(y), x)
+exp(y)*cos(x)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .autograd.node import AccumulateGrad, OpNode
+from .tensor import Tensor
+
+__all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE"]
+
+DEEP = 48
+"""Graphs deeper than this (longest path, in nodes) are exported unevaluated by default:
+SymPy's automatic simplification re-walks a nested argument at every level, which is
+quadratic in the depth. Pass ``evaluate=`` to choose."""
+
+MAX_SIZE = 200_000
+"""Default limit on the size of an export: the number of scalar SymPy values built
+(summed over the graph's nodes, i.e. nodes x elements). Pass ``max_size=`` to change it."""
+
+
+class GraphTooLarge(ValueError):
+    """The graph would give an expression too large to build in reasonable time."""
+
+
+# ----------------------------------------------------------------- helpers
+
+def _number(v: Any) -> Any:
+    """A NumPy/Python scalar as a SymPy number: exact integers where the value is one."""
+    if isinstance(v, sp.Basic):
+        return v
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return sp.Integer(int(v))
+    v = float(v)
+    if math.isnan(v):
+        return sp.nan
+    if math.isinf(v):
+        return sp.oo if v > 0 else -sp.oo
+    if v.is_integer() and abs(v) < 2**31:
+        return sp.Integer(int(v))
+    return sp.Float(v)
+
+
+def _obj(x: Any) -> np.ndarray:
+    """``x`` (a SymPy value, a number or an array) as a NumPy object array."""
+    if isinstance(x, Tensor):
+        x = x._data
+    if isinstance(x, np.ndarray):
+        if x.dtype == object:
+            return x
+        flat = [_number(v) for v in x.ravel().tolist()]
+        out = np.empty(len(flat), dtype=object)
+        out[:] = flat
+        return out.reshape(x.shape)
+    out = np.empty((), dtype=object)
+    out[()] = x if isinstance(x, sp.Basic) else _number(x)
+    return out
+
+
+def _result(arr: np.ndarray) -> Any:
+    """A 0-d object array as its expression, anything else as an immutable SymPy array."""
+    if arr.ndim == 0:
+        return arr[()]
+    return sp.ImmutableDenseNDimArray(arr.ravel().tolist(), arr.shape)
+
+
+def _leaf_names(shape: tuple, base: str) -> list[str]:
+    if not shape:
+        return [base]
+    return [base + "_" + "_".join(map(str, idx)) for idx in np.ndindex(*shape)]
+
+
+def _symbol_array(shape: tuple, base: str) -> np.ndarray:
+    """Real symbols ``base`` (0-d) or ``base_i_j...`` as an object array of ``shape``."""
+    arr = np.empty(shape, dtype=object)
+    arr.reshape(-1)[:] = [sp.Symbol(n, real=True) for n in _leaf_names(shape, base)]
+    return arr
+
+
+def _map_elementwise(fn: Callable, args: list[np.ndarray], params: dict) -> np.ndarray:
+    shape = np.broadcast_shapes(*(a.shape for a in args))
+    flats = [np.broadcast_to(a, shape).ravel() for a in args]
+    out = np.empty(len(flats[0]), dtype=object)
+    for k, items in enumerate(zip(*flats)):
+        out[k] = fn(*items, **params)
+    return out.reshape(shape)
+
+
+def _node_label(node: Any) -> str:
+    return node.name() if hasattr(node, "name") else type(node).__name__
+
+
+def _with_op(exc: Exception, what: str) -> Exception:
+    """``exc`` with ``what`` (naming the op) in front of its message, same type if possible."""
+    try:
+        return type(exc)(f"{what}: {exc}")
+    except Exception:
+        return ValueError(f"{what}: {type(exc).__name__}: {exc}")
+
+
+# ------------------------------------------------------------------ graph
+
+class _Graph:
+    """A recorded graph, walked once: nodes in order (inputs first), leaves and symbols."""
+
+    def __init__(self, tensor: Tensor, symbols: Mapping | Iterable | None,
+                 max_size: int | None, evaluate: bool | None = None) -> None:
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"to_sympy expects a dualad Tensor, got {type(tensor).__name__}")
+        self.tensor = tensor
+        self.root = None
+        if tensor.grad_fn is not None:
+            self.root = tensor.grad_fn
+        elif tensor.requires_grad_flag:
+            from .autograd.node import accumulator_of
+
+            self.root = accumulator_of(tensor)
+        self.order = _topological(self.root) if self.root is not None else []
+        self._check(max_size)
+        self.evaluate = self.depth <= DEEP if evaluate is None else bool(evaluate)
+        self.user_symbols = _symbol_map(symbols)
+        self.symbols: dict[int, np.ndarray] = {}  # id(leaf node) -> object array of symbols
+        self.values: dict[int, np.ndarray] = {}
+        self._assign_symbols()
+
+    def _check(self, max_size: int | None) -> None:
+        limit = MAX_SIZE if max_size is None else max_size
+        size = 0
+        depth: dict[int, int] = {}
+        for node in self.order:
+            depth[id(node)] = 1 + max((depth[id(e[0])] for e in node.next_edges
+                                       if e is not None), default=0)
+            if isinstance(node, AccumulateGrad):
+                size += int(node.variable._data.size)
+            elif isinstance(node, OpNode):
+                if node.freed:
+                    raise RuntimeError(
+                        f"cannot export the graph to SymPy: the values saved by {node.name()} "
+                        "were freed by a backward pass. Call to_sympy before backward(), or "
+                        "pass retain_graph=True to backward().")
+                if node.op.sympy is None:
+                    raise ValueError(f"cannot export op {node.op.name!r} to SymPy: it has no "
+                                     "sympy form; give its registry entry one")
+                size += int(node.out_data.size)
+            else:
+                raise ValueError(
+                    f"cannot export {_node_label(node)} to SymPy: it is not a registered op "
+                    "(e.g. a custom autograd.Function). Register it with dualad.register_op "
+                    "and a sympy form to export it.")
+        if size > limit:
+            raise GraphTooLarge(
+                f"graph too large to export to SymPy: {len(self.order):,} nodes with "
+                f"{size:,} elements in total (the size, nodes x elements; the limit is "
+                f"{limit:,}). Export a smaller piece of the computation, or raise the limit "
+                "with max_size= (or dualad.symbolic.MAX_SIZE).")
+        self.depth = max(depth.values(), default=0)
+
+    def _assign_symbols(self) -> None:
+        leaves = [n for n in self.order if isinstance(n, AccumulateGrad)]
+        taken = {t.name for t in (n.variable for n in leaves) if t.name}
+        counter = 0
+        seen_names: dict[str, Tensor] = {}
+        for node in sorted(leaves, key=lambda n: n.seq):
+            t = node.variable
+            given = self.user_symbols.get(id(t))
+            if given is not None:
+                arr = _obj(np.asarray(given, dtype=object) if not isinstance(given, sp.Basic)
+                           else given)
+                if arr.shape != t._data.shape:
+                    raise ValueError(f"symbols=: the symbols given for a leaf of shape "
+                                     f"{t._data.shape} have shape {arr.shape}")
+            else:
+                name = t.name
+                if name is None:
+                    while f"x{counter}" in taken:
+                        counter += 1
+                    name = f"x{counter}"
+                    counter += 1
+                if name in seen_names:
+                    raise ValueError(
+                        f"two different leaves are both named {name!r}; their symbols would "
+                        "be the same. Give them distinct name= values or pass symbols=.")
+                seen_names[name] = t
+                arr = _symbol_array(t._data.shape, name)
+            self.symbols[id(node)] = arr
+            self.values[id(node)] = arr
+
+    def leaf_node(self, t: Tensor) -> AccumulateGrad | None:
+        base = t._get_extra("alias_of", t)
+        for node in self.order:
+            if isinstance(node, AccumulateGrad) and node.variable is base:
+                return node
+        return None
+
+    def input_values(self, node: OpNode) -> list[np.ndarray | Any]:
+        """The SymPy values of the node's inputs (graph values or converted constants)."""
+        raw = node.inputs()
+        out = []
+        for edge, value in zip(node.next_edges, raw):
+            if edge is not None:
+                out.append(self.values[id(edge[0])])
+            elif isinstance(value, Tensor):
+                given = self.user_symbols.get(id(value))
+                out.append(_obj(given) if given is not None else _obj(value._data))
+            elif isinstance(value, (np.ndarray, int, float, np.number, bool, np.bool_)):
+                out.append(_obj(value))
+            else:
+                out.append(value)
+        return out
+
+    def build(self) -> np.ndarray:
+        """Every node's SymPy value (memoized: shared subgraphs are built once)."""
+        with sp.evaluate(self.evaluate):
+            return self._build()
+
+    def _build(self) -> np.ndarray:
+        for node in self.order:
+            if id(node) in self.values:
+                continue
+            op = node.op
+            args = self.input_values(node)
+            try:
+                if op.elementwise:
+                    value = _map_elementwise(op.sympy, [_obj(a) for a in args], node.params)
+                else:
+                    value = _obj(op.sympy(*args, **node.params))
+            except Exception as exc:
+                raise _with_op(exc, f"the sympy form of op {op.name!r} failed") from exc
+            if value.shape != node.out_data.shape:
+                raise ValueError(f"the sympy form of op {op.name!r} gave shape {value.shape} "
+                                 f"but its forward gave {node.out_data.shape}")
+            self.values[id(node)] = value
+        if self.root is None:
+            return _obj(self.tensor._data)
+        return self.values[id(self.root)]
+
+
+def _topological(root: Any) -> list:
+    """Nodes reachable from ``root``, each after all of its inputs (iterative DFS)."""
+    order: list = []
+    seen: set[int] = set()
+    stack: list = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for edge in getattr(node, "next_edges", ()):
+            if edge is not None and id(edge[0]) not in seen:
+                stack.append((edge[0], False))
+    return order
+
+
+def _symbol_map(symbols: Mapping | Iterable | None) -> dict[int, Any]:
+    if symbols is None:
+        return {}
+    items = symbols.items() if isinstance(symbols, Mapping) else symbols
+    out: dict[int, Any] = {}
+    for pair in items:
+        try:
+            t, s = pair
+        except (TypeError, ValueError):
+            raise TypeError("symbols= must map tensors to SymPy symbols (a dict or a list of "
+                            "(tensor, symbol) pairs)") from None
+        if not isinstance(t, Tensor):
+            raise TypeError(f"symbols=: keys must be dualad Tensors, got {type(t).__name__}")
+        out[id(t)] = s
+        base = t._get_extra("alias_of")
+        if base is not None:
+            out[id(base)] = s
+    return out
+
+
+def to_sympy(tensor: Tensor, symbols: Mapping | Iterable | None = None, *,
+             evaluate: bool | None = None, max_size: int | None = None) -> Any:
+    """The recorded computation of ``tensor`` as SymPy: an expression (0-d) or an array.
+
+    Leaves that require grad become real symbols, named from ``name=`` (a vector
+    leaf ``x`` gives ``x_0, x_1, ...``) or ``x0, x1, ...`` in order of first use;
+    ``symbols`` maps tensors to your own symbols (or arrays of them). Constants
+    become SymPy numbers (exact integers where they are whole numbers).
+    ``evaluate=False`` keeps SymPy from simplifying as it builds (the default for
+    graphs deeper than :data:`DEEP`); a graph larger than ``max_size`` raises
+    :class:`GraphTooLarge`.
+
+    >>> import dualad as da
+    >>> x = da.tensor([1.0, 2.0], requires_grad=True, name="x")
+    >>> to_sympy((x * x).sum() + 3.0)
+    x_0**2 + x_1**2 + 3
+    """
+    return _result(_Graph(tensor, symbols, max_size, evaluate).build())
+
+
+# --------------------------------------------------------------- gradients
+
+def _partials(expr: Any, dummies: dict) -> dict:
+    """Exact partial derivatives of ``expr`` with respect to the dummies occurring in it."""
+    if expr in dummies:
+        return {expr: sp.Integer(1)}
+    if not isinstance(expr, sp.Basic):
+        return {}
+    terms = expr.args if expr.is_Add else (expr,)
+    out: dict = {}
+    one = sp.Integer(1)
+    for term in terms:
+        if term in dummies:
+            ds, p = (term,), one
+        else:
+            ds, p = [d for d in term.free_symbols if d in dummies], None
+        for d in ds:
+            q = p if p is not None else term.diff(d)
+            out[d] = out[d] + q if d in out else q
+    return out
+
+
+_DUMMIES = [sp.Dummy(f"a{i}", real=True) for i in range(8)]
+
+
+class _Local:
+    """Local derivatives of one node: for each output element, ``[(input, index, partial)]``."""
+
+    @staticmethod
+    def of(graph: _Graph, node: OpNode, templates: dict) -> list[list[tuple]]:
+        op = node.op
+        args = [a if isinstance(a, np.ndarray) else _obj(a) if _is_value(a) else a
+                for a in graph.input_values(node)]
+        graph_pos = [i for i, e in enumerate(node.next_edges) if e is not None]
+        try:
+            if op.elementwise:
+                return _Local._elementwise(op, args, graph_pos, node, templates)
+            return _Local._general(op, args, graph_pos, node)
+        except Exception as exc:
+            raise _with_op(exc, "could not differentiate the sympy form of op "
+                           f"{op.name!r}") from exc
+
+    @staticmethod
+    def _elementwise(op, args, graph_pos, node, templates: dict) -> list[list[tuple]]:
+        shape = node.out_data.shape
+        n = int(np.prod(shape, dtype=np.int64))
+        flats = [np.broadcast_to(a, shape).ravel() for a in args]
+        index = {i: np.broadcast_to(np.arange(args[i].size).reshape(args[i].shape),
+                                    shape).ravel() for i in graph_pos}
+        while len(_DUMMIES) < len(args):
+            _DUMMIES.append(sp.Dummy(f"a{len(_DUMMIES)}", real=True))
+        dummies = {i: _DUMMIES[i] for i in graph_pos}
+        try:
+            base = (op, tuple(graph_pos), tuple(sorted(node.params.items())))
+            hash(base)
+        except TypeError:  # unhashable params: templates are shared within this node only
+            base = (op, tuple(graph_pos), id(node))
+        entries: list[list[tuple]] = []
+        for k in range(n):
+            key = base + tuple(flats[i][k] for i in range(len(args)) if i not in dummies)
+            tmpl = templates.get(key)
+            if tmpl is None:
+                call = [dummies[i] if i in dummies else flats[i][k] for i in range(len(args))]
+                with sp.evaluate(True):
+                    expr = sp.sympify(op.sympy(*call, **node.params))
+                    tmpl = [(i, expr.diff(dummies[i])) for i in graph_pos]
+                tmpl = [(i, p) for i, p in tmpl if p != 0]
+                templates[key] = tmpl
+            sub = {dummies[i]: flats[i][k] for i in graph_pos}
+            entries.append([(i, int(index[i][k]), p.xreplace(sub)) for i, p in tmpl])
+        return entries
+
+    @staticmethod
+    def _general(op, args, graph_pos, node) -> list[list[tuple]]:
+        call = list(args)
+        where: dict = {}
+        sub: dict = {}
+        for i in graph_pos:
+            actual = args[i]
+            ds = np.empty(actual.shape, dtype=object)
+            flat = ds.reshape(-1)
+            actual_flat = actual.reshape(-1)
+            for j in range(flat.size):
+                d = sp.Dummy(f"a{i}_{j}", real=True)
+                flat[j] = d
+                where[d] = (i, j)
+                sub[d] = actual_flat[j]
+            call[i] = ds if ds.ndim else ds[()]
+        with sp.evaluate(True):
+            local = _obj(op.sympy(*call, **node.params))
+            partials = [_partials(expr, where) for expr in local.reshape(-1)]
+        entries = []
+        for parts in partials:
+            row = []
+            for d, p in parts.items():
+                if p != 0:
+                    i, j = where[d]
+                    row.append((i, j, p.xreplace(sub)))
+            entries.append(row)
+        return entries
+
+
+def _is_value(a: Any) -> bool:
+    return isinstance(a, (sp.Basic, int, float, np.number, bool, np.bool_))
+
+
+class _Reverse:
+    """Symbolic reverse accumulation over a built graph (local partials computed once)."""
+
+    def __init__(self, graph: _Graph) -> None:
+        self.graph = graph
+        self.root_value = graph.build()
+        self.locals: dict[int, list[list[tuple]]] = {}
+        self.templates: dict = {}  # elementwise local derivatives, shared between nodes
+
+    def sweep(self, k: int) -> dict[int, np.ndarray]:
+        """Adjoints of every leaf node for output element ``k`` (flat index)."""
+        with sp.evaluate(self.graph.evaluate):
+            return self._sweep(k)
+
+    def _sweep(self, k: int) -> dict[int, np.ndarray]:
+        g = self.graph
+        root = g.root
+        if root is None:
+            return {}
+        adj: dict[int, list] = {id(root): [[] for _ in range(self.root_value.size)]}
+        adj[id(root)][k].append(sp.Integer(1))
+        leaves: dict[int, np.ndarray] = {}
+        for node in reversed(g.order):
+            terms = adj.pop(id(node), None)
+            if terms is None:
+                continue
+            total = np.empty(len(terms), dtype=object)
+            total[:] = [sp.Add(*t) if t else sp.Integer(0) for t in terms]
+            if isinstance(node, AccumulateGrad):
+                leaves[id(node)] = total.reshape(node.variable._data.shape)
+                continue
+            local = self.locals.get(id(node))
+            if local is None:
+                local = self.locals[id(node)] = _Local.of(g, node, self.templates)
+            for a, row in zip(total, local):
+                if a == 0:
+                    continue
+                for i, j, p in row:
+                    child = node.next_edges[i][0]
+                    buf = adj.get(id(child))
+                    if buf is None:
+                        buf = adj[id(child)] = [[] for _ in range(_size_of(child))]
+                    buf[j].append(p if a == 1 else a if p == 1 else a * p)
+        return leaves
+
+
+def _size_of(node: Any) -> int:
+    if isinstance(node, AccumulateGrad):
+        return int(node.variable._data.size)
+    return int(node.out_data.size)
+
+
+def _jacobian(graph: _Graph, wrt: list[Tensor]) -> list[np.ndarray]:
+    """Exact Jacobian blocks, shape ``out.shape + w.shape``, as object arrays."""
+    rev = _Reverse(graph)
+    out_shape = rev.root_value.shape
+    nodes = []
+    for w in wrt:
+        if not isinstance(w, Tensor):
+            raise TypeError(f"gradient: wrt must be dualad Tensors, got {type(w).__name__}")
+        if w.grad_fn is not None or not w.requires_grad_flag:
+            raise ValueError("gradient: wrt must be leaf tensors that require grad (the "
+                             "inputs of the computation), not intermediate results")
+        nodes.append(graph.leaf_node(w))
+    blocks = [np.empty((rev.root_value.size, int(w._data.size)), dtype=object) for w in wrt]
+    for b in blocks:
+        b[...] = sp.Integer(0)
+    for k in range(rev.root_value.size):
+        leaves = rev.sweep(k)
+        for b, node in zip(blocks, nodes):
+            if node is not None and id(node) in leaves:
+                b[k, :] = leaves[id(node)].reshape(-1)
+    return [b.reshape(out_shape + w._data.shape) for b, w in zip(blocks, wrt)]
+
+
+def gradient(tensor: Tensor, wrt: Tensor | Iterable[Tensor],
+             symbols: Mapping | Iterable | None = None, *, evaluate: bool | None = None,
+             max_size: int | None = None) -> Any:
+    """The exact derivative of ``to_sympy(tensor)`` with respect to the leaf (or leaves) ``wrt``.
+
+    For a one-element ``tensor`` the result has ``wrt``'s shape (an expression if
+    ``wrt`` is 0-d); otherwise it is the Jacobian, shape ``tensor.shape + wrt.shape``.
+    A list of leaves gives a list of results.
+
+    >>> import dualad as da
+    >>> x = da.tensor([1.0, 2.0], requires_grad=True, name="x")
+    >>> gradient((x * x).sum(), x)
+    [2*x_0, 2*x_1]
+    """
+    many = not isinstance(wrt, Tensor)
+    ws = list(wrt) if many else [wrt]
+    graph = _Graph(tensor, symbols, max_size, evaluate)
+    blocks = _jacobian(graph, ws)
+    results = [_result(b) for b in blocks]
+    return results if many else results[0]
+
+
+# -------------------------------------------------------- numeric evaluation
+
+def evaluate(expr: Any, at: Mapping) -> np.ndarray:
+    """Evaluate SymPy expressions (or arrays of them) at ``at`` (symbol -> number) as floats.
+
+    Shared subexpressions are evaluated once. Values SymPy cannot reduce to a
+    number (e.g. ``DiracDelta(0)``) become nan.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> float(evaluate(sp.sin(x) ** 2 + sp.cos(x) ** 2, {x: 0.3}))
+    1.0
+    """
+    arr = _obj(np.asarray(expr.tolist(), dtype=object)) if isinstance(expr, sp.NDimArray) \
+        else _obj(expr)
+    subs = {s: sp.Float(float(v)) for s, v in at.items()}
+    cache: dict = {}
+    out = np.empty(arr.shape, dtype=float)
+    flat_in = arr.reshape(-1)
+    flat_out = out.reshape(-1)
+    for k in range(flat_in.size):
+        flat_out[k] = _to_float(_substitute(flat_in[k], subs, cache))
+    return out
+
+
+def _substitute(expr: Any, subs: dict, cache: dict) -> Any:
+    """``expr.xreplace(subs)``, memoized over shared subtrees and without recursion."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    stack = [expr]
+    while stack:
+        e = stack[-1]
+        if e in cache:
+            stack.pop()
+            continue
+        if e in subs:
+            cache[e] = subs[e]
+            stack.pop()
+            continue
+        if not e.args:
+            cache[e] = e
+            stack.pop()
+            continue
+        pending = [a for a in e.args if a not in cache]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        cache[e] = e.func(*[cache[a] for a in e.args])
+    return cache[expr]
+
+
+def _to_float(v: Any) -> float:
+    try:
+        c = complex(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return c.real if abs(c.imag) <= 1e-12 * max(1.0, abs(c.real)) else math.nan
+
+
+# ------------------------------------------------------------------ compare
+
+@dataclass
+class Row:
+    """One partial derivative computed four ways; ``error`` is the worst relative error
+    of forward, symbolic and finite differences against reverse mode."""
+
+    label: str
+    reverse: float
+    forward: float
+    symbolic: float
+    numeric: float
+    error: float
+    status: str  # "ok", "kink" or "MISMATCH"
+    note: str = ""  # for a kink: which columns disagree and why
+
+
+@dataclass
+class CompareReport:
+    """Reverse mode, forward mode, the symbolic derivative and finite differences, per element.
+
+    ``ok`` is true when no row is a mismatch; rows that disagree only because an
+    op was evaluated exactly at a kink (where finite differences, and SymPy's
+    derivative of a form that cannot express dualad's convention, mean nothing)
+    have status ``"kink"``. Relative errors are ``|a - b| / max(1, |b|)`` with
+    ``b`` the reverse-mode value. Printing the report gives a table.
+    """
+
+    rows: list[Row]
+    kinks: list[str] = field(default_factory=list)
+    symbolic_note: str | None = None
+    rtol: float = 1e-8
+    fd_rtol: float = 1e-5
+    forward_note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status != "MISMATCH" for r in self.rows)
+
+    @property
+    def worst(self) -> float:
+        """The worst relative error over the rows that are not at a kink."""
+        errs = [r.error for r in self.rows if r.status != "kink"]
+        return max(errs, default=0.0)
+
+    @property
+    def mismatches(self) -> list[Row]:
+        return [r for r in self.rows if r.status == "MISMATCH"]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        head = ("derivative", "reverse", "forward", "symbolic", "finite diff", "rel. error",
+                "status", "note")
+        body = [(r.label, _fmt(r.reverse), _fmt(r.forward), _fmt(r.symbolic), _fmt(r.numeric),
+                 f"{r.error:.1e}", r.status, r.note) for r in self.rows]
+        if not any(r.note for r in self.rows):
+            head, body = head[:-1], [row[:-1] for row in body]
+        widths = [max(len(row[c]) for row in [head, *body]) for c in range(len(head))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+                 for row in [head, *body]]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        verdict = "all agree" if self.ok else f"{len(self.mismatches)} MISMATCH(ES)"
+        lines.append(f"worst relative error {self.worst:.1e} (tolerance {self.rtol:g} exact, "
+                     f"{self.fd_rtol:g} finite differences): {verdict}")
+        for k in self.kinks:
+            lines.append(f"kink: {k}")
+        if self.symbolic_note:
+            lines.append(f"symbolic: {self.symbolic_note}")
+        if self.forward_note:
+            lines.append(f"forward: {self.forward_note}")
+        return "\n".join(lines)
+
+
+def _fmt(v: float) -> str:
+    return "n/a" if v is None else f"{v:.10g}"
+
+
+def _rel(a: float | None, b: float) -> float:
+    if a is None:  # a column that is not available
+        return 0.0
+    if a == b or (math.isnan(a) and math.isnan(b)):
+        return 0.0
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return math.inf
+    return abs(a - b) / max(1.0, abs(b))
+
+
+def _kink_note(s: float | None, n: float, r: float, rtol: float, fd_rtol: float) -> str:
+    parts = []
+    if s is not None and _rel(s, r) > rtol:
+        parts.append("symbolic: SymPy's form lacks the convention")
+    if _rel(n, r) > fd_rtol:
+        parts.append("finite differences straddle the kink")
+    return "; ".join(parts)
+
+
+def _leaves(inputs: tuple) -> tuple[list[np.ndarray], list[str]]:
+    values, names = [], []
+    taken = {getattr(a, "name", None) for a in inputs}
+    for k, a in enumerate(inputs):
+        data = a._data if isinstance(a, Tensor) else np.asarray(a)
+        if data.dtype.kind not in "fiub":
+            raise TypeError(f"compare: input {k} is not numeric ({data.dtype})")
+        values.append(np.array(data, dtype=np.float64))
+        name = a.name if isinstance(a, Tensor) and a.name else None
+        if name is None:
+            name = f"x{k}"
+            while name in taken:
+                name = "_" + name
+        names.append(name)
+    if len(set(names)) != len(names):
+        raise ValueError(f"compare: inputs must have distinct names, got {names}")
+    return values, names
+
+
+def _reverse_jacobian(f: Callable, values: list, names: list) -> tuple:
+    from . import nondiff
+    from .autograd import grad
+
+    leaves = [Tensor(v, requires_grad=True, name=n) for v, n in zip(values, names)]
+    with nondiff.track() as hits:
+        out = f(*leaves)
+    if not isinstance(out, Tensor) or out.dtype.kind != "f":
+        raise TypeError("compare: f must return a floating-point dualad Tensor, got "
+                        f"{type(out).__name__}")
+    jac = [np.zeros(out.shape + v.shape) for v in values]
+    if out.requires_grad_flag:
+        for k in np.ndindex(*out.shape):
+            onehot = np.zeros(out.shape)
+            onehot[k] = 1.0
+            gs = grad(out, leaves, grad_outputs=Tensor(onehot), retain_graph=True,
+                      allow_unused=True)
+            for j, g in zip(jac, gs):
+                if g is not None:
+                    j[k] = g._data
+    kinks = [f"{h.op} at {h.where}: {h.count} element(s); dualad's derivative there is "
+             f"{h.value}" for h in hits if h.mode == "forward"]
+    return out, leaves, jac, kinks
+
+
+def _forward_jacobian(f: Callable, values: list, out_shape: tuple) -> list[np.ndarray]:
+    from . import forward_ad
+
+    jac = [np.zeros(out_shape + v.shape) for v in values]
+    for i, v in enumerate(values):
+        for e in np.ndindex(*v.shape):
+            tangent = np.zeros(v.shape)
+            tangent[e] = 1.0
+            with forward_ad.dual_level():
+                # every input is dual (zero tangents elsewhere), as every leaf requires grad
+                # in reverse mode: kink conventions depend on which inputs are differentiated
+                args = [forward_ad.make_dual(Tensor(w), Tensor(tangent if j == i else
+                                                              np.zeros(w.shape)))
+                        for j, w in enumerate(values)]
+                _, t = forward_ad.unpack_dual(f(*args))
+            if t is not None:
+                jac[i][(Ellipsis, *e)] = t._data
+    return jac
+
+
+def _symbolic_jacobian(out: Tensor, leaves: list, names: list,
+                       max_size: int | None) -> tuple[list | None, str | None]:
+    syms = {}
+    at = {}
+    for t, n in zip(leaves, names):
+        arr = _symbol_array(t.shape, n)
+        syms[t] = arr if arr.ndim else arr[()]
+        at.update(zip(arr.reshape(-1).tolist(), t._data.reshape(-1).tolist()))
+    try:
+        graph = _Graph(out, list(syms.items()), max_size)
+        blocks = _jacobian(graph, leaves)
+    except (ValueError, TypeError, NotImplementedError, RecursionError) as exc:
+        return None, f"not available: {exc}"
+    return [evaluate(b, at) for b in blocks], None
+
+
+def compare(f: Callable, *inputs: Any, eps: float = 1e-6, rtol: float = 1e-8,
+            fd_rtol: float = 1e-5, max_size: int | None = None) -> CompareReport:
+    """Run ``f`` on ``inputs`` and compare four derivatives of it, element by element.
+
+    Reverse mode, forward mode (``dualad.forward_ad``), the exact symbolic
+    derivative of the exported graph (evaluated at the inputs) and central
+    finite differences, all in float64. Forward and symbolic values must match
+    reverse mode to ``rtol``, finite differences to ``fd_rtol``. Where an op was
+    evaluated at one of its declared kinks, disagreement of the symbolic or
+    finite-difference column is reported as ``"kink"``, not a mismatch.
+
+    >>> import dualad as da
+    >>> report = compare(lambda x, y: da.sin(x) * da.exp(y), 1.0, 2.0)
+    >>> report.ok, report.worst < 1e-6
+    (True, True)
+    """
+    from .check import numeric_jacobian
+
+    if not callable(f):
+        raise TypeError(f"compare: f must be callable, got {type(f).__name__}")
+    if not inputs:
+        raise TypeError("compare: give at least one input")
+    values, names = _leaves(inputs)
+    out, leaves, rev, kinks = _reverse_jacobian(f, values, names)
+    try:
+        fwd, fwd_note = _forward_jacobian(f, values, out.shape), None
+    except (RuntimeError, NotImplementedError) as exc:  # e.g. a Function without jvp
+        fwd, fwd_note = None, f"not available: {exc}"
+    sym, sym_note = _symbolic_jacobian(out, leaves, names, max_size)
+    num = numeric_jacobian(f, [Tensor(v) for v in values], eps=eps)
+    rows = []
+    scalar = out._data.size == 1 and out.ndim == 0
+    for i, (v, name) in enumerate(zip(values, names)):
+        for k in np.ndindex(*out.shape):
+            for e in np.ndindex(*v.shape):
+                idx = (*k, *e)
+                r, n = float(rev[i][idx]), float(num[i][idx])
+                fw = float(fwd[i][idx]) if fwd is not None else None
+                s = float(sym[i][idx]) if sym is not None else None
+                el = name + (f"[{', '.join(map(str, e))}]" if e else "")
+                label = f"d/d{el}" if scalar else f"d out[{', '.join(map(str, k))}]/d{el}"
+                exact = max(_rel(fw, r), _rel(s, r))
+                err = max(exact, _rel(n, r))
+                if exact <= rtol and _rel(n, r) <= fd_rtol:
+                    status = "ok"
+                elif kinks and _rel(fw, r) <= rtol:
+                    status = "kink"
+                else:
+                    status = "MISMATCH"
+                why = _kink_note(s, n, r, rtol, fd_rtol) if status == "kink" else ""
+                rows.append(Row(label, r, fw, s, n, err, status, why))
+    return CompareReport(rows, kinks, sym_note, rtol, fd_rtol, fwd_note)

@@ -1,0 +1,389 @@
+"""The SymPy bridge: export, exact gradients and the four-way comparison report.
+
+Oracles: SymPy's own ``diff`` and ``simplify``, SymPy's ``lambdify`` for
+evaluation, closed forms, and finite differences (inside ``compare``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualad as da
+from dualad.registry import Domain, Op, apply
+from dualad.symbolic import GraphTooLarge, compare, evaluate, gradient, to_sympy
+
+
+def sym(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+def flat(a):
+    return sp.flatten(a.tolist()) if isinstance(a, sp.NDimArray) else [a]
+
+
+def lambdified(exprs, symbols, values):
+    """Evaluate SymPy expressions with SymPy's own lambdify (independent of dualad)."""
+    fn = sp.lambdify(symbols, list(exprs), modules="math")
+    return np.array(fn(*values), dtype=float)
+
+
+# ------------------------------------------------------------------ export
+
+def test_sin_exp_simplifies_to_the_formula():
+    x = da.tensor(1.0, requires_grad=True, name="x")
+    y = da.tensor(2.0, requires_grad=True, name="y")
+    e = to_sympy(da.sin(x) * da.exp(y))
+    assert sp.simplify(e - sp.sin(sym("x")) * sp.exp(sym("y"))) == 0
+
+
+def test_leaves_are_real_symbols_named_from_name_or_in_order_of_use():
+    a = da.tensor([1.0, 2.0], requires_grad=True, name="v")
+    b = da.tensor(3.0, requires_grad=True)
+    c = da.tensor(4.0, requires_grad=True)
+    e = to_sympy((a * b).sum() + c)
+    v0, v1, x0, x1 = sym("v_0"), sym("v_1"), sym("x0"), sym("x1")
+    assert e.free_symbols == {v0, v1, x0, x1}
+    assert all(s.is_real for s in e.free_symbols)
+    assert sp.expand(e - (v0 * x0 + v1 * x0 + x1)) == 0
+
+
+def test_matrix_leaf_and_array_result():
+    w = da.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="W")
+    out = to_sympy(w * 2.0)
+    assert isinstance(out, sp.NDimArray) and out.shape == (2, 2)
+    assert out[1, 0] == 2 * sym("W_1_0")
+
+
+def test_constants_are_exact_integers_or_floats():
+    x = da.tensor(1.0, requires_grad=True, name="x")
+    e = to_sympy(x * 2.0 + 0.25)
+    assert e == 2 * sym("x") + sp.Float(0.25)
+    assert isinstance(e.args[1].args[0], sp.Integer) or sp.Integer(2) in e.atoms(sp.Integer)
+
+
+def test_constant_tensor_and_user_symbols():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    c = da.tensor([3.0, 0.5])
+    a0, a1 = sp.symbols("a0 a1", real=True)
+    e = to_sympy((x * c).sum(), symbols={x: [a0, a1]})
+    assert sp.expand(e - (3 * a0 + sp.Float(0.5) * a1)) == 0
+
+
+def test_shared_subgraphs_are_built_once():
+    x = da.tensor(0.3, requires_grad=True, name="x")
+    w = x
+    for _ in range(40):  # as a tree this would have 2**40 leaves
+        w = da.sin(w) * da.cos(w)
+    t0 = time.perf_counter()
+    e = to_sympy(w)
+    assert time.perf_counter() - t0 < 5.0
+    assert float(evaluate(e, {sym("x"): 0.3})) == pytest.approx(w.item(), rel=1e-12, abs=1e-300)
+
+
+def test_size_limit_raises_with_the_size():
+    x = da.ones(1000, requires_grad=True)
+    y = (x * x).sum()
+    with pytest.raises(GraphTooLarge, match=r"3 nodes with 2,001 elements.*limit is 100"):
+        to_sympy(y, max_size=100)
+
+
+def test_freed_graph_and_unexportable_nodes_give_clear_errors():
+    x = da.tensor(1.0, requires_grad=True)
+    y = da.sin(x) * x
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        to_sympy(y)
+
+    class Twice(da.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+    with pytest.raises(ValueError, match="not a registered op"):
+        to_sympy(Twice.apply(da.tensor(1.0, requires_grad=True)))
+    with pytest.raises(TypeError, match="dualad Tensor"):
+        to_sympy(1.0)
+
+
+def test_duplicate_leaf_names_are_rejected():
+    a = da.tensor(1.0, requires_grad=True, name="x")
+    b = da.tensor(2.0, requires_grad=True, name="x")
+    with pytest.raises(ValueError, match="both named 'x'"):
+        to_sympy(a * b)
+
+
+def test_kink_forms_export_with_dualads_convention():
+    x = da.tensor(0.0, requires_grad=True, name="x")
+    g = gradient(da.relu(x), x)
+    assert g.subs(sym("x"), 0) == 0  # Heaviside(0, 0), not SymPy's default 1/2
+    assert gradient(da.abs(x), x).subs(sym("x"), 0) == 0
+
+
+# --------------------------------------------------------------- gradients
+
+def test_gradient_matches_sympys_diff():
+    x = da.tensor([0.1, 0.7, -0.4, 1.3, 0.2], requires_grad=True, name="x")
+    y = (da.sin(x[:-1]) * x[1:]).sum() + da.exp(x[0] * x[4])
+    e = to_sympy(y)
+    g = gradient(y, x)
+    for i in range(5):
+        assert sp.simplify(g[i] - sp.diff(e, sym(f"x_{i}"))) == 0
+
+
+def test_gradient_of_small_mlp_equals_grad():
+    rng = np.random.default_rng(0)
+    xin = da.tensor(rng.normal(size=(5, 3)))
+    target = da.tensor(rng.normal(size=(5, 1)))
+    W1 = da.tensor(rng.normal(size=(4, 3)), requires_grad=True, name="W1")
+    b1 = da.tensor(rng.normal(size=(4,)), requires_grad=True, name="b1")
+    W2 = da.tensor(rng.normal(size=(1, 4)), requires_grad=True, name="W2")
+    b2 = da.tensor(rng.normal(size=(1,)), requires_grad=True, name="b2")
+    params = [W1, b1, W2, b2]
+    h = da.tanh(xin @ W1.T + b1)
+    loss = ((h @ W2.T + b2 - target) ** 2).mean()
+    grads = gradient(loss, params)
+    loss.backward()
+    symbols, values = [], []
+    for p in params:
+        symbols += flat(to_sympy(p * 1.0))  # the leaf's own symbols
+        values += p.detach().numpy().ravel().tolist()
+    for p, g in zip(params, grads):
+        got = lambdified(flat(g), symbols, values).reshape(p.shape)
+        np.testing.assert_allclose(got, p.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_jacobian_of_a_vector_output():
+    x = da.tensor([1.0, 2.0], requires_grad=True, name="x")
+    J = gradient(x * x[0], x)
+    x0, x1 = sym("x_0"), sym("x_1")
+    assert J.shape == (2, 2)
+    assert [[sp.expand(J[i, j]) for j in range(2)] for i in range(2)] == \
+        [[2 * x0, 0], [x1, x0]]
+
+
+def test_gradient_wrt_an_unused_leaf_is_zero_and_wrt_an_intermediate_raises():
+    x = da.tensor(1.0, requires_grad=True, name="x")
+    z = da.tensor(1.0, requires_grad=True, name="z")
+    assert gradient(da.sin(x), z) == 0
+    h = da.sin(x)
+    with pytest.raises(ValueError, match="leaf tensors"):
+        gradient(h * 2.0, h)
+
+
+def test_export_and_gradient_are_fast():
+    n = 200
+    x = da.tensor(np.linspace(-1, 1, n), requires_grad=True, name="x")
+    y = (da.sin(x[:-1]) * x[1:]).sum()
+    t0 = time.perf_counter()
+    to_sympy(y)
+    t1 = time.perf_counter()
+    g = gradient(y, x)
+    t2 = time.perf_counter()
+    # targets are 50 ms each on an idle machine; bounds here are loose for shared CI
+    assert t1 - t0 < 2.0 and t2 - t1 < 2.0
+    y.backward()
+    xs = [sym(f"x_{i}") for i in range(n)]
+    np.testing.assert_allclose(evaluate(g, dict(zip(xs, x.detach().numpy()))),
+                               x.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_deep_chain_exports_and_differentiates():
+    x = da.tensor(0.3, requires_grad=True, name="x")
+    w = x
+    for _ in range(500):  # 1,000 ops
+        w = da.sin(w) * 1.01
+    t0 = time.perf_counter()
+    e = to_sympy(w)
+    assert time.perf_counter() - t0 < 5.0
+    g = gradient(w, x)
+    w.backward()
+    assert float(evaluate(e, {sym("x"): 0.3})) == pytest.approx(w.item(), rel=1e-12)
+    assert float(evaluate(g, {sym("x"): 0.3})) == pytest.approx(x.grad.item(), rel=1e-10)
+
+
+# ----------------------------------------------------------------- compare
+
+def test_compare_reports_all_four_columns():
+    report = compare(lambda x, y: da.sin(x) * da.exp(y), 1.0, 2.0)
+    assert report.ok and report.symbolic_note is None and not report.kinks
+    dx, dy = report.rows
+    assert dx.symbolic == pytest.approx(np.cos(1.0) * np.exp(2.0), rel=1e-14)
+    assert dy.reverse == pytest.approx(np.sin(1.0) * np.exp(2.0), rel=1e-14)
+    text = str(report)
+    assert "reverse" in text and "finite diff" in text and "all agree" in text
+    assert report.worst < 1e-6
+
+
+def test_compare_at_relu_zero_flags_a_kink_not_a_mismatch():
+    report = compare(lambda x: da.relu(x).sum(), da.tensor([0.0, 2.0]))
+    assert report.ok
+    statuses = [r.status for r in report.rows]
+    assert statuses == ["kink", "ok"]
+    assert report.rows[0].numeric == pytest.approx(0.5)  # central differences straddle it
+    assert report.rows[0].reverse == 0.0 == report.rows[0].symbolic
+    assert any("relu" in k for k in report.kinks)
+    assert "kink: relu" in str(report)
+    assert "finite differences straddle the kink" in report.rows[0].note
+
+
+def test_compare_says_when_sympy_cannot_express_the_convention():
+    # clamp exports as Max(x, 0), whose SymPy derivative at 0 is Heaviside(0) = 1/2;
+    # dualad's convention is 0 (minimum-norm subgradient)
+    report = compare(lambda x: da.clamp(x, min=0.0), 0.0)
+    (row,) = report.rows
+    assert report.ok and row.status == "kink" and row.reverse == 0.0 == row.forward
+    assert "SymPy's form lacks the convention" in row.note
+
+
+def _wrong_sin():
+    return Op(name="wrong_sin", forward=np.sin,
+              vjp=(lambda g, out, x: g * da.sin(x),),  # deliberately wrong
+              jvp=(lambda t, out, x: t * da.cos(x),),
+              sympy=sp.sin, domain=Domain(ranges=(((-1.0, 1.0),),)), elementwise=True)
+
+
+def test_compare_finds_a_wrong_rule():
+    op = _wrong_sin()  # not registered: applied directly
+    report = compare(lambda x: apply(op, x), 0.4)
+    assert not report.ok
+    assert report.mismatches and "MISMATCH" in str(report)
+
+
+_UNARY = {
+    "sin": da.sin, "cos": da.cos, "tanh": da.tanh, "sigmoid": da.sigmoid,
+    "exp_tanh": lambda v: da.exp(da.tanh(v)), "log1p_sq": lambda v: da.log(1.0 + v * v),
+    "sqrt1p": lambda v: da.sqrt(1.0 + v * v), "abs": da.abs, "relu": da.relu,
+    "square": lambda v: v ** 2,
+}
+_BINARY = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / (1.5 + b * b), "max": da.maximum,
+}
+
+
+@st.composite
+def programs(draw):
+    """A random straight-line program on a vector x (3,) and a scalar y."""
+    steps = draw(st.lists(st.tuples(st.sampled_from(sorted(_UNARY) + sorted(_BINARY)),
+                                    st.integers(0, 50), st.integers(0, 50)),
+                          min_size=1, max_size=6))
+    reduce_ = draw(st.sampled_from(["sum", "mean", "dot"]))
+    floats = st.floats(-2.0, 2.0, allow_nan=False).filter(lambda v: abs(v) > 1e-3)
+    x = draw(st.lists(floats, min_size=3, max_size=3))
+    y = draw(floats)
+    return steps, reduce_, x, y
+
+
+def run_program(steps, reduce_, x, y):
+    values = [x, y]
+    for name, i, j in steps:
+        a = values[i % len(values)]
+        if name in _UNARY:
+            values.append(_UNARY[name](a))
+        else:
+            values.append(_BINARY[name](a, values[j % len(values)]))
+    out = values[-1] * x
+    if reduce_ == "dot":
+        return da.dot(out, x)
+    return out.sum() if reduce_ == "sum" else out.mean()
+
+
+_N_PROGRAMS = min(settings.default.max_examples, 200) if settings.default.max_examples >= 50 else 12
+
+
+@settings(max_examples=_N_PROGRAMS, deadline=None)
+@given(programs())
+def test_compare_on_random_programs_all_four_agree(program):
+    steps, reduce_, x, y = program
+    report = compare(lambda a, b: run_program(steps, reduce_, a, b), da.tensor(x), y)
+    assert report.symbolic_note is None
+    assert report.ok, str(report)
+    if not report.kinks:
+        assert all(r.status == "ok" for r in report.rows), str(report)
+
+
+def _setitem_program(a, v):
+    c = a.clone()
+    c[1] = v * 2.0
+    return (c * c).sum()
+
+
+_ZOO = {
+    "broadcast": lambda a, v: (a + v).sum() * (a * v).mean(),
+    "matmul": lambda a, v: da.tanh(a @ v).sum(),
+    "reshape_transpose": lambda a, v: (a.reshape(2, 3).T * a).sum() * v[0],
+    "fancy_index": lambda a, v: (a[[0, 2, 0]] * v).sum(),
+    "where": lambda a, v: da.where(a > 1.0, a * a, da.sin(a)).sum() + v.sum(),
+    "clamp": lambda a, v: da.clamp(a, 0.7, 1.2).sum() * v[0],
+    "tensor_exponent": lambda a, v: (a ** v).sum(),
+    "setitem": _setitem_program,
+    "amax": lambda a, v: da.amax(a * v),
+    "logsumexp": lambda a, v: da.logsumexp(a, 0).sum() * v[1],
+    "softmax": lambda a, v: (da.softmax(a, 1) * v).sum(),
+    "norm": lambda a, v: da.norm(a) * v[0],
+    "var": lambda a, v: da.var(a, 0).sum() + v[0],
+    "det": lambda a, v: da.det(a[:2]) * v[0],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ZOO))
+def test_compare_across_op_families(name):
+    a = da.tensor(np.random.default_rng(1).uniform(0.5, 1.5, (3, 2)))
+    v = da.tensor([0.3, -0.7])
+    try:
+        report = compare(_ZOO[name], a, v)
+    except AttributeError as exc:  # an op family this build does not have
+        pytest.skip(str(exc))
+    assert report.symbolic_note is None
+    assert report.ok and all(r.status == "ok" for r in report.rows), str(report)
+
+
+def test_unevaluated_export_has_the_same_value_and_gradient():
+    x = da.tensor([0.4, 0.9], requires_grad=True, name="x")
+    y = (da.exp(da.sin(x) * 2.0) / (1.0 + x * x)).sum()
+    at = {sym("x_0"): 0.4, sym("x_1"): 0.9}
+    values = [evaluate(to_sympy(y, evaluate=flag), at) for flag in (True, False)]
+    grads = [evaluate(gradient(y, x, evaluate=flag), at) for flag in (True, False)]
+    y.backward()
+    for v, g in zip(values, grads):
+        assert float(v) == pytest.approx(y.item(), rel=1e-13)
+        np.testing.assert_allclose(g, x.grad.numpy(), rtol=1e-12)
+
+
+def test_compare_at_a_tie_differentiates_all_inputs_in_both_modes():
+    # found by the random-program test: at a tie of maximum(x, y) with both inputs
+    # differentiated the convention splits the gradient 1/2 : 1/2 in reverse mode, so
+    # forward mode must make every input dual, not one at a time
+    report = compare(lambda x, y: (da.maximum(x, y) * x).sum(), da.tensor([1.0, 1.0, 1.0]), 1.0)
+    assert report.ok and report.kinks
+    assert [r.forward for r in report.rows] == [r.reverse for r in report.rows] == [1.5] * 4
+
+
+def test_compare_without_symbolic_or_forward_rules_compares_what_it_can():
+    class Cube(da.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return g * 3.0 * a * a
+
+    report = compare(lambda x: Cube.apply(x), 0.7)
+    assert "not a registered op" in report.symbolic_note
+    (row,) = report.rows
+    assert row.symbolic is None and row.forward is None and "n/a" in str(report)
+    assert "jvp" in report.forward_note  # this Function defines no forward rule
+    assert row.reverse == pytest.approx(3 * 0.49) and row.numeric == pytest.approx(1.47)
