@@ -8,7 +8,7 @@
 0.077004
 """
 
-from . import autograd, forward_ad, ops, registry
+from . import autograd, forward_ad, func, nn, nondiff, ops, optim, registry, symbolic
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -17,6 +17,7 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
+from .check import gradcheck, gradgradcheck
 from .creation import (
     arange,
     eye,
@@ -36,37 +37,106 @@ from .creation import (
     zeros_like,
 )
 from .ops import (
+    ValuesIndices,
     abs,
+    acos,
+    acosh,
     add,
+    amax,
+    amin,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    argmax,
+    argmin,
+    around,
+    asin,
+    asinh,
     astype,
+    atan,
+    atan2,
+    atanh,
     broadcast_to,
+    cat,
+    ceil,
     clamp,
     clip,
     clone,
+    concatenate,
     cos,
+    cosh,
+    cumsum,
+    det,
+    diag,
     div,
     dot,
+    einsum,
     exp,
+    exp2,
+    expand,
+    expand_dims,
+    expm1,
+    flatten,
+    flip,
+    floor,
+    hypot,
+    inner,
+    inv,
+    inverse,
     log,
+    log1p,
+    log2,
+    log10,
+    log_softmax,
+    logaddexp,
+    logsigmoid,
+    logsumexp,
     matmul,
+    max,
     maximum,
     mean,
+    min,
     minimum,
     mul,
     neg,
+    norm,
+    outer,
     permute,
     pow,
+    prod,
+    ravel,
+    reciprocal,
     relu,
     reshape,
+    round,
     sigmoid,
     sign,
     sin,
+    sinh,
+    softmax,
+    softplus,
+    solve,
+    split,
     sqrt,
+    square,
+    squeeze,
+    stack,
+    std,
     sub,
     sum,
     swapaxes,
+    tan,
     tanh,
+    trace,
     transpose,
+    tril,
+    triu,
+    unsqueeze,
+    var,
     where,
 )
 from .registry import Domain, Kink, Op, register_op
@@ -84,3 +154,12 @@ true_divide = div
 negative = neg
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``dualad.testing`` needs hypothesis (a test dependency), so it is imported on first use."""
+    if name == "testing":
+        import importlib
+
+        return importlib.import_module(".testing", __name__)
+    raise AttributeError(f"module 'dualad' has no attribute {name!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import cli_check as _check
 from . import demo as _demo
 
 
@@ -13,7 +14,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser("demo", help="a short tour of dualad, printed to the terminal")
     p_demo.add_argument("--plot", metavar="DIR", help="also write the figures to DIR")
+    _check.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "check":
+        return _check.run(args)
     if args.command == "demo":
         return _demo.run(plot_dir=args.plot)
     return 2

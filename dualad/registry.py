@@ -53,6 +53,10 @@ class Kink:
     non-differentiable input); ``rule`` is the convention of DESIGN section 5
     that gives the value (1 derivative, 2 min-norm subgradient, 3 min-norm
     supergradient, 4 limit by continuity, 5 nan where undefined).
+    ``pytorch``/``jax`` give those libraries' values at ``points`` (a number,
+    an array like ``grads``, or a callable of the raw inputs). ``at(*inputs,
+    **params)`` returns the boolean mask of the elements at this kink; the
+    policies and the tracker of ``dualad.nondiff`` use it (rules 2-5).
     """
 
     where: str
@@ -63,6 +67,7 @@ class Kink:
     params: dict = field(default_factory=dict)
     pytorch: tuple | None = None
     jax: tuple | None = None
+    at: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,7 @@ class Op:
     differentiable: bool = True
     doc: str = ""
     node_name: str = ""
+    batch_jvp: tuple | None = None  # forward rules for tangents with a leading batch axis
 
     def __post_init__(self) -> None:
         if not self.node_name:
@@ -178,25 +184,19 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
             raise ValueError(f"{op.name}: {exc} (input shapes: {shapes})") from None
         raise
     out = _wrap(out_data)
-    if needs_grad and state.grad_enabled and op.differentiable:
-        _record(op, args, params, out)
-    if state.kink_trackers and op.kinks:
-        _notify_kinks(op, datas, params, "forward")
+    if needs_grad and state.grad_enabled and op.differentiable \
+            and out._data.dtype.kind in "fc":  # record the reverse node (inlined: hot path)
+        out.grad_fn = OpNode(op, args, params, out)
+        out.requires_grad_flag = True
+    if op.kinks and (state.kink_trackers or state.kink_policy == "raise"):
+        _notify_kinks(op, datas, params, out)
     return out
 
 
-def _record(op: Op, args: tuple, params: dict, out: Tensor) -> None:
-    if out._data.dtype.kind not in "fc":
-        return
-    node = OpNode(op, args, params, out)
-    out.grad_fn = node
-    out.requires_grad_flag = True
-
-
-def _notify_kinks(op: Op, datas: list, params: dict, mode: str) -> None:
+def _notify_kinks(op: Op, datas: list, params: dict, out: Tensor) -> None:
     from . import nondiff
 
-    nondiff._report_forward(op, datas, params, mode)
+    nondiff._report_forward(op, datas, params, out)
 
 
 def _apply_dual(op: Op, args: tuple, params: dict) -> Tensor:
@@ -217,29 +217,83 @@ def _apply_dual(op: Op, args: tuple, params: dict) -> Tensor:
         return out
     if out.grad_fn is not None and hasattr(out.grad_fn, "resave"):
         out.grad_fn.resave(args)  # backward rules must see the duals (forward-over-reverse)
+    batch = state.level_batch.get(level) if state.level_batch else None
     tangent = None
-    for i, a in enumerate(args):
-        t = a._tangents.get(level) if isinstance(a, Tensor) and a._tangents else None
-        if t is None:
-            continue
-        rule = op.jvp[i]
-        if rule is None:
-            continue
-        if rule is LINEAR:
-            contrib = apply(op, *primals[:i], t, *primals[i + 1:], **params)
-        else:
-            contrib = rule(t, out, *primals, **params)
-        if contrib is None:
-            continue
-        tangent = contrib if tangent is None else tangent + contrib
+    outer_marked = state.tangent_inputs  # rules ask which inputs are differentiated here
+    state.tangent_inputs = tuple(p for p, a in zip(primals, args) if p is not a)
+    try:
+        for i, a in enumerate(args):
+            t = a._tangents.get(level) if isinstance(a, Tensor) and a._tangents else None
+            if t is None or op.jvp[i] is None:
+                continue
+            if batch is None:
+                contrib = _contribution(op, i, t, out, primals, params)
+            else:
+                contrib = _batched_contribution(op, i, t, out, primals, params, batch)
+            if contrib is None:
+                continue
+            tangent = contrib if tangent is None else tangent + contrib
+    finally:
+        state.tangent_inputs = outer_marked
     if tangent is not None:
-        tangent = fit_to(tangent, out._data.shape, out._data.dtype)
+        shape = out._data.shape if batch is None else (batch,) + out._data.shape
+        tangent = fit_to(tangent, shape, out._data.dtype)
         tangents = dict(out._tangents) if out._tangents else {}
         tangents[level] = tangent
         out._tangents = tangents
         if out.grad_fn is not None and hasattr(out.grad_fn, "out_tangents"):
             out.grad_fn.out_tangents = tangents
     return out
+
+
+def _contribution(op: Op, i: int, t: Tensor, out: Tensor, primals: list, params: dict) -> Any:
+    """The tangent contribution of input ``i`` by the op's jvp rule."""
+    rule = op.jvp[i]
+    if rule is LINEAR:
+        return apply(op, *primals[:i], t, *primals[i + 1:], **params)
+    return rule(t, out, *primals, **params)
+
+
+def _batched_contribution(op: Op, i: int, t: Tensor, out: Tensor, primals: list,
+                          params: dict, batch: int) -> Any:
+    """Input ``i``'s contribution when ``t`` has a leading batch axis of size ``batch``.
+
+    Elementwise rules broadcast over it once ``t`` is padded to the output's
+    rank; other ops use their ``batch_jvp`` rule; an op without one (or whose
+    rule returns ``NotImplemented`` for these arguments) runs its ordinary
+    rule once per batch element, so the answer is always right.
+    """
+    if op.elementwise:
+        return _contribution(op, i, pad_batched(t, out._data.ndim), out, primals, params)
+    rules = op.batch_jvp
+    if rules is not None and rules[i] is not None:
+        contrib = rules[i](t, out, *primals, **params)
+        if contrib is not NotImplemented:
+            return contrib
+    parts = [_contribution(op, i, apply(_REGISTRY["getitem"], t, index=b), out, primals, params)
+             for b in range(batch)]
+    return stack_batch(parts, out._data.shape, out._data.dtype)
+
+
+def stack_batch(parts: list, shape: tuple, dtype: np.dtype) -> Tensor | None:
+    """Stack per-element tangents (each fitted to ``shape``; None is zero) on a new axis 0."""
+    total = None
+    for b, c in enumerate(parts):
+        if c is None:
+            continue
+        c = apply(_REGISTRY["index_add"], fit_to(c, shape, dtype), index=b,
+                  shape=(len(parts),) + tuple(shape))
+        total = c if total is None else total + c
+    return total
+
+
+def pad_batched(t: Tensor, ndim: int) -> Tensor:
+    """A batched tangent ``(B,) + S`` reshaped to rank ``1 + ndim`` by inserting unit axes."""
+    extra = ndim + 1 - t._data.ndim
+    if extra <= 0:
+        return t
+    shape = t._data.shape
+    return apply(_REGISTRY["reshape"], t, shape=shape[:1] + (1,) * extra + shape[1:])
 
 
 def alias(t: Tensor, tangents: dict | None) -> Tensor:
@@ -275,7 +329,7 @@ def fit_to(x: Any, shape: tuple, dtype: np.dtype) -> Tensor:
     xs = x._data.shape
     if xs != shape:
         if len(xs) > len(shape) or any(a != b and b == 1 for a, b in
-                                       zip(xs[len(xs) - len(shape):], shape)):
+                                       zip(reversed(xs), reversed(shape))):
             x = apply(_REGISTRY["sum_to"], x, shape=shape)
         if x._data.shape != shape:
             x = apply(_REGISTRY["broadcast_to"], x, shape=shape)
