@@ -318,6 +318,22 @@ def _as_tuple(x: Any) -> tuple[tuple, bool]:
     return (tuple(x), False) if isinstance(x, (tuple, list)) else ((x,), True)
 
 
+
+def _pair_up(primals: Any, tangents: Any, name: str) -> tuple:
+    """Primals and tangents as tuples of equal length, whether the first was a single value,
+    and whether the caller gave NumPy (so NumPy is returned)."""
+    ps, single = _as_tuple(primals)
+    ts, _ = _as_tuple(tangents)
+    if len(ps) != len(ts):
+        raise ValueError(f"{name}: got {len(ps)} primals but {len(ts)} tangents; give one "
+                         "tangent per primal")
+    return ps, ts, single, _numpy_mode(ps) and _numpy_mode(ts)
+
+
+def _make_duals(ps: tuple, ts: tuple, name: str) -> list:
+    """Dual tensors at the innermost level, one per primal/tangent pair."""
+    return [fwd.make_dual(_as_tensor(p, name), _as_tensor(t, name)) for p, t in zip(ps, ts)]
+
 def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tuple:
     """``(f(*primals), J @ tangents)`` in one forward pass (a dual level).
 
@@ -328,15 +344,9 @@ def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tupl
     >>> float(out), float(t)
     (0.0, 2.0)
     """
-    ps, _ = _as_tuple(primals)
-    ts, _ = _as_tuple(tangents)
-    if len(ps) != len(ts):
-        raise ValueError(f"jvp: got {len(ps)} primals but {len(ts)} tangents; give one tangent "
-                         "per primal")
-    numpy_mode = _numpy_mode(ps) and _numpy_mode(ts)
+    ps, ts, _, numpy_mode = _pair_up(primals, tangents, "jvp")
     with fwd.dual_level():
-        duals = [fwd.make_dual(_as_tensor(p, "jvp"), _as_tensor(t, "jvp"))
-                 for p, t in zip(ps, ts)]
+        duals = _make_duals(ps, ts, "jvp")
         out, aux = _split_aux(f(*duals), has_aux, "jvp")
         outs, single = _flatten(out, "jvp")
         prim, tans = [], []
@@ -520,15 +530,9 @@ def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:
     >>> float(out), hv
     (9.0, array([ 6., 12.]))
     """
-    ps, single = _as_tuple(primals)
-    ts, _ = _as_tuple(tangents)
-    if len(ps) != len(ts):
-        raise ValueError(f"hvp: got {len(ps)} primals but {len(ts)} tangents; give one tangent "
-                         "per primal")
-    numpy_mode = _numpy_mode(ps) and _numpy_mode(ts)
+    ps, ts, single, numpy_mode = _pair_up(primals, tangents, "hvp")
     with fwd.dual_level():
-        duals = [fwd.make_dual(_as_tensor(p, "hvp"), _as_tensor(t, "hvp"))
-                 for p, t in zip(ps, ts)]
+        duals = _make_duals(ps, ts, "hvp")
         value, grads = value_and_grad(f, argnums=tuple(range(len(ps))))(*duals)
         value = fwd.unpack_dual(value).primal
         hv = []
