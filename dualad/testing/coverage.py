@@ -75,9 +75,9 @@ def coverage_table(entries: list[Op] | None = None) -> str:
     return _HEADER + "\n".join(rows) + f"\n\n{len(rows)} registered ops.\n"
 
 
-def write_coverage_table(path: str | Path = DEFAULT_PATH) -> Path:
+def write_coverage_table(path: str | Path | None = None) -> Path:
     """Write :func:`coverage_table` to ``path`` (docs/ops-coverage.md by default)."""
-    path = Path(path)
+    path = Path(path) if path is not None else DEFAULT_PATH
     path.write_text(coverage_table())
     return path
 
