@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from custom_functions import Cube as _Cube
 
 import dualad as da
 from dualad import forward_ad as fwAD
@@ -133,23 +134,6 @@ def test_reverse_over_forward_second_derivative():
 
 
 # --------------------------------------------------------- custom Functions
-
-
-class _Cube(da.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        ctx.x = x
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * 3 * x ** 2
-
-    @staticmethod
-    def jvp(ctx, t):
-        return t * 3 * ctx.x ** 2
 
 
 class _NoJvp(da.autograd.Function):

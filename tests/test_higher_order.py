@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from custom_functions import Cube as _Cube
 
 import dualad as da
 from dualad import func
@@ -154,25 +155,6 @@ def test_hvp_nested_in_grad():
 
     x = np.array([0.5, 1.5])
     np.testing.assert_allclose(func.grad(g)(x), 24 * x * v ** 2, rtol=1e-12)
-
-
-class _Cube(da.autograd.Function):
-    """x**3 with a hand-written backward that uses its saved input."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        ctx.x = x
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * 3 * x ** 2
-
-    @staticmethod
-    def jvp(ctx, t):
-        return t * 3 * ctx.x ** 2
 
 
 def test_second_derivatives_through_a_custom_function():

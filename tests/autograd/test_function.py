@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from custom_functions import Cube
 
 import dualad as da
 from dualad import forward_ad as fwad
@@ -175,23 +176,6 @@ def test_returning_an_input_unchanged_gives_a_new_tensor():
     assert y is not x and x.is_leaf and y.grad_fn is not None
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
-
-
-class Cube(da.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        ctx.x = x
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * 3 * x ** 2
-
-    @staticmethod
-    def jvp(ctx, t):
-        return t * 3 * ctx.x ** 2
 
 
 def test_jvp_in_forward_mode():
