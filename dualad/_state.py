@@ -23,6 +23,7 @@ class _ThreadState(threading.local):
         self.strong_zero = False
         self.kink_trackers: list = []
         self.tangent_inputs: tuple | None = None  # inside a jvp rule: inputs with tangents
+        self.array_rules = False  # inside a vjp rule run on raw arrays: ops return raw arrays
 
 
 state = _ThreadState()

@@ -50,7 +50,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
     """
     if isinstance(data, Tensor):
         data = data._data
-    return Tensor(np.array(data, dtype=dtype), requires_grad=requires_grad, name=name)
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)  # copies once
 
 
 def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:

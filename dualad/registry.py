@@ -98,11 +98,18 @@ class Op:
     kinks: tuple = ()
     elementwise: bool = False
     saves: tuple | None = None  # input indices whose values the rules read (None: all)
+    # reads[i]: the inputs whose values input i's vjp rule reads (each within ``saves``); a
+    # node then keeps only what the rules of its differentiated inputs need, and the data
+    # array (for shapes) of the rest. None: a node keeps every input.
+    reads: tuple | None = None
     saves_output: bool = False
     differentiable: bool = True
     doc: str = ""
     node_name: str = ""
     batch_jvp: tuple | None = None  # forward rules for tangents with a leading batch axis
+    # reverse rules on raw NumPy arrays (True: the vjp rules themselves work on arrays), used
+    # when the backward pass is not recorded and the default kink policy is active
+    array_vjp: tuple | bool | None = None
 
     def __post_init__(self) -> None:
         if not self.node_name:
@@ -116,6 +123,21 @@ class Op:
                              "input is not differentiable)")
         if self.saves is None:
             self.saves = tuple(range(len(self.vjp)))
+        self.keeps = None  # for each bit mask of inputs with edges, the inputs to keep
+        if self.reads is not None:
+            self.reads = tuple(tuple(r) for r in self.reads)
+            if len(self.reads) != len(self.vjp) or any(set(r) - set(self.saves)
+                                                       for r in self.reads):
+                raise ValueError(f"op {self.name!r}: reads needs one tuple per input, each "
+                                 "within saves")
+            n = len(self.vjp)
+            self.keeps = tuple(tuple(sorted({j for i in range(n) if mask >> i & 1
+                                             for j in self.reads[i]}))
+                               for mask in range(1 << n))
+        if self.array_vjp is True:
+            self.array_vjp = self.vjp
+        elif self.array_vjp is not None:
+            self.array_vjp = tuple(self.array_vjp)
 
     @property
     def arity(self) -> int:
@@ -165,8 +187,10 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
     datas = []
     needs_grad = False
     dual = False
+    tensors = False
     for a in args:
         if isinstance(a, Tensor):
+            tensors = True
             datas.append(a._data)
             if a.requires_grad_flag:
                 needs_grad = True
@@ -174,6 +198,8 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
                 dual = True
         else:
             datas.append(a)
+    if not tensors and state.array_rules:  # inside a rule the engine runs on raw arrays
+        return op.forward(*datas, **params)
     if dual and state.levels:
         return _apply_dual(op, args, params)
     try:
@@ -335,6 +361,26 @@ def fit_to(x: Any, shape: tuple, dtype: np.dtype) -> Tensor:
             x = apply(_REGISTRY["broadcast_to"], x, shape=shape)
     if x._data.dtype != dtype and np.issubdtype(dtype, np.inexact):
         x = apply(_REGISTRY["astype"], x, dtype=dtype)
+    return x
+
+
+def fit_array_to(x: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """:func:`fit_to` for a raw array (a cotangent from rules run on arrays, not recorded)."""
+    x = np.asarray(x)
+    if x.shape != shape:
+        lead = x.ndim - len(shape)
+        if lead < 0:
+            x = x.reshape((1,) * -lead + x.shape)
+            lead = 0
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                          if n == 1 and x.shape[lead + i] != 1)
+        if axes:
+            x = x.sum(axis=axes, keepdims=True)
+            x = x.reshape(x.shape[lead:])
+        if x.shape != shape:
+            x = np.broadcast_to(x, shape)
+    if x.dtype != dtype and np.issubdtype(dtype, np.inexact):
+        x = x.astype(dtype)
     return x
 
 

@@ -49,7 +49,7 @@ class Tensor:
         arr = np.array(data, dtype=dtype)
         if dtype is None and arr.dtype.kind in "fc" and arr.dtype != np.float32 \
                 and arr.dtype != np.complex64:
-            arr = arr.astype(np.float64) if arr.dtype.kind == "f" else arr
+            arr = arr.astype(np.float64, copy=False) if arr.dtype.kind == "f" else arr
         if arr.dtype.kind == "O":
             raise TypeError("dualad.tensor: could not convert the data to a numeric array "
                             f"(got an object array from {type(data).__name__})")

@@ -37,12 +37,7 @@ SUITE_SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
                                                  HealthCheck.filter_too_much])
 
 # Real bugs the suite found that are not yet fixed (reported; remove the entries with the fix).
-_PROD_WEIGHTS = (
-    "prod's weights are out / x unless an element is exactly 0: when the product underflows "
-    "(x = ones((3, 4)) * 0.5 with x[0, 0] = 5e-324) d prod/dx00 is 0, not 0.5**11; and the "
-    "second derivative cancels catastrophically for small |x_i| (error ~ 2**-52 |out| / "
-    "x_i**2: x = ones((3, 4)) with x[0, 0] = 1.2e-38 gives d(sum grad)/dx00 = 0, not 11)")
-KNOWN_BUGS = {("prod", check): _PROD_WEIGHTS for check in ("vjp", "jvp", "sympy", "second_order")}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}  # (op name, check) -> the bug, marked xfail
 
 
 def _cases() -> list:

@@ -139,6 +139,27 @@ def _add(buffers: dict, node: Node, nr: int, grad: Tensor, owned: set | None = N
         owned.add(node)
 
 
+def _add_array(buffers: dict, node: Node, nr: int, grad: Any, owned: set) -> None:
+    """:func:`_add` on the raw-array fast path: the values are arrays or Tensors."""
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node.num_outputs
+        buf[nr] = grad
+        return
+    old = buf[nr]
+    if old is None:
+        buf[nr] = grad
+        return
+    a = old._data if type(old) is Tensor else old
+    b = grad._data if type(grad) is Tensor else grad
+    if node in owned and a.shape == b.shape and a.dtype == b.dtype:
+        np.add(a, b, out=a)
+    else:
+        total = a + b
+        buf[nr] = total if type(total) is np.ndarray else np.asarray(total)
+        owned.add(node)
+
+
 def _run_prehooks(node: Node, grad: Tensor) -> Tensor:
     for hook in list(node._prehooks):
         new = hook(grad)
@@ -230,6 +251,11 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
     captured: dict[int, Tensor] = {}
     owned: set | None = None if create_graph else set()
     anomaly = state.anomaly
+    # ops with array_vjp rules run them on raw arrays (the buffers then hold raw arrays too)
+    # unless something needs Tensors: a recorded backward, dual levels, policies, trackers
+    arrays = not create_graph and not anomaly and not state.levels and not state.kink_trackers \
+        and state.kink_policy == "subgradient" and not state.strong_zero
+    verified = True  # the versions checked above still hold: no user code has run since
     pop_buffer = buffers.pop
     prev_mode = state.grad_enabled
     state.grad_enabled = bool(create_graph)
@@ -242,6 +268,25 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             buf = pop_buffer(node, None)
             if buf is None or (need is not None and id(node) not in need):
                 continue
+            if arrays and type(node) is OpNode and node.op.array_vjp is not None \
+                    and node._prehooks is None and node._posthooks is None \
+                    and node._retained is None and not (targets and id(node) in targets):
+                g = buf[0]
+                cots = node.apply_arrays(g._data if type(g) is Tensor else g, not verified)
+                for edge, c in zip(node.next_edges, cots):
+                    if edge is not None and c is not None:
+                        nxt = edge[0]
+                        if need is None or id(nxt) in need:
+                            if nxt.num_outputs == 1 and nxt not in buffers:
+                                buffers[nxt] = [c]
+                            else:
+                                _add_array(buffers, nxt, edge[1], c, owned)
+                if not retain_graph:
+                    node.release()
+                continue
+            if arrays:  # leaving the fast path: Tensors from here on
+                buf = [b if b is None or type(b) is Tensor else _wrap(b) for b in buf]
+                verified = False
             if node._prehooks:
                 buf[0] = _run_prehooks(node, buf[0])
             if node._retained:
@@ -277,6 +322,8 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     if need is None or id(nxt) in need:
                         if nxt.num_outputs == 1 and nxt not in buffers:
                             buffers[nxt] = [c]  # the common case of _add, inlined
+                        elif arrays:
+                            _add_array(buffers, nxt, edge[1], c, owned)
                         else:
                             _add(buffers, nxt, edge[1], c, owned)
             if not retain_graph:

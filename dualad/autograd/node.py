@@ -12,6 +12,8 @@ import weakref
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from .._state import sequence_ids, state
 from ..tensor import Tensor, _wrap
 
@@ -162,6 +164,18 @@ class SavedTensor:
         return self.value
 
 
+def _save(a: Any, keep: bool, packed: Any, drop: bool = True) -> Any:
+    """What a node holds for input ``a`` (see :class:`OpNode`); ``drop``: hold only the data
+    of a tensor that is not kept."""
+    if not isinstance(a, Tensor):
+        return a
+    if not keep:
+        return a._data if drop else a
+    if packed or (a._vc is not None and a._vc.value != 0):
+        return SavedTensor(a)
+    return a
+
+
 _NO_PARAMS: Any = MappingProxyType({})  # the params of the many ops that take none (shared)
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
@@ -180,13 +194,14 @@ class OpNode(Node):
     def __init__(self, op, args: tuple, params: dict, out: Tensor) -> None:
         # The hot path of recording: _init_base inlined, and few allocations per node (each
         # GC-tracked object that a node keeps alive costs again in every collection).
-        # ``saved`` is the args tuple itself, or a list copy of it where some input needs a
-        # SavedTensor: an input the rules read (index in ``op.saves``) that is at a version
-        # other than 0, or any such input while saved-tensor hooks are active. A raw tensor
-        # at a saved index means "saved at version 0" (see ``check_versions``).
-        # ``in_meta`` holds, for each input with an edge, its data array (whose shape and
-        # dtype cannot change; the input is referenced by ``saved`` anyway) or, when
-        # saved-tensor hooks may pack the inputs away, a (shape, dtype) pair.
+        # ``saved`` holds one entry per input: the input itself where the rules of the inputs
+        # with edges read it (``op.keeps``; every input when the op declares no ``reads``),
+        # a SavedTensor instead where such an input is at a version other than 0 or
+        # saved-tensor hooks are active, and the data array (for its shape) of a tensor that
+        # is not kept. A raw tensor in ``saved`` means "saved at version 0" (see
+        # ``check_versions``). ``in_meta`` holds, for each input with an edge, its data array
+        # (whose shape and dtype cannot change) or, when saved-tensor hooks may pack the
+        # inputs away, a (shape, dtype) pair.
         self.seq = next(sequence_ids)
         self._prehooks = self._posthooks = self._retained = self.trace = None
         if state.anomaly:
@@ -196,12 +211,12 @@ class OpNode(Node):
         self.op = op
         self.params = params if params else _NO_PARAMS
         self.freed = False
-        saves = op.saves
         packed = state.saved_hooks
         n = len(args)
         edges = [None] * n
         meta = [None] * n
-        saved = args
+        mask = 0
+        plain = not packed  # every input can be kept as it is
         i = 0
         for a in args:
             if isinstance(a, Tensor):
@@ -215,11 +230,23 @@ class OpNode(Node):
                         edges[i] = (accumulator_of(a), 0)
                     data = a._data
                     meta[i] = (data.shape, data.dtype) if packed else data
-                if i in saves and (packed or (a._vc is not None and a._vc.value != 0)):
-                    if saved is args:
-                        saved = list(args)
-                    saved[i] = SavedTensor(a)
+                    mask |= 1 << i
+                if a._vc is not None and a._vc.value != 0:
+                    plain = False
             i += 1
+        keeps = op.keeps
+        if keeps is None:
+            saved = args if plain else tuple([_save(a, i in op.saves, packed, False)
+                                              for i, a in enumerate(args)])
+        else:
+            keep = keeps[mask]
+            if plain and len(keep) == n:
+                saved = args
+            elif plain:
+                saved = tuple([a if i in keep or not isinstance(a, Tensor) else a._data
+                               for i, a in enumerate(args)])
+            else:
+                saved = tuple([_save(a, i in keep, packed) for i, a in enumerate(args)])
         self.next_edges = edges  # a list: one allocation less per node than a tuple copy
         self.in_meta = tuple(meta)  # a tuple of arrays and None: the GC untracks it
         self.saved = saved
@@ -233,11 +260,18 @@ class OpNode(Node):
 
     def resave(self, args: tuple) -> None:
         """Save ``args`` (the same values, with their tangents) instead of the stripped ones."""
-        if type(self.saved) is tuple:
-            self.saved = list(self.saved)
-        for i in self.op.saves:
+        saved = list(self.saved)
+        for i in self.kept():
             if isinstance(args[i], Tensor):
-                self.saved[i] = SavedTensor(args[i])
+                saved[i] = SavedTensor(args[i])
+        self.saved = tuple(saved)
+
+    def kept(self) -> tuple:
+        """The indices of the inputs this node keeps for its rules."""
+        keeps = self.op.keeps
+        if keeps is None:
+            return self.op.saves
+        return keeps[sum(1 << i for i, e in enumerate(self.next_edges) if e is not None)]
 
     def output(self) -> Tensor:
         if self.freed:
@@ -302,6 +336,48 @@ class OpNode(Node):
             i += 1
         return result
 
+    def apply_arrays(self, g: Any, check: bool) -> list:
+        """:meth:`apply` with the op's ``array_vjp`` rules, on and to raw arrays.
+
+        The engine uses it when the backward pass is not recorded and no policy,
+        tracker or dual level needs Tensors: no dispatch and no wrapping inside
+        the rules. ``check=False`` skips the version checks when the engine has
+        just done them (no user code ran since).
+        """
+        if check:
+            self.check_versions()
+        inputs = []
+        i = 0
+        for s in self.saved:
+            if type(s) is SavedTensor:
+                s = s.get(self, i)
+            inputs.append(s._data if isinstance(s, Tensor) else s)
+            i += 1
+        op = self.op
+        out = self.out_data if op.saves_output else None
+        params = self.params
+        meta = self.in_meta
+        vjp = op.array_vjp
+        result = []
+        state.array_rules = True
+        try:
+            i = 0
+            for edge in self.next_edges:
+                rule = vjp[i]
+                c = None if edge is None or rule is None else rule(g, out, *inputs, **params)
+                if c is not None:
+                    if type(c) is Tensor:
+                        c = c._data
+                    m = meta[i]
+                    shape, dtype = m if type(m) is tuple else (m.shape, m.dtype)
+                    if type(c) is not np.ndarray or c.shape != shape or c.dtype != dtype:
+                        c = fit_array_to(c, shape, dtype)
+                result.append(c)
+                i += 1
+        finally:
+            state.array_rules = False
+        return result
+
     def release(self) -> None:
         if self.op.saves or self.op.saves_output:
             self.freed = True
@@ -318,21 +394,28 @@ class OpNode(Node):
         if item in names and names[item] < len(self.next_edges):
             if self.freed:
                 raise RuntimeError(_FREED)
-            value = self.saved[names[item]]
-            return value.get(self, names[item]) if type(value) is SavedTensor else value
+            index = names[item]
+            value = self.saved[index]
+            if type(value) is np.ndarray and index not in self.kept():
+                return None  # not saved: the rules of the differentiated inputs do not read it
+            return value.get(self, index) if type(value) is SavedTensor else value
         raise AttributeError(f"{type(self).__name__} has no attribute {item!r}")
 
 
 def _fit_to(c, shape, dtype):
-    from ..registry import fit_to
-
     return fit_to(c, shape, dtype)
 
 
+fit_to: Any = None
+fit_array_to: Any = None
+
+
 def _bind() -> None:
+    global fit_to, fit_array_to
     from .. import registry
 
     registry.OpNode = OpNode
+    fit_to, fit_array_to = registry.fit_to, registry.fit_array_to
 
 
 _bind()

@@ -48,8 +48,11 @@ def elementwise_unary(name: str, forward: Callable, derivative: Callable, sympy:
         kinks=kinks,
         elementwise=True,
         saves=() if uses_output else (0,),
+        reads=((),) if uses_output else ((0,),),
         saves_output=uses_output,
         doc=doc,
+        # on raw arrays the engine guarantees the default policy: factor is the derivative
+        array_vjp=(lambda g, out, x: g * derivative(out, x),),
     ))
 
     def function(x: Any) -> Tensor:

@@ -23,30 +23,35 @@ _PAIR = ((-3.0, 3.0), (-3.0, 3.0))
 
 
 def _binary(name: str, forward, vjp, jvp, sympy, ranges=_PAIR, saves=(0, 1),
-            saves_output=False, kinks=(), valid=None, jvp_all=None, node_name="") -> Op:
+            saves_output=False, kinks=(), valid=None, node_name="", array_vjp=True,
+            reads=None) -> Op:
     return register_op(Op(name=name, forward=forward, vjp=vjp, jvp=jvp, sympy=sympy,
                           domain=Domain(ranges=tuple(r if isinstance(r[0], tuple) else (r,)
                                                      for r in ranges), valid=valid),
                           kinks=kinks, elementwise=True, saves=saves,
-                          saves_output=saves_output, node_name=node_name))
+                          saves_output=saves_output, node_name=node_name,
+                          array_vjp=array_vjp, reads=reads))
 
 
 # ------------------------------------------------------------- arithmetic
 _ADD = _binary("add", np.add, (lambda g, out, x, y: g, lambda g, out, x, y: g),
-               (lambda t, out, x, y: t, lambda t, out, x, y: t), lambda x, y: x + y, saves=())
+               (lambda t, out, x, y: t, lambda t, out, x, y: t), lambda x, y: x + y, saves=(),
+               reads=((), ()))
 _SUB = _binary("sub", np.subtract, (lambda g, out, x, y: g, lambda g, out, x, y: -g),
-               (lambda t, out, x, y: t, lambda t, out, x, y: -t), lambda x, y: x - y, saves=())
+               (lambda t, out, x, y: t, lambda t, out, x, y: -t), lambda x, y: x - y, saves=(),
+               reads=((), ()))
 _MUL = _binary("mul", np.multiply,
                (lambda g, out, x, y: scale(g, y), lambda g, out, x, y: scale(g, x)),
-               (LINEAR, LINEAR), lambda x, y: x * y)
+               (LINEAR, LINEAR), lambda x, y: x * y, reads=((1,), (0,)))
 _DIV = _binary("div", quiet(np.true_divide),
                (lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * x) / (y * y)),
                (lambda t, out, x, y: t / y, lambda t, out, x, y: -(t * x) / (y * y)),
-               lambda x, y: x / y, ranges=((-3.0, 3.0), ((-3.0, -0.3), (0.3, 3.0))))
+               lambda x, y: x / y, ranges=((-3.0, 3.0), ((-3.0, -0.3), (0.3, 3.0))),
+               reads=((1,), (0, 1)))
 
 
 def _pow_dx(out, x, y, mode):
-    if not isinstance(y, Tensor):
+    if not isinstance(y, (Tensor, np.ndarray)):  # a constant exponent (rules may get arrays)
         d = 0.0 * x if y == 0 else (2.0 * x if y == 2 else y * x ** (y - 1))  # x**1 is slow
     else:
         d = y * where((y == 0) & (x == 0), 1.0, x) ** (y - 1)  # 0 at 0**0, and no 0 * inf
@@ -108,7 +113,10 @@ def _neg_rules() -> None:
     _NEG = neg.op
     _NEG.vjp = (lambda g, out, x: -g,)
     _NEG.jvp = (lambda t, out, x: -t,)
+    _NEG.array_vjp = _NEG.vjp
     _NEG.saves = ()
+    _NEG.reads = ((),)
+    _NEG.keeps = ((), ())
 
 
 _neg_rules()
@@ -183,7 +191,8 @@ def _extremum(name: str, np_fn, pick, sympy_fn) -> Op:
                     "with both inputs differentiated the subgradients are (a, 1-a) and the "
                     "minimum-norm one is (1/2, 1/2); with y constant, x gets 0 (the minimum "
                     "norm over [0, 1])", pytorch=(0.5, 0.5), jax=(0.5, 0.5),
-                    at=lambda x, y: x == y),))
+                    at=lambda x, y: x == y),),
+        array_vjp=None)  # the tie rule asks which inputs are differentiated (Tensors)
     return op
 
 

@@ -57,7 +57,7 @@ _MATMUL = register_op(Op(
     domain=Domain(ranges=(((-2.0, 2.0),), ((-2.0, 2.0),)), shapes=[
         (((3, 4), (4, 2)), {}), (((4,), (4,)), {}), (((3, 4), (4,)), {}),
         (((4,), (4, 2)), {}), (((2, 3, 4), (4, 2)), {}), (((2, 3, 4), (2, 4, 5)), {})]),
-    node_name="MmBackward0"))
+    node_name="MmBackward0", array_vjp=True, reads=((1,), (0,))))
 
 
 def matmul(x: Any, y: Any) -> Tensor:

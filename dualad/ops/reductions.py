@@ -13,6 +13,7 @@ with dualad ops, so every rule differentiates again.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -22,7 +23,7 @@ from ..registry import LINEAR, Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor, _wrap
 from ._define import kink_adjust, normalize_axis, quiet, scale, sym_sum
 from .elementwise import abs, exp, maximum, minimum, sign, where
-from .shape import _PERMUTE, broadcast_to, flip, reshape
+from .shape import _CONCATENATE, _PERMUTE, broadcast_to, flip, reshape
 
 
 def expand_reduced(g: Tensor, x_shape: tuple, axis: Any, keepdims: bool) -> Tensor:
@@ -48,7 +49,8 @@ _SUM = register_op(Op(
          expand_reduced(g, x.shape, axis, keepdims),),
     jvp=(LINEAR,),
     sympy=lambda x, axis=None, keepdims=False: sym_sum(x, axis, keepdims),
-    domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES), saves=()))
+    domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES), saves=(),
+    array_vjp=True, reads=((),)))
 
 
 def _count(shape: tuple, axis: Any) -> int:
@@ -66,7 +68,8 @@ _MEAN = register_op(Op(
     jvp=(LINEAR,),
     sympy=lambda x, axis=None, keepdims=False: sym_sum(x, axis, keepdims)
     / _count(np.shape(x), axis),
-    domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES), saves=()))
+    domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES), saves=(),
+    array_vjp=True, reads=((),)))
 
 
 def sum(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,  # noqa: A001
@@ -164,25 +167,53 @@ def _count_axes(shape: tuple, axis: Any) -> int:
 
 
 # ------------------------------------------------------------------- prod
-def _prod_others(x: Tensor, axis: Any) -> Tensor:
-    """For each element, the product of the other elements it is reduced with (zeros allowed)."""
+def _along_reduced(fn: Callable[[Tensor], Tensor], x: Tensor, axis: Any) -> Tensor:
+    """Apply ``fn`` to each reduced group of ``x`` laid out as the last axis, shape kept.
+
+    ``fn`` maps a tensor of shape ``rest + (n,)`` to one of the same shape.
+
+    >>> _along_reduced(lambda t: t * 2.0, Tensor(np.ones((2, 3))), 0).shape
+    (2, 3)
+    """
     axes = axes_of(axis, x.ndim)
     rest = tuple(a for a in range(x.ndim) if a not in axes)
     perm = rest + axes
     moved = apply(_PERMUTE, x, axes=perm)
-    rest_shape = tuple(x.shape[a] for a in rest)
-    n = _count(x.shape, axes) if axes else 1
-    rows = reshape(moved, rest_shape + (1, n))
-    square = where(np.eye(n, dtype=bool), 1.0, broadcast_to(rows, rest_shape + (n, n)))
-    others = apply(_PROD, square, axis=-1, keepdims=False)
-    others = reshape(others, moved.shape)
-    return apply(_PERMUTE, others, axes=tuple(np.argsort(perm)))
+    rows = reshape(moved, tuple(x.shape[a] for a in rest) + (_count(x.shape, axes),))
+    return apply(_PERMUTE, reshape(fn(rows), moved.shape), axes=tuple(np.argsort(perm)))
 
 
-def _prod_weights(out_kept: Tensor, x: Tensor, axis: Any = None) -> Tensor:
-    if np.any(x._data == 0):
-        return _prod_others(x, axis)
-    return out_kept / x
+def _products_of_others(a: Tensor) -> Tensor:
+    """For each element along the last axis, the product of the other elements there.
+
+    Division-free, so exact at zeros and with no cancellation for tiny or
+    underflowing elements: the first half is paired with the second (a 1 pads
+    an odd length), the pairwise products recurse, and each element's result
+    is its pair's result times its partner. O(n) memory, depth log2(n), and
+    built from dualad ops, so it differentiates again in both modes.
+
+    >>> _products_of_others(Tensor([2.0, 0.0, 3.0, 5.0])).tolist()
+    [0.0, 30.0, 0.0, 0.0]
+    """
+    n = a.shape[-1]
+    last = a.ndim - 1
+    if n <= 1:  # no other elements: the empty product, kept connected to ``a``
+        return where(np.ones(a.shape, dtype=bool), np.ones(a.shape, a.dtype), a)
+    half = (n + 1) // 2
+    if n % 2:
+        a = apply(_CONCATENATE, a, np.ones(a.shape[:-1] + (1,), a.dtype), axis=last)
+    lo, hi = a[..., :half], a[..., half:]
+    sub = _products_of_others(lo * hi)
+    return apply(_CONCATENATE, sub * hi, sub * lo, axis=last)[..., :n]
+
+
+def _prod_weights(out_kept: Any, x: Tensor, axis: Any = None) -> Tensor:
+    """d prod / d x_i: the product of the other elements of x_i's reduced group.
+
+    >>> _prod_weights(None, Tensor([[2.0, 0.0], [3.0, 4.0]]), axis=0).tolist()
+    [[3.0, 4.0], [2.0, 0.0]]
+    """
+    return _along_reduced(_products_of_others, x, axis)
 
 
 _PROD = _reduce_op(
@@ -190,7 +221,7 @@ _PROD = _reduce_op(
     _prod_weights,
     lambda x, axis=None, keepdims=False: np.prod(np.asarray(x, dtype=object), axis=axis,
                                                  keepdims=keepdims),
-    ranges=(-2.0, 2.0))
+    ranges=(-2.0, 2.0), saves_output=False)
 
 # -------------------------------------------------------------- var and std
 

@@ -1,0 +1,165 @@
+"""The engine's fast paths give the answers of the general path.
+
+When the backward pass is not recorded, ops with ``array_vjp`` rules run them
+on raw arrays; nodes keep only the inputs their differentiated inputs' rules
+read (``Op.reads``). These tests pin the values against closed forms and
+check that the fast path is taken, and left, where it should be.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dualad as da
+from dualad import nondiff, registry
+from dualad.autograd.node import OpNode
+
+
+def _chain(x: da.Tensor) -> da.Tensor:
+    return (da.tanh(da.sin(x) * 1.5 + 0.1) * x + x / 3.0 - x ** 2).sum()
+
+
+def _chain_grad(x: np.ndarray) -> np.ndarray:
+    u = np.sin(x) * 1.5 + 0.1
+    t = np.tanh(u)
+    return (1 - t ** 2) * 1.5 * np.cos(x) * x + t + 1 / 3.0 - 2 * x
+
+
+@pytest.mark.parametrize("shape", [(), (4,), (2, 3)])
+def test_fast_path_matches_closed_form(shape):
+    x0 = np.linspace(-1.3, 1.1, int(np.prod(shape))).reshape(shape)
+    x = da.tensor(x0, requires_grad=True)
+    _chain(x).backward()
+    np.testing.assert_allclose(x.grad.numpy(), _chain_grad(x0), rtol=1e-13, atol=1e-15)
+
+
+def test_fast_path_is_used_and_agrees_with_the_tensor_path(monkeypatch):
+    x0 = np.array([0.3, -0.7, 1.2])
+    calls = {"arrays": 0}
+    original = OpNode.apply_arrays
+
+    def spy(self, g, check):
+        calls["arrays"] += 1
+        return original(self, g, check)
+
+    monkeypatch.setattr(OpNode, "apply_arrays", spy)
+    x = da.tensor(x0, requires_grad=True)
+    _chain(x).backward()
+    fast = x.grad.numpy()
+    assert calls["arrays"] > 5
+    calls["arrays"] = 0
+    with nondiff.track(warn=False):  # a tracker needs Tensors: the general path
+        y = da.tensor(x0, requires_grad=True)
+        _chain(y).backward()
+    assert calls["arrays"] == 0
+    np.testing.assert_array_equal(fast, y.grad.numpy())
+    np.testing.assert_allclose(fast, _chain_grad(x0), rtol=1e-13)
+
+
+def test_create_graph_takes_the_tensor_path_and_differentiates_again():
+    x = da.tensor(0.4, requires_grad=True)
+    (g,) = da.autograd.grad(da.sin(x) * x, x, create_graph=True)
+    (h,) = da.autograd.grad(g, x)
+    np.testing.assert_allclose(g.item(), np.cos(0.4) * 0.4 + np.sin(0.4), rtol=1e-15)
+    np.testing.assert_allclose(h.item(), -np.sin(0.4) * 0.4 + 2 * np.cos(0.4), rtol=1e-15)
+
+
+def test_hooks_and_retain_grad_leave_the_fast_path_correctly():
+    x = da.tensor([0.5, 2.0], requires_grad=True)
+    s = da.sin(x)
+    s.retain_grad()
+    seen = []
+    s.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 2.0)
+    y = (s * s).sum()
+    y.backward()
+    np.testing.assert_allclose(seen[0], 2 * np.sin([0.5, 2.0]), rtol=1e-15)
+    # as in PyTorch, .grad of a retained tensor is the gradient after its hooks
+    np.testing.assert_allclose(s.grad.numpy(), 4 * np.sin([0.5, 2.0]), rtol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), 4 * np.sin([0.5, 2.0]) * np.cos([0.5, 2.0]),
+                               rtol=1e-15)
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_gradients_from_several_paths_are_summed(shape):
+    # x feeds five nodes: the buffers of x's accumulator and of s are summed in place
+    x0 = np.full(shape, 0.7)
+    x = da.tensor(x0, requires_grad=True)
+    s = da.exp(x)
+    y = (s * x + s + x * 3.0 + s * s - x).sum()
+    y.backward()
+    e = np.exp(x0)
+    np.testing.assert_allclose(x.grad.numpy(), e * x0 + e + e + 3.0 + 2 * e * e - 1.0,
+                               rtol=1e-14)
+    y2 = (da.exp(x) * x).sum()
+    y2.backward()  # accumulates into the existing .grad
+    np.testing.assert_allclose(x.grad.numpy(), e * x0 + 2 * e + 3.0 + 2 * e * e - 1.0
+                               + e * x0 + e, rtol=1e-14)
+
+
+def test_broadcast_cotangents_are_summed_back():
+    w = da.tensor([[1.0, 2.0, 3.0]], requires_grad=True)  # (1, 3) against (4, 3)
+    b = da.tensor(0.5, requires_grad=True)
+    x = da.tensor(np.arange(12.0).reshape(4, 3))
+    ((x * w + b) ** 2).sum().backward()
+    r = np.arange(12.0).reshape(4, 3) * np.array([[1.0, 2.0, 3.0]]) + 0.5
+    np.testing.assert_allclose(w.grad.numpy(), (2 * r * np.arange(12.0).reshape(4, 3))
+                               .sum(axis=0, keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose(b.grad.item(), (2 * r).sum(), rtol=1e-14)
+    assert w.grad.shape == (1, 3) and b.grad.shape == ()
+
+
+def test_float32_gradients_stay_float32():
+    x = da.tensor(np.array([0.5, 1.5], dtype=np.float32), requires_grad=True)
+    (da.tanh(x) * 2.0).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.numpy(), 2 * (1 - np.tanh([0.5, 1.5]) ** 2), rtol=1e-6)
+
+
+@pytest.mark.parametrize("xs, shape, expected", [
+    (np.ones((2, 3)), (3,), np.full(3, 2.0)),
+    (np.ones((2, 3)), (1, 3), np.full((1, 3), 2.0)),
+    (np.ones((2, 3)), (2, 1), np.full((2, 1), 3.0)),
+    (np.ones((4, 2, 3)), (), np.array(24.0)),
+    (np.array(2.0), (2, 2), np.full((2, 2), 2.0)),
+    (np.ones(3), (2, 3), np.ones((2, 3))),
+])
+def test_fit_array_to(xs, shape, expected):
+    got = registry.fit_array_to(xs, shape, np.dtype(np.float64))
+    assert got.shape == shape
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_unread_inputs_are_not_kept():
+    # x * 2.0: the rule for x reads only the constant, so x may change afterwards (as in
+    # PyTorch); x * y with both differentiated keeps both and checks their versions
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1.0
+    y = h * 2.0
+    assert y.grad_fn._saved_self is None and y.grad_fn._saved_other == 2.0
+    with da.no_grad():
+        h.mul_(10.0)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    a = da.tensor([1.0, 2.0], requires_grad=True)
+    b = a * 1.0
+    c = b * a
+    assert c.grad_fn._saved_self is b
+    with da.no_grad():
+        b.mul_(10.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        c.sum().backward()
+    assert a.grad is None  # raised before any gradient was written
+
+
+def test_unread_inputs_are_released_with_the_python_reference():
+    import weakref
+
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    h = x + 1.0
+    ref = weakref.ref(h)
+    y = da.exp(h)  # exp's rule reads only its output
+    del h
+    assert ref() is None
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([2.0, 3.0]), rtol=1e-15)
