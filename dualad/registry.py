@@ -123,7 +123,8 @@ class Op:
                              "input is not differentiable)")
         if self.saves is None:
             self.saves = tuple(range(len(self.vjp)))
-        self.keeps = None  # for each bit mask of inputs with edges, the inputs to keep
+        self.keeps = self.drops = None  # for each bit mask of inputs with edges, the inputs
+        # to keep (and not to keep)
         if self.reads is not None:
             self.reads = tuple(tuple(r) for r in self.reads)
             if len(self.reads) != len(self.vjp) or any(set(r) - set(self.saves)
@@ -134,6 +135,8 @@ class Op:
             self.keeps = tuple(tuple(sorted({j for i in range(n) if mask >> i & 1
                                              for j in self.reads[i]}))
                                for mask in range(1 << n))
+            self.drops = tuple(tuple(j for j in range(n) if j not in keep)
+                               for keep in self.keeps)  # the inputs a node does not keep
         if self.array_vjp is True:
             self.array_vjp = self.vjp
         elif self.array_vjp is not None:
@@ -203,7 +206,7 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
     if dual and state.levels:
         return _apply_dual(op, args, params)
     try:
-        out_data = op.forward(*datas, **params)
+        out_data = op.forward(*datas, **params) if params else op.forward(*datas)
     except ValueError as exc:
         if "broadcast" in str(exc) or "shape" in str(exc) or "mismatch" in str(exc):
             shapes = ", ".join(str(np.shape(d)) for d in datas)

@@ -430,12 +430,15 @@ def _init(t: Tensor, arr: np.ndarray) -> None:
 
 
 _new = object.__new__
+_ndarray, _generic = np.ndarray, np.generic  # module globals: no numpy getattr per call
 
 
 def _wrap(data: Any) -> Tensor:
     """Wrap a raw array (or NumPy scalar) as a Tensor with no history; the hot path."""
     t = _new(Tensor)
-    t._data = data if type(data) is np.ndarray else np.asarray(data)
+    # ufuncs return NumPy scalars for 0-d inputs; __array__ turns one into an array fastest
+    t._data = data if type(data) is _ndarray else data.__array__() \
+        if isinstance(data, _generic) else np.asarray(data)
     t.requires_grad_flag = False
     t.grad_fn = t._grad = t._tangents = t._vc = None
     t._extra = {"inference": True} if state.inference else None

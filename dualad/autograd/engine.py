@@ -156,8 +156,9 @@ def _add_array(buffers: dict, node: Node, nr: int, grad: Any, owned: set) -> Non
         np.add(a, b, out=a)
     else:
         total = a + b
-        buf[nr] = total if type(total) is np.ndarray else np.asarray(total)
-        owned.add(node)
+        buf[nr] = total
+        if type(total) is np.ndarray:  # a fresh sum: later ones are added into it in place
+            owned.add(node)
 
 
 def _run_prehooks(node: Node, grad: Tensor) -> Tensor:
@@ -237,6 +238,9 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
     need = _needed(order, set(targets)) if inputs is not None else None
     for node in order:  # fail before any state changes
         if need is None or id(node) in need:
+            if type(node) is OpNode:
+                node.check_versions()  # raises if freed, too
+                continue
             if getattr(node, "freed", False):
                 from .node import _FREED
 
@@ -256,8 +260,9 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
     arrays = not create_graph and not anomaly and not state.levels and not state.kink_trackers \
         and state.kink_policy == "subgradient" and not state.strong_zero
     verified = True  # the versions checked above still hold: no user code has run since
+    raw = False  # state.array_rules is on: only array rules run until it is turned off
     pop_buffer = buffers.pop
-    prev_mode = state.grad_enabled
+    prev_mode, prev_raw = state.grad_enabled, state.array_rules
     state.grad_enabled = bool(create_graph)
     # inf/nan in gradients follow the documented conventions (sqrt'(0) = inf, ...): no NumPy
     # warnings for them; detect_anomaly is the tool that reports them
@@ -271,6 +276,8 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             if arrays and type(node) is OpNode and node.op.array_vjp is not None \
                     and node._prehooks is None and node._posthooks is None \
                     and node._retained is None and not (targets and id(node) in targets):
+                if not raw:
+                    state.array_rules = raw = True
                 g = buf[0]
                 cots = node.apply_arrays(g._data if type(g) is Tensor else g, not verified)
                 for edge, c in zip(node.next_edges, cots):
@@ -284,7 +291,9 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 if not retain_graph:
                     node.release()
                 continue
-            if arrays:  # leaving the fast path: Tensors from here on
+            if arrays:  # leaving the fast path: Tensors from here on, and user code may run
+                if raw:
+                    state.array_rules = raw = False
                 buf = [b if b is None or type(b) is Tensor else _wrap(b) for b in buf]
                 verified = False
             if node._prehooks:
@@ -330,7 +339,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 node.release()
     finally:
         errstate.__exit__(None, None, None)
-        state.grad_enabled = prev_mode
+        state.grad_enabled, state.array_rules = prev_mode, prev_raw
     if accumulate:
         return None
     result = []

@@ -164,6 +164,14 @@ class SavedTensor:
         return self.value
 
 
+def _input_meta(args: tuple, edges: list, packed: Any) -> tuple:
+    """``OpNode.in_meta``: the data array, or (shape, dtype) under saved-tensor hooks, of
+    each input with an edge (None for the others). A tuple of arrays and None: the GC
+    untracks it."""
+    return tuple([None if e is None else (a._data.shape, a._data.dtype) if packed else a._data
+                  for a, e in zip(args, edges)])
+
+
 def _save(a: Any, keep: bool, packed: Any, drop: bool = True) -> Any:
     """What a node holds for input ``a`` (see :class:`OpNode`); ``drop``: hold only the data
     of a tensor that is not kept."""
@@ -176,6 +184,7 @@ def _save(a: Any, keep: bool, packed: Any, drop: bool = True) -> Any:
     return a
 
 
+_ARRAY_TYPES = (np.ndarray, np.generic)
 _NO_PARAMS: Any = MappingProxyType({})  # the params of the many ops that take none (shared)
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
@@ -199,10 +208,10 @@ class OpNode(Node):
         # a SavedTensor instead where such an input is at a version other than 0 or
         # saved-tensor hooks are active, and the data array (for its shape) of a tensor that
         # is not kept. A raw tensor in ``saved`` means "saved at version 0" (see
-        # ``check_versions``). ``in_meta`` holds, for each input with an edge, its data array
-        # (whose shape and dtype cannot change) or, when saved-tensor hooks may pack the
-        # inputs away, a (shape, dtype) pair.
-        self.seq = next(sequence_ids)
+        # ``check_versions``). ``in_meta`` is None when every input with an edge has the
+        # output's shape and dtype (the common elementwise case); else it holds, for each
+        # input with an edge, its data array (whose shape and dtype cannot change) or, when
+        # saved-tensor hooks may pack the inputs away, a (shape, dtype) pair.
         self._prehooks = self._posthooks = self._retained = self.trace = None
         if state.anomaly:
             from .anomaly import creation_trace
@@ -212,11 +221,12 @@ class OpNode(Node):
         self.params = params if params else _NO_PARAMS
         self.freed = False
         packed = state.saved_hooks
+        out_data = self.out_data = out._data
         n = len(args)
         edges = [None] * n
-        meta = [None] * n
         mask = 0
         plain = not packed  # every input can be kept as it is
+        same = plain  # every input with an edge has the output's shape and dtype
         i = 0
         for a in args:
             if isinstance(a, Tensor):
@@ -228,29 +238,33 @@ class OpNode(Node):
                         edges[i] = (a.grad_fn, 0 if extra is None else extra.get("output_nr", 0))
                     else:
                         edges[i] = (accumulator_of(a), 0)
-                    data = a._data
-                    meta[i] = (data.shape, data.dtype) if packed else data
                     mask |= 1 << i
+                    if same:
+                        data = a._data
+                        same = data.shape == out_data.shape and data.dtype == out_data.dtype
                 if a._vc is not None and a._vc.value != 0:
                     plain = False
             i += 1
+        self.next_edges = edges  # a list: one allocation less per node than a tuple copy
+        self.in_meta = None if same else _input_meta(args, edges, packed)
         keeps = op.keeps
         if keeps is None:
-            saved = args if plain else tuple([_save(a, i in op.saves, packed, False)
-                                              for i, a in enumerate(args)])
+            self.saved = args if plain else tuple([_save(a, i in op.saves, packed, False)
+                                                   for i, a in enumerate(args)])
         else:
-            keep = keeps[mask]
-            if plain and len(keep) == n:
-                saved = args
-            elif plain:
-                saved = tuple([a if i in keep or not isinstance(a, Tensor) else a._data
-                               for i, a in enumerate(args)])
+            drop = op.drops[mask]
+            if not plain:
+                keep = keeps[mask]
+                self.saved = tuple([_save(a, i in keep, packed) for i, a in enumerate(args)])
+            elif drop:
+                saved = list(args)
+                for i in drop:
+                    a = saved[i]
+                    if isinstance(a, Tensor):
+                        saved[i] = a._data
+                self.saved = tuple(saved)
             else:
-                saved = tuple([_save(a, i in keep, packed) for i, a in enumerate(args)])
-        self.next_edges = edges  # a list: one allocation less per node than a tuple copy
-        self.in_meta = tuple(meta)  # a tuple of arrays and None: the GC untracks it
-        self.saved = saved
-        self.out_data = out._data
+                self.saved = args
         self.out_tangents = None
         # the rules read the output's storage: remember its version counter (fresh: version 0)
         self.out_vc = out._version_counter() if op.saves_output else None
@@ -325,9 +339,9 @@ class OpNode(Node):
             if edge is None or rule is None:
                 result.append(None)
             else:
-                c = rule(g, out, *inputs, **params)
+                c = rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
                 if c is not None:
-                    m = meta[i]
+                    m = self.out_data if meta is None else meta[i]
                     shape, dtype = m if type(m) is tuple else (m.shape, m.dtype)
                     if type(c) is not Tensor or c._data.shape != shape \
                             or c._data.dtype != dtype:
@@ -341,41 +355,44 @@ class OpNode(Node):
 
         The engine uses it when the backward pass is not recorded and no policy,
         tracker or dual level needs Tensors: no dispatch and no wrapping inside
-        the rules. ``check=False`` skips the version checks when the engine has
-        just done them (no user code ran since).
+        the rules. The caller sets ``state.array_rules`` around it. ``check=False``
+        skips the version checks when the engine has just done them (no user code
+        ran since).
         """
         if check:
             self.check_versions()
         inputs = []
-        i = 0
         for s in self.saved:
-            if type(s) is SavedTensor:
-                s = s.get(self, i)
-            inputs.append(s._data if isinstance(s, Tensor) else s)
-            i += 1
+            if type(s) is Tensor:
+                s = s._data
+            elif type(s) is SavedTensor:
+                s = s.get(self, len(inputs))
+                if isinstance(s, Tensor):
+                    s = s._data
+            elif isinstance(s, Tensor):  # a subclass (Parameter)
+                s = s._data
+            inputs.append(s)
         op = self.op
         out = self.out_data if op.saves_output else None
         params = self.params
         meta = self.in_meta
         vjp = op.array_vjp
         result = []
-        state.array_rules = True
-        try:
-            i = 0
-            for edge in self.next_edges:
-                rule = vjp[i]
-                c = None if edge is None or rule is None else rule(g, out, *inputs, **params)
-                if c is not None:
-                    if type(c) is Tensor:
-                        c = c._data
-                    m = meta[i]
-                    shape, dtype = m if type(m) is tuple else (m.shape, m.dtype)
-                    if type(c) is not np.ndarray or c.shape != shape or c.dtype != dtype:
-                        c = fit_array_to(c, shape, dtype)
-                result.append(c)
-                i += 1
-        finally:
-            state.array_rules = False
+        i = 0
+        for edge in self.next_edges:
+            rule = vjp[i]
+            c = None if edge is None or rule is None else \
+                rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
+            if c is not None:
+                if type(c) is Tensor:
+                    c = c._data
+                m = self.out_data if meta is None else meta[i]
+                shape, dtype = m if type(m) is tuple else (m.shape, m.dtype)
+                # a NumPy scalar stands for a 0-d array: arithmetic on it is much faster
+                if not isinstance(c, _ARRAY_TYPES) or c.shape != shape or c.dtype != dtype:
+                    c = fit_array_to(c, shape, dtype)
+            result.append(c)
+            i += 1
         return result
 
     def release(self) -> None:
@@ -386,20 +403,22 @@ class OpNode(Node):
             self.out_data = None
             self.out_tangents = None
 
-    def __getattr__(self, item: str) -> Any:
-        # PyTorch-style access to saved values: _saved_self, _saved_other, _saved_result
-        if item == "_saved_result":
-            return self.output()
-        names = {"_saved_self": 0, "_saved_other": 1, "_saved_exponent": 1}
-        if item in names and names[item] < len(self.next_edges):
-            if self.freed:
-                raise RuntimeError(_FREED)
-            index = names[item]
-            value = self.saved[index]
-            if type(value) is np.ndarray and index not in self.kept():
-                return None  # not saved: the rules of the differentiated inputs do not read it
-            return value.get(self, index) if type(value) is SavedTensor else value
-        raise AttributeError(f"{type(self).__name__} has no attribute {item!r}")
+    # PyTorch-style access to saved values. Properties, not ``__getattr__``: a class with
+    # ``__getattr__`` makes every attribute access on its nodes slower, in the engine too.
+    def _saved_input(self, index: int, name: str) -> Any:
+        if index >= len(self.next_edges):
+            raise AttributeError(f"{self.name()} has no attribute {name!r}")
+        if self.freed:
+            raise RuntimeError(_FREED)
+        value = self.saved[index]
+        if type(value) is np.ndarray and index not in self.kept():
+            return None  # not saved: the rules of the differentiated inputs do not read it
+        return value.get(self, index) if type(value) is SavedTensor else value
+
+    _saved_self = property(lambda self: self._saved_input(0, "_saved_self"))
+    _saved_other = property(lambda self: self._saved_input(1, "_saved_other"))
+    _saved_exponent = property(lambda self: self._saved_input(1, "_saved_exponent"))
+    _saved_result = property(lambda self: self.output())
 
 
 def _fit_to(c, shape, dtype):

@@ -117,6 +117,7 @@ def _neg_rules() -> None:
     _NEG.saves = ()
     _NEG.reads = ((),)
     _NEG.keeps = ((), ())
+    _NEG.drops = ((0,), (0,))
 
 
 _neg_rules()

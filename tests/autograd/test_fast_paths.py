@@ -163,3 +163,44 @@ def test_unread_inputs_are_released_with_the_python_reference():
     assert ref() is None
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.exp([2.0, 3.0]), rtol=1e-15)
+
+
+class _ExpOfArray(da.autograd.Function):
+    """A Function whose backward calls dualad ops on raw NumPy arrays (user code)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return da.exp(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        d = da.exp(x.detach().numpy())  # outside a rule, an op on an array gives a Tensor
+        assert isinstance(d, da.Tensor)
+        return g * d
+
+
+def test_user_code_between_fast_nodes_sees_ordinary_dispatch():
+    x0 = np.array([0.2, -0.4])
+    x = da.tensor(x0, requires_grad=True)
+    da.sin(_ExpOfArray.apply(da.sin(x) * 2.0)).sum().backward()
+    u = np.sin(x0) * 2.0
+    expected = np.cos(np.exp(u)) * np.exp(u) * 2.0 * np.cos(x0)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-14)
+    assert type(da.exp(np.asarray(0.5))) is da.Tensor  # the engine turned its flag off
+
+
+def test_saved_value_properties():
+    x = da.tensor(1.5, requires_grad=True)
+    w = da.tensor(2.0, requires_grad=True)
+    y = x * w
+    assert y.grad_fn._saved_self is x and y.grad_fn._saved_other is w
+    s = da.sin(x)
+    assert s.grad_fn._saved_self is x
+    assert not hasattr(s.grad_fn, "_saved_other")  # a unary op has no second input
+    e = da.exp(x)
+    np.testing.assert_allclose(e.grad_fn._saved_result.detach().numpy(), np.exp(1.5))
+    e.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        _ = e.grad_fn._saved_result
