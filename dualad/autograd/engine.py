@@ -61,39 +61,35 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
     return grads
 
 
+_EMIT = object()  # on the DFS stack: the node below this marker has all its inputs done
+
+
 def _topological_order(roots: list[Node]) -> list[Node]:
-    """Nodes reachable from ``roots``, each before every node it feeds (iterative DFS)."""
-    # two parallel stacks (node, position in its edges): no tuple or iterator per node,
-    # so walking a big graph allocates nothing that the cyclic GC has to track
-    seen: set[Node] = set()  # nodes hash by identity
-    mark = seen.add
+    """Nodes reachable from ``roots``, each before every node it feeds (iterative DFS).
+
+    One stack of nodes and markers: a node is expanded when first popped (its
+    inputs pushed above a marker) and emitted when its marker is popped, after
+    everything it depends on. No tuple or iterator per node, so walking a big
+    graph allocates nothing that the cyclic GC has to track.
+    """
+    expanded: set[Node] = set()  # nodes hash by identity
+    mark = expanded.add
     post: list[Node] = []
     done = post.append
-    for root in roots:
-        if root in seen:
-            continue
-        mark(root)
-        nodes = [root]
-        where = [0]
-        while nodes:
-            node = nodes[-1]
-            edges = node.next_edges
-            k = where[-1]
-            n = len(edges)
-            while k < n:
-                edge = edges[k]
-                k += 1
-                if edge is not None and edge[0] not in seen:
-                    child = edge[0]
-                    mark(child)
-                    where[-1] = k
-                    nodes.append(child)
-                    where.append(0)
-                    break
-            else:
-                nodes.pop()
-                where.pop()
-                done(node)
+    stack = list(reversed(roots))
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node = pop()
+        if node is _EMIT:
+            done(pop())
+        elif node not in expanded:
+            mark(node)
+            push(node)
+            push(_EMIT)
+            for edge in node.next_edges:
+                if edge is not None and edge[0] not in expanded:
+                    push(edge[0])
     post.reverse()
     return post
 
