@@ -34,7 +34,7 @@ from . import forward_ad as fwd
 from ._state import state
 from .autograd.engine import grad as _engine_grad
 from .autograd.grad_mode import enable_grad
-from .autograd.node import AccumulateGrad, OpNode
+from .autograd.node import AccumulateGrad, OpNode, edge_node
 from .registry import call, stack_batch
 from .tensor import Tensor, _wrap
 
@@ -180,7 +180,7 @@ def _graph_facts(outs: list[Tensor], own: list[Tensor]) -> tuple[bool, bool]:
             continue
         if not isinstance(node, OpNode) or node._prehooks or node._posthooks:
             plain = False
-        stack.extend(e[0] for e in node.next_edges if e is not None)
+        stack.extend(edge_node(e) for e in node.next_edges if e is not None)
     return foreign, plain
 
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .autograd.node import AccumulateGrad, OpNode
+from .autograd.node import AccumulateGrad, OpNode, edge_node
 from .tensor import Tensor
 
 __all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE"]
@@ -155,7 +155,7 @@ class _Graph:
         size = 0
         depth: dict[int, int] = {}
         for node in self.order:
-            depth[id(node)] = 1 + max((depth[id(e[0])] for e in node.next_edges
+            depth[id(node)] = 1 + max((depth[id(edge_node(e))] for e in node.next_edges
                                        if e is not None), default=0)
             if isinstance(node, AccumulateGrad):
                 size += int(node.variable._data.size)
@@ -225,7 +225,7 @@ class _Graph:
         out = []
         for edge, value in zip(node.next_edges, raw):
             if edge is not None:
-                out.append(self.values[id(edge[0])])
+                out.append(self.values[id(edge_node(edge))])
             elif isinstance(value, Tensor):
                 given = self.user_symbols.get(id(value))
                 out.append(_obj(given) if given is not None else _obj(value._data))
@@ -277,8 +277,8 @@ def _topological(root: Any) -> list:
         seen.add(id(node))
         stack.append((node, True))
         for edge in getattr(node, "next_edges", ()):
-            if edge is not None and id(edge[0]) not in seen:
-                stack.append((edge[0], False))
+            if edge is not None and id(edge_node(edge)) not in seen:
+                stack.append((edge_node(edge), False))
     return order
 
 
@@ -466,7 +466,7 @@ class _Reverse:
                 if a == 0:
                     continue
                 for i, j, p in row:
-                    child = node.next_edges[i][0]
+                    child = edge_node(node.next_edges[i])
                     buf = adj.get(id(child))
                     if buf is None:
                         buf = adj[id(child)] = [[] for _ in range(_size_of(child))]

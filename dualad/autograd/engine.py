@@ -17,7 +17,7 @@ import numpy as np
 
 from .._state import state
 from ..tensor import Tensor, _wrap
-from .node import AccumulateGrad, Node, OpNode, SavedTensor, edge_of
+from .node import AccumulateGrad, Node, OpNode, SavedTensor, edge_node, edge_of, edge_output
 
 _accumulate_lock = threading.Lock()
 
@@ -88,8 +88,11 @@ def _topological_order(roots: list[Node]) -> list[Node]:
             push(node)
             push(_EMIT)
             for edge in node.next_edges:
-                if edge is not None and edge[0] not in expanded:
-                    push(edge[0])
+                if edge is not None:
+                    if type(edge) is tuple:
+                        edge = edge[0]
+                    if edge not in expanded:
+                        push(edge)
     post.reverse()
     return post
 
@@ -103,7 +106,7 @@ def _needed(order: list[Node], targets: set[int]) -> set[int]:
             need.add(key)
             continue
         for e in node.next_edges:
-            if e is not None and id(e[0]) in need:
+            if e is not None and id(edge_node(e)) in need:
                 need.add(key)
                 break
     return need
@@ -210,7 +213,7 @@ def _check_versions(node: Node) -> None:
 def _check_reached(inputs: list, need: set) -> None:
     """Raise (before any work) if an input of ``grad`` cannot be reached from the outputs."""
     for i, t in enumerate(inputs):
-        if id(edge_of(t)[0]) not in need:
+        if id(edge_node(edge_of(t))) not in need:
             raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) appears to not "
                                "have been used in the graph. Set allow_unused=True if this is "
                                "the desired behavior.")
@@ -228,9 +231,9 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             if not t.requires_grad_flag:
                 raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) does not "
                                    "require grad")
-            targets[id(edge_of(t)[0])] = t
+            targets[id(edge_node(edge_of(t)))] = t
     root_edges = [edge_of(o) for o in outputs]
-    order = _topological_order([e[0] for e in root_edges])
+    order = _topological_order([edge_node(e) for e in root_edges])
     need = _needed(order, set(targets)) if inputs is not None else None
     for node in order:  # fail before any state changes
         if need is None or id(node) in need:
@@ -247,7 +250,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
 
     buffers: dict = {}
     for edge, g in zip(root_edges, grads):
-        _add(buffers, edge[0], edge[1], g)
+        _add(buffers, edge_node(edge), edge_output(edge), g)
     captured: dict[int, Tensor] = {}
     owned: set | None = None if create_graph else set()
     anomaly = state.anomaly
@@ -276,14 +279,16 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     state.array_rules = raw = True
                 g = buf[0]
                 cots = node.apply_arrays(g._data if type(g) is Tensor else g, not verified)
-                for edge, c in zip(node.next_edges, cots):
-                    if edge is not None and c is not None:
-                        nxt = edge[0]
-                        if need is None or id(nxt) in need:
+                for nxt, c in zip(node.next_edges, cots):
+                    if nxt is not None and c is not None:
+                        if type(nxt) is tuple:  # an edge to output 1, 2, ... of a node
+                            if need is None or id(nxt[0]) in need:
+                                _add_array(buffers, nxt[0], nxt[1], c, owned)
+                        elif need is None or id(nxt) in need:
                             if nxt.num_outputs == 1 and nxt not in buffers:
                                 buffers[nxt] = [c]
                             else:
-                                _add_array(buffers, nxt, edge[1], c, owned)
+                                _add_array(buffers, nxt, 0, c, owned)
                 if not retain_graph:
                     node.release()
                 continue
@@ -323,14 +328,14 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     hook(cots, buf)
             for edge, c in zip(node.next_edges, cots):
                 if edge is not None and c is not None:
-                    nxt = edge[0]
+                    nxt, nr = (edge[0], edge[1]) if type(edge) is tuple else (edge, 0)
                     if need is None or id(nxt) in need:
                         if nxt.num_outputs == 1 and nxt not in buffers:
                             buffers[nxt] = [c]  # the common case of _add, inlined
                         elif arrays:
-                            _add_array(buffers, nxt, edge[1], c, owned)
+                            _add_array(buffers, nxt, nr, c, owned)
                         else:
-                            _add(buffers, nxt, edge[1], c, owned)
+                            _add(buffers, nxt, nr, c, owned)
             if not retain_graph:
                 node.release()
     finally:
@@ -340,7 +345,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
         return None
     result = []
     for i, t in enumerate(inputs):
-        g = captured.get(id(edge_of(t)[0]))
+        g = captured.get(id(edge_node(edge_of(t))))
         if g is None and not allow_unused:
             raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) appears to not "
                                "have been used in the graph. Set allow_unused=True if this is "

@@ -44,7 +44,8 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        return tuple((None, 0) if e is None else e for e in self.next_edges)
+        return tuple((None, 0) if e is None else e if type(e) is tuple else (e, 0)
+                     for e in self.next_edges)
 
     def register_prehook(self, hook) -> RemovableHandle:
         if self._prehooks is None:
@@ -104,12 +105,29 @@ def accumulator_of(t: Tensor) -> AccumulateGrad:
     return node
 
 
-def edge_of(t: Tensor) -> tuple | None:
+# An edge of the graph (an entry of ``next_edges``) is the node that receives the gradient
+# of an input, or a (node, output number) pair when that number is not 0: no tuple for the
+# common case, so a node keeps one GC-tracked object fewer per input.
+
+def edge_of(t: Tensor) -> Node | tuple | None:
+    """The edge to the node that receives ``t``'s gradient (None if it needs none)."""
     if not t.requires_grad_flag:
         return None
-    if t.grad_fn is not None:
-        return (t.grad_fn, 0 if t._extra is None else t._extra.get("output_nr", 0))
-    return (accumulator_of(t), 0)
+    node = t.grad_fn
+    if node is None:
+        return accumulator_of(t)
+    nr = 0 if t._extra is None else t._extra.get("output_nr", 0)
+    return node if nr == 0 else (node, nr)
+
+
+def edge_node(edge: Node | tuple) -> Node:
+    """The node an edge leads to."""
+    return edge[0] if type(edge) is tuple else edge
+
+
+def edge_output(edge: Node | tuple) -> int:
+    """Which output of its node an edge feeds."""
+    return edge[1] if type(edge) is tuple else 0
 
 
 _INFERENCE = ("Inference tensors cannot be used in a computation recorded by autograd "
@@ -234,10 +252,9 @@ class OpNode(Node):
                 if extra is not None and extra.get("inference"):
                     raise RuntimeError(_INFERENCE.format(op=op.name))
                 if a.requires_grad_flag:  # else no edge: its cotangent and meta are never needed
-                    if a.grad_fn is not None:
-                        edges[i] = (a.grad_fn, 0 if extra is None else extra.get("output_nr", 0))
-                    else:
-                        edges[i] = (accumulator_of(a), 0)
+                    node = a.grad_fn
+                    edges[i] = accumulator_of(a) if node is None else node if extra is None \
+                        else edge_of(a)
                     mask |= 1 << i
                     if same:
                         data = a._data
