@@ -110,6 +110,9 @@ class Op:
     # reverse rules on raw NumPy arrays (True: the vjp rules themselves work on arrays), used
     # when the backward pass is not recorded and the default kink policy is active
     array_vjp: tuple | bool | None = None
+    # reverse rules on raw arrays for a cotangent with a leading batch axis (rows of a
+    # Jacobian pulled back together); elementwise ops use their array_vjp rules for this
+    batch_array_vjp: tuple | None = None
 
     def __post_init__(self) -> None:
         if not self.node_name:
@@ -137,6 +140,8 @@ class Op:
                                for mask in range(1 << n))
             self.drops = tuple(tuple(j for j in range(n) if j not in keep)
                                for keep in self.keeps)  # the inputs a node does not keep
+        if self.batch_array_vjp is not None:
+            self.batch_array_vjp = tuple(self.batch_array_vjp)
         if self.array_vjp is True:
             self.array_vjp = self.vjp
         elif self.array_vjp is not None:
@@ -385,6 +390,24 @@ def fit_array_to(x: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
     if x.dtype != dtype and np.issubdtype(dtype, np.inexact):
         x = x.astype(dtype)
     return x
+
+
+def fit_batched_array_to(x: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """:func:`fit_array_to` for a batch: ``x`` has a leading batch axis that is kept."""
+    x = np.asarray(x)
+    batch = x.shape[0]
+    if x.shape[1:] == shape and x.dtype == dtype:
+        return x
+    # with the batch axis moved last, the trailing-axis alignment of broadcasting still holds
+    fitted = fit_array_to(np.moveaxis(x, 0, -1), tuple(shape) + (batch,), dtype)
+    return np.moveaxis(fitted, -1, 0)
+
+
+def batched_rules(op: Op) -> tuple | None:
+    """The op's reverse rules for batched raw cotangents, or None if it has none."""
+    if op.batch_array_vjp is not None:
+        return op.batch_array_vjp
+    return op.array_vjp if op.elementwise else None
 
 
 def call(name: str, *args: Any, **params: Any) -> Tensor:

@@ -367,14 +367,11 @@ class OpNode(Node):
             i += 1
         return result
 
-    def apply_arrays(self, g: Any, check: bool) -> list:
-        """:meth:`apply` with the op's ``array_vjp`` rules, on and to raw arrays.
+    def raw_inputs(self, check: bool) -> list:
+        """The inputs the rules get on the raw-array paths: data arrays (and constants).
 
-        The engine uses it when the backward pass is not recorded and no policy,
-        tracker or dual level needs Tensors: no dispatch and no wrapping inside
-        the rules. The caller sets ``state.array_rules`` around it. ``check=False``
-        skips the version checks when the engine has just done them (no user code
-        ran since).
+        ``check=False`` skips the version checks when the engine has just done them
+        (no user code ran since).
         """
         if check:
             self.check_versions()
@@ -389,6 +386,21 @@ class OpNode(Node):
             elif isinstance(s, Tensor):  # a subclass (Parameter)
                 s = s._data
             inputs.append(s)
+        return inputs
+
+    def input_meta(self, i: int) -> tuple:
+        """The (shape, dtype) of input ``i`` (one with an edge) at recording."""
+        m = self.out_data if self.in_meta is None else self.in_meta[i]
+        return m if type(m) is tuple else (m.shape, m.dtype)
+
+    def apply_arrays(self, g: Any, check: bool) -> list:
+        """:meth:`apply` with the op's ``array_vjp`` rules, on and to raw arrays.
+
+        The engine uses it when the backward pass is not recorded and no policy,
+        tracker or dual level needs Tensors: no dispatch and no wrapping inside
+        the rules. The caller sets ``state.array_rules`` around it.
+        """
+        inputs = self.raw_inputs(check)
         op = self.op
         out = self.out_data if op.saves_output else None
         params = self.params

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..registry import LINEAR, Domain, Op, apply, register_op
+from ..registry import LINEAR, Domain, Op, apply, fit_batched_array_to, register_op
 from ..tensor import Tensor
 from .shape import broadcast_to, reshape, transpose
 
@@ -50,6 +50,23 @@ def _matmul_grad_y(g: Tensor, out: Any, x: Any, y: Any) -> Tensor:
     return reshape(gy, gy.shape[:-1]) if len(ys) == 1 else gy
 
 
+def _matmul_grad_batched(g: Any, x: Any, y: Any, which: int) -> np.ndarray:
+    """The cotangent of input ``which`` of ``x @ y`` for ``g`` with a leading batch axis
+    (raw arrays): 1-d operands are promoted to matrices, and the batch axis is one more
+    leading axis for matmul's broadcasting."""
+    x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
+    x2 = x.reshape(1, -1) if x.ndim == 1 else x
+    y2 = y.reshape(-1, 1) if y.ndim == 1 else y
+    lead = np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
+    g2 = g.reshape((g.shape[0],) + lead + (x2.shape[-2], y2.shape[-1]))
+    if which == 0:
+        part, like, shape = np.matmul(g2, np.swapaxes(y2, -1, -2)), x2, x.shape
+    else:
+        part, like, shape = np.matmul(np.swapaxes(x2, -1, -2), g2), y2, y.shape
+    part = fit_batched_array_to(part, like.shape, part.dtype)
+    return part.reshape((g.shape[0],) + shape)
+
+
 _MATMUL = register_op(Op(
     name="matmul", forward=np.matmul, vjp=(_matmul_grad_x, _matmul_grad_y),
     jvp=(LINEAR, LINEAR),
@@ -57,7 +74,9 @@ _MATMUL = register_op(Op(
     domain=Domain(ranges=(((-2.0, 2.0),), ((-2.0, 2.0),)), shapes=[
         (((3, 4), (4, 2)), {}), (((4,), (4,)), {}), (((3, 4), (4,)), {}),
         (((4,), (4, 2)), {}), (((2, 3, 4), (4, 2)), {}), (((2, 3, 4), (2, 4, 5)), {})]),
-    node_name="MmBackward0", array_vjp=True, reads=((1,), (0,))))
+    node_name="MmBackward0", array_vjp=True, reads=((1,), (0,)),
+    batch_array_vjp=(lambda g, out, x, y: _matmul_grad_batched(g, x, y, 0),
+                     lambda g, out, x, y: _matmul_grad_batched(g, x, y, 1))))
 
 
 def matmul(x: Any, y: Any) -> Tensor:

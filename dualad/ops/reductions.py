@@ -37,6 +37,20 @@ def expand_reduced(g: Tensor, x_shape: tuple, axis: Any, keepdims: bool) -> Tens
     return broadcast_to(g, x_shape)
 
 
+def _expand_reduced_batched(g: Any, x_shape: tuple, axis: Any, keepdims: bool) -> np.ndarray:
+    """:func:`expand_reduced` on raw arrays, for ``g`` with a leading batch axis."""
+    g = np.asarray(g)
+    batch = g.shape[0]
+    if not keepdims and len(x_shape) > 0:
+        kept = [1] * len(x_shape)
+        if axis is not None:
+            kept = list(x_shape)
+            for a in (axis,) if isinstance(axis, int) else axis:
+                kept[a % len(x_shape)] = 1
+        g = g.reshape((batch,) + tuple(kept))
+    return np.broadcast_to(g, (batch,) + tuple(x_shape))
+
+
 _REDUCE_SHAPES = [(((3, 4),), {"axis": None, "keepdims": False}),
                   (((3, 4),), {"axis": 0, "keepdims": False}),
                   (((2, 3, 4),), {"axis": (0, 2), "keepdims": True}),
@@ -50,7 +64,9 @@ _SUM = register_op(Op(
     jvp=(LINEAR,),
     sympy=lambda x, axis=None, keepdims=False: sym_sum(x, axis, keepdims),
     domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES), saves=(),
-    array_vjp=True, reads=((),)))
+    array_vjp=True, reads=((),),
+    batch_array_vjp=(lambda g, out, x, axis=None, keepdims=False:
+                     _expand_reduced_batched(g, x.shape, axis, keepdims),)))
 
 
 def _count(shape: tuple, axis: Any) -> int:
@@ -69,7 +85,10 @@ _MEAN = register_op(Op(
     sympy=lambda x, axis=None, keepdims=False: sym_sum(x, axis, keepdims)
     / _count(np.shape(x), axis),
     domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES), saves=(),
-    array_vjp=True, reads=((),)))
+    array_vjp=True, reads=((),),
+    batch_array_vjp=(lambda g, out, x, axis=None, keepdims=False:
+                     _expand_reduced_batched(g, x.shape, axis, keepdims)
+                     / _count(x.shape, axis),)))
 
 
 def sum(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,  # noqa: A001

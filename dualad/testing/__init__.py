@@ -30,6 +30,7 @@ from .opcheck import (
     RTOL,
     OpCheckError,
     check_adjoint,
+    check_batched_vjp,
     check_fields,
     check_jvp,
     check_kinks,
@@ -42,6 +43,7 @@ PROPERTY_CHECKS: dict[str, Callable] = {
     "vjp": check_vjp,
     "jvp": check_jvp,
     "adjoint": check_adjoint,
+    "batched_vjp": check_batched_vjp,
     "second_order": check_second_order,
     "sympy": check_sympy,
 }
@@ -114,7 +116,8 @@ def assert_gradients_agree(f: Callable, *inputs: Any, eps: float = EPS, atol: fl
 
 
 __all__ = [
-    "PROPERTY_CHECKS", "OpCheckError", "assert_gradients_agree", "check_adjoint", "check_fields",
+    "PROPERTY_CHECKS", "OpCheckError", "assert_gradients_agree", "check_adjoint",
+    "check_batched_vjp", "check_fields",
     "check_jvp", "check_kinks", "check_op", "check_second_order", "check_sympy", "check_vjp",
     "coverage_table", "strategies", "write_coverage_table",
 ]

@@ -5,4 +5,9 @@ import sys
 import dualad  # noqa: F401  (registers every op)
 from dualad.testing.coverage import DEFAULT_PATH, write_coverage_table
 
-print(f"wrote {write_coverage_table(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_PATH)}")
+args = sys.argv[1:]
+if args and args[0].startswith("-"):
+    print(__doc__.strip() if args[0] in ("-h", "--help") else
+          f"unknown option {args[0]!r}; usage: python -m dualad.testing [path]")
+    sys.exit(0 if args[0] in ("-h", "--help") else 2)
+print(f"wrote {write_coverage_table(args[0] if args else DEFAULT_PATH)}")

@@ -25,9 +25,10 @@ import sympy as sp
 
 from .. import forward_ad
 from ..autograd import engine
+from ..autograd.batched import pull_back_batched
 from ..autograd.grad_mode import enable_grad
 from ..check import forward_jvp, numeric_jacobian, reverse_vjp
-from ..registry import LINEAR, Domain, Kink, Op, apply
+from ..registry import LINEAR, Domain, Kink, Op, apply, batched_rules
 from ..tensor import Tensor
 
 EPS = 1e-6
@@ -204,6 +205,28 @@ def check_adjoint(op: Op, arrays: tuple, params: dict, seed: int = 0) -> None:
                       f"<J v, u> (forward) vs <v, J^T u> (reverse) for input {i}",
                       atol=EXACT_RTOL * (1.0 + np.abs(u).sum() * np.abs(rev[k]).sum()),
                       rtol=EXACT_RTOL)
+
+
+def check_batched_vjp(op: Op, arrays: tuple, params: dict, seed: int = 0) -> None:
+    """(c') the batched raw-array rules (``jacrev`` pulls rows back with them) against
+    reverse mode, one random cotangent of the batch at a time."""
+    if _skip_derivatives(op) or batched_rules(op) is None:
+        return
+    fn, xs = _diff_function(op, arrays, params)
+    leaves = _leaves(xs)
+    with enable_grad():
+        out = fn(*leaves)
+    u = _rng(seed + 5).standard_normal((3,) + out.shape)
+    got = pull_back_batched(out, u, leaves)
+    if got is None:
+        _fail(op, "batched_vjp", "pull_back_batched declined an op that has batched rules",
+              arrays, params)
+    all_idx = list(range(len(xs)))
+    for b in range(3):
+        for i, g, r in zip(differentiable_inputs(op), got, reverse_vjp(fn, xs, all_idx, u[b])):
+            _assert_close(op, "batched_vjp", g[b], r, arrays, params,
+                          f"batched gradient {b} of input {i} vs reverse mode", atol=1e-12,
+                          rtol=EXACT_RTOL)
 
 
 # ---------------------------------------------------------- second order
