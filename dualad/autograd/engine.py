@@ -168,10 +168,13 @@ def _run_prehooks(node: Node, grad: Tensor) -> Tensor:
     return grad
 
 
-def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
+def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, fresh: bool = False) -> None:
+    """Add ``grad`` into ``leaf.grad``; ``fresh``: no one else holds ``grad``'s array (a sum
+    the engine made), so the first gradient can keep it instead of a copy."""
     with _accumulate_lock:
         if leaf._grad is None:
-            leaf._grad = grad if create_graph else _wrap(np.array(grad._data, copy=True))
+            leaf._grad = grad if create_graph or fresh else \
+                _wrap(np.array(grad._data, copy=True))
         elif create_graph or leaf._grad.requires_grad_flag:
             leaf._grad = leaf._grad + grad
         elif leaf._grad._data.flags.writeable and leaf._grad._data.shape == grad._data.shape:
@@ -296,8 +299,9 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 if raw:
                     state.array_rules = raw = False
                 buf = [b if b is None or type(b) is Tensor else _wrap(b) for b in buf]
-                verified = False
+            # ``verified`` turns False where user code runs: hooks, a Function's backward
             if node._prehooks:
+                verified = False
                 buf[0] = _run_prehooks(node, buf[0])
             if node._retained:
                 for ref in node._retained:
@@ -315,15 +319,22 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     t._grad = buf[0] if t._grad is None else t._grad + buf[0]
             if isinstance(node, AccumulateGrad):
                 if accumulate and inputs is None:
-                    _accumulate(node.variable, buf[0], create_graph)
+                    fresh = bool(owned) and node in owned and not node._prehooks \
+                        and not node._retained
+                    _accumulate(node.variable, buf[0], create_graph, fresh)
                 continue
             if len(buf) > 1 and any(b is None for b in buf):
                 buf = [b if b is not None else _wrap(np.zeros(s, dt))
                        for b, (s, dt) in zip(buf, node.output_meta())]
-            cots = node.apply(buf)
+            if type(node) is OpNode:
+                cots = node.apply(buf, not verified)
+            else:
+                verified = False
+                cots = node.apply(buf)
             if anomaly:
                 _check_anomaly(node, cots)
             if node._posthooks:
+                verified = False
                 for hook in node._posthooks:
                     hook(cots, buf)
             for edge, c in zip(node.next_edges, cots):

@@ -335,15 +335,19 @@ class OpNode(Node):
         if vc is not None and vc.value != 0:
             self.output()  # raises likewise for a modified saved output
 
-    def inputs(self) -> list:
-        self.check_versions()
+    def inputs(self, check: bool = True) -> list:
+        if check:
+            self.check_versions()
         return [s.get(self, i) if type(s) is SavedTensor else s
                 for i, s in enumerate(self.saved)]
 
-    def apply(self, grads: list) -> list:
-        """Cotangents for each input edge, given the output gradient."""
+    def apply(self, grads: list, check: bool = True) -> list:
+        """Cotangents for each input edge, given the output gradient.
+
+        ``check=False`` skips the version checks when the engine has just done them.
+        """
         g = grads[0]
-        inputs = self.inputs()
+        inputs = self.inputs(check)
         op = self.op
         out = self.output() if op.saves_output else None
         vjp = op.vjp

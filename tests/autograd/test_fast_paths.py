@@ -204,3 +204,38 @@ def test_saved_value_properties():
     e.backward()
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         _ = e.grad_fn._saved_result
+
+
+def test_leaf_grad_never_aliases_a_cotangent_someone_else_holds():
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    g = da.tensor([1.0, 1.0, 1.0])
+    (x + 0.0).backward(g)  # add passes g itself through: the leaf must copy it
+    x.grad.add_(1.0)
+    assert g.tolist() == [1.0, 1.0, 1.0]
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_leaf_grad_keeps_the_engines_own_sum_and_accumulates_into_it():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2.0 + x * 3.0).sum().backward()  # two paths: the engine's sum is nobody else's
+    first = x.grad
+    assert first.tolist() == [5.0, 5.0]
+    (x * x).sum().backward()
+    assert x.grad is first and x.grad.tolist() == [7.0, 9.0]
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_hook_that_modifies_a_saved_tensor_is_caught(create_graph):
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    w = da.tensor([3.0, 4.0], requires_grad=True)
+    y = x * w  # saves x and w
+    z = da.sin(y)
+
+    def meddle(g):
+        with da.no_grad():
+            w.mul_(2.0)
+        return g
+
+    z.register_hook(meddle)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward(create_graph=create_graph)
