@@ -92,14 +92,15 @@ def agrees(got: Any, want: Any, rtol: float) -> bool:
     return got.shape == want.shape and bool(np.allclose(got, want, rtol=rtol, atol=1e-12))
 
 
-def peak_memory(case_id: str, library: str, quick: bool) -> float | None:
+def peak_memory(case_id: str, library: str, quick: bool) -> float:
     """Peak extra resident memory (bytes) of one call, measured in a fresh process."""
     args = [sys.executable, "-m", "benchmarks.memory", case_id, library] + \
         (["--quick"] if quick else [])
     proc = subprocess.run(args, capture_output=True, text=True, env=os.environ.copy(),
                           timeout=600)
     if proc.returncode != 0:
-        return None
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"the memory run failed: {tail}")
     return float(proc.stdout.strip().splitlines()[-1])
 
 
@@ -145,7 +146,11 @@ def run_case(case: Case, libs: dict, quick: bool, repeats: int, min_time: float,
             cell["status"] = _failure(exc)
             continue
         if case.memory and cell["correct"]:
-            cell["peak_bytes"] = peak_memory(case.id, name, quick)
+            try:
+                cell["peak_bytes"] = peak_memory(case.id, name, quick)
+            except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
+                cell["memory_error"] = str(exc)
+                log(f"  {case.id:12s} {name:10s} peak memory not measured: {exc}")
     for name, seconds in interleaved(timers, repeats).items():
         if name == "floor":
             row["floor"] = seconds
@@ -213,6 +218,8 @@ def _fmt_cell(cell: dict, row: dict) -> str:
         text += f" {cell['time'] / row['floor']:.1f}x"
     if cell.get("peak_bytes"):
         text += f" {cell['peak_bytes'] / 2**20:.0f}MB"
+    elif cell.get("memory_error"):
+        text += " (memory: not measured)"
     return text
 
 

@@ -92,3 +92,12 @@ def test_median_time_is_per_call():
     calls = []
     t = harness.median_time(lambda: calls.append(1), repeats=7, min_time=0.0)
     assert t >= 0 and len(calls) == 2 + 7  # warm-up, calibration, seven timings
+
+
+def test_a_failed_memory_run_is_reported_not_hidden():
+    from benchmarks.harness import _fmt_cell, peak_memory
+
+    with pytest.raises(RuntimeError, match="memory run failed: KeyError"):
+        peak_memory("no-such-case", "dualad", quick=True)
+    cell = {"status": "ok", "time": 2.0, "memory_error": "the memory run failed: x"}
+    assert _fmt_cell(cell, {"per": 1, "floor": 1.0}).endswith("(memory: not measured)")
