@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._state import state
+from ..registry import batched_rules, fit_batched_array_to
 from ..tensor import Tensor
 from .engine import _needed, _topological_order
 from .node import OpNode, edge_node, edge_of
@@ -81,15 +82,11 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
 
 
 def _rules(node: OpNode) -> tuple | None:
-    from ..registry import batched_rules
-
     return batched_rules(node.op)
 
 
 def _pull_through(node: OpNode, g: np.ndarray, buffers: dict, need: set) -> None:
     """Run ``node``'s batched rules on ``g`` and add the results into the next buffers."""
-    from ..registry import fit_batched_array_to
-
     inputs = node.raw_inputs(False)  # versions were checked before the pass
     out = node.out_data if node.op.saves_output else None
     params = node.params

@@ -55,6 +55,16 @@ def _matmul_grad_batched(g: Any, x: Any, y: Any, which: int) -> np.ndarray:
     (raw arrays): 1-d operands are promoted to matrices, and the batch axis is one more
     leading axis for matmul's broadcasting."""
     x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
+    if x.ndim <= 2 and y.ndim <= 2 and (x.ndim == 1 or y.ndim == 1):
+        # a vector operand: one matrix product (or outer product) for the whole batch
+        # instead of one small product per batch element
+        if which == 0:
+            if y.ndim == 1:
+                return g[..., None] * y  # (B,) or (B, m) -> (B,) + x.shape
+            return g @ y.T  # (B, p) @ (p, n)
+        if x.ndim == 1:
+            return g[..., None, :] * x[:, None] if y.ndim == 2 else g[:, None] * x
+        return g @ x  # (B, m) @ (m, n)
     x2 = x.reshape(1, -1) if x.ndim == 1 else x
     y2 = y.reshape(-1, 1) if y.ndim == 1 else y
     lead = np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
