@@ -6,6 +6,7 @@ basis vectors, the way a user of that library would.
 
 from __future__ import annotations
 
+from importlib import metadata
 from typing import Any
 
 import autograd
@@ -14,7 +15,7 @@ import numpy as np
 from autograd import grad, hessian, jacobian, make_jvp
 
 NAME = "autograd"
-VERSION = getattr(autograd, "__version__", "?")
+VERSION = getattr(autograd, "__version__", None) or metadata.version("autograd")  # no __version__
 
 
 def w1(d: dict):
