@@ -42,7 +42,9 @@ _SUB = _binary("sub", np.subtract, (lambda g, out, x, y: g, lambda g, out, x, y:
                reads=((), ()))
 _MUL = _binary("mul", np.multiply,
                (lambda g, out, x, y: scale(g, y), lambda g, out, x, y: scale(g, x)),
-               (LINEAR, LINEAR), lambda x, y: x * y, reads=((1,), (0,)))
+               (LINEAR, LINEAR), lambda x, y: x * y, reads=((1,), (0,)),
+               # on raw arrays strong_zero is off (the engine's condition): scale is g * d
+               array_vjp=(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x))
 _DIV = _binary("div", quiet(np.true_divide),
                (lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * x) / (y * y)),
                (lambda t, out, x, y: t / y, lambda t, out, x, y: -(t * x) / (y * y)),
@@ -50,16 +52,22 @@ _DIV = _binary("div", quiet(np.true_divide),
                reads=((1,), (0, 1)))
 
 
-def _pow_dx(out, x, y, mode):
+def _pow_derivative_x(x, y):
     if not isinstance(y, (Tensor, np.ndarray)):  # a constant exponent (rules may get arrays)
-        d = 0.0 * x if y == 0 else (2.0 * x if y == 2 else y * x ** (y - 1))  # x**1 is slow
-    else:
-        d = y * where((y == 0) & (x == 0), 1.0, x) ** (y - 1)  # 0 at 0**0, and no 0 * inf
-    return kink_adjust(_POW, 0, d, (x, y), {}, mode)
+        return 0.0 * x if y == 0 else (2.0 * x if y == 2 else y * x ** (y - 1))  # x**1 is slow
+    return y * where((y == 0) & (x == 0), 1.0, x) ** (y - 1)  # 0 at 0**0, and no 0 * inf
+
+
+def _pow_derivative_y(out, x):
+    return out * log(where(x == 0, 1.0, x))
+
+
+def _pow_dx(out, x, y, mode):
+    return kink_adjust(_POW, 0, _pow_derivative_x(x, y), (x, y), {}, mode)
 
 
 def _pow_dy(out, x, y, mode):
-    return kink_adjust(_POW, 1, out * log(where(x == 0, 1.0, x)), (x, y), {}, mode)
+    return kink_adjust(_POW, 1, _pow_derivative_y(out, x), (x, y), {}, mode)
 
 
 _POW = _binary(
@@ -69,6 +77,9 @@ _POW = _binary(
     (lambda t, out, x, y: scale(t, _pow_dx(out, x, y, "jvp")),
      lambda t, out, x, y: scale(t, _pow_dy(out, x, y, "jvp"))),
     lambda x, y: x ** y, ranges=((0.2, 3.0), (-2.0, 2.0)), saves_output=True,
+    # on raw arrays the default kink policy holds: no kink_adjust, and scale is g * d
+    array_vjp=(lambda g, out, x, y: g * _pow_derivative_x(x, y),
+               lambda g, out, x, y: g * _pow_derivative_y(out, x)),
     kinks=(Kink("x == 0, exponent y == 0", ((0.0, 0.0),), (0.0, 0.0), 1,
                 "x**0 is constant 1, so d/dx is 0; d/dy log(0) * 0**0 is taken as 0",
                 pytorch=(0.0, 0.0), jax=(0.0, 0.0)),
