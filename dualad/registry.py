@@ -140,12 +140,17 @@ class Op:
                                for mask in range(1 << n))
             self.drops = tuple(tuple(j for j in range(n) if j not in keep)
                                for keep in self.keeps)  # the inputs a node does not keep
-        if self.batch_array_vjp is not None:
-            self.batch_array_vjp = tuple(self.batch_array_vjp)
         if self.array_vjp is True:
             self.array_vjp = self.vjp
-        elif self.array_vjp is not None:
-            self.array_vjp = tuple(self.array_vjp)
+        for field_name in ("array_vjp", "batch_array_vjp"):
+            rules = getattr(self, field_name)
+            if rules is None:
+                continue
+            if isinstance(rules, bool) or len(tuple(rules)) != len(self.vjp):
+                raise ValueError(f"op {self.name!r}: {field_name} needs one rule (or None) per "
+                                 f"input, {len(self.vjp)} in all, like vjp (array_vjp may also "
+                                 "be True: the vjp rules work on arrays)")
+            setattr(self, field_name, tuple(rules))
 
     @property
     def arity(self) -> int:

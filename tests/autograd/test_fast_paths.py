@@ -239,3 +239,17 @@ def test_a_hook_that_modifies_a_saved_tensor_is_caught(create_graph):
     z.register_hook(meddle)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.sum().backward(create_graph=create_graph)
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"array_vjp": (None, None)}, "array_vjp needs one rule"),
+    ({"batch_array_vjp": (None, None)}, "batch_array_vjp needs one rule"),
+    ({"batch_array_vjp": True}, "batch_array_vjp needs one rule"),
+    ({"reads": ((0,), (0,))}, "reads needs one tuple per input"),
+    ({"saves": (), "reads": ((0,),)}, "within saves"),
+])
+def test_malformed_speed_fields_are_refused_with_the_reason(fields, message):
+    with pytest.raises(ValueError, match=message):
+        registry.Op(name="cube_like", forward=np.sin, vjp=(lambda g, out, x: g,),
+                    jvp=(None,), sympy=None, domain=registry.Domain(ranges=(((-1.0, 1.0),),)),
+                    **fields)
