@@ -126,20 +126,7 @@ class Op:
                              "input is not differentiable)")
         if self.saves is None:
             self.saves = tuple(range(len(self.vjp)))
-        self.keeps = self.drops = None  # for each bit mask of inputs with edges, the inputs
-        # to keep (and not to keep)
-        if self.reads is not None:
-            self.reads = tuple(tuple(r) for r in self.reads)
-            if len(self.reads) != len(self.vjp) or any(set(r) - set(self.saves)
-                                                       for r in self.reads):
-                raise ValueError(f"op {self.name!r}: reads needs one tuple per input, each "
-                                 "within saves")
-            n = len(self.vjp)
-            self.keeps = tuple(tuple(sorted({j for i in range(n) if mask >> i & 1
-                                             for j in self.reads[i]}))
-                               for mask in range(1 << n))
-            self.drops = tuple(tuple(j for j in range(n) if j not in keep)
-                               for keep in self.keeps)  # the inputs a node does not keep
+        self.index_reads()
         if self.array_vjp is True:
             self.array_vjp = self.vjp
         for field_name in ("array_vjp", "batch_array_vjp"):
@@ -151,6 +138,25 @@ class Op:
                                  f"input, {len(self.vjp)} in all, like vjp (array_vjp may also "
                                  "be True: the vjp rules work on arrays)")
             setattr(self, field_name, tuple(rules))
+
+    def index_reads(self) -> None:
+        """Check ``reads`` and tabulate, for each bit mask of inputs with edges, the inputs
+        a node keeps (``keeps``), does not keep (``drops``) and the kept ones as a bit mask
+        (``keep_masks``); all None when the op declares no ``reads``. Call it again after
+        changing ``saves`` or ``reads``."""
+        self.keeps = self.drops = self.keep_masks = None
+        if self.reads is None:
+            return
+        self.reads = tuple(tuple(r) for r in self.reads)
+        if len(self.reads) != len(self.vjp) or any(set(r) - set(self.saves) for r in self.reads):
+            raise ValueError(f"op {self.name!r}: reads needs one tuple per input, each within "
+                             "saves")
+        n = len(self.vjp)
+        self.keeps = tuple(tuple(sorted({j for i in range(n) if mask >> i & 1
+                                         for j in self.reads[i]}))
+                           for mask in range(1 << n))
+        self.drops = tuple(tuple(j for j in range(n) if j not in keep) for keep in self.keeps)
+        self.keep_masks = tuple(sum(1 << j for j in keep) for keep in self.keeps)
 
     @property
     def arity(self) -> int:
@@ -225,7 +231,7 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
     out = _wrap(out_data)
     if needs_grad and state.grad_enabled and op.differentiable \
             and out._data.dtype.kind in "fc":  # record the reverse node (inlined: hot path)
-        out.grad_fn = OpNode(op, args, params, out)
+        out.grad_fn = OpNode(op, args, params, out, datas)
         out.requires_grad_flag = True
     if op.kinks and (state.kink_trackers or state.kink_policy == "raise"):
         _notify_kinks(op, datas, params, out)

@@ -218,14 +218,16 @@ class OpNode(Node):
     __slots__ = ("op", "saved", "params", "out_data", "out_tangents", "in_meta", "freed",
                  "out_vc")
 
-    def __init__(self, op, args: tuple, params: dict, out: Tensor) -> None:
+    def __init__(self, op, args: tuple, params: dict, out: Tensor, datas: list) -> None:
         # The hot path of recording: _init_base inlined, and few allocations per node (each
         # GC-tracked object that a node keeps alive costs again in every collection).
         # ``saved`` holds one entry per input: the input itself where the rules of the inputs
         # with edges read it (``op.keeps``; every input when the op declares no ``reads``),
         # a SavedTensor instead where such an input is at a version other than 0 or
         # saved-tensor hooks are active, and the data array (for its shape) of a tensor that
-        # is not kept. A raw tensor in ``saved`` means "saved at version 0" (see
+        # is not kept (``datas``, from ``apply``: the arguments with each tensor replaced by
+        # its data array, is that tuple when no tensor is kept). A raw tensor in ``saved``
+        # means "saved at version 0" (see
         # ``check_versions``). ``in_meta`` is None when every input with an edge has the
         # output's shape and dtype (the common elementwise case); else it holds, for each
         # input with an edge, its data array (whose shape and dtype cannot change) or, when
@@ -243,11 +245,13 @@ class OpNode(Node):
         n = len(args)
         edges = [None] * n
         mask = 0
+        tensors = 0  # bit i: input i is a tensor
         plain = not packed  # every input can be kept as it is
         same = plain  # every input with an edge has the output's shape and dtype
         i = 0
         for a in args:
             if isinstance(a, Tensor):
+                tensors |= 1 << i
                 extra = a._extra
                 if extra is not None and extra.get("inference"):
                     raise RuntimeError(_INFERENCE.format(op=op.name))
@@ -273,6 +277,8 @@ class OpNode(Node):
             if not plain:
                 keep = keeps[mask]
                 self.saved = tuple([_save(a, i in keep, packed) for i, a in enumerate(args)])
+            elif not op.keep_masks[mask] & tensors:  # no tensor kept: data arrays and constants
+                self.saved = tuple(datas)
             elif drop:
                 saved = list(args)
                 for i in drop:

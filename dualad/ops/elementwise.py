@@ -127,8 +127,7 @@ def _neg_rules() -> None:
     _NEG.array_vjp = _NEG.vjp
     _NEG.saves = ()
     _NEG.reads = ((),)
-    _NEG.keeps = ((), ())
-    _NEG.drops = ((0,), (0,))
+    _NEG.index_reads()
 
 
 _neg_rules()
