@@ -49,31 +49,31 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
         return None
     if not output.requires_grad_flag:
         return zeros
-    targets = {id(edge_node(edge_of(x))): i for i, x in enumerate(inputs)
+    targets = {edge_node(edge_of(x)): i for i, x in enumerate(inputs)
                if x.requires_grad_flag}
     root = edge_node(edge_of(output))
     order = _topological_order([root])
-    need = _needed(order, set(targets))
+    need = _needed(order, targets)
     for node in order:  # fail (or give up) before any work
-        if id(node) not in need or id(node) in targets:
+        if node not in need or node in targets:
             continue
         if type(node) is not OpNode or node._prehooks or node._posthooks or node._retained \
                 or _rules(node) is None:
             return None
         node.check_versions()
-    buffers: dict[int, Any] = {id(root): cotangents}
+    buffers: dict[Any, Any] = {root: cotangents}  # nodes hash by identity
     result = list(zeros)
     prev = state.array_rules
     state.array_rules = True
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for node in order:
-                g = buffers.pop(id(node), None)
-                if g is None or id(node) not in need:
+                g = buffers.pop(node, None)
+                if g is None or node not in need:
                     continue
-                if id(node) in targets:
+                if node in targets:
                     g = np.asarray(g)  # already fitted to the input by the node that fed it
-                    result[targets[id(node)]] = g if g.flags.writeable else g.copy()
+                    result[targets[node]] = g if g.flags.writeable else g.copy()
                     continue
                 _pull_through(node, g, buffers, need)
     finally:
@@ -92,13 +92,13 @@ def _pull_through(node: OpNode, g: np.ndarray, buffers: dict, need: set) -> None
     params = node.params
     rules = _rules(node)
     for i, edge in enumerate(node.next_edges):
-        if edge is None or rules[i] is None or id(edge_node(edge)) not in need:
+        if edge is None or rules[i] is None or edge_node(edge) not in need:
             continue
         c = rules[i](g, out, *inputs, **params)
         if c is None:
             continue
         shape, dtype = node.input_meta(i)
         c = fit_batched_array_to(c._data if isinstance(c, Tensor) else c, shape, dtype)
-        key = id(edge_node(edge))
+        key = edge_node(edge)
         old = buffers.get(key)
         buffers[key] = c if old is None else old + c

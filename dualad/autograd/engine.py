@@ -97,17 +97,17 @@ def _topological_order(roots: list[Node]) -> list[Node]:
     return post
 
 
-def _needed(order: list[Node], targets: set[int]) -> set[int]:
-    """Nodes from which some target can be reached."""
-    need: set[int] = set()
+def _needed(order: list[Node], targets: dict) -> set[Node]:
+    """Nodes from which some target can be reached (nodes hash by identity)."""
+    need: set[Node] = set()
+    add = need.add
     for node in reversed(order):
-        key = id(node)
-        if key in targets:
-            need.add(key)
+        if node in targets:
+            add(node)
             continue
         for e in node.next_edges:
-            if e is not None and id(edge_node(e)) in need:
-                need.add(key)
+            if e is not None and (e[0] if type(e) is tuple else e) in need:
+                add(node)
                 break
     return need
 
@@ -216,7 +216,7 @@ def _check_versions(node: Node) -> None:
 def _check_reached(inputs: list, need: set) -> None:
     """Raise (before any work) if an input of ``grad`` cannot be reached from the outputs."""
     for i, t in enumerate(inputs):
-        if id(edge_node(edge_of(t))) not in need:
+        if edge_node(edge_of(t)) not in need:
             raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) appears to not "
                                "have been used in the graph. Set allow_unused=True if this is "
                                "the desired behavior.")
@@ -226,7 +226,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                  inputs: list | None, allow_unused: bool, accumulate: bool) -> list | None:
     """The engine. Returns the gradients of ``inputs`` when not accumulating."""
     grads = _root_grads(outputs, grad_outputs)
-    targets: dict[int, Tensor] = {}
+    targets: dict[Node, Tensor] = {}
     if inputs is not None:
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
@@ -234,12 +234,12 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             if not t.requires_grad_flag:
                 raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) does not "
                                    "require grad")
-            targets[id(edge_node(edge_of(t)))] = t
+            targets[edge_node(edge_of(t))] = t
     root_edges = [edge_of(o) for o in outputs]
     order = _topological_order([edge_node(e) for e in root_edges])
-    need = _needed(order, set(targets)) if inputs is not None else None
+    need = _needed(order, targets) if inputs is not None else None
     for node in order:  # fail before any state changes
-        if need is None or id(node) in need:
+        if need is None or node in need:
             if type(node) is OpNode:
                 node.check_versions()  # raises if freed, too
                 continue
@@ -254,7 +254,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
     buffers: dict = {}
     for edge, g in zip(root_edges, grads):
         _add(buffers, edge_node(edge), edge_output(edge), g)
-    captured: dict[int, Tensor] = {}
+    captured: dict[Node, Tensor] = {}
     owned: set | None = None if create_graph else set()
     anomaly = state.anomaly
     # ops with array_vjp rules run them on raw arrays (the buffers then hold raw arrays too)
@@ -273,11 +273,11 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
     try:
         for node in order:
             buf = pop_buffer(node, None)
-            if buf is None or (need is not None and id(node) not in need):
+            if buf is None or (need is not None and node not in need):
                 continue
             if arrays and type(node) is OpNode and node.op.array_vjp is not None \
                     and node._prehooks is None and node._posthooks is None \
-                    and node._retained is None and not (targets and id(node) in targets):
+                    and node._retained is None and not (targets and node in targets):
                 if not raw:
                     state.array_rules = raw = True
                 g = buf[0]
@@ -285,9 +285,9 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 for nxt, c in zip(node.next_edges, cots):
                     if nxt is not None and c is not None:
                         if type(nxt) is tuple:  # an edge to output 1, 2, ... of a node
-                            if need is None or id(nxt[0]) in need:
+                            if need is None or nxt[0] in need:
                                 _add_array(buffers, nxt[0], nxt[1], c, owned)
-                        elif need is None or id(nxt) in need:
+                        elif need is None or nxt in need:
                             if nxt.num_outputs == 1 and nxt not in buffers:
                                 buffers[nxt] = [c]
                             else:
@@ -309,13 +309,13 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     if t is not None:
                         g = buf[0] if create_graph else buf[0].detach()
                         t._grad = g if t._grad is None else t._grad + g
-            if targets and id(node) in targets:
+            if targets and node in targets:
                 if not accumulate:
-                    captured[id(node)] = buf[0]
+                    captured[node] = buf[0]
                 elif isinstance(node, AccumulateGrad):
                     _accumulate(node.variable, buf[0], create_graph)
                 else:
-                    t = targets[id(node)]
+                    t = targets[node]
                     t._grad = buf[0] if t._grad is None else t._grad + buf[0]
             if isinstance(node, AccumulateGrad):
                 if accumulate and inputs is None:
@@ -340,7 +340,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             for edge, c in zip(node.next_edges, cots):
                 if edge is not None and c is not None:
                     nxt, nr = (edge[0], edge[1]) if type(edge) is tuple else (edge, 0)
-                    if need is None or id(nxt) in need:
+                    if need is None or nxt in need:
                         if nxt.num_outputs == 1 and nxt not in buffers:
                             buffers[nxt] = [c]  # the common case of _add, inlined
                         elif arrays:
@@ -356,7 +356,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
         return None
     result = []
     for i, t in enumerate(inputs):
-        g = captured.get(id(edge_node(edge_of(t))))
+        g = captured.get(edge_node(edge_of(t)))
         if g is None and not allow_unused:
             raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) appears to not "
                                "have been used in the graph. Set allow_unused=True if this is "
