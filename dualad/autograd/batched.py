@@ -49,8 +49,10 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
         return None
     if not output.requires_grad_flag:
         return zeros
-    targets = {edge_node(edge_of(x)): i for i, x in enumerate(inputs)
-               if x.requires_grad_flag}
+    targets: dict[Any, list[int]] = {}  # node -> the inputs it stands for (one may repeat)
+    for i, x in enumerate(inputs):
+        if x.requires_grad_flag:
+            targets.setdefault(edge_node(edge_of(x)), []).append(i)
     root = edge_node(edge_of(output))
     order = _topological_order([root])
     need = _needed(order, targets)
@@ -73,7 +75,9 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
                     continue
                 if node in targets:
                     g = np.asarray(g)  # already fitted to the input by the node that fed it
-                    result[targets[node]] = g if g.flags.writeable else g.copy()
+                    for i in targets[node]:
+                        result[i] = g.copy() if i != targets[node][0] or not g.flags.writeable \
+                            else g
                     continue
                 _pull_through(node, g, buffers, need)
     finally:

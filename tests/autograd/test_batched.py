@@ -171,3 +171,11 @@ def test_fit_batched_array_to(xs, shape, expected_sum_axes):
     want = want.reshape((xs[0],) + shape)
     assert got.shape == (xs[0],) + shape
     np.testing.assert_array_equal(got, want)
+
+
+def test_a_repeated_input_gets_its_rows_in_every_place():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    first, second = batched.pull_back_batched(x * x, np.eye(2), [x, x])
+    np.testing.assert_array_equal(first, np.diag([2.0, 4.0]))
+    np.testing.assert_array_equal(second, first)
+    assert first is not second
