@@ -43,12 +43,12 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
     array([[2., 0.],
            [0., 4.]])
     """
-    batch = cotangents.shape[0]
-    zeros = [np.zeros((batch,) + x._data.shape, x._data.dtype) for x in inputs]
     if not _raw_mode_allowed():
         return None
+    batch = cotangents.shape[0]
+    result = [np.zeros((batch,) + x._data.shape, x._data.dtype) for x in inputs]
     if not output.requires_grad_flag:
-        return zeros
+        return result
     targets: dict[Any, list[int]] = {}  # node -> the inputs it stands for (one may repeat)
     for i, x in enumerate(inputs):
         if x.requires_grad_flag:
@@ -60,11 +60,10 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
         if node not in need or node in targets:
             continue
         if type(node) is not OpNode or node._prehooks or node._posthooks or node._retained \
-                or _rules(node) is None:
+                or batched_rules(node.op) is None:
             return None
         node.check_versions()
     buffers: dict[Any, Any] = {root: cotangents}  # nodes hash by identity
-    result = list(zeros)
     prev = state.array_rules
     state.array_rules = True
     try:
@@ -85,24 +84,22 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
     return result
 
 
-def _rules(node: OpNode) -> tuple | None:
-    return batched_rules(node.op)
-
-
 def _pull_through(node: OpNode, g: np.ndarray, buffers: dict, need: set) -> None:
     """Run ``node``'s batched rules on ``g`` and add the results into the next buffers."""
     inputs = node.raw_inputs(False)  # versions were checked before the pass
     out = node.out_data if node.op.saves_output else None
     params = node.params
-    rules = _rules(node)
+    rules = batched_rules(node.op)
     for i, edge in enumerate(node.next_edges):
-        if edge is None or rules[i] is None or edge_node(edge) not in need:
+        if edge is None or rules[i] is None:
+            continue
+        nxt = edge_node(edge)
+        if nxt not in need:
             continue
         c = rules[i](g, out, *inputs, **params)
         if c is None:
             continue
         shape, dtype = node.input_meta(i)
         c = fit_batched_array_to(c._data if isinstance(c, Tensor) else c, shape, dtype)
-        key = edge_node(edge)
-        old = buffers.get(key)
-        buffers[key] = c if old is None else old + c
+        old = buffers.get(nxt)
+        buffers[nxt] = c if old is None else old + c

@@ -112,6 +112,17 @@ def _needed(order: list[Node], targets: dict) -> set[Node]:
     return need
 
 
+def _slot(buffers: dict, node: Node, nr: int, grad: Any) -> tuple[list, Any]:
+    """``node``'s input buffer and what its slot ``nr`` held; an empty slot gets ``grad``."""
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node.num_outputs
+    old = buf[nr]
+    if old is None:
+        buf[nr] = grad
+    return buf, old
+
+
 def _add(buffers: dict, node: Node, nr: int, grad: Tensor, owned: set | None = None) -> None:
     """Add ``grad`` into ``node``'s input buffer.
 
@@ -119,15 +130,10 @@ def _add(buffers: dict, node: Node, nr: int, grad: Tensor, owned: set | None = N
     this engine made is owned by the buffer alone, so later gradients are
     added into it in place; ``owned`` holds the nodes whose buffer is such a sum.
     """
-    buf = buffers.get(node)
-    if buf is None:
-        buf = buffers[node] = [None] * node.num_outputs
-        buf[nr] = grad
-        return
-    old = buf[nr]
+    buf, old = _slot(buffers, node, nr, grad)
     if old is None:
-        buf[nr] = grad
-    elif owned is None or node.num_outputs != 1 or old._tangents is not None \
+        return
+    if owned is None or node.num_outputs != 1 or old._tangents is not None \
             or grad._tangents is not None:
         buf[nr] = old + grad
     elif node in owned and old._data.shape == grad._data.shape \
@@ -140,14 +146,8 @@ def _add(buffers: dict, node: Node, nr: int, grad: Tensor, owned: set | None = N
 
 def _add_array(buffers: dict, node: Node, nr: int, grad: Any, owned: set) -> None:
     """:func:`_add` on the raw-array fast path: the values are arrays or Tensors."""
-    buf = buffers.get(node)
-    if buf is None:
-        buf = buffers[node] = [None] * node.num_outputs
-        buf[nr] = grad
-        return
-    old = buf[nr]
+    buf, old = _slot(buffers, node, nr, grad)
     if old is None:
-        buf[nr] = grad
         return
     a = old._data if type(old) is Tensor else old
     b = grad._data if type(grad) is Tensor else grad
@@ -194,10 +194,8 @@ def _check_anomaly(node: Node, cots: list) -> None:
 
 
 def _check_versions(node: Node) -> None:
-    """Raise the modified-by-an-inplace-operation error now, before any gradient is written."""
-    if type(node) is OpNode:
-        node.check_versions()
-        return
+    """Raise the modified-by-an-inplace-operation error now, before any gradient is written
+    (for a node other than an OpNode, which checks itself)."""
     saved = getattr(node, "saved", None)
     if saved is None:
         ctx = getattr(node, "ctx", None)

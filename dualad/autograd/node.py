@@ -358,7 +358,6 @@ class OpNode(Node):
         out = self.output() if op.saves_output else None
         vjp = op.vjp
         params = self.params
-        meta = self.in_meta
         result = []
         i = 0
         for edge in self.next_edges:
@@ -368,8 +367,7 @@ class OpNode(Node):
             else:
                 c = rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
                 if c is not None:
-                    m = self.out_data if meta is None else meta[i]
-                    shape, dtype = m if type(m) is tuple else (m.shape, m.dtype)
+                    shape, dtype = self.input_meta(i)
                     if type(c) is not Tensor or c._data.shape != shape \
                             or c._data.dtype != dtype:
                         c = _fit_to(c, shape, dtype)
@@ -425,7 +423,7 @@ class OpNode(Node):
             if c is not None:
                 if type(c) is Tensor:
                     c = c._data
-                m = self.out_data if meta is None else meta[i]
+                m = self.out_data if meta is None else meta[i]  # input_meta, inlined: hot
                 shape, dtype = m if type(m) is tuple else (m.shape, m.dtype)
                 # a NumPy scalar stands for a 0-d array: arithmetic on it is much faster
                 if not isinstance(c, _ARRAY_TYPES) or c.shape != shape or c.dtype != dtype:
