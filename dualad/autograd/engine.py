@@ -87,7 +87,9 @@ def _topological_order(roots: list[Node]) -> list[Node]:
             mark(node)
             push(node)
             push(_EMIT)
-            for edge in node.next_edges:
+            edges = (node._edge0, node._edge1) if type(node) is OpNode \
+                and node._edges_more is None else node.next_edges  # see OpNode.next_edges
+            for edge in edges:
                 if edge is not None:
                     if type(edge) is tuple:
                         edge = edge[0]
@@ -280,7 +282,9 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     state.array_rules = raw = True
                 g = buf[0]
                 cots = node.apply_arrays(g._data if type(g) is Tensor else g, not verified)
-                for nxt, c in zip(node.next_edges, cots):
+                edges = (node._edge0, node._edge1) if node._edges_more is None \
+                    else node.next_edges  # see OpNode.next_edges; zip stops at len(cots)
+                for nxt, c in zip(edges, cots):
                     if nxt is not None and c is not None:
                         if type(nxt) is tuple:  # an edge to output 1, 2, ... of a node
                             if need is None or nxt[0] in need:

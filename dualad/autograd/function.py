@@ -69,7 +69,7 @@ class FunctionCtx:
 class FunctionNode(Node):
     """The graph node of one ``Function.apply`` call."""
 
-    __slots__ = ("fn", "ctx", "out_meta", "num_outputs_", "in_meta")
+    __slots__ = ("fn", "ctx", "out_meta", "num_outputs_", "in_meta", "next_edges")
 
     def __init__(self, fn: type, ctx: FunctionCtx, args: tuple, outs: list) -> None:
         self._init_base()

@@ -35,8 +35,7 @@ class RemovableHandle:
 class Node:
     """Base of all graph nodes (``grad_fn`` objects)."""
 
-    __slots__ = ("next_edges", "seq", "_prehooks", "_posthooks", "_retained", "trace",
-                 "__weakref__")
+    __slots__ = ("seq", "_prehooks", "_posthooks", "_retained", "trace", "__weakref__")
     num_outputs = 1
 
     def name(self) -> str:
@@ -83,7 +82,7 @@ class Node:
 class AccumulateGrad(Node):
     """The node at a leaf: adds the incoming gradient into ``leaf.grad``."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "next_edges")
 
     def __init__(self, variable: Tensor) -> None:
         self._init_base()
@@ -215,8 +214,11 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 class OpNode(Node):
     """The record of one registered op: inputs saved as needed, output data kept for rules."""
 
+    # The edges live in slots, not in a list: a list per node would be a second object for
+    # the cyclic GC to track, and every collection walks all of them (half of the GC time
+    # of recording a long chain).
     __slots__ = ("op", "saved", "params", "out_data", "out_tangents", "in_meta", "freed",
-                 "out_vc")
+                 "out_vc", "_arity", "_edge0", "_edge1", "_edges_more")
 
     def __init__(self, op, args: tuple, params: dict, out: Tensor, datas: list) -> None:
         # The hot path of recording: _init_base inlined, and few allocations per node (each
@@ -266,7 +268,10 @@ class OpNode(Node):
                 if a._vc is not None and a._vc.value != 0:
                     plain = False
             i += 1
-        self.next_edges = edges  # a list: one allocation less per node than a tuple copy
+        self._arity = n
+        self._edge0 = edges[0] if n else None
+        self._edge1 = edges[1] if n > 1 else None
+        self._edges_more = tuple(edges[2:]) if n > 2 else None
         self.in_meta = None if same else _input_meta(args, edges, packed)
         keeps = op.keeps
         if keeps is None:
@@ -291,6 +296,21 @@ class OpNode(Node):
         self.out_tangents = None
         # the rules read the output's storage: remember its version counter (fresh: version 0)
         self.out_vc = out._version_counter() if op.saves_output else None
+
+    @property
+    def next_edges(self) -> tuple:
+        """One edge per input (None for an input that needs no gradient).
+
+        The engine's hot loops read ``(node._edge0, node._edge1)`` instead when
+        ``_edges_more`` is None (at most two inputs): the same edges, padded with
+        a None for a one-input op, without a property call per node.
+        """
+        n = self._arity
+        if n == 1:
+            return (self._edge0,)
+        if n == 2:
+            return (self._edge0, self._edge1)
+        return (self._edge0, self._edge1)[:n] + (self._edges_more or ())
 
     def name(self) -> str:
         return self.op.node_name
@@ -416,8 +436,9 @@ class OpNode(Node):
         vjp = op.array_vjp
         result = []
         i = 0
-        for edge in self.next_edges:
-            rule = vjp[i]
+        # the padded pair (see next_edges): zip stops at the op's arity
+        edges = (self._edge0, self._edge1) if self._edges_more is None else self.next_edges
+        for edge, rule in zip(edges, vjp):
             c = None if edge is None or rule is None else \
                 rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
             if c is not None:
