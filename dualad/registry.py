@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from ._state import state
-from .tensor import Tensor, _wrap
+from ._state import census, state
+from .tensor import Tensor, _new, _wrap
 
 OpNode: Any = None  # bound by dualad.autograd.node at import (it imports this module's users)
 
@@ -229,9 +229,10 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
             raise ValueError(f"{op.name}: {exc} (input shapes: {shapes})") from None
         raise
     out = _wrap(out_data)
-    if needs_grad and state.grad_enabled and op.differentiable \
+    if needs_grad and (not census.modes or state.grad_enabled) and op.differentiable \
             and out._data.dtype.kind in "fc":  # record the reverse node (inlined: hot path)
-        out.grad_fn = OpNode(op, args, params, out, datas)
+        node = out.grad_fn = _new(OpNode)
+        node.record(op, args, params, out, datas)
         out.requires_grad_flag = True
     if op.kinks and (state.kink_trackers or state.kink_policy == "raise"):
         _notify_kinks(op, datas, params, out)
@@ -256,7 +257,10 @@ def _apply_dual(op: Op, args: tuple, params: dict) -> Tensor:
     if level is None:
         return apply(op, *[strip_tangents(a) if isinstance(a, Tensor) else a for a in args],
                      **params)
-    primals = [strip_level(a, level) if isinstance(a, Tensor) else a for a in args]
+    primals = list(args)  # a loop, not a comprehension: no closure cell for level
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            primals[i] = strip_level(a, level)
     out = apply(op, *primals, **params)
     if not op.differentiable:
         return out
@@ -357,7 +361,9 @@ def strip_level(t: Tensor, level: int) -> Tensor:
     """``t`` seen as a constant at dual level ``level`` (other levels' tangents kept)."""
     if not t._tangents or level not in t._tangents:
         return t
-    return alias(t, {k: v for k, v in t._tangents.items() if k != level})
+    rest = dict(t._tangents)  # not a comprehension: no closure cell for level on each call
+    del rest[level]
+    return alias(t, rest)
 
 
 def strip_tangents(t: Tensor) -> Tensor:
@@ -383,6 +389,13 @@ def fit_to(x: Any, shape: tuple, dtype: np.dtype) -> Tensor:
     return x
 
 
+def _broadcast_axes(have: tuple, shape: tuple, lead: int) -> tuple:
+    """The axes of an array of shape ``have`` that broadcasting to ``shape`` added or
+    stretched (``lead``: how many leading axes ``have`` has in excess)."""
+    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and have[lead + i] != 1)
+
+
 def fit_array_to(x: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
     """:func:`fit_to` for a raw array (a cotangent from rules run on arrays, not recorded)."""
     x = np.asarray(x)
@@ -391,8 +404,7 @@ def fit_array_to(x: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
         if lead < 0:
             x = x.reshape((1,) * -lead + x.shape)
             lead = 0
-        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                          if n == 1 and x.shape[lead + i] != 1)
+        axes = _broadcast_axes(x.shape, shape, lead)
         if axes:
             x = x.sum(axis=axes, keepdims=True)
             x = x.reshape(x.shape[lead:])

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._state import state
+from ._state import census, state
 
 
 class _VersionCounter:
@@ -425,7 +425,7 @@ def _init(t: Tensor, arr: np.ndarray) -> None:
     t._tangents = None
     t._vc = None
     t._extra = None
-    if state.inference:
+    if census.modes and state.inference:
         t._extra = {"inference": True}
 
 
@@ -441,7 +441,7 @@ def _wrap(data: Any) -> Tensor:
         if isinstance(data, _generic) else np.asarray(data)
     t.requires_grad_flag = False
     t.grad_fn = t._grad = t._tangents = t._vc = None
-    t._extra = {"inference": True} if state.inference else None
+    t._extra = {"inference": True} if census.modes and state.inference else None
     return t
 
 

@@ -114,15 +114,31 @@ def _needed(order: list[Node], targets: dict) -> set[Node]:
     return need
 
 
-def _slot(buffers: dict, node: Node, nr: int, grad: Any) -> tuple[list, Any]:
-    """``node``'s input buffer and what its slot ``nr`` held; an empty slot gets ``grad``."""
+# The input buffers: ``buffers[node]`` is the gradient summed so far for a node with one
+# output (no list per node), and a list with one slot per output for a node with several.
+
+def _take(buffers: dict, node: Node, nr: int, grad: Any) -> Any:
+    """What ``node``'s slot ``nr`` held (None: empty, and now it holds ``grad``)."""
+    if node.num_outputs == 1:
+        old = buffers.get(node)
+        if old is None:
+            buffers[node] = grad
+        return old
     buf = buffers.get(node)
     if buf is None:
         buf = buffers[node] = [None] * node.num_outputs
     old = buf[nr]
     if old is None:
         buf[nr] = grad
-    return buf, old
+    return old
+
+
+def _put(buffers: dict, node: Node, nr: int, value: Any) -> None:
+    """Set ``node``'s slot ``nr`` to ``value``."""
+    if node.num_outputs == 1:
+        buffers[node] = value
+    else:
+        buffers[node][nr] = value
 
 
 def _add(buffers: dict, node: Node, nr: int, grad: Tensor, owned: set | None = None) -> None:
@@ -132,23 +148,23 @@ def _add(buffers: dict, node: Node, nr: int, grad: Tensor, owned: set | None = N
     this engine made is owned by the buffer alone, so later gradients are
     added into it in place; ``owned`` holds the nodes whose buffer is such a sum.
     """
-    buf, old = _slot(buffers, node, nr, grad)
+    old = _take(buffers, node, nr, grad)
     if old is None:
         return
     if owned is None or node.num_outputs != 1 or old._tangents is not None \
             or grad._tangents is not None:
-        buf[nr] = old + grad
+        _put(buffers, node, nr, old + grad)
     elif node in owned and old._data.shape == grad._data.shape \
             and old._data.dtype == grad._data.dtype:
         np.add(old._data, grad._data, out=old._data)
     else:
-        buf[nr] = old + grad
+        buffers[node] = old + grad
         owned.add(node)
 
 
 def _add_array(buffers: dict, node: Node, nr: int, grad: Any, owned: set) -> None:
     """:func:`_add` on the raw-array fast path: the values are arrays or Tensors."""
-    buf, old = _slot(buffers, node, nr, grad)
+    old = _take(buffers, node, nr, grad)
     if old is None:
         return
     a = old._data if type(old) is Tensor else old
@@ -157,9 +173,9 @@ def _add_array(buffers: dict, node: Node, nr: int, grad: Any, owned: set) -> Non
         np.add(a, b, out=a)
     else:
         total = a + b
-        buf[nr] = total
-        if type(total) is np.ndarray:  # a fresh sum: later ones are added into it in place
-            owned.add(node)
+        _put(buffers, node, nr, total)
+        if type(total) is np.ndarray and node.num_outputs == 1:
+            owned.add(node)  # a fresh sum: later ones are added into it in place
 
 
 def _run_prehooks(node: Node, grad: Tensor) -> Tensor:
@@ -280,23 +296,27 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     and node._retained is None and not (targets and node in targets):
                 if not raw:
                     state.array_rules = raw = True
-                g = buf[0]
-                cots = node.apply_arrays(g._data if type(g) is Tensor else g, not verified)
+                cots = node.apply_arrays(buf._data if type(buf) is Tensor else buf, not verified)
                 edges = (node._edge0, node._edge1) if node._edges_more is None \
-                    else node.next_edges  # see OpNode.next_edges; zip stops at len(cots)
-                for nxt, c in zip(edges, cots):
-                    if nxt is not None and c is not None:
+                    else node.next_edges  # see OpNode.next_edges
+                i = -1
+                for nxt in edges:  # (no zip: an iterator object per node is measurable)
+                    i += 1
+                    c = None if nxt is None else cots[i]
+                    if c is not None:
                         if type(nxt) is tuple:  # an edge to output 1, 2, ... of a node
                             if need is None or nxt[0] in need:
                                 _add_array(buffers, nxt[0], nxt[1], c, owned)
                         elif need is None or nxt in need:
                             if nxt.num_outputs == 1 and nxt not in buffers:
-                                buffers[nxt] = [c]
+                                buffers[nxt] = c  # the common case of _add_array, inlined
                             else:
                                 _add_array(buffers, nxt, 0, c, owned)
                 if not retain_graph:
                     node.release()
                 continue
+            if node.num_outputs == 1:
+                buf = [buf]
             if arrays:  # leaving the fast path: Tensors from here on, and user code may run
                 if raw:
                     state.array_rules = raw = False
@@ -339,12 +359,15 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 verified = False
                 for hook in node._posthooks:
                     hook(cots, buf)
-            for edge, c in zip(node.next_edges, cots):
-                if edge is not None and c is not None:
+            i = -1
+            for edge in node.next_edges:
+                i += 1
+                c = None if edge is None else cots[i]
+                if c is not None:
                     nxt, nr = (edge[0], edge[1]) if type(edge) is tuple else (edge, 0)
                     if need is None or nxt in need:
                         if nxt.num_outputs == 1 and nxt not in buffers:
-                            buffers[nxt] = [c]  # the common case of _add, inlined
+                            buffers[nxt] = c  # the common case of _add, inlined
                         elif arrays:
                             _add_array(buffers, nxt, nr, c, owned)
                         else:

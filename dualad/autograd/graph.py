@@ -28,8 +28,8 @@ class saved_tensors_hooks:
         self.unpack_hook = unpack_hook
 
     def __enter__(self):
-        state.saved_hooks.append((self.pack_hook, self.unpack_hook))
+        state.saved_hooks = state.saved_hooks + [(self.pack_hook, self.unpack_hook)]
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        state.saved_hooks.pop()
+        state.saved_hooks = state.saved_hooks[:-1]

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._state import sequence_ids, state
+from .._state import census, sequence_ids, state
 from ..tensor import Tensor, _wrap
 
 
@@ -185,8 +185,10 @@ def _input_meta(args: tuple, edges: list, packed: Any) -> tuple:
     """``OpNode.in_meta``: the data array, or (shape, dtype) under saved-tensor hooks, of
     each input with an edge (None for the others). A tuple of arrays and None: the GC
     untracks it."""
-    return tuple([None if e is None else (a._data.shape, a._data.dtype) if packed else a._data
-                  for a, e in zip(args, edges)])
+    if packed:
+        return tuple([None if e is None else (a._data.shape, a._data.dtype)
+                      for a, e in zip(args, edges)])
+    return tuple([None if e is None else a._data for a, e in zip(args, edges)])
 
 
 def _save(a: Any, keep: bool, packed: Any, drop: bool = True) -> Any:
@@ -201,7 +203,16 @@ def _save(a: Any, keep: bool, packed: Any, drop: bool = True) -> Any:
     return a
 
 
-_ARRAY_TYPES = (np.ndarray, np.generic)
+def _save_all(args: tuple, keep: tuple, packed: Any, drop: bool) -> tuple:
+    """:func:`_save` for each input; ``keep``: the indices kept.
+
+    (Not inline in ``OpNode.__init__``: a comprehension there would make its
+    variables closure cells, allocated on every call of the hot path.)
+    """
+    return tuple([_save(a, i in keep, packed, drop) for i, a in enumerate(args)])
+
+
+_ndarray, _float64, _FLOAT64 = np.ndarray, np.float64, np.dtype(np.float64)
 _NO_PARAMS: Any = MappingProxyType({})  # the params of the many ops that take none (shared)
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
@@ -218,9 +229,15 @@ class OpNode(Node):
     # the cyclic GC to track, and every collection walks all of them (half of the GC time
     # of recording a long chain).
     __slots__ = ("op", "saved", "params", "out_data", "out_tangents", "in_meta", "freed",
-                 "out_vc", "_arity", "_edge0", "_edge1", "_edges_more")
+                 "out_vc", "_arity", "_edge0", "_edge1", "_edges_more", "raw_saved")
 
     def __init__(self, op, args: tuple, params: dict, out: Tensor, datas: list) -> None:
+        self.record(op, args, params, out, datas)
+
+    def record(self, op, args: tuple, params: dict, out: Tensor, datas: list) -> None:
+        """Fill in a new node (``registry.apply`` calls this on ``object.__new__(OpNode)``:
+        a plain method call is cheaper than a class call with ``__init__``).
+        """
         # The hot path of recording: _init_base inlined, and few allocations per node (each
         # GC-tracked object that a node keeps alive costs again in every collection).
         # ``saved`` holds one entry per input: the input itself where the rules of the inputs
@@ -235,14 +252,16 @@ class OpNode(Node):
         # input with an edge, its data array (whose shape and dtype cannot change) or, when
         # saved-tensor hooks may pack the inputs away, a (shape, dtype) pair.
         self._prehooks = self._posthooks = self._retained = self.trace = None
-        if state.anomaly:
-            from .anomaly import creation_trace
+        packed = None
+        if census.modes:  # some thread has a rare mode on: is it this one?
+            if state.anomaly:
+                from .anomaly import creation_trace
 
-            self.trace = creation_trace()
+                self.trace = creation_trace()
+            packed = state.saved_hooks
         self.op = op
         self.params = params if params else _NO_PARAMS
         self.freed = False
-        packed = state.saved_hooks
         out_data = self.out_data = out._data
         n = len(args)
         edges = [None] * n
@@ -274,16 +293,16 @@ class OpNode(Node):
         self._edges_more = tuple(edges[2:]) if n > 2 else None
         self.in_meta = None if same else _input_meta(args, edges, packed)
         keeps = op.keeps
+        self.raw_saved = False  # saved holds no tensor: data arrays and constants only
         if keeps is None:
-            self.saved = args if plain else tuple([_save(a, i in op.saves, packed, False)
-                                                   for i, a in enumerate(args)])
+            self.saved = args if plain else _save_all(args, op.saves, packed, False)
         else:
             drop = op.drops[mask]
             if not plain:
-                keep = keeps[mask]
-                self.saved = tuple([_save(a, i in keep, packed) for i, a in enumerate(args)])
+                self.saved = _save_all(args, keeps[mask], packed, True)
             elif not op.keep_masks[mask] & tensors:  # no tensor kept: data arrays and constants
                 self.saved = tuple(datas)
+                self.raw_saved = True
             elif drop:
                 saved = list(args)
                 for i in drop:
@@ -322,6 +341,7 @@ class OpNode(Node):
             if isinstance(args[i], Tensor):
                 saved[i] = SavedTensor(args[i])
         self.saved = tuple(saved)
+        self.raw_saved = False
 
     def kept(self) -> tuple:
         """The indices of the inputs this node keeps for its rules."""
@@ -348,7 +368,7 @@ class OpNode(Node):
         if self.freed:
             raise RuntimeError(_FREED)
         saved = self.saved
-        for i in self.op.saves:
+        for i in () if self.raw_saved else self.op.saves:  # raw: no tensor to check
             s = saved[i]
             if type(s) is SavedTensor:
                 t = s.tensor
@@ -364,8 +384,11 @@ class OpNode(Node):
     def inputs(self, check: bool = True) -> list:
         if check:
             self.check_versions()
-        return [s.get(self, i) if type(s) is SavedTensor else s
-                for i, s in enumerate(self.saved)]
+        inputs = list(self.saved)  # a loop, not a comprehension: no closure cell for self
+        for i, s in enumerate(inputs):
+            if type(s) is SavedTensor:
+                inputs[i] = s.get(self, i)
+        return inputs
 
     def apply(self, grads: list, check: bool = True) -> list:
         """Cotangents for each input edge, given the output gradient.
@@ -403,15 +426,18 @@ class OpNode(Node):
         """
         if check:
             self.check_versions()
+        if self.raw_saved:
+            return self.saved
         inputs = []
         for s in self.saved:
-            if type(s) is Tensor:
+            tp = type(s)
+            if tp is Tensor:
                 s = s._data
-            elif type(s) is SavedTensor:
+            elif tp is SavedTensor:
                 s = s.get(self, len(inputs))
                 if isinstance(s, Tensor):
                     s = s._data
-            elif isinstance(s, Tensor):  # a subclass (Parameter)
+            elif tp is not _ndarray and isinstance(s, Tensor):  # a subclass (Parameter)
                 s = s._data
             inputs.append(s)
         return inputs
@@ -422,7 +448,8 @@ class OpNode(Node):
         return m if type(m) is tuple else (m.shape, m.dtype)
 
     def apply_arrays(self, g: Any, check: bool) -> list:
-        """:meth:`apply` with the op's ``array_vjp`` rules, on and to raw arrays.
+        """:meth:`apply` with the op's ``array_vjp`` rules, on and to raw arrays: one
+        cotangent per edge in ``(_edge0, _edge1)`` or ``next_edges`` (see there).
 
         The engine uses it when the backward pass is not recorded and no policy,
         tracker or dual level needs Tensors: no dispatch and no wrapping inside
@@ -436,18 +463,30 @@ class OpNode(Node):
         vjp = op.array_vjp
         result = []
         i = 0
-        # the padded pair (see next_edges): zip stops at the op's arity
+        # the padded pair (see next_edges): a one-input op gets a None for its pad edge too
+        # (no zip with vjp: an iterator object per node is measurable here)
         edges = (self._edge0, self._edge1) if self._edges_more is None else self.next_edges
-        for edge, rule in zip(edges, vjp):
-            c = None if edge is None or rule is None else \
+        for edge in edges:
+            rule = None if edge is None else vjp[i]
+            c = None if rule is None else \
                 rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
             if c is not None:
                 if type(c) is Tensor:
                     c = c._data
                 m = self.out_data if meta is None else meta[i]  # input_meta, inlined: hot
-                shape, dtype = m if type(m) is tuple else (m.shape, m.dtype)
-                # a NumPy scalar stands for a 0-d array: arithmetic on it is much faster
-                if not isinstance(c, _ARRAY_TYPES) or c.shape != shape or c.dtype != dtype:
+                if type(m) is tuple:
+                    shape, dtype = m
+                else:
+                    shape = m.shape
+                    dtype = m.dtype
+                # Cheap exact-type tests first (this runs once per cotangent). A float64
+                # scalar stands for a 0-d array: arithmetic on it is much faster. Anything
+                # else goes through fit_array_to, which handles every case.
+                tc = type(c)
+                if tc is _ndarray:
+                    if c.shape != shape or c.dtype != dtype:
+                        c = fit_array_to(c, shape, dtype)
+                elif not (tc is _float64 and dtype is _FLOAT64 and shape == ()):
                     c = fit_array_to(c, shape, dtype)
             result.append(c)
             i += 1
@@ -457,6 +496,7 @@ class OpNode(Node):
         if self.op.saves or self.op.saves_output:
             self.freed = True
             self.saved = None
+            self.raw_saved = False
             self.in_meta = None
             self.out_data = None
             self.out_tangents = None

@@ -116,6 +116,31 @@ def test_float32_gradients_stay_float32():
     np.testing.assert_allclose(x.grad.numpy(), 2 * (1 - np.tanh([0.5, 1.5]) ** 2), rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_gradients_have_the_inputs_dtype_and_shape(dtype, shape):
+    # the fast path passes a float64 scalar through as a 0-d gradient without a cast; every
+    # other scalar type must still be cast to the input's dtype
+    data = np.full(shape, 0.5, dtype=dtype)
+    x = da.tensor(data, requires_grad=True)
+    (da.sin(x) * 2.0 + x * x).sum().backward()
+    assert x.grad.dtype == data.dtype and x.grad.shape == shape
+    expected = 2.0 * np.cos(data.astype(np.complex128)) + 2 * data
+    np.testing.assert_allclose(x.grad.numpy(), np.conj(expected) if dtype == np.complex128
+                               else expected.real, rtol=1e-6)
+
+
+def test_a_scalar_cotangent_for_a_broadcast_input_is_spread_to_its_shape():
+    # a rule may return a 0-d value for an input of another shape: it must be fitted
+    x = da.tensor(np.ones((2, 3)), requires_grad=True)
+    (x + 0.0).sum().backward()  # add's rule returns the output gradient as it is
+    b = da.tensor(2.0, requires_grad=True)
+    (x.detach() * b).sum().backward()
+    assert x.grad.shape == (2, 3) and b.grad.shape == ()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3)))
+    assert b.grad.item() == 6.0
+
+
 @pytest.mark.parametrize("xs, shape, expected", [
     (np.ones((2, 3)), (3,), np.full(3, 2.0)),
     (np.ones((2, 3)), (1, 3), np.full((1, 3), 2.0)),

@@ -86,3 +86,77 @@ def test_no_grad_in_one_thread_does_not_affect_another():
 
     _run_threads(work, 2)
     assert recorded == {0: False, 1: True}
+
+
+# The census of rare modes (dualad._state.census) lets recording skip the thread-local
+# reads while no thread has such a mode on; these check it never changes an answer.
+
+_RARE_MODES = {
+    "no_grad": lambda: da.no_grad(),
+    "inference_mode": lambda: da.inference_mode(),
+    "detect_anomaly": lambda: da.autograd.detect_anomaly(),
+    "saved_tensors_hooks": lambda: da.autograd.graph.saved_tensors_hooks(lambda t: t,
+                                                                         lambda t: t),
+}
+
+
+def test_every_rare_mode_is_counted_while_on_and_uncounted_after():
+    from dualad._state import census
+
+    base = census.modes
+    for name, make in _RARE_MODES.items():
+        on = 2 if name == "inference_mode" else 1  # grad off, and inference
+        with make():
+            assert census.modes == base + on, name
+            with make():  # nested: the same modes of the same thread
+                assert census.modes == base + on, name
+        assert census.modes == base, name
+    da.autograd.set_detect_anomaly(True)
+    da.autograd.set_detect_anomaly(True)
+    assert census.modes == base + 1
+    da.autograd.set_detect_anomaly(False)
+    assert census.modes == base
+
+
+def test_a_mode_in_another_thread_leaves_this_threads_recording_alone():
+    # thread 1 holds each mode open while thread 0 records: thread 0 must see its own
+    # (ordinary) modes, and thread 1 its own, though the census is above 0 for both
+    for name, make in _RARE_MODES.items():
+        seen = {}
+        barrier = threading.Barrier(2)
+
+        def work(i, make=make, seen=seen, barrier=barrier):
+            x = da.tensor([1.0, 2.0], requires_grad=True)
+            if i == 1:
+                with make():
+                    barrier.wait(5)
+                    y = x * x
+                    seen[1] = (y.requires_grad, y.is_inference())
+                    barrier.wait(5)
+            else:
+                barrier.wait(5)
+                y = x * x
+                seen[0] = (y.requires_grad, y.is_inference(), y.grad_fn.trace,
+                           da.autograd.grad(y.sum(), x)[0].numpy().tolist())
+                barrier.wait(5)
+
+        _run_threads(work, 2)
+        assert seen[0] == (True, False, None, [2.0, 4.0]), name
+        off = name in ("no_grad", "inference_mode")
+        assert seen[1] == (not off, name == "inference_mode"), name
+
+
+def test_a_thread_that_ends_inside_a_mode_only_slows_the_others():
+    from dualad._state import census
+
+    base = census.modes
+    t = threading.Thread(target=lambda: da.no_grad().__enter__())
+    t.start()
+    t.join()
+    try:
+        assert census.modes == base + 1
+        x = da.tensor(3.0, requires_grad=True)
+        (g,) = da.autograd.grad(x * x * x, x)
+        assert float(g) == 27.0
+    finally:
+        census.modes = base  # the thread is gone: leave the count as the other tests expect
