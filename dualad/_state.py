@@ -7,54 +7,54 @@ Every flag that changes how ops are recorded lives here, in one
 from __future__ import annotations
 
 import itertools
+import operator
 import threading
 from typing import Any
 
 
 class _Census:
-    """How many (thread, mode) pairs are in a rare recording mode, in any thread: grad
-    recording off, inference mode, anomaly detection, saved-tensor hooks.
+    """How many threads are in each rare mode, counted over all threads.
 
     Reading a ``threading.local`` attribute costs several times a plain one, so
-    the hot paths (recording an op, wrapping a result) read ``census.modes``
-    first and look at their own thread's modes only when it is not 0: then a
-    mode may be on in this thread. A thread that ends inside a mode leaves the
-    count above 0: slower, never wrong.
+    each hot path reads the count that guards it first and looks at its own
+    thread's flag only when the count is not 0 (then the mode may be on in
+    this thread): ``apply`` reads ``grad_off`` (grad recording off: no_grad,
+    inference mode, a backward pass), ``_wrap`` reads ``inference``, and a node
+    being recorded reads ``recording`` (anomaly detection, saved-tensor hooks).
+    A thread that ends inside a mode leaves its count above 0: slower, never
+    wrong.
     """
 
-    __slots__ = ("modes",)
+    __slots__ = ("grad_off", "inference", "recording")
 
     def __init__(self) -> None:
-        self.modes = 0
+        self.grad_off = self.inference = self.recording = 0
 
 
 census = _Census()
 _census_lock = threading.Lock()
 
 
-def _rare_mode(name: str, usual: bool = False) -> property:
-    """A thread-local flag counted in :data:`census` while its truth is not ``usual``."""
+def _rare_mode(name: str, count: str, usual: bool = False) -> property:
+    """A thread-local flag counted in ``census.<count>`` while its truth is not ``usual``."""
     slot = "_" + name
-
-    def get(self: _ThreadState) -> Any:
-        return getattr(self, slot)
 
     def set_(self: _ThreadState, value: Any) -> None:
         change = (bool(value) != usual) - (bool(getattr(self, slot, usual)) != usual)
         setattr(self, slot, value)
         if change:
             with _census_lock:
-                census.modes += change
+                setattr(census, count, getattr(census, count) + change)
 
-    return property(get, set_)
+    return property(operator.attrgetter(slot), set_)  # a C getter: no Python frame per read
 
 
 class _ThreadState(threading.local):
     # assign a new list to saved_hooks (never mutate it), so that the census sees the change
-    grad_enabled = _rare_mode("grad_enabled", usual=True)
-    inference = _rare_mode("inference")
-    anomaly = _rare_mode("anomaly")
-    saved_hooks = _rare_mode("saved_hooks")
+    grad_enabled = _rare_mode("grad_enabled", "grad_off", usual=True)
+    inference = _rare_mode("inference", "inference")
+    anomaly = _rare_mode("anomaly", "recording")
+    saved_hooks = _rare_mode("saved_hooks", "recording")
 
     def __init__(self) -> None:
         self.grad_enabled = True

@@ -229,7 +229,7 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
             raise ValueError(f"{op.name}: {exc} (input shapes: {shapes})") from None
         raise
     out = _wrap(out_data)
-    if needs_grad and (not census.modes or state.grad_enabled) and op.differentiable \
+    if needs_grad and (not census.grad_off or state.grad_enabled) and op.differentiable \
             and out._data.dtype.kind in "fc":  # record the reverse node (inlined: hot path)
         node = out.grad_fn = _new(OpNode)
         node.record(op, args, params, out, datas)

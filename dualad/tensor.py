@@ -425,7 +425,7 @@ def _init(t: Tensor, arr: np.ndarray) -> None:
     t._tangents = None
     t._vc = None
     t._extra = None
-    if census.modes and state.inference:
+    if census.inference and state.inference:
         t._extra = {"inference": True}
 
 
@@ -441,7 +441,7 @@ def _wrap(data: Any) -> Tensor:
         if isinstance(data, _generic) else np.asarray(data)
     t.requires_grad_flag = False
     t.grad_fn = t._grad = t._tangents = t._vc = None
-    t._extra = {"inference": True} if census.modes and state.inference else None
+    t._extra = {"inference": True} if census.inference and state.inference else None
     return t
 
 

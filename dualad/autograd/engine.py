@@ -17,7 +17,16 @@ import numpy as np
 
 from .._state import state
 from ..tensor import Tensor, _wrap
-from .node import AccumulateGrad, Node, OpNode, SavedTensor, edge_node, edge_of, edge_output
+from .node import (
+    AccumulateGrad,
+    Node,
+    OpNode,
+    SavedTensor,
+    edge_node,
+    edge_of,
+    edge_output,
+    padded_edges,
+)
 
 _accumulate_lock = threading.Lock()
 
@@ -88,7 +97,7 @@ def _topological_order(roots: list[Node]) -> list[Node]:
             push(node)
             push(_EMIT)
             edges = (node._edge0, node._edge1) if type(node) is OpNode \
-                and node._edges_more is None else node.next_edges  # see OpNode.next_edges
+                and node._edges_more is None else node.next_edges  # padded_edges, inlined
             for edge in edges:
                 if edge is not None:
                     if type(edge) is tuple:
@@ -107,7 +116,7 @@ def _needed(order: list[Node], targets: dict) -> set[Node]:
         if node in targets:
             add(node)
             continue
-        for e in node.next_edges:
+        for e in padded_edges(node):
             if e is not None and (e[0] if type(e) is tuple else e) in need:
                 add(node)
                 break
@@ -298,7 +307,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     state.array_rules = raw = True
                 cots = node.apply_arrays(buf._data if type(buf) is Tensor else buf, not verified)
                 edges = (node._edge0, node._edge1) if node._edges_more is None \
-                    else node.next_edges  # see OpNode.next_edges
+                    else node.next_edges  # padded_edges, inlined
                 i = -1
                 for nxt in edges:  # (no zip: an iterator object per node is measurable)
                     i += 1
@@ -360,7 +369,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 for hook in node._posthooks:
                     hook(cots, buf)
             i = -1
-            for edge in node.next_edges:
+            for edge in padded_edges(node):
                 i += 1
                 c = None if edge is None else cots[i]
                 if c is not None:

@@ -119,6 +119,15 @@ def edge_of(t: Tensor) -> Node | tuple | None:
     return node if nr == 0 else (node, nr)
 
 
+def padded_edges(node: Node) -> tuple:
+    """``node.next_edges``, except that a node of a one-input op may give a None more
+    (``(_edge0, _edge1)``, read without a property call; see ``OpNode.next_edges``).
+    For loops that skip None edges and index cotangents by position."""
+    if type(node) is OpNode and node._edges_more is None:
+        return (node._edge0, node._edge1)
+    return node.next_edges
+
+
 def edge_node(edge: Node | tuple) -> Node:
     """The node an edge leads to."""
     return edge[0] if type(edge) is tuple else edge
@@ -253,7 +262,7 @@ class OpNode(Node):
         # saved-tensor hooks may pack the inputs away, a (shape, dtype) pair.
         self._prehooks = self._posthooks = self._retained = self.trace = None
         packed = None
-        if census.modes:  # some thread has a rare mode on: is it this one?
+        if census.recording:  # some thread records specially: is it this one?
             if state.anomaly:
                 from .anomaly import creation_trace
 

@@ -16,6 +16,7 @@ import sympy as sp
 
 from ..registry import LINEAR, Domain, Op, apply, fit_batched_array_to, register_op
 from ..tensor import Tensor
+from ._define import quiet
 from .shape import broadcast_to, reshape, transpose
 
 
@@ -210,7 +211,7 @@ def _det_jvp(t: Tensor, out: Any, x: Tensor) -> Tensor:
 
 _SQUARE_SHAPES = [(((3, 3),), {}), (((2, 2, 2),), {}), (((1, 1),), {})]
 _DET = register_op(Op(
-    name="det", forward=np.linalg.det, vjp=(_det_vjp,), jvp=(_det_jvp,), sympy=_sym_det,
+    name="det", forward=quiet(np.linalg.det), vjp=(_det_vjp,), jvp=(_det_jvp,), sympy=_sym_det,
     domain=Domain(ranges=(_MATRIX,), shapes=_SQUARE_SHAPES, valid=_well_conditioned),
     node_name="LinalgDetBackward0"))
 

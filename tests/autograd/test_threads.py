@@ -100,22 +100,34 @@ _RARE_MODES = {
 }
 
 
-def test_every_rare_mode_is_counted_while_on_and_uncounted_after():
+def _counts():
     from dualad._state import census
 
-    base = census.modes
+    return (census.grad_off, census.inference, census.recording)
+
+
+# the counts each mode raises: (grad off, inference, special recording)
+_MODE_COUNTS = {"no_grad": (1, 0, 0), "inference_mode": (1, 1, 0),
+                "detect_anomaly": (0, 0, 1), "saved_tensors_hooks": (0, 0, 1)}
+
+
+def test_every_rare_mode_is_counted_while_on_and_uncounted_after():
+    base = _counts()
     for name, make in _RARE_MODES.items():
-        on = 2 if name == "inference_mode" else 1  # grad off, and inference
+        on = tuple(b + c for b, c in zip(base, _MODE_COUNTS[name]))
         with make():
-            assert census.modes == base + on, name
+            assert _counts() == on, name
             with make():  # nested: the same modes of the same thread
-                assert census.modes == base + on, name
-        assert census.modes == base, name
+                assert _counts() == on, name
+        assert _counts() == base, name
     da.autograd.set_detect_anomaly(True)
     da.autograd.set_detect_anomaly(True)
-    assert census.modes == base + 1
+    assert _counts() == (base[0], base[1], base[2] + 1)
     da.autograd.set_detect_anomaly(False)
-    assert census.modes == base
+    assert _counts() == base
+    x = da.tensor(2.0, requires_grad=True)
+    (x * x).backward()  # the engine turns recording off during the pass, and back on
+    assert _counts() == base
 
 
 def test_a_mode_in_another_thread_leaves_this_threads_recording_alone():
@@ -149,14 +161,16 @@ def test_a_mode_in_another_thread_leaves_this_threads_recording_alone():
 def test_a_thread_that_ends_inside_a_mode_only_slows_the_others():
     from dualad._state import census
 
-    base = census.modes
-    t = threading.Thread(target=lambda: da.no_grad().__enter__())
+    base = _counts()
+    t = threading.Thread(target=lambda: da.inference_mode().__enter__())
     t.start()
     t.join()
     try:
-        assert census.modes == base + 1
+        assert _counts() == (base[0] + 1, base[1] + 1, base[2])
         x = da.tensor(3.0, requires_grad=True)
-        (g,) = da.autograd.grad(x * x * x, x)
+        y = x * x * x
+        assert y.requires_grad and not y.is_inference()
+        (g,) = da.autograd.grad(y, x)
         assert float(g) == 27.0
-    finally:
-        census.modes = base  # the thread is gone: leave the count as the other tests expect
+    finally:  # the thread is gone: leave the counts as the other tests expect
+        census.grad_off, census.inference, census.recording = base
