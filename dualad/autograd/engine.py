@@ -289,6 +289,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
     verified = True  # the versions checked above still hold: no user code has run since
     raw = False  # state.array_rules is on: only array rules run until it is turned off
     pop_buffer = buffers.pop
+    add = _add_array if arrays else _add
     prev_mode, prev_raw = state.grad_enabled, state.array_rules
     state.grad_enabled = bool(create_graph)
     # inf/nan in gradients follow the documented conventions (sqrt'(0) = inf, ...): no NumPy
@@ -306,81 +307,69 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 if not raw:
                     state.array_rules = raw = True
                 cots = node.apply_arrays(buf._data if type(buf) is Tensor else buf, not verified)
-                edges = (node._edge0, node._edge1) if node._edges_more is None \
-                    else node.next_edges  # padded_edges, inlined
-                i = -1
-                for nxt in edges:  # (no zip: an iterator object per node is measurable)
-                    i += 1
-                    c = None if nxt is None else cots[i]
-                    if c is not None:
-                        if type(nxt) is tuple:  # an edge to output 1, 2, ... of a node
-                            if need is None or nxt[0] in need:
-                                _add_array(buffers, nxt[0], nxt[1], c, owned)
-                        elif need is None or nxt in need:
-                            if nxt.num_outputs == 1 and nxt not in buffers:
-                                buffers[nxt] = c  # the common case of _add_array, inlined
-                            else:
-                                _add_array(buffers, nxt, 0, c, owned)
-                if not retain_graph:
-                    node.release()
-                continue
-            if node.num_outputs == 1:
-                buf = [buf]
-            if arrays:  # leaving the fast path: Tensors from here on, and user code may run
-                if raw:
-                    state.array_rules = raw = False
-                buf = [b if b is None or type(b) is Tensor else _wrap(b) for b in buf]
-            # ``verified`` turns False where user code runs: hooks, a Function's backward
-            if node._prehooks:
-                verified = False
-                buf[0] = _run_prehooks(node, buf[0])
-            if node._retained:
-                for ref in node._retained:
-                    t = ref()
-                    if t is not None:
-                        g = buf[0] if create_graph else buf[0].detach()
-                        t._grad = g if t._grad is None else t._grad + g
-            if targets and node in targets:
-                if not accumulate:
-                    captured[node] = buf[0]
-                elif isinstance(node, AccumulateGrad):
-                    _accumulate(node.variable, buf[0], create_graph)
-                else:
-                    t = targets[node]
-                    t._grad = buf[0] if t._grad is None else t._grad + buf[0]
-            if isinstance(node, AccumulateGrad):
-                if accumulate and inputs is None:
-                    fresh = bool(owned) and node in owned and not node._prehooks \
-                        and not node._retained
-                    _accumulate(node.variable, buf[0], create_graph, fresh)
-                continue
-            if len(buf) > 1 and any(b is None for b in buf):
-                buf = [b if b is not None else _wrap(np.zeros(s, dt))
-                       for b, (s, dt) in zip(buf, node.output_meta())]
-            if type(node) is OpNode:
-                cots = node.apply(buf, not verified)
             else:
-                verified = False
-                cots = node.apply(buf)
-            if anomaly:
-                _check_anomaly(node, cots)
-            if node._posthooks:
-                verified = False
-                for hook in node._posthooks:
-                    hook(cots, buf)
+                if node.num_outputs == 1:
+                    buf = [buf]
+                if arrays:  # leaving the fast path: Tensors from here on, and user code may run
+                    if raw:
+                        state.array_rules = raw = False
+                    buf = [b if b is None or type(b) is Tensor else _wrap(b) for b in buf]
+                # ``verified`` turns False where user code runs: hooks, a Function's backward
+                if node._prehooks:
+                    verified = False
+                    buf[0] = _run_prehooks(node, buf[0])
+                if node._retained:
+                    for ref in node._retained:
+                        t = ref()
+                        if t is not None:
+                            g = buf[0] if create_graph else buf[0].detach()
+                            t._grad = g if t._grad is None else t._grad + g
+                if targets and node in targets:
+                    if not accumulate:
+                        captured[node] = buf[0]
+                    elif isinstance(node, AccumulateGrad):
+                        _accumulate(node.variable, buf[0], create_graph)
+                    else:
+                        t = targets[node]
+                        t._grad = buf[0] if t._grad is None else t._grad + buf[0]
+                if isinstance(node, AccumulateGrad):
+                    if accumulate and inputs is None:
+                        fresh = bool(owned) and node in owned and not node._prehooks \
+                            and not node._retained
+                        _accumulate(node.variable, buf[0], create_graph, fresh)
+                    continue
+                if len(buf) > 1 and any(b is None for b in buf):
+                    buf = [b if b is not None else _wrap(np.zeros(s, dt))
+                           for b, (s, dt) in zip(buf, node.output_meta())]
+                if type(node) is OpNode:
+                    cots = node.apply(buf, not verified)
+                else:
+                    verified = False
+                    cots = node.apply(buf)
+                if anomaly:
+                    _check_anomaly(node, cots)
+                if node._posthooks:
+                    verified = False
+                    for hook in node._posthooks:
+                        hook(cots, buf)
+            edges = (node._edge0, node._edge1) if type(node) is OpNode \
+                and node._edges_more is None else node.next_edges  # padded_edges, inlined
             i = -1
-            for edge in padded_edges(node):
+            for edge in edges:  # (no zip: an iterator object per node is measurable)
                 i += 1
                 c = None if edge is None else cots[i]
-                if c is not None:
-                    nxt, nr = (edge[0], edge[1]) if type(edge) is tuple else (edge, 0)
-                    if need is None or nxt in need:
-                        if nxt.num_outputs == 1 and nxt not in buffers:
-                            buffers[nxt] = c  # the common case of _add, inlined
-                        elif arrays:
-                            _add_array(buffers, nxt, nr, c, owned)
-                        else:
-                            _add(buffers, nxt, nr, c, owned)
+                if c is None:
+                    continue
+                if type(edge) is tuple:  # an edge to output 1, 2, ... of a node
+                    nxt, nr = edge
+                else:
+                    nxt = edge
+                    nr = 0
+                if need is None or nxt in need:
+                    if nxt.num_outputs == 1 and nxt not in buffers:
+                        buffers[nxt] = c  # the common case of add, inlined
+                    else:
+                        add(buffers, nxt, nr, c, owned)
             if not retain_graph:
                 node.release()
     finally:

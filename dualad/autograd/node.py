@@ -193,11 +193,12 @@ class SavedTensor:
 def _input_meta(args: tuple, edges: list, packed: Any) -> tuple:
     """``OpNode.in_meta``: the data array, or (shape, dtype) under saved-tensor hooks, of
     each input with an edge (None for the others). A tuple of arrays and None: the GC
-    untracks it."""
-    if packed:
-        return tuple([None if e is None else (a._data.shape, a._data.dtype)
-                      for a, e in zip(args, edges)])
-    return tuple([None if e is None else a._data for a, e in zip(args, edges)])
+    untracks it. (A loop: a comprehension would make ``packed`` a closure cell per call.)"""
+    meta = []
+    for a, e in zip(args, edges):
+        meta.append(None if e is None else (a._data.shape, a._data.dtype) if packed
+                    else a._data)
+    return tuple(meta)
 
 
 def _save(a: Any, keep: bool, packed: Any, drop: bool = True) -> Any:
@@ -254,9 +255,9 @@ class OpNode(Node):
         # a SavedTensor instead where such an input is at a version other than 0 or
         # saved-tensor hooks are active, and the data array (for its shape) of a tensor that
         # is not kept (``datas``, from ``apply``: the arguments with each tensor replaced by
-        # its data array, is that tuple when no tensor is kept). A raw tensor in ``saved``
-        # means "saved at version 0" (see
-        # ``check_versions``). ``in_meta`` is None when every input with an edge has the
+        # its data array, is that tuple when no tensor is kept; ``raw_saved`` says so). A
+        # raw tensor in ``saved`` means "saved at version 0" (see ``check_versions``).
+        # ``in_meta`` is None when every input with an edge has the
         # output's shape and dtype (the common elementwise case); else it holds, for each
         # input with an edge, its data array (whose shape and dtype cannot change) or, when
         # saved-tensor hooks may pack the inputs away, a (shape, dtype) pair.
@@ -472,7 +473,7 @@ class OpNode(Node):
         vjp = op.array_vjp
         result = []
         i = 0
-        # the padded pair (see next_edges): a one-input op gets a None for its pad edge too
+        # padded_edges, inlined: a one-input op gets a None for its pad edge too
         # (no zip with vjp: an iterator object per node is measurable here)
         edges = (self._edge0, self._edge1) if self._edges_more is None else self.next_edges
         for edge in edges:
