@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import operator
 import threading
+from collections.abc import Callable
 from typing import Any
 
 
@@ -19,42 +20,57 @@ class _Census:
     each hot path reads the count that guards it first and looks at its own
     thread's flag only when the count is not 0 (then the mode may be on in
     this thread): ``apply`` reads ``grad_off`` (grad recording off: no_grad,
-    inference mode, a backward pass), ``_wrap`` reads ``inference``, and a node
-    being recorded reads ``recording`` (anomaly detection, saved-tensor hooks).
-    A thread that ends inside a mode leaves its count above 0: slower, never
+    inference mode, a backward pass), ``_wrap`` reads ``inference``, a node
+    being recorded reads ``recording`` (anomaly detection, saved-tensor hooks),
+    and the rules read ``policy`` (a kink policy other than the default, a kink
+    tracker, strong_zero). A count is of flags, so one thread may add several;
+    a thread that ends inside a mode leaves its count above 0: slower, never
     wrong.
+
+    ``inplace`` counts the in-place modifications of tensors so far (see
+    ``tensor.bump_version``): a graph node recorded when it had its present
+    value saved nothing that has changed since, so its version check can be
+    skipped.
     """
 
-    __slots__ = ("grad_off", "inference", "recording")
+    __slots__ = ("grad_off", "inference", "recording", "policy", "inplace")
 
     def __init__(self) -> None:
-        self.grad_off = self.inference = self.recording = 0
+        self.grad_off = self.inference = self.recording = self.policy = self.inplace = 0
 
 
 census = _Census()
-_census_lock = threading.Lock()
+census_lock = threading.Lock()
 
 
-def _rare_mode(name: str, count: str, usual: bool = False) -> property:
-    """A thread-local flag counted in ``census.<count>`` while its truth is not ``usual``."""
+_UNSET = object()
+
+
+def _rare_mode(name: str, count: str, rare: Callable[[Any], bool] = bool) -> property:
+    """A thread-local flag counted in ``census.<count>`` while ``rare(value)``."""
     slot = "_" + name
 
     def set_(self: _ThreadState, value: Any) -> None:
-        change = (bool(value) != usual) - (bool(getattr(self, slot, usual)) != usual)
+        old = getattr(self, slot, _UNSET)
+        change = bool(rare(value)) - (old is not _UNSET and bool(rare(old)))
         setattr(self, slot, value)
         if change:
-            with _census_lock:
+            with census_lock:
                 setattr(census, count, getattr(census, count) + change)
 
     return property(operator.attrgetter(slot), set_)  # a C getter: no Python frame per read
 
 
 class _ThreadState(threading.local):
-    # assign a new list to saved_hooks (never mutate it), so that the census sees the change
-    grad_enabled = _rare_mode("grad_enabled", "grad_off", usual=True)
+    # assign a new list to saved_hooks and kink_trackers (never mutate them), so that the
+    # census sees the change
+    grad_enabled = _rare_mode("grad_enabled", "grad_off", rare=operator.not_)
     inference = _rare_mode("inference", "inference")
     anomaly = _rare_mode("anomaly", "recording")
     saved_hooks = _rare_mode("saved_hooks", "recording")
+    kink_policy = _rare_mode("kink_policy", "policy", rare=lambda name: name != "subgradient")
+    strong_zero = _rare_mode("strong_zero", "policy")
+    kink_trackers = _rare_mode("kink_trackers", "policy")
 
     def __init__(self) -> None:
         self.grad_enabled = True

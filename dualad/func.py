@@ -179,7 +179,7 @@ def _graph_facts(outs: list[Tensor], own: list[Tensor]) -> tuple[bool, bool]:
             if id(node.variable) not in own_ids:
                 foreign = True
             continue
-        if not isinstance(node, OpNode) or node._prehooks or node._posthooks:
+        if not isinstance(node, OpNode) or node._extras is not None:  # hooks, retain_grad, trace
             plain = False
         stack.extend(edge_node(e) for e in node.next_edges if e is not None)
     return foreign, plain

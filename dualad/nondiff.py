@@ -262,11 +262,11 @@ class track:
         self._warned: set[str] = set()
 
     def __enter__(self) -> track:
-        state.kink_trackers.append(self)
+        state.kink_trackers = [*state.kink_trackers, self]  # a new list: the census counts it
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        state.kink_trackers.remove(self)
+        state.kink_trackers = [t for t in state.kink_trackers if t is not self]
 
     def __iter__(self) -> Iterator[KinkHit]:
         return iter(self.hits)

@@ -234,7 +234,7 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
         node = out.grad_fn = _new(OpNode)
         node.record(op, args, params, out, datas)
         out.requires_grad_flag = True
-    if op.kinks and (state.kink_trackers or state.kink_policy == "raise"):
+    if op.kinks and census.policy and (state.kink_trackers or state.kink_policy == "raise"):
         _notify_kinks(op, datas, params, out)
     return out
 

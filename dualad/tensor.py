@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._state import census, state
+from ._state import census, census_lock, state
 
 
 class _VersionCounter:
@@ -29,6 +29,14 @@ class _VersionCounter:
 
     def __init__(self) -> None:
         self.value = 0
+
+
+def bump_version(t: Tensor) -> None:
+    """Record that ``t``'s data was modified in place: its version, then the census count
+    (in that order: a node that sees the new count also sees the new version)."""
+    t._version_counter().value += 1
+    with census_lock:
+        census.inplace += 1
 
 
 def _is_floating(dtype: np.dtype) -> bool:

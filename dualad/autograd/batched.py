@@ -59,7 +59,7 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
     for node in order:  # fail (or give up) before any work
         if node not in need or node in targets:
             continue
-        if type(node) is not OpNode or node._prehooks or node._posthooks or node._retained \
+        if type(node) is not OpNode or node._extras is not None \
                 or batched_rules(node.op) is None:
             return None
         node.check_versions()

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._state import state
+from .._state import census, state
 from ..tensor import Tensor, _wrap
 from .node import (
     AccumulateGrad,
@@ -58,7 +58,7 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs; "
                                    f"this output has shape {tuple(out.shape)}: pass "
                                    "gradient= with that shape")
-            g = _wrap(np.ones_like(out._data))
+            g = _wrap(np.ones(out._data.shape, out._data.dtype))
         else:
             if not isinstance(g, Tensor):
                 g = _wrap(np.asarray(g, dtype=out._data.dtype))
@@ -187,12 +187,21 @@ def _add_array(buffers: dict, node: Node, nr: int, grad: Any, owned: set) -> Non
             owned.add(node)  # a fresh sum: later ones are added into it in place
 
 
-def _run_prehooks(node: Node, grad: Tensor) -> Tensor:
-    for hook in list(node._prehooks):
+def _run_prehooks(hooks: list, grad: Tensor) -> Tensor:
+    for hook in list(hooks):
         new = hook(grad)
         if new is not None:
             grad = new if isinstance(new, Tensor) else _wrap(np.asarray(new))
     return grad
+
+
+def _fill_retained(refs: list, grad: Tensor, create_graph: bool) -> None:
+    """Give the tensors that called ``retain_grad`` (weak references) their gradient."""
+    for ref in refs:
+        t = ref()
+        if t is not None:
+            g = grad if create_graph else grad.detach()
+            t._grad = g if t._grad is None else t._grad + g
 
 
 def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, fresh: bool = False) -> None:
@@ -238,10 +247,10 @@ def _check_versions(node: Node) -> None:
         node.output()  # raises likewise for a modified saved output
 
 
-def _check_reached(inputs: list, need: set) -> None:
+def _check_reached(input_nodes: list, need: set) -> None:
     """Raise (before any work) if an input of ``grad`` cannot be reached from the outputs."""
-    for i, t in enumerate(inputs):
-        if edge_node(edge_of(t)) not in need:
+    for i, node in enumerate(input_nodes):
+        if node not in need:
             raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) appears to not "
                                "have been used in the graph. Set allow_unused=True if this is "
                                "the desired behavior.")
@@ -252,6 +261,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
     """The engine. Returns the gradients of ``inputs`` when not accumulating."""
     grads = _root_grads(outputs, grad_outputs)
     targets: dict[Node, Tensor] = {}
+    input_nodes = []  # the node that receives each input's gradient
     if inputs is not None:
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
@@ -259,14 +269,18 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             if not t.requires_grad_flag:
                 raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) does not "
                                    "require grad")
-            targets[edge_node(edge_of(t))] = t
+            node = edge_node(edge_of(t))
+            input_nodes.append(node)
+            targets[node] = t
     root_edges = [edge_of(o) for o in outputs]
     order = _topological_order([edge_node(e) for e in root_edges])
     need = _needed(order, targets) if inputs is not None else None
+    epoch = census.inplace
     for node in order:  # fail before any state changes
         if need is None or node in need:
             if type(node) is OpNode:
-                node.check_versions()  # raises if freed, too
+                if node.epoch != epoch:  # something was modified in place since, or freed
+                    node.check_versions()  # raises if freed, too
                 continue
             if getattr(node, "freed", False):
                 from .node import _FREED
@@ -274,24 +288,26 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 raise RuntimeError(_FREED)
             _check_versions(node)
     if inputs is not None and not allow_unused and not accumulate:
-        _check_reached(inputs, need)
+        _check_reached(input_nodes, need)
 
     buffers: dict = {}
     for edge, g in zip(root_edges, grads):
         _add(buffers, edge_node(edge), edge_output(edge), g)
     captured: dict[Node, Tensor] = {}
     owned: set | None = None if create_graph else set()
-    anomaly = state.anomaly
+    anomaly = census.recording and state.anomaly
     # ops with array_vjp rules run them on raw arrays (the buffers then hold raw arrays too)
     # unless something needs Tensors: a recorded backward, dual levels, policies, trackers
-    arrays = not create_graph and not anomaly and not state.levels and not state.kink_trackers \
-        and state.kink_policy == "subgradient" and not state.strong_zero
+    arrays = not create_graph and not anomaly and not state.levels and not (
+        census.policy and (state.kink_trackers or state.kink_policy != "subgradient"
+                           or state.strong_zero))
     verified = True  # the versions checked above still hold: no user code has run since
     raw = False  # state.array_rules is on: only array rules run until it is turned off
     pop_buffer = buffers.pop
     add = _add_array if arrays else _add
     prev_mode, prev_raw = state.grad_enabled, state.array_rules
-    state.grad_enabled = bool(create_graph)
+    if prev_mode != create_graph:  # (a property that updates the census: set it only to change)
+        state.grad_enabled = bool(create_graph)
     # inf/nan in gradients follow the documented conventions (sqrt'(0) = inf, ...): no NumPy
     # warnings for them; detect_anomaly is the tool that reports them
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
@@ -302,8 +318,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             if buf is None or (need is not None and node not in need):
                 continue
             if arrays and type(node) is OpNode and node.op.array_vjp is not None \
-                    and node._prehooks is None and node._posthooks is None \
-                    and node._retained is None and not (targets and node in targets):
+                    and node._extras is None and not (targets and node in targets):
                 if not raw:
                     state.array_rules = raw = True
                 cots = node.apply_arrays(buf._data if type(buf) is Tensor else buf, not verified)
@@ -315,15 +330,13 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                         state.array_rules = raw = False
                     buf = [b if b is None or type(b) is Tensor else _wrap(b) for b in buf]
                 # ``verified`` turns False where user code runs: hooks, a Function's backward
-                if node._prehooks:
-                    verified = False
-                    buf[0] = _run_prehooks(node, buf[0])
-                if node._retained:
-                    for ref in node._retained:
-                        t = ref()
-                        if t is not None:
-                            g = buf[0] if create_graph else buf[0].detach()
-                            t._grad = g if t._grad is None else t._grad + g
+                extras = node._extras  # hooks and retained tensors (None for most nodes)
+                if extras is not None:
+                    if extras.prehooks:
+                        verified = False
+                        buf[0] = _run_prehooks(extras.prehooks, buf[0])
+                    if extras.retained:
+                        _fill_retained(extras.retained, buf[0], create_graph)
                 if targets and node in targets:
                     if not accumulate:
                         captured[node] = buf[0]
@@ -334,8 +347,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                         t._grad = buf[0] if t._grad is None else t._grad + buf[0]
                 if isinstance(node, AccumulateGrad):
                     if accumulate and inputs is None:
-                        fresh = bool(owned) and node in owned and not node._prehooks \
-                            and not node._retained
+                        fresh = bool(owned) and node in owned and extras is None
                         _accumulate(node.variable, buf[0], create_graph, fresh)
                     continue
                 if len(buf) > 1 and any(b is None for b in buf):
@@ -348,9 +360,9 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     cots = node.apply(buf)
                 if anomaly:
                     _check_anomaly(node, cots)
-                if node._posthooks:
+                if extras is not None and extras.posthooks:
                     verified = False
-                    for hook in node._posthooks:
+                    for hook in list(extras.posthooks):
                         hook(cots, buf)
             edges = (node._edge0, node._edge1) if type(node) is OpNode \
                 and node._edges_more is None else node.next_edges  # padded_edges, inlined
@@ -374,12 +386,14 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 node.release()
     finally:
         errstate.__exit__(None, None, None)
-        state.grad_enabled, state.array_rules = prev_mode, prev_raw
+        if prev_mode != create_graph:
+            state.grad_enabled = prev_mode
+        state.array_rules = prev_raw
     if accumulate:
         return None
     result = []
-    for i, t in enumerate(inputs):
-        g = captured.get(edge_node(edge_of(t)))
+    for i, node in enumerate(input_nodes):
+        g = captured.get(node)
         if g is None and not allow_unused:
             raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) appears to not "
                                "have been used in the graph. Set allow_unused=True if this is "

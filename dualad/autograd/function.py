@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .._state import state
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, bump_version
 from .grad_mode import no_grad
 from .node import _FREED, _INFERENCE, Node, SavedTensor, edge_of
 
@@ -206,7 +206,7 @@ def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list) -> Tensor:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                    "in-place operation (an input marked dirty by "
                                    "ctx.mark_dirty). Pass a clone of it instead.")
-            a._version_counter().value += 1
+            bump_version(a)
             return a
         return _wrap(o._data)
     return o

@@ -32,10 +32,21 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
+class _Extras:
+    """What few nodes have: hooks, retained tensors, an anomaly-mode creation trace."""
+
+    __slots__ = ("prehooks", "posthooks", "retained", "trace")
+
+    def __init__(self) -> None:
+        self.prehooks = self.posthooks = self.retained = self.trace = None
+
+
 class Node:
     """Base of all graph nodes (``grad_fn`` objects)."""
 
-    __slots__ = ("seq", "_prehooks", "_posthooks", "_retained", "trace", "__weakref__")
+    # ``_extras`` is None for most nodes: one slot to set when recording and to test in the
+    # engine's fast path, instead of four
+    __slots__ = ("seq", "_extras", "__weakref__")
     num_outputs = 1
 
     def name(self) -> str:
@@ -46,37 +57,46 @@ class Node:
         return tuple((None, 0) if e is None else e if type(e) is tuple else (e, 0)
                      for e in self.next_edges)
 
+    def _extra_list(self, field: str) -> list:
+        if self._extras is None:
+            self._extras = _Extras()
+        if getattr(self._extras, field) is None:
+            setattr(self._extras, field, [])
+        return getattr(self._extras, field)
+
     def register_prehook(self, hook) -> RemovableHandle:
-        if self._prehooks is None:
-            self._prehooks = []
-        self._prehooks.append(hook)
-        return RemovableHandle(self._prehooks, hook)
+        hooks = self._extra_list("prehooks")
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
 
     def register_hook(self, hook) -> RemovableHandle:
         """``hook(grad_inputs, grad_outputs)`` after this node's backward runs."""
-        if self._posthooks is None:
-            self._posthooks = []
-        self._posthooks.append(hook)
-        return RemovableHandle(self._posthooks, hook)
+        hooks = self._extra_list("posthooks")
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
 
     def _retain(self, tensor: Tensor) -> None:
-        if self._retained is None:
-            self._retained = []
-        self._retained.append(weakref.ref(tensor))
+        self._extra_list("retained").append(weakref.ref(tensor))
+
+    @property
+    def trace(self) -> str | None:
+        """Where the node was created (recorded under ``detect_anomaly`` only)."""
+        return None if self._extras is None else self._extras.trace
+
+    def _set_trace(self) -> None:
+        from .anomaly import creation_trace
+
+        self._extras = _Extras()
+        self._extras.trace = creation_trace()
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
 
     def _init_base(self) -> None:
         self.seq = next(sequence_ids)
-        self._prehooks = None
-        self._posthooks = None
-        self._retained = None
-        self.trace = None
+        self._extras = None
         if state.anomaly:
-            from .anomaly import creation_trace
-
-            self.trace = creation_trace()
+            self._set_trace()
 
 
 class AccumulateGrad(Node):
@@ -238,7 +258,9 @@ class OpNode(Node):
     # The edges live in slots, not in a list: a list per node would be a second object for
     # the cyclic GC to track, and every collection walks all of them (half of the GC time
     # of recording a long chain).
-    __slots__ = ("op", "saved", "params", "out_data", "out_tangents", "in_meta", "freed",
+    # ``epoch``: census.inplace when recorded (while the count is unchanged, no tensor was
+    # modified in place since, so the version check can be skipped), or -1 once freed.
+    __slots__ = ("op", "saved", "params", "out_data", "out_tangents", "in_meta", "epoch",
                  "out_vc", "_arity", "_edge0", "_edge1", "_edges_more", "raw_saved")
 
     def __init__(self, op, args: tuple, params: dict, out: Tensor, datas: list) -> None:
@@ -261,17 +283,15 @@ class OpNode(Node):
         # output's shape and dtype (the common elementwise case); else it holds, for each
         # input with an edge, its data array (whose shape and dtype cannot change) or, when
         # saved-tensor hooks may pack the inputs away, a (shape, dtype) pair.
-        self._prehooks = self._posthooks = self._retained = self.trace = None
+        self._extras = None
         packed = None
         if census.recording:  # some thread records specially: is it this one?
             if state.anomaly:
-                from .anomaly import creation_trace
-
-                self.trace = creation_trace()
+                self._set_trace()
             packed = state.saved_hooks
         self.op = op
         self.params = params if params else _NO_PARAMS
-        self.freed = False
+        self.epoch = census.inplace
         out_data = self.out_data = out._data
         n = len(args)
         edges = [None] * n
@@ -361,7 +381,7 @@ class OpNode(Node):
         return keeps[sum(1 << i for i, e in enumerate(self.next_edges) if e is not None)]
 
     def output(self) -> Tensor:
-        if self.freed:
+        if self.epoch < 0:
             raise RuntimeError(_FREED)
         vc = self.out_vc
         if vc is not None and vc.value != 0:
@@ -373,9 +393,14 @@ class OpNode(Node):
         out._tangents = self.out_tangents
         return out
 
+    @property
+    def freed(self) -> bool:
+        """Whether a backward pass freed the saved values."""
+        return self.epoch < 0
+
     def check_versions(self) -> None:
         """Raise if an input the rules read, or the output, was modified in place since."""
-        if self.freed:
+        if self.epoch < 0:
             raise RuntimeError(_FREED)
         saved = self.saved
         for i in () if self.raw_saved else self.op.saves:  # raw: no tensor to check
@@ -401,7 +426,8 @@ class OpNode(Node):
         return inputs
 
     def apply(self, grads: list, check: bool = True) -> list:
-        """Cotangents for each input edge, given the output gradient.
+        """Cotangents for each input edge, given the output gradient: one per edge in
+        ``(_edge0, _edge1)`` or ``next_edges``, like :meth:`apply_arrays`.
 
         ``check=False`` skips the version checks when the engine has just done them.
         """
@@ -411,20 +437,20 @@ class OpNode(Node):
         out = self.output() if op.saves_output else None
         vjp = op.vjp
         params = self.params
+        meta = self.in_meta
         result = []
         i = 0
-        for edge in self.next_edges:
-            rule = vjp[i]
-            if edge is None or rule is None:
-                result.append(None)
-            else:
-                c = rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
-                if c is not None:
-                    shape, dtype = self.input_meta(i)
-                    if type(c) is not Tensor or c._data.shape != shape \
-                            or c._data.dtype != dtype:
-                        c = _fit_to(c, shape, dtype)
-                result.append(c)
+        edges = (self._edge0, self._edge1) if self._edges_more is None else self.next_edges
+        for edge in edges:
+            rule = None if edge is None else vjp[i]
+            c = None if rule is None else \
+                rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
+            if c is not None:
+                m = self.out_data if meta is None else meta[i]  # input_meta, inlined
+                shape, dtype = m if type(m) is tuple else (m.shape, m.dtype)
+                if type(c) is not Tensor or c._data.shape != shape or c._data.dtype != dtype:
+                    c = _fit_to(c, shape, dtype)
+            result.append(c)
             i += 1
         return result
 
@@ -504,7 +530,7 @@ class OpNode(Node):
 
     def release(self) -> None:
         if self.op.saves or self.op.saves_output:
-            self.freed = True
+            self.epoch = -1
             self.saved = None
             self.raw_saved = False
             self.in_meta = None

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._state import state
 from ..registry import alias
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, bump_version
 from . import shape as _shape
 
 
@@ -45,7 +45,7 @@ def inplace(x: Tensor, fn, *args: Any, **kwargs: Any) -> Tensor:
         raise RuntimeError(f"result type {out._data.dtype} can't be cast to the desired output "
                            f"type {x._data.dtype}")
     np.copyto(x._data, out._data, casting="same_kind")
-    x._version_counter().value += 1
+    bump_version(x)
     if out.requires_grad_flag:
         x.grad_fn = out.grad_fn
         x.requires_grad_flag = True

@@ -123,6 +123,50 @@ def test_modified_saved_input_raises_naming_op_shape_and_versions():
     assert x.grad is None  # raised before anything was accumulated
 
 
+def test_version_check_sees_every_kind_of_in_place_write():
+    # the engine skips a node's version check while no in-place write happened since it was
+    # recorded: each way of writing in place must count, and a write to an unrelated tensor
+    # must not hide a later write to a saved one
+    from dualad._state import census
+
+    class Twice(da.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            t._data *= 2  # a raw write: only mark_dirty tells autograd about it
+            ctx.mark_dirty(t)
+            return t
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    other = da.zeros(2)
+    for write in (lambda t: t.add_(1), lambda t: t.__setitem__(0, 5.0), Twice.apply):
+        a = x * 1
+        y = a * a  # mul's rule reads both inputs
+        before = census.inplace
+        write(other)
+        assert census.inplace > before
+        y.sum().backward(retain_graph=True)  # nothing it saved changed
+        write(a)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_in_place_write_by_a_hook_during_backward_is_caught():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    b = (x * 1).exp()  # exp's rule reads its output b
+    s = (b * 3).sum()
+
+    def modify_b(grad):
+        b.mul_(2)  # runs after the checks before the pass, before exp's rule
+
+    b.register_hook(modify_b)
+    with pytest.raises(RuntimeError, match="output 0 of ExpBackward0"):
+        s.backward()
+
+
 def test_in_place_before_use_is_fine():
     x = da.ones(1, 10, requires_grad=True)
     with da.no_grad():

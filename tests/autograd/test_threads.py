@@ -158,6 +158,67 @@ def test_a_mode_in_another_thread_leaves_this_threads_recording_alone():
         assert seen[1] == (not off, name == "inference_mode"), name
 
 
+# kink policies, strong_zero and trackers: counted in census.policy, which the rules and
+# the engine read before their thread-local flags
+_POLICY_MODES = {
+    "policy": lambda: da.nondiff.policy("nan"),
+    "strong_zero": lambda: da.nondiff.strong_zero(),
+    "track": lambda: da.nondiff.track(),
+}
+
+
+def _kink_answers() -> tuple:
+    """relu'(0), and d/dx (sqrt(x) * 0) at 0 (a zero cotangent times sqrt'(0) = inf)."""
+    x = da.tensor(0.0, requires_grad=True)
+    (relu,) = da.autograd.grad(da.relu(x), x)
+    (sqrt,) = da.autograd.grad(da.sqrt(x) * 0.0, x)
+    return float(relu), float(sqrt)
+
+
+def test_every_policy_mode_is_counted_while_on_and_uncounted_after():
+    from dualad._state import census
+
+    base = census.policy
+    for name, make in _POLICY_MODES.items():
+        with make():
+            assert census.policy == base + 1, name
+            with make():  # nested: the same flag of the same thread
+                assert census.policy == base + 1, name
+            assert census.policy == base + 1, name
+        assert census.policy == base, name
+    with da.nondiff.policy("nan"), da.nondiff.strong_zero(), da.nondiff.track():
+        assert census.policy == base + 3
+    assert census.policy == base
+
+
+def test_a_policy_in_another_thread_leaves_this_threads_rules_alone():
+    # defaults (DESIGN's conventions): relu'(0) = 0, and 0 * inf = nan without strong_zero
+    for name, make in _POLICY_MODES.items():
+        seen = {}
+        barrier = threading.Barrier(2)
+
+        def work(i, make=make, seen=seen, barrier=barrier, name=name):
+            if i == 1:
+                with make() as mode:
+                    barrier.wait(5)
+                    seen[1] = _kink_answers()
+                    barrier.wait(5)
+                    seen["hits"] = len(mode) if name == "track" else None
+            else:
+                barrier.wait(5)
+                seen[0] = _kink_answers()
+                barrier.wait(5)
+
+        _run_threads(work, 2)
+        relu, sqrt = seen[0]
+        assert relu == 0.0 and np.isnan(sqrt), name
+        relu, sqrt = seen[1]
+        assert np.isnan(relu) == (name == "policy"), name
+        assert (sqrt == 0.0) == (name == "strong_zero"), name
+        if name == "track":  # thread 1's relu and sqrt at 0, forward and backward: not 0's
+            assert seen["hits"] == 4
+
+
 def test_a_thread_that_ends_inside_a_mode_only_slows_the_others():
     from dualad._state import census
 
