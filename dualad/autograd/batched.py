@@ -17,7 +17,7 @@ import numpy as np
 from .._state import state
 from ..registry import batched_rules, fit_batched_array_to
 from ..tensor import Tensor
-from .engine import _needed, _topological_order
+from .engine import _walk
 from .node import OpNode, edge_node, edge_of
 
 
@@ -54,15 +54,16 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
         if x.requires_grad_flag:
             targets.setdefault(edge_node(edge_of(x)), []).append(i)
     root = edge_node(edge_of(output))
-    order = _topological_order([root])
-    need = _needed(order, targets)
+    order, need, stale = _walk([root], targets)
     for node in order:  # fail (or give up) before any work
         if node not in need or node in targets:
             continue
         if type(node) is not OpNode or node._extras is not None \
                 or batched_rules(node.op) is None:
             return None
-        node.check_versions()
+    for node in stale:
+        if node in need and node not in targets:
+            node.check_versions()
     buffers: dict[Any, Any] = {root: cotangents}  # nodes hash by identity
     prev = state.array_rules
     state.array_rules = True

@@ -73,25 +73,50 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
 _EMIT = object()  # on the DFS stack: the node below this marker has all its inputs done
 
 
-def _topological_order(roots: list[Node]) -> list[Node]:
-    """Nodes reachable from ``roots``, each before every node it feeds (iterative DFS).
+def _walk(roots: list[Node], targets: dict | None = None) -> tuple[list, set | None, list]:
+    """One pass over the graph below ``roots`` (an iterative DFS). Returns:
+
+    - ``order``: the nodes reached, each before every node it feeds;
+    - ``need``: with ``targets``, the nodes from which some target can be reached
+      (else None);
+    - ``stale``: the nodes whose version check cannot be skipped: op nodes
+      recorded before the last in-place write (or freed since), and nodes of
+      other kinds except leaves' accumulators.
 
     One stack of nodes and markers: a node is expanded when first popped (its
     inputs pushed above a marker) and emitted when its marker is popped, after
-    everything it depends on. No tuple or iterator per node, so walking a big
-    graph allocates nothing that the cyclic GC has to track.
+    everything it depends on (so whether it needs a target is known then). No
+    tuple or iterator per node: a big graph allocates nothing the cyclic GC
+    has to track.
     """
+    epoch = census.inplace
     expanded: set[Node] = set()  # nodes hash by identity
     mark = expanded.add
     post: list[Node] = []
     done = post.append
+    stale: list[Node] = []
+    need = None if targets is None else set()
     stack = list(reversed(roots))
     push = stack.append
     pop = stack.pop
     while stack:
         node = pop()
         if node is _EMIT:
-            done(pop())
+            node = pop()
+            done(node)
+            if type(node) is OpNode:
+                if node.epoch != epoch:
+                    stale.append(node)
+            elif not isinstance(node, AccumulateGrad):
+                stale.append(node)
+            if need is not None:
+                if node in targets:
+                    need.add(node)
+                else:
+                    for e in padded_edges(node):
+                        if e is not None and (e[0] if type(e) is tuple else e) in need:
+                            need.add(node)
+                            break
         elif node not in expanded:
             mark(node)
             push(node)
@@ -105,22 +130,7 @@ def _topological_order(roots: list[Node]) -> list[Node]:
                     if edge not in expanded:
                         push(edge)
     post.reverse()
-    return post
-
-
-def _needed(order: list[Node], targets: dict) -> set[Node]:
-    """Nodes from which some target can be reached (nodes hash by identity)."""
-    need: set[Node] = set()
-    add = need.add
-    for node in reversed(order):
-        if node in targets:
-            add(node)
-            continue
-        for e in padded_edges(node):
-            if e is not None and (e[0] if type(e) is tuple else e) in need:
-                add(node)
-                break
-    return need
+    return post, need, stale
 
 
 # The input buffers: ``buffers[node]`` is the gradient summed so far for a node with one
@@ -273,14 +283,12 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             input_nodes.append(node)
             targets[node] = t
     root_edges = [edge_of(o) for o in outputs]
-    order = _topological_order([edge_node(e) for e in root_edges])
-    need = _needed(order, targets) if inputs is not None else None
-    epoch = census.inplace
-    for node in order:  # fail before any state changes
+    order, need, stale = _walk([edge_node(e) for e in root_edges],
+                               targets if inputs is not None else None)
+    for node in stale:  # fail before any state changes
         if need is None or node in need:
             if type(node) is OpNode:
-                if node.epoch != epoch:  # something was modified in place since, or freed
-                    node.check_versions()  # raises if freed, too
+                node.check_versions()  # raises if freed, too
                 continue
             if getattr(node, "freed", False):
                 from .node import _FREED
