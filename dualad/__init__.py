@@ -8,7 +8,7 @@
 0.077004
 """
 
-from . import autograd, forward_ad, func, nn, nondiff, ops, optim, registry, symbolic
+from . import autograd, forward_ad, func, nn, nondiff, ops, optim, registry
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -156,10 +156,18 @@ negative = neg
 __version__ = "0.1.0"
 
 
+_ON_FIRST_USE = ("symbolic", "testing")
+
+
 def __getattr__(name: str):
-    """``dualad.testing`` needs hypothesis (a test dependency), so it is imported on first use."""
-    if name == "testing":
+    """Submodules imported on first use: ``dualad.symbolic`` needs SymPy (a slow import,
+    see ``dualad._sympy``) and ``dualad.testing`` needs hypothesis (a test dependency)."""
+    if name in _ON_FIRST_USE:
         import importlib
 
-        return importlib.import_module(".testing", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'dualad' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_ON_FIRST_USE))

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._state import census, state
+from .._sympy import sp, sympy_function
 from ..registry import Domain, Op, apply, call, register_op
 from ..tensor import Tensor
 
@@ -26,14 +27,18 @@ def quiet(fn: Callable) -> Callable:
     return forward
 
 
-def elementwise_unary(name: str, forward: Callable, derivative: Callable, sympy: Callable,
-                      ranges: tuple = REALS, kinks: tuple = (), uses_output: bool = False,
-                      valid: Callable | None = None, doc: str = "") -> Callable:
+def elementwise_unary(name: str, forward: Callable, derivative: Callable,
+                      sympy: Callable | str, ranges: tuple = REALS, kinks: tuple = (),
+                      uses_output: bool = False, valid: Callable | None = None,
+                      doc: str = "") -> Callable:
     """Register a unary elementwise op from ``derivative(out, x)``, and return its function.
 
+    ``sympy``: its SymPy form, or the name of a SymPy function (imported on first use).
     Both rules multiply by the same derivative, so forward and reverse mode agree
     everywhere (including at kinks) and the JVP stays linear in the tangent.
     """
+    if isinstance(sympy, str):
+        sympy = sympy_function(sympy)
     def factor(out: Any, x: Any, mode: str) -> Any:
         return kink_adjust(op, 0, derivative(out, x), (x,), {}, mode)
 
@@ -140,8 +145,6 @@ def sym_sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
     (``np.sum`` on SymPy values adds one term at a time, which is quadratic.)
     """
-    import sympy as sp
-
     x = np.asarray(x, dtype=object)
     if x.ndim == 0:
         return x[()]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
+from .._sympy import sp, sympy_function
 from ..registry import LINEAR, Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor
 from ._define import (
@@ -133,20 +133,20 @@ def _neg_rules() -> None:
 _neg_rules()
 
 # ------------------------------------------------------- smooth functions
-exp = elementwise_unary("exp", quiet(np.exp), lambda out, x: out, sp.exp, uses_output=True)
+exp = elementwise_unary("exp", quiet(np.exp), lambda out, x: out, "exp", uses_output=True)
 _RECIPROCAL = Formula("1/x", lambda x: 1.0 / np.asarray(x, dtype=float))
 log = elementwise_unary(  # exp(-log x) is 1/x, and nan where log is (rule 5)
-    "log", quiet(np.log), lambda out, x: exp(-out), sp.log, ranges=POSITIVE, uses_output=True,
+    "log", quiet(np.log), lambda out, x: exp(-out), "log", ranges=POSITIVE, uses_output=True,
     kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4, "1/x tends to +inf", pytorch=(np.inf,),
                 jax=(np.inf,), at=lambda x: x == 0),
            Kink("x < 0", ((-1.0,),), (np.nan,), 5, "log is undefined for x < 0",
                 pytorch=(_RECIPROCAL,), jax=(_RECIPROCAL,), at=lambda x: x < 0)))
-sin = elementwise_unary("sin", np.sin, lambda out, x: cos(x), sp.sin)
-cos = elementwise_unary("cos", np.cos, lambda out, x: -sin(x), sp.cos)
-tanh = elementwise_unary("tanh", np.tanh, lambda out, x: 1.0 - out * out, sp.tanh,
+sin = elementwise_unary("sin", np.sin, lambda out, x: cos(x), "sin")
+cos = elementwise_unary("cos", np.cos, lambda out, x: -sin(x), "cos")
+tanh = elementwise_unary("tanh", np.tanh, lambda out, x: 1.0 - out * out, "tanh",
                          uses_output=True)
 sqrt = elementwise_unary(
-    "sqrt", quiet(np.sqrt), lambda out, x: 0.5 / (out + 0.0), sp.sqrt, ranges=POSITIVE,
+    "sqrt", quiet(np.sqrt), lambda out, x: 0.5 / (out + 0.0), "sqrt", ranges=POSITIVE,
     uses_output=True,
     kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4,
                 "1/(2 sqrt x) tends to +inf (also at -0.0: out + 0.0 turns sqrt(-0.0) into +0)",
@@ -160,13 +160,13 @@ sigmoid = elementwise_unary("sigmoid", lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
 # ---------------------------------------------------------- kinked functions
 _AWAY_FROM_ZERO = ((-3.0, -0.05), (0.05, 3.0))
 
-sign = elementwise_unary("sign", np.sign, lambda out, x: 0.0 * x, sp.sign,
+sign = elementwise_unary("sign", np.sign, lambda out, x: 0.0 * x, "sign",
                          ranges=_AWAY_FROM_ZERO,
                          kinks=(Kink("x == 0", ((0.0,),), (0.0,), 4,
                                      "a jump: the derivative 0 of the flat parts is its limit",
                                      pytorch=(0.0,), jax=(0.0,), at=lambda x: x == 0),))
 abs = elementwise_unary(  # noqa: A001
-    "abs", np.abs, lambda out, x: sign(x), sp.Abs, ranges=_AWAY_FROM_ZERO,
+    "abs", np.abs, lambda out, x: sign(x), "Abs", ranges=_AWAY_FROM_ZERO,
     kinks=(Kink("x == 0", ((0.0,),), (0.0,), 2, "convex: the subdifferential is [-1, 1]",
                 pytorch=(0.0,), jax=(1.0,), at=lambda x: x == 0),))
 relu = elementwise_unary(
@@ -207,8 +207,8 @@ def _extremum(name: str, np_fn, pick, sympy_fn) -> Op:
     return op
 
 
-_MAXIMUM = _extremum("maximum", np.maximum, np.greater, sp.Max)
-_MINIMUM = _extremum("minimum", np.minimum, np.less, sp.Min)
+_MAXIMUM = _extremum("maximum", np.maximum, np.greater, sympy_function("Max"))
+_MINIMUM = _extremum("minimum", np.minimum, np.less, sympy_function("Min"))
 
 
 def maximum(x: Any, y: Any) -> Tensor:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
+from .._sympy import sp
 from ..registry import LINEAR, Domain, Op, apply, fit_batched_array_to, register_op
 from ..tensor import Tensor
 from ._define import quiet

@@ -14,12 +14,13 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
+from .._sympy import sp, sympy_function
 from ..registry import Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor
 from ._define import POSITIVE, Formula, elementwise_unary, kink_adjust, quiet, scale
@@ -30,22 +31,17 @@ _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 
-class _Floor(sp.floor):
-    """SymPy's floor with the derivative 0 that dualad uses (SymPy leaves it unevaluated)."""
+@functools.cache
+def _step_function(name: str) -> type:
+    """SymPy's ``floor`` or ``ceiling`` with the derivative 0 that dualad uses (SymPy leaves
+    it unevaluated); made on first use, as SymPy is imported then."""
 
-    _imp_ = staticmethod(np.floor)
-
-    def fdiff(self, argindex: int = 1) -> Any:
+    def fdiff(self: Any, argindex: int = 1) -> Any:
         return sp.S.Zero
 
-
-class _Ceiling(sp.ceiling):
-    """SymPy's ceiling with the derivative 0 that dualad uses."""
-
-    _imp_ = staticmethod(np.ceil)
-
-    def fdiff(self, argindex: int = 1) -> Any:
-        return sp.S.Zero
+    numeric = {"floor": np.floor, "ceiling": np.ceil}[name]
+    return type(f"_{name.capitalize()}", (getattr(sp, name),),
+                {"_imp_": staticmethod(numeric), "fdiff": fdiff, "__module__": __name__})
 
 
 def _flat(out: Any, x: Any) -> Any:
@@ -87,27 +83,27 @@ def _boundary_kinks(edge: float, grad_at: float, outside: float, name: str,
 
 
 # ------------------------------------------------------------ trigonometric
-tan = elementwise_unary("tan", np.tan, lambda out, x: 1.0 + out * out, sp.tan,
+tan = elementwise_unary("tan", np.tan, lambda out, x: 1.0 + out * out, "tan",
                         ranges=((-1.2, 1.2),), uses_output=True)
 arcsin = elementwise_unary(
-    "arcsin", quiet(np.arcsin), lambda out, x: 1.0 / sqrt(1.0 - x * x), sp.asin, ranges=_UNIT,
+    "arcsin", quiet(np.arcsin), lambda out, x: 1.0 / sqrt(1.0 - x * x), "asin", ranges=_UNIT,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (np.inf,), 4,
                 "1/sqrt(1 - x**2) tends to +inf", pytorch=(np.inf,), jax=(np.inf,),
                 at=lambda x: np.abs(x) == 1),
            Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arcsin is undefined for |x| > 1",
                 pytorch=(np.nan,), jax=(np.nan,), at=lambda x: np.abs(x) > 1)))
 arccos = elementwise_unary(
-    "arccos", quiet(np.arccos), lambda out, x: -1.0 / sqrt(1.0 - x * x), sp.acos, ranges=_UNIT,
+    "arccos", quiet(np.arccos), lambda out, x: -1.0 / sqrt(1.0 - x * x), "acos", ranges=_UNIT,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (-np.inf,), 4,
                 "-1/sqrt(1 - x**2) tends to -inf", pytorch=(-np.inf,), jax=(-np.inf,),
                 at=lambda x: np.abs(x) == 1),
            Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arccos is undefined for |x| > 1",
                 pytorch=(np.nan,), jax=(np.nan,), at=lambda x: np.abs(x) > 1)))
-arctan = elementwise_unary("arctan", np.arctan, lambda out, x: 1.0 / (1.0 + x * x), sp.atan)
+arctan = elementwise_unary("arctan", np.arctan, lambda out, x: 1.0 / (1.0 + x * x), "atan")
 
 # --------------------------------------------------------------- hyperbolic
-sinh = elementwise_unary("sinh", np.sinh, lambda out, x: cosh(x), sp.sinh)
-cosh = elementwise_unary("cosh", np.cosh, lambda out, x: sinh(x), sp.cosh)
+sinh = elementwise_unary("sinh", np.sinh, lambda out, x: cosh(x), "sinh")
+cosh = elementwise_unary("cosh", np.cosh, lambda out, x: sinh(x), "cosh")
 
 # ------------------------------------------------- exponentials and logarithms
 expm1 = elementwise_unary("expm1", quiet(np.expm1), lambda out, x: out + 1.0,
@@ -128,14 +124,13 @@ log10 = elementwise_unary(
     kinks=_boundary_kinks(0.0, np.inf, -1.0, "log10",
                           Formula("1/(x ln 10)", lambda x: 1.0 / (np.asarray(x, float) * _LN10))))
 
-arcsinh = elementwise_unary("arcsinh", np.arcsinh, lambda out, x: 1.0 / sqrt(x * x + 1.0),
-                            sp.asinh)
+arcsinh = elementwise_unary("arcsinh", np.arcsinh, lambda out, x: 1.0 / sqrt(x * x + 1.0), "asinh")
 arccosh = elementwise_unary(
-    "arccosh", quiet(np.arccosh), lambda out, x: 1.0 / sqrt(x * x - 1.0), sp.acosh,
+    "arccosh", quiet(np.arccosh), lambda out, x: 1.0 / sqrt(x * x - 1.0), "acosh",
     ranges=((1.1, 4.0),), kinks=_boundary_kinks(1.0, np.inf, 0.5, "arccosh"))
 _ATANH_FORMULA = Formula("1/(1-x**2)", lambda x: 1.0 / (1.0 - np.square(np.asarray(x, float))))
 arctanh = elementwise_unary(
-    "arctanh", quiet(np.arctanh), lambda out, x: square(cosh(out)), sp.atanh, ranges=_UNIT,
+    "arctanh", quiet(np.arctanh), lambda out, x: square(cosh(out)), "atanh", ranges=_UNIT,
     uses_output=True,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (np.inf,), 4,
                 "1/(1 - x**2) tends to +inf", pytorch=(np.inf,), jax=(np.inf,),
@@ -155,12 +150,13 @@ reciprocal = elementwise_unary(
                 pytorch=(-np.inf,), jax=(-np.inf,), at=lambda x: x == 0),))
 
 # --------------------------------------------------------------- rounding
-floor = elementwise_unary("floor", np.floor, _flat, _Floor, valid=_away_from(0.0),
-                          kinks=_step_kink("x is an integer", 1.0))
-ceil = elementwise_unary("ceil", np.ceil, _flat, _Ceiling, valid=_away_from(0.0),
-                         kinks=_step_kink("x is an integer", 1.0))
+floor = elementwise_unary("floor", np.floor, _flat, lambda x: _step_function("floor")(x),
+                          valid=_away_from(0.0), kinks=_step_kink("x is an integer", 1.0))
+ceil = elementwise_unary("ceil", np.ceil, _flat, lambda x: _step_function("ceiling")(x),
+                         valid=_away_from(0.0), kinks=_step_kink("x is an integer", 1.0))
 _round_op = elementwise_unary(
-    "round", np.round, _flat, lambda x: _Floor(x + sp.Rational(1, 2)), valid=_away_from(0.5),
+    "round", np.round, _flat, lambda x: _step_function("floor")(x + sp.Rational(1, 2)),
+    valid=_away_from(0.5),
     kinks=_step_kink("x is halfway between integers (rounds half to even)", 0.5))
 
 
@@ -213,7 +209,7 @@ def _off_origin_and_cut(y: Any, x: Any) -> bool:
 _ARCTAN2 = register_op(Op(
     name="arctan2", forward=quiet(np.arctan2), vjp=(_atan2_dy, _atan2_dx),
     jvp=(lambda t, out, y, x: _atan2_partial(0, t, y, x, "jvp"),
-         lambda t, out, y, x: _atan2_partial(1, t, y, x, "jvp")), sympy=sp.atan2,
+         lambda t, out, y, x: _atan2_partial(1, t, y, x, "jvp")), sympy=sympy_function("atan2"),
     domain=Domain(ranges=(((-3.0, 3.0),), ((-3.0, 3.0),)), valid=_off_origin_and_cut),
     kinks=(Kink("y == 0 and x == 0", ((0.0, 0.0),), (np.nan, np.nan), 5,
                 "the angle of the origin is undefined; both partials are 0/0",

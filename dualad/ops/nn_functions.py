@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
+from .._sympy import sp
 from ..registry import Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor
 from ._define import kink_adjust, scale

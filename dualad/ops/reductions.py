@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
-import sympy as sp
 
+from .._sympy import sp
 from ..registry import LINEAR, Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor, _wrap
 from ._define import kink_adjust, normalize_axis, quiet, scale, sym_sum
