@@ -325,11 +325,19 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             buf = pop_buffer(node, None)
             if buf is None or (need is not None and node not in need):
                 continue
-            if arrays and type(node) is OpNode and node.op.array_vjp is not None \
-                    and node._extras is None and not (targets and node in targets):
-                if not raw:
-                    state.array_rules = raw = True
-                cots = node.apply_arrays(buf._data if type(buf) is Tensor else buf, not verified)
+            if type(node) is OpNode and node._extras is None and not anomaly \
+                    and not (targets and node in targets):
+                # an op node without hooks whose gradient is not captured: only its rules
+                # run, on raw arrays (see ``arrays``) or else on Tensors
+                if arrays and node.op.array_vjp is not None:
+                    if not raw:
+                        state.array_rules = raw = True
+                    cots = node.apply_arrays(buf._data if type(buf) is Tensor else buf,
+                                             not verified)
+                else:
+                    if raw:
+                        state.array_rules = raw = False
+                    cots = node.apply(buf if type(buf) is Tensor else _wrap(buf), not verified)
             else:
                 if node.num_outputs == 1:
                     buf = [buf]
@@ -362,7 +370,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     buf = [b if b is not None else _wrap(np.zeros(s, dt))
                            for b, (s, dt) in zip(buf, node.output_meta())]
                 if type(node) is OpNode:
-                    cots = node.apply(buf, not verified)
+                    cots = node.apply(buf[0], not verified)
                 else:
                     verified = False
                     cots = node.apply(buf)

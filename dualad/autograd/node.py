@@ -425,13 +425,12 @@ class OpNode(Node):
                 inputs[i] = s.get(self, i)
         return inputs
 
-    def apply(self, grads: list, check: bool = True) -> list:
-        """Cotangents for each input edge, given the output gradient: one per edge in
+    def apply(self, g: Tensor, check: bool = True) -> list:
+        """Cotangents for each input edge, given the output's gradient ``g``: one per edge in
         ``(_edge0, _edge1)`` or ``next_edges``, like :meth:`apply_arrays`.
 
         ``check=False`` skips the version checks when the engine has just done them.
         """
-        g = grads[0]
         inputs = self.inputs(check)
         op = self.op
         out = self.output() if op.saves_output else None
