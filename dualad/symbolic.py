@@ -30,6 +30,7 @@ import numpy as np
 import sympy as sp
 
 from .autograd.node import AccumulateGrad, OpNode, edge_node
+from .registry import LINEAR
 from .tensor import Tensor
 
 __all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE"]
@@ -95,6 +96,9 @@ def _leaf_names(shape: tuple, base: str) -> list[str]:
     if not shape:
         return [base]
     return [base + "_" + "_".join(map(str, idx)) for idx in np.ndindex(*shape)]
+
+
+_NOTHING: Mapping = {}
 
 
 def _symbol_array(shape: tuple, base: str) -> np.ndarray:
@@ -219,13 +223,19 @@ class _Graph:
                 return node
         return None
 
-    def input_values(self, node: OpNode) -> list[np.ndarray | Any]:
-        """The SymPy values of the node's inputs (graph values or converted constants)."""
+    def input_values(self, node: OpNode, placeholders: bool = False) -> list[np.ndarray | Any]:
+        """The SymPy values of the node's inputs (graph values or converted constants).
+
+        ``placeholders``: object arrays of None (of the right shapes) stand for the
+        graph inputs, which are then not built.
+        """
         raw = node.inputs()
         out = []
         for edge, value in zip(node.next_edges, raw):
             if edge is not None:
-                out.append(self.values[id(edge_node(edge))])
+                child = edge_node(edge)
+                out.append(np.empty(_shape_of(child), dtype=object) if placeholders
+                           else self.value(child))
             elif isinstance(value, Tensor):
                 given = self.user_symbols.get(id(value))
                 out.append(_obj(given) if given is not None else _obj(value._data))
@@ -236,36 +246,41 @@ class _Graph:
         return out
 
     def build(self) -> np.ndarray:
-        """Every node's SymPy value (memoized: shared subgraphs are built once)."""
-        with sp.evaluate(self.evaluate):
-            return self._build()
-
-    def _build(self) -> np.ndarray:
-        for node in self.order:
-            if id(node) in self.values:
-                continue
-            op = node.op
-            args = self.input_values(node)
-            try:
-                if op.elementwise:
-                    value = _map_elementwise(op.sympy, [_obj(a) for a in args], node.params)
-                else:
-                    value = _obj(op.sympy(*args, **node.params))
-            except Exception as exc:
-                raise _with_op(exc, f"the sympy form of op {op.name!r} failed") from exc
-            if value.shape != node.out_data.shape:
-                raise ValueError(f"the sympy form of op {op.name!r} gave shape {value.shape} "
-                                 f"but its forward gave {node.out_data.shape}")
-            self.values[id(node)] = value
+        """The SymPy value of the whole graph (see :meth:`value`)."""
         if self.root is None:
             return _obj(self.tensor._data)
-        return self.values[id(self.root)]
+        return self.value(self.root)
+
+    def value(self, node: Any) -> np.ndarray:
+        """``node``'s SymPy value, built with the values it needs (memoized: shared
+        subgraphs are built once, and values nothing asks for are never built)."""
+        if id(node) not in self.values:
+            with sp.evaluate(self.evaluate):
+                for n in _topological(node, skip=self.values):
+                    self.values[id(n)] = self._node_value(n)
+        return self.values[id(node)]
+
+    def _node_value(self, node: OpNode) -> np.ndarray:
+        op = node.op
+        args = self.input_values(node)
+        try:
+            if op.elementwise:
+                value = _map_elementwise(op.sympy, [_obj(a) for a in args], node.params)
+            else:
+                value = _obj(op.sympy(*args, **node.params))
+        except Exception as exc:
+            raise _with_op(exc, f"the sympy form of op {op.name!r} failed") from exc
+        if value.shape != node.out_data.shape:
+            raise ValueError(f"the sympy form of op {op.name!r} gave shape {value.shape} "
+                             f"but its forward gave {node.out_data.shape}")
+        return value
 
 
-def _topological(root: Any) -> list:
-    """Nodes reachable from ``root``, each after all of its inputs (iterative DFS)."""
+def _topological(root: Any, skip: Mapping = _NOTHING) -> list:
+    """Nodes reachable from ``root``, each after all of its inputs (iterative DFS); nodes
+    whose id is in ``skip`` are left out, with everything reachable only through them."""
     order: list = []
-    seen: set[int] = set()
+    seen: set[int] = set(skip)
     stack: list = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -347,15 +362,35 @@ def _partials(expr: Any, dummies: dict) -> dict:
 _DUMMIES = [sp.Dummy(f"a{i}", real=True) for i in range(8)]
 
 
+_POOL_LIMIT = 4096  # dummies kept per input position, for the next export
+
+
+def _dummies(i: int, n: int) -> list:
+    """``n`` distinct real dummies for the elements of input ``i`` of a node (reused: every
+    local derivative has them substituted away before it is returned)."""
+    pool = _GENERAL_DUMMIES.setdefault(i, [])
+    while len(pool) < min(n, _POOL_LIMIT):
+        pool.append(sp.Dummy(f"a{i}_{len(pool)}", real=True))
+    if n <= len(pool):
+        return pool[:n]
+    return pool + [sp.Dummy(f"a{i}_{j}", real=True) for j in range(len(pool), n)]
+
+
+_GENERAL_DUMMIES: dict[int, list] = {}
+
+
 class _Local:
     """Local derivatives of one node: for each output element, ``[(input, index, partial)]``."""
 
     @staticmethod
     def of(graph: _Graph, node: OpNode, templates: dict) -> list[list[tuple]]:
         op = node.op
-        args = [a if isinstance(a, np.ndarray) else _obj(a) if _is_value(a) else a
-                for a in graph.input_values(node)]
         graph_pos = [i for i, e in enumerate(node.next_edges) if e is not None]
+        # linear in its one graph input (sum, getitem, a product with a constant...): the
+        # partials do not depend on that input's value, which need not be built
+        linear = len(graph_pos) == 1 and op.jvp[graph_pos[0]] is LINEAR
+        args = [a if isinstance(a, np.ndarray) else _obj(a) if _is_value(a) else a
+                for a in graph.input_values(node, placeholders=linear)]
         try:
             if op.elementwise:
                 return _Local._elementwise(op, args, graph_pos, node, templates)
@@ -404,8 +439,7 @@ class _Local:
             ds = np.empty(actual.shape, dtype=object)
             flat = ds.reshape(-1)
             actual_flat = actual.reshape(-1)
-            for j in range(flat.size):
-                d = sp.Dummy(f"a{i}_{j}", real=True)
+            for j, d in enumerate(_dummies(i, flat.size)):
                 flat[j] = d
                 where[d] = (i, j)
                 sub[d] = actual_flat[j]
@@ -433,7 +467,9 @@ class _Reverse:
 
     def __init__(self, graph: _Graph) -> None:
         self.graph = graph
-        self.root_value = graph.build()
+        self.root_shape = _shape_of(graph.root) if graph.root is not None \
+            else graph.tensor._data.shape
+        self.root_size = int(np.prod(self.root_shape, dtype=np.int64))
         self.locals: dict[int, list[list[tuple]]] = {}
         self.templates: dict = {}  # elementwise local derivatives, shared between nodes
 
@@ -447,7 +483,7 @@ class _Reverse:
         root = g.root
         if root is None:
             return {}
-        adj: dict[int, list] = {id(root): [[] for _ in range(self.root_value.size)]}
+        adj: dict[int, list] = {id(root): [[] for _ in range(self.root_size)]}
         adj[id(root)][k].append(sp.Integer(1))
         leaves: dict[int, np.ndarray] = {}
         for node in reversed(g.order):
@@ -474,16 +510,20 @@ class _Reverse:
         return leaves
 
 
-def _size_of(node: Any) -> int:
+def _shape_of(node: Any) -> tuple:
     if isinstance(node, AccumulateGrad):
-        return int(node.variable._data.size)
-    return int(node.out_data.size)
+        return node.variable._data.shape
+    return node.out_data.shape
+
+
+def _size_of(node: Any) -> int:
+    return int(np.prod(_shape_of(node), dtype=np.int64))
 
 
 def _jacobian(graph: _Graph, wrt: list[Tensor]) -> list[np.ndarray]:
     """Exact Jacobian blocks, shape ``out.shape + w.shape``, as object arrays."""
     rev = _Reverse(graph)
-    out_shape = rev.root_value.shape
+    out_shape = rev.root_shape
     nodes = []
     for w in wrt:
         if not isinstance(w, Tensor):
@@ -492,10 +532,10 @@ def _jacobian(graph: _Graph, wrt: list[Tensor]) -> list[np.ndarray]:
             raise ValueError("gradient: wrt must be leaf tensors that require grad (the "
                              "inputs of the computation), not intermediate results")
         nodes.append(graph.leaf_node(w))
-    blocks = [np.empty((rev.root_value.size, int(w._data.size)), dtype=object) for w in wrt]
+    blocks = [np.empty((rev.root_size, int(w._data.size)), dtype=object) for w in wrt]
     for b in blocks:
         b[...] = sp.Integer(0)
-    for k in range(rev.root_value.size):
+    for k in range(rev.root_size):
         leaves = rev.sweep(k)
         for b, node in zip(blocks, nodes):
             if node is not None and id(node) in leaves:

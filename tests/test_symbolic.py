@@ -140,6 +140,27 @@ def test_gradient_matches_sympys_diff():
         assert sp.simplify(g[i] - sp.diff(e, sym(f"x_{i}"))) == 0
 
 
+def test_gradient_through_linear_ops_and_shared_values_matches_sympys_diff():
+    # ops linear in their one graph input (sum, getitem, reshape, transpose, products with
+    # constants on either side) are differentiated without building their inputs' values;
+    # a value shared with a nonlinear op (a) must still be built for that op
+    x = da.tensor([[0.3, -0.2], [0.5, 0.9]], requires_grad=True, name="x")
+    c = np.array([[1.0, 2.0], [-3.0, 0.5]])
+    a = da.sin(x)
+    lin = (c @ a.T).reshape(4)[1:] * 3.0
+    y = lin.sum() + (2.0 * a[0] * a[1]).sum() + da.exp(a.sum(axis=0)).sum()
+    e = to_sympy(y)
+    g = gradient(y, x)
+    y.backward()
+    for i in range(2):
+        for j in range(2):
+            exact = sp.diff(e, sym(f"x_{i}_{j}"))
+            assert sp.simplify(g[i, j] - exact) == 0
+            assert float(evaluate(g[i, j], {sym(f"x_{k}_{m}"): x._data[k, m]
+                                            for k in range(2) for m in range(2)})) \
+                == pytest.approx(x.grad._data[i, j], rel=1e-12)
+
+
 def test_gradient_of_small_mlp_equals_grad():
     rng = np.random.default_rng(0)
     xin = da.tensor(rng.normal(size=(5, 3)))
