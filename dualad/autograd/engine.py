@@ -25,13 +25,14 @@ from .node import (
     edge_node,
     edge_of,
     edge_output,
-    padded_edges,
 )
 
 _accumulate_lock = threading.Lock()
 
 
 def _as_list(x: Any) -> list:
+    if type(x) is Tensor:
+        return [x]
     if x is None:
         return []
     if isinstance(x, Tensor):
@@ -107,13 +108,18 @@ def _walk(roots: list[Node], targets: dict | None = None) -> tuple[list, set | N
             if type(node) is OpNode:
                 if node.epoch != epoch:
                     stale.append(node)
-            elif not isinstance(node, AccumulateGrad):
-                stale.append(node)
+                if need is not None:  # padded_edges, inlined
+                    edges = (node._edge0, node._edge1) if node._edges_more is None \
+                        else node.next_edges
+            else:
+                if not isinstance(node, AccumulateGrad):
+                    stale.append(node)
+                edges = node.next_edges
             if need is not None:
                 if node in targets:
                     need.add(node)
                 else:
-                    for e in padded_edges(node):
+                    for e in edges:
                         if e is not None and (e[0] if type(e) is tuple else e) in need:
                             need.add(node)
                             break
@@ -344,7 +350,9 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 if arrays:  # leaving the fast path: Tensors from here on, and user code may run
                     if raw:
                         state.array_rules = raw = False
-                    buf = [b if b is None or type(b) is Tensor else _wrap(b) for b in buf]
+                    for k, b in enumerate(buf):
+                        if b is not None and type(b) is not Tensor:
+                            buf[k] = _wrap(b)
                 # ``verified`` turns False where user code runs: hooks, a Function's backward
                 extras = node._extras  # hooks and retained tensors (None for most nodes)
                 if extras is not None:

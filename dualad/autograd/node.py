@@ -115,8 +115,11 @@ class AccumulateGrad(Node):
 
 def accumulator_of(t: Tensor) -> AccumulateGrad:
     """The (shared) AccumulateGrad node of a leaf that requires grad."""
-    t = t._get_extra("alias_of", t)
-    ref = t._get_extra("accumulator")
+    extra = t._extra  # (read directly: this runs for every use of a leaf)
+    if extra is not None and "alias_of" in extra:
+        t = extra["alias_of"]
+        extra = t._extra
+    ref = None if extra is None else extra.get("accumulator")
     node = ref() if ref is not None else None
     if node is None:
         node = AccumulateGrad(t)
