@@ -108,7 +108,7 @@ def _walk(roots: list[Node], targets: dict | None = None) -> tuple[list, set | N
             if type(node) is OpNode:
                 if node.epoch != epoch:
                     stale.append(node)
-                if need is not None:  # padded_edges, inlined
+                if need is not None:  # padded: see OpNode.next_edges
                     edges = (node._edge0, node._edge1) if node._edges_more is None \
                         else node.next_edges
             else:
@@ -128,7 +128,7 @@ def _walk(roots: list[Node], targets: dict | None = None) -> tuple[list, set | N
             push(node)
             push(_EMIT)
             edges = (node._edge0, node._edge1) if type(node) is OpNode \
-                and node._edges_more is None else node.next_edges  # padded_edges, inlined
+                and node._edges_more is None else node.next_edges  # padded: see OpNode.next_edges
             for edge in edges:
                 if edge is not None:
                     if type(edge) is tuple:
@@ -389,7 +389,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     for hook in list(extras.posthooks):
                         hook(cots, buf)
             edges = (node._edge0, node._edge1) if type(node) is OpNode \
-                and node._edges_more is None else node.next_edges  # padded_edges, inlined
+                and node._edges_more is None else node.next_edges  # padded: see OpNode.next_edges
             i = -1
             for edge in edges:  # (no zip: an iterator object per node is measurable)
                 i += 1

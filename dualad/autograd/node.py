@@ -142,15 +142,6 @@ def edge_of(t: Tensor) -> Node | tuple | None:
     return node if nr == 0 else (node, nr)
 
 
-def padded_edges(node: Node) -> tuple:
-    """``node.next_edges``, except that a node of a one-input op may give a None more
-    (``(_edge0, _edge1)``, read without a property call; see ``OpNode.next_edges``).
-    For loops that skip None edges and index cotangents by position."""
-    if type(node) is OpNode and node._edges_more is None:
-        return (node._edge0, node._edge1)
-    return node.next_edges
-
-
 def edge_node(edge: Node | tuple) -> Node:
     """The node an edge leads to."""
     return edge[0] if type(edge) is tuple else edge
@@ -501,7 +492,7 @@ class OpNode(Node):
         vjp = op.array_vjp
         result = []
         i = 0
-        # padded_edges, inlined: a one-input op gets a None for its pad edge too
+        # the padded edges (see next_edges): a one-input op gets a None for its pad edge too
         # (no zip with vjp: an iterator object per node is measurable here)
         edges = (self._edge0, self._edge1) if self._edges_more is None else self.next_edges
         for edge in edges:
