@@ -25,10 +25,9 @@ from ._state import census, census_lock, state
 
 
 class _VersionCounter:
-    __slots__ = ("value",)
+    """How many times a tensor's storage was modified in place (shared by its aliases)."""
 
-    def __init__(self) -> None:
-        self.value = 0
+    __slots__ = ("value",)
 
 
 def bump_version(t: Tensor) -> None:
@@ -177,7 +176,8 @@ class Tensor:
 
     def _version_counter(self) -> _VersionCounter:
         if self._vc is None:
-            self._vc = _VersionCounter()
+            vc = self._vc = object.__new__(_VersionCounter)  # no __init__ frame: hot
+            vc.value = 0
         return self._vc
 
     def is_inference(self) -> bool:
