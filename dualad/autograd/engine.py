@@ -31,13 +31,9 @@ _accumulate_lock = threading.Lock()
 
 
 def _as_list(x: Any) -> list:
-    if type(x) is Tensor:
+    if type(x) is Tensor or isinstance(x, Tensor):  # the exact type first: the usual case
         return [x]
-    if x is None:
-        return []
-    if isinstance(x, Tensor):
-        return [x]
-    return list(x)
+    return [] if x is None else list(x)
 
 
 def _root_grads(outputs: list, grad_outputs: list) -> list:
