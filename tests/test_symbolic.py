@@ -161,6 +161,22 @@ def test_gradient_through_linear_ops_and_shared_values_matches_sympys_diff():
                 == pytest.approx(x.grad._data[i, j], rel=1e-12)
 
 
+def test_general_local_derivatives_past_the_dummy_pool(monkeypatch):
+    # the general path's dummies are pooled up to a limit; past it fresh ones are made
+    import dualad.symbolic as symbolic
+
+    monkeypatch.setattr(symbolic, "_POOL_LIMIT", 3)
+    monkeypatch.setattr(symbolic, "_GENERAL_DUMMIES", {})
+    x = da.tensor([0.1, 0.2, 0.3, 0.4, 0.5], requires_grad=True, name="x")
+    y = da.cumsum(da.sin(x), 0).sum()  # cumsum's local derivative takes the general path
+    e = to_sympy(y)
+    g = gradient(y, x)
+    assert len(symbolic._GENERAL_DUMMIES[0]) == 3
+    for i in range(5):  # d/dx_i sum_k sum_{j<=k} sin x_j = (5 - i) cos x_i
+        assert sp.simplify(g[i] - (5 - i) * sp.cos(sym(f"x_{i}"))) == 0
+        assert sp.simplify(g[i] - sp.diff(e, sym(f"x_{i}"))) == 0
+
+
 def test_gradient_of_small_mlp_equals_grad():
     rng = np.random.default_rng(0)
     xin = da.tensor(rng.normal(size=(5, 3)))
