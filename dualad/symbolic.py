@@ -255,9 +255,12 @@ class _Graph:
         """``node``'s SymPy value, built with the values it needs (memoized: shared
         subgraphs are built once, and values nothing asks for are never built)."""
         if id(node) not in self.values:
+            # the root needs every node: the order found when the graph was walked
+            order = self.order if node is self.root else _topological(node, skip=self.values)
             with sp.evaluate(self.evaluate):
-                for n in _topological(node, skip=self.values):
-                    self.values[id(n)] = self._node_value(n)
+                for n in order:
+                    if id(n) not in self.values:
+                        self.values[id(n)] = self._node_value(n)
         return self.values[id(node)]
 
     def _node_value(self, node: OpNode) -> np.ndarray:

@@ -176,7 +176,7 @@ class Tensor:
 
     def _version_counter(self) -> _VersionCounter:
         if self._vc is None:
-            vc = self._vc = object.__new__(_VersionCounter)  # no __init__ frame: hot
+            vc = self._vc = _new(_VersionCounter)  # no __init__ frame: hot
             vc.value = 0
         return self._vc
 

@@ -430,7 +430,6 @@ class OpNode(Node):
         out = self.output() if op.saves_output else None
         vjp = op.vjp
         params = self.params
-        meta = self.in_meta
         result = []
         i = 0
         edges = (self._edge0, self._edge1) if self._edges_more is None else self.next_edges
@@ -439,8 +438,7 @@ class OpNode(Node):
             c = None if rule is None else \
                 rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
             if c is not None:
-                m = self.out_data if meta is None else meta[i]  # input_meta, inlined
-                shape, dtype = m if type(m) is tuple else (m.shape, m.dtype)
+                shape, dtype = self.input_meta(i)
                 if type(c) is not Tensor or c._data.shape != shape or c._data.dtype != dtype:
                     c = _fit_to(c, shape, dtype)
             result.append(c)
