@@ -258,11 +258,15 @@ class OpNode(Node):
                  "out_vc", "_arity", "_edge0", "_edge1", "_edges_more", "raw_saved")
 
     def __init__(self, op, args: tuple, params: dict, out: Tensor, datas: list) -> None:
-        self.record(op, args, params, out, datas)
+        self.record(op, args, params, out, datas, out._data)
 
-    def record(self, op, args: tuple, params: dict, out: Tensor, datas: list) -> None:
+    def record(self, op, args: tuple, params: dict, out: Tensor, datas: list,
+               out_data: Any) -> None:
         """Fill in a new node (``registry.apply`` calls this on ``object.__new__(OpNode)``:
         a plain method call is cheaper than a class call with ``__init__``).
+
+        ``out_data``: what the forward returned (``out._data``, or the NumPy scalar it holds
+        as a 0-d array: the rules compute faster on a scalar).
         """
         # The hot path of recording: _init_base inlined, and few allocations per node (each
         # GC-tracked object that a node keeps alive costs again in every collection).
@@ -286,7 +290,7 @@ class OpNode(Node):
         self.op = op
         self.params = params if params else _NO_PARAMS
         self.epoch = census.inplace
-        out_data = self.out_data = out._data
+        self.out_data = out_data
         n = len(args)
         edges = [None] * n
         mask = 0
@@ -456,10 +460,13 @@ class OpNode(Node):
         if self.raw_saved:
             return self.saved
         inputs = []
+        scalars = self.op.scalar_forward is not None  # its rules compute on scalars as well
         for s in self.saved:
             tp = type(s)
             if tp is Tensor:
                 s = s._data
+                if scalars and not s.ndim and s.dtype is _FLOAT64:
+                    s = s[()]  # as registry.apply does (see Op.scalar_forward)
             elif tp is SavedTensor:
                 s = s.get(self, len(inputs))
                 if isinstance(s, Tensor):

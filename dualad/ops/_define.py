@@ -63,6 +63,7 @@ def elementwise_unary(name: str, forward: Callable, derivative: Callable,
         doc=doc,
         # on raw arrays the engine guarantees the default policy: factor is the derivative
         array_vjp=(lambda g, out, x: g * derivative(out, x),),
+        scalar_forward=forward,  # a one-input ufunc is faster on a scalar than on a 0-d array
     ))
 
     def function(x: Any) -> Tensor:

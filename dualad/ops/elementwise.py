@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -24,25 +25,26 @@ _PAIR = ((-3.0, 3.0), (-3.0, 3.0))
 
 def _binary(name: str, forward, vjp, jvp, sympy, ranges=_PAIR, saves=(0, 1),
             saves_output=False, kinks=(), valid=None, node_name="", array_vjp=True,
-            reads=None) -> Op:
+            reads=None, scalar_forward=None) -> Op:
     return register_op(Op(name=name, forward=forward, vjp=vjp, jvp=jvp, sympy=sympy,
                           domain=Domain(ranges=tuple(r if isinstance(r[0], tuple) else (r,)
                                                      for r in ranges), valid=valid),
                           kinks=kinks, elementwise=True, saves=saves,
                           saves_output=saves_output, node_name=node_name,
-                          array_vjp=array_vjp, reads=reads))
+                          array_vjp=array_vjp, reads=reads, scalar_forward=scalar_forward))
 
 
 # ------------------------------------------------------------- arithmetic
 _ADD = _binary("add", np.add, (lambda g, out, x, y: g, lambda g, out, x, y: g),
                (lambda t, out, x, y: t, lambda t, out, x, y: t), lambda x, y: x + y, saves=(),
-               reads=((), ()))
+               reads=((), ()), scalar_forward=operator.add)  # NumPy's scalar arithmetic
 _SUB = _binary("sub", np.subtract, (lambda g, out, x, y: g, lambda g, out, x, y: -g),
                (lambda t, out, x, y: t, lambda t, out, x, y: -t), lambda x, y: x - y, saves=(),
-               reads=((), ()))
+               reads=((), ()), scalar_forward=operator.sub)
 _MUL = _binary("mul", np.multiply,
                (lambda g, out, x, y: scale(g, y), lambda g, out, x, y: scale(g, x)),
                (LINEAR, LINEAR), lambda x, y: x * y, reads=((1,), (0,)),
+               scalar_forward=operator.mul,
                # on raw arrays strong_zero is off (the engine's condition): scale is g * d
                array_vjp=(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x))
 _DIV = _binary("div", quiet(np.true_divide),
