@@ -250,7 +250,7 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
             and out._data.dtype.kind in "fc":  # record the reverse node (inlined: hot path)
         node = out.grad_fn = _new(OpNode)
         node.record(op, args, params, out, datas,
-                    out_data if type(out_data) is _float64 else out._data)
+                    out_data if type(out_data) is _float64 and op.saves_output else out._data)
         out.requires_grad_flag = True
     if op.kinks and census.policy and (state.kink_trackers or state.kink_policy == "raise"):
         _notify_kinks(op, datas, params, out)

@@ -82,9 +82,8 @@ def _walk(roots: list[Node], targets: dict | None = None) -> tuple[list, set | N
 
     One stack of nodes and markers: a node is expanded when first popped (its
     inputs pushed above a marker) and emitted when its marker is popped, after
-    everything it depends on (so whether it needs a target is known then). No
-    tuple or iterator per node: a big graph allocates nothing the cyclic GC
-    has to track.
+    everything it depends on. No tuple or iterator per node: a big graph
+    allocates nothing the cyclic GC has to track.
     """
     epoch = census.inplace
     expanded: set[Node] = set()  # nodes hash by identity
@@ -92,7 +91,10 @@ def _walk(roots: list[Node], targets: dict | None = None) -> tuple[list, set | N
     post: list[Node] = []
     done = post.append
     stale: list[Node] = []
-    need = None if targets is None else set()
+    # Every path down the graph ends at a node of another kind than OpNode (an op node has
+    # an edge to each input that requires grad, and it records only if one does). When each
+    # of those is a target, every node leads to one: ``need`` is every node reached.
+    partial = False  # some path may end elsewhere: work ``need`` out node by node
     stack = list(reversed(roots))
     push = stack.append
     pop = stack.pop
@@ -104,21 +106,11 @@ def _walk(roots: list[Node], targets: dict | None = None) -> tuple[list, set | N
             if type(node) is OpNode:
                 if node.epoch != epoch:
                     stale.append(node)
-                if need is not None:  # padded: see OpNode.next_edges
-                    edges = (node._edge0, node._edge1) if node._edges_more is None \
-                        else node.next_edges
             else:
                 if not isinstance(node, AccumulateGrad):
                     stale.append(node)
-                edges = node.next_edges
-            if need is not None:
-                if node in targets:
-                    need.add(node)
-                else:
-                    for e in edges:
-                        if e is not None and (e[0] if type(e) is tuple else e) in need:
-                            need.add(node)
-                            break
+                if targets is not None and node not in targets:
+                    partial = True
         elif node not in expanded:
             mark(node)
             push(node)
@@ -132,7 +124,23 @@ def _walk(roots: list[Node], targets: dict | None = None) -> tuple[list, set | N
                     if edge not in expanded:
                         push(edge)
     post.reverse()
-    return post, need, stale
+    if targets is None:
+        return post, None, stale
+    return post, _needed(post, targets) if partial else expanded, stale
+
+
+def _needed(order: list[Node], targets: dict) -> set[Node]:
+    """The nodes of ``order`` (each before every node it feeds) that lead to a target."""
+    need: set[Node] = set()
+    for node in reversed(order):
+        if node in targets:
+            need.add(node)
+            continue
+        for e in node.next_edges:
+            if e is not None and (e[0] if type(e) is tuple else e) in need:
+                need.add(node)
+                break
+    return need
 
 
 # The input buffers: ``buffers[node]`` is the gradient summed so far for a node with one

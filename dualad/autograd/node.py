@@ -261,12 +261,13 @@ class OpNode(Node):
         self.record(op, args, params, out, datas, out._data)
 
     def record(self, op, args: tuple, params: dict, out: Tensor, datas: list,
-               out_data: Any) -> None:
+               out_value: Any) -> None:
         """Fill in a new node (``registry.apply`` calls this on ``object.__new__(OpNode)``:
         a plain method call is cheaper than a class call with ``__init__``).
 
-        ``out_data``: what the forward returned (``out._data``, or the NumPy scalar it holds
-        as a 0-d array: the rules compute faster on a scalar).
+        ``out_value``: the output's data for the rules (``out._data``, or for an op whose
+        rules read the output, the NumPy scalar the forward returned: see
+        ``Op.scalar_forward``).
         """
         # The hot path of recording: _init_base inlined, and few allocations per node (each
         # GC-tracked object that a node keeps alive costs again in every collection).
@@ -290,7 +291,8 @@ class OpNode(Node):
         self.op = op
         self.params = params if params else _NO_PARAMS
         self.epoch = census.inplace
-        self.out_data = out_data
+        self.out_data = out_value
+        out_data = out._data
         n = len(args)
         edges = [None] * n
         mask = 0
