@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ._state import census, state
-from .tensor import Tensor, _new, _wrap
+from .tensor import Tensor, _wrap
 
 _float64, _FLOAT64 = np.float64, np.dtype(np.float64)
 _NUMBERS = frozenset({float, int, bool, np.float64})
@@ -248,7 +248,7 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
     out = _wrap(out_data)
     if needs_grad and (not census.grad_off or state.grad_enabled) and op.differentiable \
             and out._data.dtype.kind in "fc":  # record the reverse node (inlined: hot path)
-        node = out.grad_fn = _new(OpNode)
+        node = out.grad_fn = OpNode()
         node.record(op, args, params, out, datas,
                     out_data if type(out_data) is _float64 and op.saves_output else out._data)
         out.requires_grad_flag = True

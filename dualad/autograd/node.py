@@ -230,7 +230,7 @@ def _save(a: Any, keep: bool, packed: Any, drop: bool = True) -> Any:
 def _save_all(args: tuple, keep: tuple, packed: Any, drop: bool) -> tuple:
     """:func:`_save` for each input; ``keep``: the indices kept.
 
-    (Not inline in ``OpNode.__init__``: a comprehension there would make its
+    (Not inline in ``OpNode.record``: a comprehension there would make its
     variables closure cells, allocated on every call of the hot path.)
     """
     return tuple([_save(a, i in keep, packed, drop) for i, a in enumerate(args)])
@@ -257,13 +257,11 @@ class OpNode(Node):
     __slots__ = ("op", "saved", "params", "out_data", "out_tangents", "in_meta", "epoch",
                  "out_vc", "_arity", "_edge0", "_edge1", "_edges_more", "raw_saved")
 
-    def __init__(self, op, args: tuple, params: dict, out: Tensor, datas: list) -> None:
-        self.record(op, args, params, out, datas, out._data)
-
+    # No __init__: ``OpNode()`` then ``record`` is cheaper than a class call running a Python
+    # ``__init__`` (or than ``object.__new__(OpNode)``).
     def record(self, op, args: tuple, params: dict, out: Tensor, datas: list,
                out_value: Any) -> None:
-        """Fill in a new node (``registry.apply`` calls this on ``object.__new__(OpNode)``:
-        a plain method call is cheaper than a class call with ``__init__``).
+        """Fill in a new node (``registry.apply`` calls ``OpNode().record(...)``).
 
         ``out_value``: the output's data for the rules (``out._data``, or for an op whose
         rules read the output, the NumPy scalar the forward returned: see

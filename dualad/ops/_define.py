@@ -67,6 +67,8 @@ def elementwise_unary(name: str, forward: Callable, derivative: Callable,
     ))
 
     def function(x: Any) -> Tensor:
+        if not isinstance(x, Tensor) and state.array_rules:  # in a rule, on a raw array
+            return op.forward(x)  # (what apply returns there, without its argument loop)
         return apply(op, x)
 
     function.__name__ = name
