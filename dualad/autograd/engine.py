@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._state import census, state
+from ..registry import fit_array_to
 from ..tensor import Tensor, _wrap
 from .node import (
     AccumulateGrad,
@@ -28,6 +29,7 @@ from .node import (
 )
 
 _accumulate_lock = threading.Lock()
+_ndarray, _float64, _FLOAT64 = np.ndarray, np.float64, np.dtype(np.float64)
 
 
 def _as_list(x: Any) -> list:
@@ -339,11 +341,17 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     and not (targets and node in targets):
                 # an op node without hooks whose gradient is not captured: only its rules
                 # run, on raw arrays (see ``arrays``) or else on Tensors
-                if arrays and node.op.array_vjp is not None:
+                op = node.op
+                rules = op.array_vjp if arrays else None
+                if rules is not None:  # the array rules run in the edge loop below
                     if not raw:
                         state.array_rules = raw = True
-                    cots = node.apply_arrays(buf._data if type(buf) is Tensor else buf,
-                                             not verified)
+                    g = buf._data if type(buf) is Tensor else buf
+                    args = node.raw_inputs(not verified)  # (``inputs`` is grad()'s argument)
+                    out = node.out_data if op.saves_output else None
+                    params = node.params
+                    meta = node.in_meta
+                    cots = None
                 else:
                     if raw:
                         state.array_rules = raw = False
@@ -397,7 +405,31 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             i = -1
             for edge in edges:  # (no zip: an iterator object per node is measurable)
                 i += 1
-                c = None if edge is None else cots[i]
+                if edge is None:
+                    continue
+                if cots is not None:
+                    c = cots[i]
+                else:  # an array rule, run here: no list of cotangents and no second loop
+                    rule = rules[i]
+                    if rule is None:
+                        continue
+                    c = rule(g, out, *args, **params) if params else rule(g, out, *args)
+                    if c is not None:  # fit it to the input's shape and dtype (cheap tests first)
+                        if type(c) is Tensor:
+                            c = c._data
+                        m = node.out_data if meta is None else meta[i]  # see OpNode.in_meta
+                        if type(m) is tuple:
+                            shape, dtype = m
+                        else:
+                            shape = m.shape
+                            dtype = m.dtype
+                        tc = type(c)
+                        if tc is _ndarray:
+                            if c.shape != shape or c.dtype != dtype:
+                                c = fit_array_to(c, shape, dtype)
+                        # a float64 scalar stands for a 0-d array (arithmetic on it is faster)
+                        elif not (tc is _float64 and dtype is _FLOAT64 and shape == ()):
+                            c = fit_array_to(c, shape, dtype)
                 if c is None:
                     continue
                 if type(edge) is tuple:  # an edge to output 1, 2, ... of a node

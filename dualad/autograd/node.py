@@ -236,7 +236,7 @@ def _save_all(args: tuple, keep: tuple, packed: Any, drop: bool) -> tuple:
     return tuple([_save(a, i in keep, packed, drop) for i, a in enumerate(args)])
 
 
-_ndarray, _float64, _FLOAT64 = np.ndarray, np.float64, np.dtype(np.float64)
+_ndarray, _FLOAT64 = np.ndarray, np.dtype(np.float64)
 _NO_PARAMS: Any = MappingProxyType({})  # the params of the many ops that take none (shared)
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
@@ -425,7 +425,7 @@ class OpNode(Node):
 
     def apply(self, g: Tensor, check: bool = True) -> list:
         """Cotangents for each input edge, given the output's gradient ``g``: one per edge in
-        ``(_edge0, _edge1)`` or ``next_edges``, like :meth:`apply_arrays`.
+        ``(_edge0, _edge1)`` or ``next_edges`` (the engine reads them by index).
 
         ``check=False`` skips the version checks when the engine has just done them.
         """
@@ -481,51 +481,6 @@ class OpNode(Node):
         m = self.out_data if self.in_meta is None else self.in_meta[i]
         return m if type(m) is tuple else (m.shape, m.dtype)
 
-    def apply_arrays(self, g: Any, check: bool) -> list:
-        """:meth:`apply` with the op's ``array_vjp`` rules, on and to raw arrays: one
-        cotangent per edge in ``(_edge0, _edge1)`` or ``next_edges`` (see there).
-
-        The engine uses it when the backward pass is not recorded and no policy,
-        tracker or dual level needs Tensors: no dispatch and no wrapping inside
-        the rules. The caller sets ``state.array_rules`` around it.
-        """
-        inputs = self.raw_inputs(check)
-        op = self.op
-        out = self.out_data if op.saves_output else None
-        params = self.params
-        meta = self.in_meta
-        vjp = op.array_vjp
-        result = []
-        i = 0
-        # the padded edges (see next_edges): a one-input op gets a None for its pad edge too
-        # (no zip with vjp: an iterator object per node is measurable here)
-        edges = (self._edge0, self._edge1) if self._edges_more is None else self.next_edges
-        for edge in edges:
-            rule = None if edge is None else vjp[i]
-            c = None if rule is None else \
-                rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
-            if c is not None:
-                if type(c) is Tensor:
-                    c = c._data
-                m = self.out_data if meta is None else meta[i]  # input_meta, inlined: hot
-                if type(m) is tuple:
-                    shape, dtype = m
-                else:
-                    shape = m.shape
-                    dtype = m.dtype
-                # Cheap exact-type tests first (this runs once per cotangent). A float64
-                # scalar stands for a 0-d array: arithmetic on it is much faster. Anything
-                # else goes through fit_array_to, which handles every case.
-                tc = type(c)
-                if tc is _ndarray:
-                    if c.shape != shape or c.dtype != dtype:
-                        c = fit_array_to(c, shape, dtype)
-                elif not (tc is _float64 and dtype is _FLOAT64 and shape == ()):
-                    c = fit_array_to(c, shape, dtype)
-            result.append(c)
-            i += 1
-        return result
-
     def release(self) -> None:
         if self.op.saves or self.op.saves_output:
             self.epoch = -1
@@ -558,15 +513,14 @@ def _fit_to(c, shape, dtype):
 
 
 fit_to: Any = None
-fit_array_to: Any = None
 
 
 def _bind() -> None:
-    global fit_to, fit_array_to
+    global fit_to
     from .. import registry
 
     registry.OpNode = OpNode
-    fit_to, fit_array_to = registry.fit_to, registry.fit_array_to
+    fit_to = registry.fit_to
 
 
 _bind()
