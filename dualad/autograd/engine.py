@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._fperr import quiet_off, quiet_on
 from .._state import census, state
 from ..registry import fit_array_to
 from ..tensor import Tensor, _wrap
@@ -330,8 +331,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
         state.grad_enabled = bool(create_graph)
     # inf/nan in gradients follow the documented conventions (sqrt'(0) = inf, ...): no NumPy
     # warnings for them; detect_anomaly is the tool that reports them
-    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-    errstate.__enter__()
+    quiet = quiet_on()
     try:
         for node in order:
             buf = pop_buffer(node, None)
@@ -445,7 +445,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             if not retain_graph:
                 node.release()
     finally:
-        errstate.__exit__(None, None, None)
+        quiet_off(quiet)
         if prev_mode != create_graph:
             state.grad_enabled = prev_mode
         state.array_rules = prev_raw

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._fperr import quiet_off, quiet_on
 from .._state import census, state
 from .._sympy import sp, sympy_function
 from ..registry import Domain, Op, apply, call, register_op
@@ -20,8 +21,11 @@ def quiet(fn: Callable) -> Callable:
     """Wrap a forward so NumPy does not warn at points where inf/nan is the answer."""
 
     def forward(*args: Any, **kwargs: Any) -> Any:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        token = quiet_on()
+        try:
             return fn(*args, **kwargs)
+        finally:
+            quiet_off(token)
 
     forward.__name__ = getattr(fn, "__name__", "forward")
     return forward
