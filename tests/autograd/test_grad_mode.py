@@ -1,5 +1,6 @@
 """Grad modes: context managers, decorators, nesting, inference tensors, thread-locality."""
 
+import contextlib
 import threading
 
 import numpy as np
@@ -162,3 +163,38 @@ def test_grad_mode_is_thread_local():
     release.set()
     th.join()
     assert seen == {"worker": False, "main": True, "recorded": True}
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("outer", ["enabled", "no_grad"])
+def test_backward_runs_user_code_in_create_graph_mode_and_restores_the_mode(create_graph, outer):
+    seen = []
+    x = da.tensor([0.5, 1.5], requires_grad=True)
+    y = da.sin(x) * 2.0  # op nodes whose array rules never record, then a hook
+    y.register_hook(lambda g: seen.append(da.is_grad_enabled()))
+    z = da.exp(y).sum()
+    w = da.tensor(2.0, requires_grad=True)
+    u = w * 3.0
+    context = da.no_grad() if outer == "no_grad" else contextlib.nullcontext()
+    with context:
+        before = da.is_grad_enabled()
+        z.backward(create_graph=create_graph)
+        assert da.is_grad_enabled() == before
+        u.backward()  # array rules only: the mode is never touched
+        assert da.is_grad_enabled() == before and w.grad.item() == 3.0
+    assert seen == [create_graph]
+    assert x.grad.requires_grad == create_graph  # recorded even under no_grad
+    np.testing.assert_allclose(x.grad.detach().numpy(),
+                               np.exp(2 * np.sin([0.5, 1.5])) * 2 * np.cos([0.5, 1.5]))
+
+
+def test_create_graph_under_no_grad_records_every_rule():
+    x = da.tensor([0.5, 1.5], requires_grad=True)
+    z = da.exp(da.sin(x) * 2.0).sum()
+    with da.no_grad():
+        (g,) = da.autograd.grad(z, x, create_graph=True)
+    (h,) = da.autograd.grad(g.sum(), x)
+    x0 = np.array([0.5, 1.5])
+    e, c, s = np.exp(2 * np.sin(x0)), np.cos(x0), np.sin(x0)
+    np.testing.assert_allclose(g.detach().numpy(), 2 * c * e, rtol=1e-14)
+    np.testing.assert_allclose(h.numpy(), 2 * e * (2 * c * c - s), rtol=1e-13)
