@@ -115,7 +115,8 @@ def test_correct_temporary_op_passes() -> None:
     ({"vjp": (lambda g, out, x: g * 2 * x * x,)}, "vjp"),
     ({"jvp": (lambda t, out, x: t * 3 * x,)}, "jvp"),
     ({"sympy": lambda x: x ** 2}, "sympy"),
-], ids=["wrong-vjp", "wrong-jvp", "wrong-sympy"])
+    ({"scalar_forward": lambda x: x ** 2}, "scalar_path"),
+], ids=["wrong-vjp", "wrong-jvp", "wrong-sympy", "wrong-scalar-forward"])
 def test_suite_fails_on_a_wrong_rule(overrides: dict, check: str) -> None:
     with _temporary(_cube(**overrides)):
         with pytest.raises(OpCheckError, match=f"op '_test_cube': {check}"):

@@ -145,7 +145,9 @@ def test_assert_gradients_agree_passes_and_catches_a_wrong_function() -> None:
 def test_coverage_table_lists_every_op_with_its_columns(tmp_path) -> None:
     table = coverage_table()
     assert "| op | forward | VJP | JVP | second order | SymPy |" in table
-    assert "| `relu` | yes | 0: rule | 0: rule | yes | elementwise | broadcast | x == 0 (0.0;" \
+    assert "| `relu` | yes | 0: rule | 0: rule | yes | elementwise | yes | broadcast | x == 0 " \
+        "(0.0;" in table
+    assert "| `matmul` | yes | 0: rule, 1: rule | 0: linear, 1: linear | yes | arrays | no |" \
         in table
     path = write_coverage_table(tmp_path / "cov.md")
     assert path.read_text() == table

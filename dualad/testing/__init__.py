@@ -34,6 +34,7 @@ from .opcheck import (
     check_fields,
     check_jvp,
     check_kinks,
+    check_scalar_path,
     check_second_order,
     check_sympy,
     check_vjp,
@@ -44,6 +45,7 @@ PROPERTY_CHECKS: dict[str, Callable] = {
     "jvp": check_jvp,
     "adjoint": check_adjoint,
     "batched_vjp": check_batched_vjp,
+    "scalar_path": check_scalar_path,
     "second_order": check_second_order,
     "sympy": check_sympy,
 }
@@ -118,6 +120,7 @@ def assert_gradients_agree(f: Callable, *inputs: Any, eps: float = EPS, atol: fl
 __all__ = [
     "PROPERTY_CHECKS", "OpCheckError", "assert_gradients_agree", "check_adjoint",
     "check_batched_vjp", "check_fields",
-    "check_jvp", "check_kinks", "check_op", "check_second_order", "check_sympy", "check_vjp",
+    "check_jvp", "check_kinks", "check_op", "check_scalar_path", "check_second_order",
+    "check_sympy", "check_vjp",
     "coverage_table", "strategies", "write_coverage_table",
 ]

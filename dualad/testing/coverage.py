@@ -24,11 +24,14 @@ fails when this file differs from the registry (regenerate it with
 `tests/test_registry_ops.py` in each column: VJP and JVP against central
 differences, second order (reverse-over-reverse and forward-over-reverse)
 against differences of the gradient, the SymPy form against the forward value
-and forward mode, and each kink in both modes against the declared value.
+and forward mode, and each kink in both modes against the declared value. An op
+with a scalar path (`Op.scalar_forward`: 0-d float64 tensors computed on NumPy
+scalars) is checked against its forward on 0-d arrays, bit for bit.
 
-| op | forward | VJP | JVP | second order | SymPy | tested shapes | kinks (declared derivative) |
-| --- | --- | --- | --- | --- | --- | --- | --- |
 """
+_COLUMNS = ("op", "forward", "VJP", "JVP", "second order", "SymPy", "scalar path",
+            "tested shapes", "kinks (declared derivative)")
+_HEADER += "| " + " | ".join(_COLUMNS) + " |\n" + "| --- " * len(_COLUMNS) + "|\n"
 
 
 def _inputs(op: Op, rules: tuple) -> str:
@@ -65,7 +68,8 @@ def _row(op: Op) -> str:
     sympy = "missing" if op.sympy is None else ("elementwise" if op.elementwise else "arrays")
     second = "yes" if op.differentiable else "n/a"
     cells = [f"`{op.name}`", "yes" if callable(op.forward) else "missing",
-             _inputs(op, op.vjp), _inputs(op, op.jvp), second, sympy, shapes, _kinks(op)]
+             _inputs(op, op.vjp), _inputs(op, op.jvp), second, sympy,
+             "no" if op.scalar_forward is None else "yes", shapes, _kinks(op)]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -229,6 +229,36 @@ def check_batched_vjp(op: Op, arrays: tuple, params: dict, seed: int = 0) -> Non
                           rtol=EXACT_RTOL)
 
 
+def check_scalar_path(op: Op, arrays: tuple, params: dict, seed: int = 0) -> None:
+    """(c'') an op with a ``scalar_forward``, on 0-d float64 tensors (one element of each
+    drawn input): the value is its forward's on 0-d arrays bit for bit, and the gradient
+    is the one the same element gets through 1-element arrays (the array path)."""
+    if op.scalar_forward is None:
+        return
+    values = [float(np.asarray(a, dtype=np.float64).reshape(-1)[0]) for a in arrays]
+    expected = np.asarray(op.forward(*[np.array(v) for v in values], **params))
+    scalars = [Tensor(np.array(v), requires_grad=True) for v in values]
+    singles = [Tensor(np.array([v]), requires_grad=True) for v in values]
+    with enable_grad():
+        out = apply(op, *scalars, **params)
+        ones = apply(op, *singles, **params)
+    if out._data.dtype != expected.dtype or not np.array_equal(out._data, expected,
+                                                               equal_nan=True):
+        _fail(op, "scalar_path", f"on 0-d tensors the value is {out._data!r}, but the "
+              f"forward on 0-d arrays gives {expected!r}", arrays, params)
+    if _skip_derivatives(op) or not out.requires_grad:
+        return
+    diff = differentiable_inputs(op)
+    got = engine.grad(out, [scalars[i] for i in diff], allow_unused=True)
+    want = engine.grad(ones.sum(), [singles[i] for i in diff], allow_unused=True)
+    for i, g, w in zip(diff, got, want):
+        g = np.zeros(()) if g is None else g._data
+        w = np.zeros((1,)) if w is None else w._data
+        _assert_close(op, "scalar_path", g, w.reshape(()), arrays, params,
+                      f"gradient of input {i} on 0-d tensors vs on 1-element arrays",
+                      atol=1e-15, rtol=1e-13)
+
+
 # ---------------------------------------------------------- second order
 
 def _vjp_graph(fn: Any, xs: list[Tensor], u: np.ndarray) -> list[Tensor]:
