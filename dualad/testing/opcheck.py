@@ -242,10 +242,16 @@ def check_scalar_path(op: Op, arrays: tuple, params: dict, seed: int = 0) -> Non
     with enable_grad():
         out = apply(op, *scalars, **params)
         ones = apply(op, *singles, **params)
-    if out._data.dtype != expected.dtype or not np.array_equal(out._data, expected,
-                                                               equal_nan=True):
-        _fail(op, "scalar_path", f"on 0-d tensors the value is {out._data!r}, but the "
-              f"forward on 0-d arrays gives {expected!r}", arrays, params)
+    results = [("0-d tensors", out)]
+    if len(values) == 2:  # a number as the second operand takes the scalar path too
+        results.append(("a 0-d tensor and a number", apply(op, Tensor(np.array(values[0])),
+                                                           values[1], **params)))
+    for what, got in results:
+        data = got._data
+        if type(data) is not np.ndarray or data.shape != () or data.dtype != expected.dtype \
+                or not np.array_equal(data, expected, equal_nan=True):
+            _fail(op, "scalar_path", f"on {what} the value is {data!r}, but the forward on "
+                  f"0-d arrays gives {expected!r}", arrays, params)
     if _skip_derivatives(op) or not out.requires_grad:
         return
     diff = differentiable_inputs(op)
