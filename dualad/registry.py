@@ -105,6 +105,9 @@ class Op:
     # array (for shapes) of the rest. None: a node keeps every input.
     reads: tuple | None = None
     saves_output: bool = False
+    # reads_output: the inputs whose vjp rules read the output (None: all of them, when
+    # saves_output); a node keeps a large output only for those (see OpNode.record)
+    reads_output: tuple | None = None
     differentiable: bool = True
     doc: str = ""
     node_name: str = ""
@@ -150,16 +153,19 @@ class Op:
     def index_reads(self) -> None:
         """Check ``reads`` and tabulate, for each bit mask of inputs with edges, the inputs
         a node keeps (``keeps``), does not keep (``drops``) and the kept ones as a bit mask
-        (``keep_masks``); all None when the op declares no ``reads``. Call it again after
-        changing ``saves`` or ``reads``."""
+        (``keep_masks``), all None when the op declares no ``reads``; and the bit mask of
+        the inputs whose rules read the output (``output_readers``). Call it again after changing ``saves``, ``reads``,
+        ``saves_output`` or ``reads_output``."""
         self.keeps = self.drops = self.keep_masks = None
+        n = len(self.vjp)
+        readers = range(n) if self.reads_output is None else self.reads_output
+        self.output_readers = sum(1 << i for i in readers) if self.saves_output else 0
         if self.reads is None:
             return
         self.reads = tuple(tuple(r) for r in self.reads)
         if len(self.reads) != len(self.vjp) or any(set(r) - set(self.saves) for r in self.reads):
             raise ValueError(f"op {self.name!r}: reads needs one tuple per input, each within "
                              "saves")
-        n = len(self.vjp)
         self.keeps = tuple(tuple(sorted({j for i in range(n) if mask >> i & 1
                                          for j in self.reads[i]}))
                            for mask in range(1 << n))
@@ -250,7 +256,7 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
             and out._data.dtype.kind in "fc":  # record the reverse node (inlined: hot path)
         node = out.grad_fn = OpNode()
         node.record(op, args, params, out, datas,
-                    out_data if type(out_data) is _float64 and op.saves_output else out._data)
+                    out_data if type(out_data) is _float64 else out._data)
         out.requires_grad_flag = True
     if op.kinks and census.policy and (state.kink_trackers or state.kink_policy == "raise"):
         _notify_kinks(op, datas, params, out)

@@ -123,6 +123,25 @@ def test_suite_fails_on_a_wrong_rule(overrides: dict, check: str) -> None:
             check_op("_test_cube", max_examples=10, checks=[check], shrink=False)
 
 
+@pytest.mark.parametrize(("reads", "fails"), [
+    (((1,), (0,)), False),
+    (((), (0,)), True),  # input 0's rule reads input 1 without declaring it
+], ids=["declared", "undeclared-read"])
+def test_saved_values_check_catches_an_undeclared_read(reads: tuple, fails: bool) -> None:
+    op = Op(name="_test_mul", forward=np.multiply, vjp=(lambda g, out, x, y: g * y,
+                                                        lambda g, out, x, y: g * x),
+            jvp=(lambda t, out, x, y: t * y, lambda t, out, x, y: t * x),
+            sympy=lambda x, y: x * y, domain=Domain(ranges=(((-2.0, 2.0),), ((-2.0, 2.0),))),
+            elementwise=True, reads=reads)
+    with _temporary(op):
+        if not fails:
+            check_op("_test_mul", max_examples=5, checks=["saved_values"])
+            return
+        with pytest.raises(OpCheckError, match="op '_test_mul': saved_values check failed.*"
+                           "does not declare"):
+            check_op("_test_mul", max_examples=5, checks=["saved_values"], shrink=False)
+
+
 def test_suite_fails_on_a_rule_that_is_not_differentiable_again() -> None:
     # first order right, but the rule leaves dualad for NumPy: the second order is lost
     def vjp(g, out, x):

@@ -9,6 +9,8 @@ no op knowledge: an :class:`OpNode` calls its op's registered rules.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import MappingProxyType
 from typing import Any
 
@@ -204,15 +206,69 @@ class SavedTensor:
         return self.value
 
 
-def _input_meta(args: tuple, edges: list, packed: Any) -> tuple:
-    """``OpNode.in_meta``: the data array, or (shape, dtype) under saved-tensor hooks, of
-    each input with an edge (None for the others). A tuple of arrays and None: the GC
-    untracks it. (A loop: a comprehension would make ``packed`` a closure cell per call.)"""
+def _input_meta(args: tuple, edges: list, packed: Any) -> tuple[tuple, int]:
+    """``OpNode.in_meta``: the data array (:func:`shape_only`), or (shape, dtype) under
+    saved-tensor hooks, of each input with an edge (None for the others), and the bit mask of
+    the inputs given a stand-in. A tuple of arrays and None: the GC untracks it. (A loop: a
+    comprehension would make ``packed`` a closure cell per call.)"""
     meta = []
+    big = 0
+    i = 0
     for a, e in zip(args, edges):
-        meta.append(None if e is None else (a._data.shape, a._data.dtype) if packed
-                    else a._data)
-    return tuple(meta)
+        if e is None:
+            meta.append(None)
+        elif packed:
+            meta.append((a._data.shape, a._data.dtype))
+        else:
+            data = a._data
+            if data.nbytes > _HOLD_BYTES:
+                big |= 1 << i
+                data = shape_only(data)
+            meta.append(data)
+        i += 1
+    return tuple(meta), big
+
+
+def shape_only(data: np.ndarray) -> np.ndarray:
+    """``data`` if it is small, else a read-only stand-in with its shape and dtype that
+    holds no memory (every element nan).
+
+    A node keeps an input or output that no rule reads only for its shape and dtype; a
+    large one is replaced by this stand-in, so the graph does not keep it alive (as in
+    PyTorch: holding every intermediate of a large computation until the backward pass
+    costs memory and, through the allocator, fresh pages on every call). A rule that read
+    its values anyway would get nan, which the tests catch (``_HOLD_BYTES = -1`` there).
+
+    >>> shape_only(np.zeros(10**6)).strides
+    (0,)
+    """
+    if data.nbytes <= _HOLD_BYTES:
+        return data
+    dtype = data.dtype
+    base = _STAND_IN_BASES.get(dtype)
+    if base is None:
+        base = np.zeros(1, dtype)
+        if dtype.kind in "fc":
+            base[0] = np.nan
+        base.flags.writeable = False
+        _STAND_IN_BASES[dtype] = base
+    return np.ndarray(data.shape, dtype, base, 0, (0,) * data.ndim)
+
+
+_HOLD_BYTES = 1 << 16  # arrays up to this size are held as they are (see shape_only)
+_STAND_IN_BASES: dict = {}  # dtype -> the read-only one-element array stand-ins view
+
+
+@contextmanager
+def stand_ins_everywhere() -> Iterator[None]:
+    """Within: nodes recorded hold stand-ins for arrays of every size (a test of what the
+    rules read: see ``dualad.testing.check_saved_values``). Not thread-safe."""
+    global _HOLD_BYTES
+    previous, _HOLD_BYTES = _HOLD_BYTES, -1
+    try:
+        yield
+    finally:
+        _HOLD_BYTES = previous
 
 
 def _save(a: Any, keep: bool, packed: Any, drop: bool = True) -> Any:
@@ -236,7 +292,7 @@ def _save_all(args: tuple, keep: tuple, packed: Any, drop: bool) -> tuple:
     return tuple([_save(a, i in keep, packed, drop) for i, a in enumerate(args)])
 
 
-_ndarray, _FLOAT64 = np.ndarray, np.dtype(np.float64)
+_ndarray, _float64, _FLOAT64 = np.ndarray, np.float64, np.dtype(np.float64)
 _NO_PARAMS: Any = MappingProxyType({})  # the params of the many ops that take none (shared)
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
@@ -263,9 +319,8 @@ class OpNode(Node):
                out_value: Any) -> None:
         """Fill in a new node (``registry.apply`` calls ``OpNode().record(...)``).
 
-        ``out_value``: the output's data for the rules (``out._data``, or for an op whose
-        rules read the output, the NumPy scalar the forward returned: see
-        ``Op.scalar_forward``).
+        ``out_value``: the output's data for the rules: ``out._data``, or the NumPy scalar
+        the forward returned (see ``Op.scalar_forward``), which stands for it here.
         """
         # The hot path of recording: _init_base inlined, and few allocations per node (each
         # GC-tracked object that a node keeps alive costs again in every collection).
@@ -289,8 +344,8 @@ class OpNode(Node):
         self.op = op
         self.params = params if params else _NO_PARAMS
         self.epoch = census.inplace
-        self.out_data = out_value
         out_data = out._data
+        big_out = type(out_value) is not _float64 and out_data.nbytes > _HOLD_BYTES
         n = len(args)
         edges = [None] * n
         mask = 0
@@ -319,7 +374,12 @@ class OpNode(Node):
         self._edge0 = edges[0] if n else None
         self._edge1 = edges[1] if n > 1 else None
         self._edges_more = tuple(edges[2:]) if n > 2 else None
-        self.in_meta = None if same else _input_meta(args, edges, packed)
+        self.out_data = out_value
+        if same:
+            self.in_meta = None
+            big = mask if big_out else 0  # the inputs with edges that are large
+        else:
+            self.in_meta, big = _input_meta(args, edges, packed)
         keeps = op.keeps
         self.raw_saved = False  # saved holds no tensor: data arrays and constants only
         if keeps is None:
@@ -340,9 +400,26 @@ class OpNode(Node):
                 self.saved = tuple(saved)
             else:
                 self.saved = args
+        if big or big_out:  # large arrays: hold only the shapes of those no rule reads
+            self._hold_shapes_only(big, mask)
         self.out_tangents = None
         # the rules read the output's storage: remember its version counter (fresh: version 0)
         self.out_vc = out._version_counter() if op.saves_output else None
+
+    def _hold_shapes_only(self, big: int, mask: int) -> None:
+        """Replace the output, and the inputs in the bit mask ``big`` (large inputs with
+        edges), by stand-ins (see :func:`shape_only`) where no rule of the inputs in
+        ``mask`` reads them."""
+        op = self.op
+        if not mask & op.output_readers:
+            self.out_data = shape_only(self.out_data)
+        if not big or op.keeps is None:  # an op without reads: its rules read every input
+            return
+        saved = list(self.saved)
+        for i in op.drops[mask]:
+            if big >> i & 1 and type(saved[i]) is _ndarray:
+                saved[i] = shape_only(saved[i])
+        self.saved = tuple(saved)
 
     @property
     def next_edges(self) -> tuple:
@@ -377,6 +454,11 @@ class OpNode(Node):
         if keeps is None:
             return self.op.saves
         return keeps[sum(1 << i for i, e in enumerate(self.next_edges) if e is not None)]
+
+    def kept_output(self) -> bool:
+        """Whether this node keeps its output's values for its rules (or was freed)."""
+        mask = sum(1 << i for i, e in enumerate(self.next_edges) if e is not None)
+        return self.epoch < 0 or bool(mask & self.op.output_readers)
 
     def output(self) -> Tensor:
         if self.epoch < 0:
@@ -505,7 +587,7 @@ class OpNode(Node):
     _saved_self = property(lambda self: self._saved_input(0, "_saved_self"))
     _saved_other = property(lambda self: self._saved_input(1, "_saved_other"))
     _saved_exponent = property(lambda self: self._saved_input(1, "_saved_exponent"))
-    _saved_result = property(lambda self: self.output())
+    _saved_result = property(lambda self: self.output() if self.kept_output() else None)
 
 
 def _fit_to(c, shape, dtype):

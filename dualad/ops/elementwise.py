@@ -25,13 +25,14 @@ _PAIR = ((-3.0, 3.0), (-3.0, 3.0))
 
 def _binary(name: str, forward, vjp, jvp, sympy, ranges=_PAIR, saves=(0, 1),
             saves_output=False, kinks=(), valid=None, node_name="", array_vjp=True,
-            reads=None, scalar_forward=None) -> Op:
+            reads=None, scalar_forward=None, reads_output=None) -> Op:
     return register_op(Op(name=name, forward=forward, vjp=vjp, jvp=jvp, sympy=sympy,
                           domain=Domain(ranges=tuple(r if isinstance(r[0], tuple) else (r,)
                                                      for r in ranges), valid=valid),
                           kinks=kinks, elementwise=True, saves=saves,
                           saves_output=saves_output, node_name=node_name,
-                          array_vjp=array_vjp, reads=reads, scalar_forward=scalar_forward))
+                          array_vjp=array_vjp, reads=reads, scalar_forward=scalar_forward,
+                          reads_output=reads_output))
 
 
 # ------------------------------------------------------------- arithmetic
@@ -79,6 +80,7 @@ _POW = _binary(
     (lambda t, out, x, y: scale(t, _pow_dx(out, x, y, "jvp")),
      lambda t, out, x, y: scale(t, _pow_dy(out, x, y, "jvp"))),
     lambda x, y: x ** y, ranges=((0.2, 3.0), (-2.0, 2.0)), saves_output=True,
+    reads=((0, 1), (0,)), reads_output=(1,),
     # on raw arrays the default kink policy holds: no kink_adjust, and scale is g * d
     array_vjp=(lambda g, out, x, y: g * _pow_derivative_x(x, y),
                lambda g, out, x, y: g * _pow_derivative_y(out, x)),

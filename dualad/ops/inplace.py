@@ -49,9 +49,6 @@ def inplace(x: Tensor, fn, *args: Any, **kwargs: Any) -> Tensor:
     if out.requires_grad_flag:
         x.grad_fn = out.grad_fn
         x.requires_grad_flag = True
-        node = out.grad_fn
-        if node is not None and hasattr(node, "out_data"):
-            node.out_data = out._data
     elif x.grad_fn is not None:  # the new value no longer depends on the old history
         x.grad_fn = None
         x.requires_grad_flag = False

@@ -34,6 +34,7 @@ from .opcheck import (
     check_fields,
     check_jvp,
     check_kinks,
+    check_saved_values,
     check_scalar_path,
     check_second_order,
     check_sympy,
@@ -46,6 +47,7 @@ PROPERTY_CHECKS: dict[str, Callable] = {
     "adjoint": check_adjoint,
     "batched_vjp": check_batched_vjp,
     "scalar_path": check_scalar_path,
+    "saved_values": check_saved_values,
     "second_order": check_second_order,
     "sympy": check_sympy,
 }

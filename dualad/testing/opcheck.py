@@ -26,6 +26,7 @@ import sympy as sp
 from .. import forward_ad
 from ..autograd import engine
 from ..autograd.batched import pull_back_batched
+from ..autograd.node import stand_ins_everywhere
 from ..autograd.grad_mode import enable_grad
 from ..check import forward_jvp, numeric_jacobian, reverse_vjp
 from ..registry import LINEAR, Domain, Kink, Op, apply, batched_rules
@@ -263,6 +264,50 @@ def check_scalar_path(op: Op, arrays: tuple, params: dict, seed: int = 0) -> Non
         _assert_close(op, "scalar_path", g, w.reshape(()), arrays, params,
                       f"gradient of input {i} on 0-d tensors vs on 1-element arrays",
                       atol=1e-15, rtol=1e-13)
+
+
+def check_saved_values(op: Op, arrays: tuple, params: dict, seed: int = 0) -> None:
+    """(c''') the reverse rules read only the values the op declares (``saves``, ``reads``,
+    ``saves_output``): with every array a node keeps only for its shape replaced by a nan
+    stand-in (as large ones are), the gradients are the same, from the array rules, the
+    Tensor rules (``create_graph``) and the batched rules, for each differentiable input
+    alone and for all of them together."""
+    if _skip_derivatives(op):
+        return
+    fn, xs = _diff_function(op, arrays, params)
+    u = _rng(seed + 6).standard_normal(_value(fn, xs).shape)
+    subsets = [[k] for k in range(len(xs))] + ([list(range(len(xs)))] if len(xs) > 1 else [])
+    for subset in subsets:
+        for how in ("array rules", "Tensor rules", "batched rules"):
+            want = _gradients(fn, xs, subset, u, how)
+            with stand_ins_everywhere():
+                got = _gradients(fn, xs, subset, u, how)
+            for k, g, w in zip(subset, got, want):
+                _assert_close(op, "saved_values", g, w, arrays, params,
+                              f"gradient of input {differentiable_inputs(op)[k]} by the {how} "
+                              f"(inputs {subset} differentiated) with the values a node keeps "
+                              "only for their shapes replaced by nan: a rule reads a value "
+                              "its op does not declare in saves, reads or saves_output",
+                              atol=0.0, rtol=EXACT_RTOL)
+
+
+def _gradients(fn: Any, xs: list, subset: list, u: np.ndarray, how: str) -> list:
+    """The gradients of ``<u, fn(xs)>`` for the inputs in ``subset`` (the only ones that
+    require grad), by the array rules, the Tensor rules or the batched rules."""
+    leaves = [Tensor(x.copy(), requires_grad=k in subset) for k, x in enumerate(xs)]
+    with enable_grad():
+        out = fn(*leaves)
+    wrt = [leaves[k] for k in subset]
+    if not out.requires_grad:
+        return [np.zeros(x.shape) for x in wrt]
+    if how == "batched rules":
+        got = pull_back_batched(out, u[None], wrt)
+        if got is None:  # some node has no batched rule
+            return _gradients(fn, xs, subset, u, "array rules")
+        return [g[0] for g in got]
+    grads = engine.grad(out, wrt, Tensor(u.copy()), create_graph=how == "Tensor rules",
+                        allow_unused=True)
+    return [np.zeros(x.shape) if g is None else np.asarray(g._data) for g, x in zip(grads, wrt)]
 
 
 # ---------------------------------------------------------- second order

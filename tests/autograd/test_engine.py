@@ -314,3 +314,13 @@ def test_saved_self_and_saved_result():
         p.grad_fn._saved_self  # noqa: B018
     with pytest.raises(AttributeError):
         p.grad_fn._saved_nothing  # noqa: B018
+
+
+def test_saved_result_of_pow_is_kept_only_for_the_exponents_rule():
+    x = da.randn(5, requires_grad=True)
+    assert x.pow(2).grad_fn._saved_result is None  # x's rule does not read the output
+    assert x.mul(2.0).grad_fn._saved_result is None  # mul's rules never do
+    e = da.tensor([0.5, 2.0], requires_grad=True)
+    y = da.tensor([1.5, 3.0]).pow(e)
+    np.testing.assert_array_equal(y.grad_fn._saved_result.detach().numpy(),
+                                  np.power([1.5, 3.0], [0.5, 2.0]))
