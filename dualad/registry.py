@@ -154,8 +154,8 @@ class Op:
         """Check ``reads`` and tabulate, for each bit mask of inputs with edges, the inputs
         a node keeps (``keeps``), does not keep (``drops``) and the kept ones as a bit mask
         (``keep_masks``), all None when the op declares no ``reads``; and the bit mask of
-        the inputs whose rules read the output (``output_readers``). Call it again after changing ``saves``, ``reads``,
-        ``saves_output`` or ``reads_output``."""
+        the inputs whose rules read the output (``output_readers``). Call it again after
+        changing ``saves``, ``reads``, ``saves_output`` or ``reads_output``."""
         self.keeps = self.drops = self.keep_masks = None
         n = len(self.vjp)
         readers = range(n) if self.reads_output is None else self.reads_output

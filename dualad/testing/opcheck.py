@@ -26,8 +26,8 @@ import sympy as sp
 from .. import forward_ad
 from ..autograd import engine
 from ..autograd.batched import pull_back_batched
-from ..autograd.node import stand_ins_everywhere
 from ..autograd.grad_mode import enable_grad
+from ..autograd.node import stand_ins_everywhere
 from ..check import forward_jvp, numeric_jacobian, reverse_vjp
 from ..registry import LINEAR, Domain, Kink, Op, apply, batched_rules
 from ..tensor import Tensor
