@@ -337,7 +337,9 @@ def _node_location() -> str | None:
     """Where the graph node whose backward rule is running was created (if recorded)."""
     frame = sys._getframe(1)
     while frame is not None:
-        node = frame.f_locals.get("self") if frame.f_code.co_name == "apply" else None
+        name = frame.f_code.co_name  # OpNode.apply runs the rules, or the engine inlines it
+        node = frame.f_locals.get("self") if name == "apply" else \
+            frame.f_locals.get("node") if name == "run_backward" else None
         if node is not None and getattr(node, "op", None) is not None:
             try:
                 return _LOCATIONS.get(node)
@@ -437,10 +439,11 @@ def _raise(op: registry.Op, kink: registry.Kink, index: int, mask: np.ndarray, r
 
 def _rule_sites() -> frozenset:
     """Code objects that run derivative rules: an op called from them is not a user forward."""
+    from .autograd.engine import run_backward
     from .autograd.node import OpNode
 
-    return frozenset({OpNode.apply.__code__, registry._contribution.__code__,
-                      registry._batched_contribution.__code__})
+    return frozenset({OpNode.apply.__code__, run_backward.__code__,
+                      registry._contribution.__code__, registry._batched_contribution.__code__})
 
 
 def _caller() -> tuple[str | None, bool]:

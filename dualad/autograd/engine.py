@@ -17,7 +17,7 @@ import numpy as np
 
 from .._fperr import quiet_off, quiet_on
 from .._state import census, state
-from ..registry import fit_array_to
+from ..registry import fit_array_to, fit_to
 from ..tensor import Tensor, _wrap
 from .node import (
     AccumulateGrad,
@@ -340,22 +340,26 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             if type(node) is OpNode and node._extras is None and not anomaly \
                     and not (targets and node in targets):
                 # an op node without hooks whose gradient is not captured: only its rules
-                # run, on raw arrays (see ``arrays``) or else on Tensors
+                # run, in the edge loop below (OpNode.apply inlined): on raw arrays (see
+                # ``arrays``) or else on Tensors
                 op = node.op
                 rules = op.array_vjp if arrays else None
-                if rules is not None:  # the array rules run in the edge loop below
+                if rules is not None:
                     if not raw:
                         state.array_rules = raw = True
                     g = buf._data if type(buf) is Tensor else buf
                     args = node.raw_inputs(not verified)  # (``inputs`` is grad()'s argument)
                     out = node.out_data if op.saves_output else None
-                    params = node.params
-                    meta = node.in_meta
-                    cots = None
                 else:
                     if raw:
                         state.array_rules = raw = False
-                    cots = node.apply(buf if type(buf) is Tensor else _wrap(buf), not verified)
+                    rules = op.vjp
+                    g = buf if type(buf) is Tensor else _wrap(buf)
+                    args = node.inputs(not verified)
+                    out = node.output() if op.saves_output else None
+                params = node.params
+                meta = node.in_meta
+                cots = None
             else:
                 if node.num_outputs == 1:
                     buf = [buf]
@@ -409,22 +413,32 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     continue
                 if cots is not None:
                     c = cots[i]
-                else:  # an array rule, run here: no list of cotangents and no second loop
+                else:  # a rule, run here: no list of cotangents and no second loop
                     rule = rules[i]
                     if rule is None:
                         continue
                     c = rule(g, out, *args, **params) if params else rule(g, out, *args)
                     if c is not None:  # fit it to the input's shape and dtype (cheap tests first)
-                        if type(c) is Tensor:
-                            c = c._data
                         m = node.out_data if meta is None else meta[i]  # see OpNode.in_meta
-                        if type(m) is tuple:
+                        tm = type(m)
+                        if tm is _float64:  # a NumPy scalar's .dtype is slow to get
+                            shape = ()
+                            dtype = _FLOAT64
+                        elif tm is tuple:
                             shape, dtype = m
                         else:
                             shape = m.shape
                             dtype = m.dtype
                         tc = type(c)
-                        if tc is _ndarray:
+                        if not raw:  # a Tensor rule: the fit is recorded (create_graph)
+                            if tc is not Tensor or c._data.shape != shape \
+                                    or c._data.dtype != dtype:
+                                c = fit_to(c, shape, dtype)
+                        elif tc is _ndarray:
+                            if c.shape != shape or c.dtype != dtype:
+                                c = fit_array_to(c, shape, dtype)
+                        elif tc is Tensor:
+                            c = c._data
                             if c.shape != shape or c.dtype != dtype:
                                 c = fit_array_to(c, shape, dtype)
                         # a float64 scalar stands for a 0-d array (arithmetic on it is faster)

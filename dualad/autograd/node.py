@@ -561,6 +561,8 @@ class OpNode(Node):
     def input_meta(self, i: int) -> tuple:
         """The (shape, dtype) of input ``i`` (one with an edge) at recording."""
         m = self.out_data if self.in_meta is None else self.in_meta[i]
+        if type(m) is _float64:  # a NumPy scalar's .dtype is slow to get
+            return (), _FLOAT64
         return m if type(m) is tuple else (m.shape, m.dtype)
 
     def release(self) -> None:

@@ -13,6 +13,7 @@ with dualad ops, so every rule differentiates again.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -71,24 +72,25 @@ _SUM = register_op(Op(
 
 def _count(shape: tuple, axis: Any) -> int:
     if axis is None:
-        return int(np.prod(shape)) if shape else 1
+        return math.prod(shape)
     axes = (axis,) if isinstance(axis, int) else axis
-    return int(np.prod([shape[a] for a in axes]))
+    return math.prod([shape[a] for a in axes])
 
 
 _MEAN = register_op(Op(
     name="mean", forward=lambda x, axis=None, keepdims=False: np.mean(x, axis=axis,
                                                                       keepdims=keepdims),
+    # divided before it is broadcast: one division per output element, and a view
     vjp=(lambda g, out, x, axis=None, keepdims=False:
-         expand_reduced(g, x.shape, axis, keepdims) / _count(x.shape, axis),),
+         expand_reduced(g / _count(x.shape, axis), x.shape, axis, keepdims),),
     jvp=(LINEAR,),
     sympy=lambda x, axis=None, keepdims=False: sym_sum(x, axis, keepdims)
     / _count(np.shape(x), axis),
     domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES), saves=(),
     array_vjp=True, reads=((),),
     batch_array_vjp=(lambda g, out, x, axis=None, keepdims=False:
-                     _expand_reduced_batched(g, x.shape, axis, keepdims)
-                     / _count(x.shape, axis),)))
+                     _expand_reduced_batched(g / _count(x.shape, axis), x.shape, axis,
+                                             keepdims),)))
 
 
 def sum(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,  # noqa: A001
