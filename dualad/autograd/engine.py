@@ -58,7 +58,8 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs; "
                                    f"this output has shape {tuple(out.shape)}: pass "
                                    "gradient= with that shape")
-            g = _wrap(np.ones(out._data.shape, out._data.dtype))
+            data = out._data  # (np.array, not np.ones, for the usual 0-d output: C, not Python)
+            g = _wrap(np.array(1, data.dtype) if not data.ndim else np.ones(data.shape, data.dtype))
         else:
             if not isinstance(g, Tensor):
                 g = _wrap(np.asarray(g, dtype=out._data.dtype))

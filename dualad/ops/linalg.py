@@ -78,6 +78,19 @@ def _matmul_grad_batched(g: Any, x: Any, y: Any, which: int) -> np.ndarray:
     return part.reshape((g.shape[0],) + shape)
 
 
+def _matmul_array_rule(which: int):
+    """The array rule for input ``which``: with two matrix (or stacked) operands, one
+    matrix product on the raw arrays; 1-d operands take the general rule."""
+    general = (_matmul_grad_x, _matmul_grad_y)[which]
+
+    def rule(g: Any, out: Any, x: Any, y: Any) -> Any:
+        if x.ndim < 2 or y.ndim < 2:
+            return general(g, out, x, y)
+        return np.matmul(g, y.mT) if which == 0 else np.matmul(x.mT, g)
+
+    return rule
+
+
 _MATMUL = register_op(Op(
     name="matmul", forward=np.matmul, vjp=(_matmul_grad_x, _matmul_grad_y),
     jvp=(LINEAR, LINEAR),
@@ -85,7 +98,8 @@ _MATMUL = register_op(Op(
     domain=Domain(ranges=(((-2.0, 2.0),), ((-2.0, 2.0),)), shapes=[
         (((3, 4), (4, 2)), {}), (((4,), (4,)), {}), (((3, 4), (4,)), {}),
         (((4,), (4, 2)), {}), (((2, 3, 4), (4, 2)), {}), (((2, 3, 4), (2, 4, 5)), {})]),
-    node_name="MmBackward0", array_vjp=True, reads=((1,), (0,)),
+    node_name="MmBackward0", array_vjp=(_matmul_array_rule(0), _matmul_array_rule(1)),
+    reads=((1,), (0,)),
     batch_array_vjp=(lambda g, out, x, y: _matmul_grad_batched(g, x, y, 0),
                      lambda g, out, x, y: _matmul_grad_batched(g, x, y, 1))))
 
