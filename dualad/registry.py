@@ -158,7 +158,10 @@ class Op:
         changing ``saves``, ``reads``, ``saves_output`` or ``reads_output``."""
         self.keeps = self.drops = self.keep_masks = None
         n = len(self.vjp)
-        readers = range(n) if self.reads_output is None else self.reads_output
+        readers = range(n) if self.reads_output is None else tuple(self.reads_output)
+        if any(not 0 <= i < n for i in readers):
+            raise ValueError(f"op {self.name!r}: reads_output holds input indices, each below "
+                             f"{n} (the number of vjp rules); got {self.reads_output!r}")
         self.output_readers = sum(1 << i for i in readers) if self.saves_output else 0
         if self.reads is None:
             return

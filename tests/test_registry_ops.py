@@ -172,3 +172,8 @@ def test_an_op_missing_a_field_fails_naming_it() -> None:
     op = _cube(domain=Domain(ranges=()))
     with pytest.raises(OpCheckError, match="domain.ranges has 0 entries"):
         check_fields(op)
+
+
+def test_reads_output_must_name_inputs() -> None:
+    with pytest.raises(ValueError, match="reads_output holds input indices, each below 1"):
+        _cube(saves_output=True, reads_output=(1,))

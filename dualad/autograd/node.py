@@ -231,7 +231,7 @@ def _input_meta(args: tuple, edges: list, packed: Any) -> tuple[tuple, int]:
 
 def shape_only(data: np.ndarray) -> np.ndarray:
     """``data`` if it is small, else a read-only stand-in with its shape and dtype that
-    holds no memory (every element nan).
+    holds no memory (every element nan, or 0 for a dtype without nan).
 
     A node keeps an input or output that no rule reads only for its shape and dtype; a
     large one is replaced by this stand-in, so the graph does not keep it alive (as in
