@@ -262,7 +262,9 @@ _STAND_IN_BASES: dict = {}  # dtype -> the read-only one-element array stand-ins
 @contextmanager
 def stand_ins_everywhere() -> Iterator[None]:
     """Within: nodes recorded hold stand-ins for arrays of every size (a test of what the
-    rules read: see ``dualad.testing.check_saved_values``). Not thread-safe."""
+    rules read: see ``dualad.testing.check_saved_values``). The switch is process-wide,
+    so other threads' nodes get stand-ins meanwhile too, which changes no gradient of an
+    op whose ``saves``/``reads``/``reads_output`` are right."""
     global _HOLD_BYTES
     previous, _HOLD_BYTES = _HOLD_BYTES, -1
     try:
