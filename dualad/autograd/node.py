@@ -37,10 +37,11 @@ class RemovableHandle:
 class _Extras:
     """What few nodes have: hooks, retained tensors, an anomaly-mode creation trace."""
 
-    __slots__ = ("prehooks", "posthooks", "retained", "trace")
+    __slots__ = ("prehooks", "posthooks", "retained", "trace", "saved_output")
 
     def __init__(self) -> None:
         self.prehooks = self.posthooks = self.retained = self.trace = None
+        self.saved_output = None  # the output, packed by saved-tensor hooks
 
 
 class Node:
@@ -217,14 +218,12 @@ def _input_meta(args: tuple, edges: list, packed: Any) -> tuple[tuple, int]:
     for a, e in zip(args, edges):
         if e is None:
             meta.append(None)
-        elif packed:
-            meta.append((a._data.shape, a._data.dtype))
         else:
             data = a._data
             if data.nbytes > _HOLD_BYTES:
                 big |= 1 << i
                 data = shape_only(data)
-            meta.append(data)
+            meta.append((data.shape, data.dtype) if packed else data)
         i += 1
     return tuple(meta), big
 
@@ -242,8 +241,12 @@ def shape_only(data: np.ndarray) -> np.ndarray:
     >>> shape_only(np.zeros(10**6)).strides
     (0,)
     """
-    if data.nbytes <= _HOLD_BYTES:
-        return data
+    return data if data.nbytes <= _HOLD_BYTES else stand_in(data)
+
+
+def stand_in(data: Any) -> np.ndarray:
+    """A read-only array with ``data``'s shape and dtype that holds no memory (see
+    :func:`shape_only`)."""
     dtype = data.dtype
     base = _STAND_IN_BASES.get(dtype)
     if base is None:
@@ -404,9 +407,20 @@ class OpNode(Node):
                 self.saved = args
         if big or big_out:  # large arrays: hold only the shapes of those no rule reads
             self._hold_shapes_only(big, mask)
+        if packed and mask & op.output_readers:  # saved-tensor hooks pack the output too
+            self._pack_output(out)
         self.out_tangents = None
         # the rules read the output's storage: remember its version counter (fresh: version 0)
         self.out_vc = out._version_counter() if op.saves_output else None
+
+    def _pack_output(self, out: Tensor) -> None:
+        """Under saved-tensor hooks the output the rules read is packed like the inputs (as
+        in PyTorch); the node keeps a stand-in for its shape and :meth:`output` unpacks.
+        The nodes that have one take the engine's general path (their ``_extras``)."""
+        if self._extras is None:
+            self._extras = _Extras()
+        self._extras.saved_output = SavedTensor(out)
+        self.out_data = stand_in(self.out_data)
 
     def _hold_shapes_only(self, big: int, mask: int) -> None:
         """Replace the output, and the inputs in the bit mask ``big`` (large inputs with
@@ -469,7 +483,12 @@ class OpNode(Node):
         if vc is not None and vc.value != 0:
             raise RuntimeError(_modified_message(self.out_data, f"output 0 of {self.name()}",
                                                  vc.value, 0))
-        out = _wrap(self.out_data)
+        extras = self._extras
+        if extras is not None and extras.saved_output is not None:
+            value = extras.saved_output.get(self, 0)
+            out = _wrap(value._data if isinstance(value, Tensor) else np.asarray(value))
+        else:
+            out = _wrap(self.out_data)
         out.grad_fn = self
         out.requires_grad_flag = True
         out._tangents = self.out_tangents
@@ -575,6 +594,8 @@ class OpNode(Node):
             self.in_meta = None
             self.out_data = None
             self.out_tangents = None
+            if self._extras is not None:
+                self._extras.saved_output = None
 
     # PyTorch-style access to saved values. Properties, not ``__getattr__``: a class with
     # ``__getattr__`` makes every attribute access on its nodes slower, in the engine too.

@@ -146,6 +146,43 @@ def test_saved_tensors_hooks_can_change_what_backward_sees():
     assert x.grad.item() == 20.0  # both saved operands unpack as 10
 
 
+def test_saved_tensors_hooks_pack_a_saved_output_too():
+    # as in PyTorch 2.13: exp saves its result, which goes through pack and unpack
+    x = da.tensor([0.5, 1.5], requires_grad=True)
+    log = []
+
+    def pack(t):
+        log.append("pack")
+        return t.detach().numpy().copy()
+
+    def unpack(arr):
+        log.append("unpack")
+        return da.tensor(arr)
+
+    with da.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = da.exp(x)
+    assert log == ["pack"]
+    (g,) = da.autograd.grad(y.sum(), x, create_graph=True)
+    assert log == ["pack", "unpack"]
+    np.testing.assert_allclose(g.detach().numpy(), np.exp([0.5, 1.5]), rtol=1e-15)
+    (h,) = da.autograd.grad(g.sum(), x)  # through the unpacked output: d/dx exp(x) again
+    np.testing.assert_allclose(h.numpy(), np.exp([0.5, 1.5]), rtol=1e-15)
+
+
+def test_saved_tensors_hooks_see_what_backward_reads_as_pytorch():
+    # sum(sin(x) * exp(-x**2)) saves 5 tensors in PyTorch 2.13: x for sin, x for pow,
+    # exp's result, both factors of the product
+    packed = []
+    x = da.tensor([0.5, 1.5], requires_grad=True)
+    with da.autograd.graph.saved_tensors_hooks(lambda t: packed.append(t.shape) or t,
+                                               lambda t: t):
+        (da.sin(x) * da.exp(-x ** 2)).sum().backward()
+    assert len(packed) == 5
+    xs = np.array([0.5, 1.5])
+    np.testing.assert_allclose(x.grad.numpy(),
+                               (np.cos(xs) - 2 * xs * np.sin(xs)) * np.exp(-xs ** 2), rtol=1e-14)
+
+
 def test_saved_tensors_hooks_nest_and_restore():
     from dualad._state import state
 

@@ -86,3 +86,24 @@ def test_small_arrays_and_graph_answers_are_unaffected_by_stand_ins():
                                    rtol=1e-12)
         want = e * (9 / (xs + 1) - 6 / (xs + 1) ** 2 + 2 / (xs + 1) ** 3)
         np.testing.assert_allclose(h.numpy(), want, rtol=1e-12)
+
+
+def test_the_same_holds_under_saved_tensor_hooks():
+    packed = []
+
+    def pack(t):
+        packed.append(t.shape)
+        return t
+
+    def build(x):
+        with da.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            return (da.sin(x) * da.exp(-x ** 2)).sum()
+
+    arrays, x, y = _held_by_graph(build)
+    assert 2.0 <= arrays < 2.5
+    assert len(packed) == 5  # sin: x; pow: x; exp: its output; mul: both factors
+    y.backward()
+    xs = np.linspace(-2.0, 2.0, N)
+    np.testing.assert_allclose(x.grad.numpy(),
+                               (np.cos(xs) - 2 * xs * np.sin(xs)) * np.exp(-xs ** 2),
+                               rtol=1e-13, atol=1e-15)
