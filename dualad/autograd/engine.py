@@ -421,30 +421,33 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     c = rule(g, out, *args, **params) if params else rule(g, out, *args)
                     if c is not None:  # fit it to the input's shape and dtype (cheap tests first)
                         m = node.out_data if meta is None else meta[i]  # see OpNode.in_meta
-                        tm = type(m)
-                        if tm is _float64:  # a NumPy scalar's .dtype is slow to get
-                            shape = ()
-                            dtype = _FLOAT64
-                        elif tm is tuple:
-                            shape, dtype = m
-                        else:
-                            shape = m.shape
-                            dtype = m.dtype
                         tc = type(c)
-                        if not raw:  # a Tensor rule: the fit is recorded (create_graph)
-                            if tc is not Tensor or c._data.shape != shape \
-                                    or c._data.dtype != dtype:
-                                c = fit_to(c, shape, dtype)
-                        elif tc is _ndarray:
-                            if c.shape != shape or c.dtype != dtype:
+                        tm = type(m)
+                        # the scalar path needs no fit: a float64 scalar for an input that the
+                        # output's scalar says is 0-d float64 (see Op.scalar_forward)
+                        if tc is not _float64 or tm is not _float64 or not raw:
+                            if tm is _float64:  # a NumPy scalar's .dtype is slow to get
+                                shape = ()
+                                dtype = _FLOAT64
+                            elif tm is tuple:
+                                shape, dtype = m
+                            else:
+                                shape = m.shape
+                                dtype = m.dtype
+                            if not raw:  # a Tensor rule: the fit is recorded (create_graph)
+                                if tc is not Tensor or c._data.shape != shape \
+                                        or c._data.dtype != dtype:
+                                    c = fit_to(c, shape, dtype)
+                            elif tc is _ndarray:
+                                if c.shape != shape or c.dtype != dtype:
+                                    c = fit_array_to(c, shape, dtype)
+                            elif tc is Tensor:
+                                c = c._data
+                                if c.shape != shape or c.dtype != dtype:
+                                    c = fit_array_to(c, shape, dtype)
+                            # a float64 scalar stands for a 0-d array (arithmetic on it is faster)
+                            elif not (tc is _float64 and dtype is _FLOAT64 and shape == ()):
                                 c = fit_array_to(c, shape, dtype)
-                        elif tc is Tensor:
-                            c = c._data
-                            if c.shape != shape or c.dtype != dtype:
-                                c = fit_array_to(c, shape, dtype)
-                        # a float64 scalar stands for a 0-d array (arithmetic on it is faster)
-                        elif not (tc is _float64 and dtype is _FLOAT64 and shape == ()):
-                            c = fit_array_to(c, shape, dtype)
                 if c is None:
                     continue
                 if type(edge) is tuple:  # an edge to output 1, 2, ... of a node
