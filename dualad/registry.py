@@ -255,12 +255,14 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
             raise ValueError(f"{op.name}: {exc} (input shapes: {shapes})") from None
         raise
     out = _wrap(out_data)
-    if needs_grad and (not census.grad_off or state.grad_enabled) and op.differentiable \
-            and out._data.dtype.kind in "fc":  # record the reverse node (inlined: hot path)
-        node = out.grad_fn = OpNode()
-        node.record(op, args, params, out, datas,
-                    out_data if type(out_data) is _float64 else out._data)
-        out.requires_grad_flag = True
+    if needs_grad and (not census.grad_off or state.grad_enabled) and op.differentiable:
+        # record the reverse node (inlined: hot path) for a float or complex output; a float64
+        # scalar from the forward stands for the output's data (see Op.scalar_forward)
+        scalar_out = type(out_data) is _float64
+        if scalar_out or out._data.dtype.kind in "fc":
+            node = out.grad_fn = OpNode()
+            node.record(op, args, params, out, datas, out_data if scalar_out else out._data)
+            out.requires_grad_flag = True
     if op.kinks and census.policy and (state.kink_trackers or state.kink_policy == "raise"):
         _notify_kinks(op, datas, params, out)
     return out
