@@ -464,17 +464,20 @@ class OpNode(Node):
         self.saved = tuple(saved)
         self.raw_saved = False
 
+    def _edge_mask(self) -> int:
+        """The bit mask of the inputs with edges (``mask`` in :meth:`record`)."""
+        return sum(1 << i for i, e in enumerate(self.next_edges) if e is not None)
+
     def kept(self) -> tuple:
         """The indices of the inputs this node keeps for its rules."""
         keeps = self.op.keeps
         if keeps is None:
             return self.op.saves
-        return keeps[sum(1 << i for i, e in enumerate(self.next_edges) if e is not None)]
+        return keeps[self._edge_mask()]
 
     def kept_output(self) -> bool:
         """Whether this node keeps its output's values for its rules (or was freed)."""
-        mask = sum(1 << i for i, e in enumerate(self.next_edges) if e is not None)
-        return self.epoch < 0 or bool(mask & self.op.output_readers)
+        return self.epoch < 0 or bool(self._edge_mask() & self.op.output_readers)
 
     def output(self) -> Tensor:
         if self.epoch < 0:
