@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, shape_of
 
 _rng = np.random.default_rng()
 
@@ -107,25 +107,25 @@ def _like(t: Any, arr: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
 
 
 def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _like(t, np.zeros(np.shape(t._data if isinstance(t, Tensor) else t)), dtype,
+    return _like(t, np.zeros(shape_of(t)), dtype,
                  requires_grad)
 
 
 def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _like(t, np.ones(np.shape(t._data if isinstance(t, Tensor) else t)), dtype,
+    return _like(t, np.ones(shape_of(t)), dtype,
                  requires_grad)
 
 
 def full_like(t: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _like(t, np.full(np.shape(t._data if isinstance(t, Tensor) else t), fill_value),
+    return _like(t, np.full(shape_of(t), fill_value),
                  dtype, requires_grad)
 
 
 def rand_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _like(t, _rng.random(np.shape(t._data if isinstance(t, Tensor) else t)), dtype,
+    return _like(t, _rng.random(shape_of(t)), dtype,
                  requires_grad)
 
 
 def randn_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _like(t, _rng.standard_normal(np.shape(t._data if isinstance(t, Tensor) else t)),
+    return _like(t, _rng.standard_normal(shape_of(t)),
                  dtype, requires_grad)

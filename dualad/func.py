@@ -25,6 +25,8 @@ array([[ 6.,  0.],
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -373,7 +375,7 @@ def _chunks(total: int, chunk_size: int | None, name: str) -> list[tuple[int, in
 def _basis(rows: tuple[int, int], offset: int, shape: tuple, dtype: np.dtype) -> Tensor:
     """Rows ``e_j`` (``j`` in ``rows``) of the identity, restricted to one input's block
     starting at ``offset`` and shaped ``(len(rows),) + shape``."""
-    n = int(np.prod(shape, dtype=int))
+    n = math.prod(shape)
     eye = np.zeros((rows[1] - rows[0], n), dtype=dtype)
     j = np.arange(max(rows[0], offset), min(rows[1], offset + n))
     eye[j - rows[0], j - offset] = 1.0
@@ -431,7 +433,7 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
         total = sum(sizes)
         if total == 0:
             raise ValueError("jacfwd: the differentiated arguments have no elements")
-        offsets = [int(o) for o in np.cumsum([0] + sizes[:-1])]
+        offsets = list(itertools.accumulate(sizes[:-1], initial=0))
         runs = [_push_chunk(f, args, kwargs, nums, xs, offsets, rows, has_aux)
                 for rows in _chunks(total, chunk_size, "jacfwd")]
         outs, single_out, _, aux = runs[0]

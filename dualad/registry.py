@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _fastnp as fast
 from ._state import census, state
 from .tensor import Tensor, _wrap
 
@@ -435,10 +436,10 @@ def fit_array_to(x: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
             lead = 0
         axes = _broadcast_axes(x.shape, shape, lead)
         if axes:
-            x = x.sum(axis=axes, keepdims=True)
+            x = fast.sum(x, axes, True)
             x = x.reshape(x.shape[lead:])
         if x.shape != shape:
-            x = np.broadcast_to(x, shape)
+            x = fast.broadcast_to(x, shape)
     if x.dtype != dtype and np.issubdtype(dtype, np.inexact):
         x = x.astype(dtype)
     return x

@@ -441,6 +441,21 @@ _new = object.__new__
 _ndarray, _generic = np.ndarray, np.generic  # module globals: no numpy getattr per call
 
 
+def shape_of(x: Any) -> tuple:
+    """The shape of a Tensor, array, number or nested list (``np.shape`` of its data,
+    without NumPy's Python wrapper for a Tensor or an array)."""
+    if type(x) is Tensor:
+        return x._data.shape
+    if type(x) is _ndarray:
+        return x.shape
+    return np.shape(x._data if isinstance(x, Tensor) else x)
+
+
+def ndim_of(x: Any) -> int:
+    """The number of dimensions of a Tensor, array, number or nested list."""
+    return len(shape_of(x))
+
+
 def _wrap(data: Any) -> Tensor:
     """Wrap a raw array (or NumPy scalar) as a Tensor with no history; the hot path."""
     t = _new(Tensor)

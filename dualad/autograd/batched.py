@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._fperr import quiet_off, quiet_on
 from .._state import state
 from ..registry import batched_rules, fit_batched_array_to
 from ..tensor import Tensor
@@ -67,20 +68,21 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
     buffers: dict[Any, Any] = {root: cotangents}  # nodes hash by identity
     prev = state.array_rules
     state.array_rules = True
+    quiet = quiet_on()  # inf/nan follow the conventions, as in the engine
     try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            for node in order:
-                g = buffers.pop(node, None)
-                if g is None or node not in need:
-                    continue
-                if node in targets:
-                    g = np.asarray(g)  # already fitted to the input by the node that fed it
-                    for i in targets[node]:
-                        result[i] = g.copy() if i != targets[node][0] or not g.flags.writeable \
-                            else g
-                    continue
-                _pull_through(node, g, buffers, need)
+        for node in order:
+            g = buffers.pop(node, None)
+            if g is None or node not in need:
+                continue
+            if node in targets:
+                g = np.asarray(g)  # already fitted to the input by the node that fed it
+                for i in targets[node]:
+                    result[i] = g.copy() if i != targets[node][0] or not g.flags.writeable \
+                        else g
+                continue
+            _pull_through(node, g, buffers, need)
     finally:
+        quiet_off(quiet)
         state.array_rules = prev
     return result
 

@@ -25,15 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..registry import apply, get, pad_batched
-from ..tensor import Tensor
-
-
-def _ndim(x: Any) -> int:
-    return np.ndim(x._data if isinstance(x, Tensor) else x)
-
-
-def _shape(x: Any) -> tuple:
-    return np.shape(x._data if isinstance(x, Tensor) else x)
+from ..tensor import Tensor, ndim_of, shape_of
 
 
 def _shift_axis(axis: Any, ndim: int) -> Any:
@@ -47,7 +39,7 @@ def _shift_axis(axis: Any, ndim: int) -> Any:
 
 def _reduction(name: str):
     def rule(t: Tensor, out: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return apply(get(name), t, axis=_shift_axis(axis, _ndim(x)), keepdims=keepdims)
+        return apply(get(name), t, axis=_shift_axis(axis, ndim_of(x)), keepdims=keepdims)
     return rule
 
 
@@ -64,17 +56,17 @@ def _lifted(name: str):
     consistently batched problem, the primals broadcasting against ``t``.
     """
     def rule(t: Tensor, out: Any, x: Any, axis: Any = None, **params: Any) -> Tensor:
-        nd = _ndim(x)
-        lift = [apply(get("reshape"), v, shape=(1,) + _shape(v)) for v in (out, x)]
+        nd = ndim_of(x)
+        lift = [apply(get("reshape"), v, shape=(1,) + shape_of(v)) for v in (out, x)]
         return get(name).jvp[0](t, *lift, axis=_shift_axis(axis, nd), **params)
     return rule
 
 
 def _concatenate(first: bool):
     def rule(t: Tensor, out: Any, x: Any, y: Any, axis: int) -> Tensor:
-        zeros = Tensor(np.zeros(t._data.shape[:1] + _shape(y if first else x), t._data.dtype))
+        zeros = Tensor(np.zeros(t._data.shape[:1] + shape_of(y if first else x), t._data.dtype))
         pair = (t, zeros) if first else (zeros, t)
-        return apply(get("concatenate"), *pair, axis=axis % _ndim(x) + 1)
+        return apply(get("concatenate"), *pair, axis=axis % ndim_of(x) + 1)
     return rule
 
 
@@ -88,7 +80,7 @@ def _broadcast_to(t: Tensor, out: Any, x: Any, shape: tuple) -> Tensor:
 
 
 def _sum_to(t: Tensor, out: Any, x: Any, shape: tuple) -> Tensor:
-    lead = _ndim(x) - len(shape)
+    lead = ndim_of(x) - len(shape)
     if lead > 0:
         t = apply(get("sum"), t, axis=tuple(range(1, lead + 1)), keepdims=False)
     return apply(get("sum_to"), t, shape=t._data.shape[:1] + tuple(shape))
@@ -138,7 +130,7 @@ def _promoted(shape: tuple, first: bool) -> tuple:
 def _matmul_folded(i: int, t: Tensor, out: Any, x: Any, y: Any) -> Any:
     """Vector and matrix operands: fold the batch axis into one matrix product (one GEMM
     instead of a stack of small ones). None when the operands are stacks."""
-    xs, ys = _shape(x), _shape(y)
+    xs, ys = shape_of(x), shape_of(y)
     if len(xs) > 2 or len(ys) > 2:
         return None
     batch = t._data.shape[:1]
@@ -157,13 +149,13 @@ def _matmul(i: int):
         folded = _matmul_folded(i, t, out, x, y)
         if folded is not None:
             return folded
-        xs, ys = _promoted(_shape(x), True), _promoted(_shape(y), False)
+        xs, ys = _promoted(shape_of(x), True), _promoted(shape_of(y), False)
         rank = max(len(xs), len(ys))
         core = xs if i == 0 else ys
         tb = apply(get("reshape"), t, shape=t._data.shape[:1] + (1,) * (rank - len(core)) + core)
         other = y if i == 0 else x
         other = apply(get("reshape"), other, shape=ys if i == 0 else xs) \
-            if _ndim(other) == 1 else other
+            if ndim_of(other) == 1 else other
         res = apply(get("matmul"), tb, other) if i == 0 else apply(get("matmul"), other, tb)
         return apply(get("reshape"), res, shape=t._data.shape[:1] + out._data.shape)
     return rule

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops as F
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, ndim_of
 
 UFUNCS = {
     np.add: F.add, np.subtract: F.sub, np.multiply: F.mul, np.true_divide: F.div,
@@ -67,7 +67,7 @@ def _np_extremum(reduce):
 def _np_norm(x: Any, ord: Any = None, axis: Any = None,  # noqa: A002
              keepdims: bool = False) -> Tensor:
     """``numpy.linalg.norm``: vector norms, and 'fro', 1, -1, inf, -inf for matrices."""
-    nd = np.ndim(x._data if isinstance(x, Tensor) else x)
+    nd = ndim_of(x)
     if axis is None:
         axis = tuple(range(nd)) if ord is None or nd == 1 else (nd - 2, nd - 1)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
@@ -86,7 +86,7 @@ def _np_norm(x: Any, ord: Any = None, axis: Any = None,  # noqa: A002
 
 
 def _np_dot(a: Any, b: Any) -> Tensor:
-    na, nb = (np.ndim(v._data if isinstance(v, Tensor) else v) for v in (a, b))
+    na, nb = (ndim_of(v) for v in (a, b))
     if na == 0 or nb == 0:
         return F.mul(a, b)
     if na <= 2 and nb <= 2:
@@ -102,7 +102,7 @@ def _np_concatenate(arrays: Any, axis: Any = 0) -> Tensor:
 
 
 def _np_trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
-    if (axis1, axis2) != (0, 1) or np.ndim(a._data if isinstance(a, Tensor) else a) != 2:
+    if (axis1, axis2) != (0, 1) or ndim_of(a) != 2:
         raise TypeError("numpy.trace on a dualad Tensor supports 2-d tensors with the default "
                         "axes only")
     return F.trace(a) if offset == 0 else F.sum(F.diag(a, offset))

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._sympy import sp
 from ..registry import LINEAR, Domain, Op, apply, fit_batched_array_to, register_op
-from ..tensor import Tensor
+from ..tensor import Tensor, shape_of
 from ._define import quiet
 from .shape import broadcast_to, reshape, transpose
 
@@ -26,8 +26,7 @@ def _mT(a: Tensor) -> Tensor:
 
 def _matmul_grad_x(g: Tensor, out: Any, x: Any, y: Any) -> Tensor:
     """d(x @ y) for x, with NumPy's promotion of 1-d operands undone."""
-    xs, ys = np.shape(x._data if isinstance(x, Tensor) else x), np.shape(
-        y._data if isinstance(y, Tensor) else y)
+    xs, ys = shape_of(x), shape_of(y)
     if len(xs) == 1 and len(ys) == 1:
         return g * y
     y2 = reshape(y, (ys[0], 1)) if len(ys) == 1 else y
@@ -39,8 +38,7 @@ def _matmul_grad_x(g: Tensor, out: Any, x: Any, y: Any) -> Tensor:
 
 
 def _matmul_grad_y(g: Tensor, out: Any, x: Any, y: Any) -> Tensor:
-    xs, ys = np.shape(x._data if isinstance(x, Tensor) else x), np.shape(
-        y._data if isinstance(y, Tensor) else y)
+    xs, ys = shape_of(x), shape_of(y)
     if len(xs) == 1 and len(ys) == 1:
         return g * x
     x2 = reshape(x, (1, xs[0])) if len(xs) == 1 else x
@@ -106,8 +104,8 @@ _MATMUL = register_op(Op(
 
 def matmul(x: Any, y: Any) -> Tensor:
     """Matrix product with NumPy's rules: 1-d operands and batched stacks broadcast."""
-    xs = np.shape(x._data if isinstance(x, Tensor) else x)
-    ys = np.shape(y._data if isinstance(y, Tensor) else y)
+    xs = shape_of(x)
+    ys = shape_of(y)
     if len(xs) == 0 or len(ys) == 0:
         raise ValueError(f"matmul: both arguments need at least one dimension, got shapes "
                          f"{xs} and {ys}; use * for scalars")
@@ -116,18 +114,14 @@ def matmul(x: Any, y: Any) -> Tensor:
 
 def dot(x: Any, y: Any) -> Tensor:
     """Inner product of two 1-d tensors (PyTorch's ``dot``)."""
-    xs = np.shape(x._data if isinstance(x, Tensor) else x)
-    ys = np.shape(y._data if isinstance(y, Tensor) else y)
+    xs = shape_of(x)
+    ys = shape_of(y)
     if len(xs) != 1 or len(ys) != 1:
         raise ValueError(f"dot: 1D tensors expected, but got {len(xs)}D and {len(ys)}D tensors")
     if xs != ys:
         raise ValueError(f"dot: inconsistent tensor size, expected tensor [{xs[0]}] and src "
                          f"[{ys[0]}] to have the same number of elements")
     return apply(_MATMUL, x, y)
-
-
-def _shape(x: Any) -> tuple:
-    return np.shape(x._data if isinstance(x, Tensor) else x)
 
 
 def _well_conditioned(*arrays: Any, **params: Any) -> bool:
@@ -143,7 +137,7 @@ _MATRIX = ((-2.0, 2.0),)
 
 def outer(x: Any, y: Any) -> Tensor:
     """Outer product of two 1-d tensors: ``out[i, j] = x[i] * y[j]``."""
-    xs, ys = _shape(x), _shape(y)
+    xs, ys = shape_of(x), shape_of(y)
     if len(xs) != 1 or len(ys) != 1:
         raise ValueError(f"outer: 1D tensors expected, got shapes {xs} and {ys}")
     return reshape(x, (xs[0], 1)) * reshape(y, (1, ys[0]))
@@ -151,7 +145,7 @@ def outer(x: Any, y: Any) -> Tensor:
 
 def inner(x: Any, y: Any) -> Tensor:
     """Sum of products over the last axes (NumPy's and PyTorch's ``inner``); 0-d operands scale."""
-    xs, ys = _shape(x), _shape(y)
+    xs, ys = shape_of(x), shape_of(y)
     if not xs or not ys:
         return x * y
     if xs[-1] != ys[-1]:
@@ -163,7 +157,7 @@ def inner(x: Any, y: Any) -> Tensor:
 
 # -------------------------------------------------------------------- trace
 def _trace_vjp(g: Tensor, out: Any, x: Any) -> Tensor:
-    n, m = _shape(x)
+    n, m = shape_of(x)
     return g * np.eye(n, m, dtype=x.dtype)
 
 
@@ -175,8 +169,8 @@ _TRACE = register_op(Op(
 
 def trace(x: Any) -> Tensor:
     """Sum of the main diagonal of a 2-d tensor."""
-    if len(_shape(x)) != 2:
-        raise ValueError(f"trace: expected a matrix (2-d tensor), got shape {_shape(x)}")
+    if len(shape_of(x)) != 2:
+        raise ValueError(f"trace: expected a matrix (2-d tensor), got shape {shape_of(x)}")
     return apply(_TRACE, x)
 
 
@@ -231,7 +225,7 @@ _DET = register_op(Op(
 
 
 def _square_check(name: str, x: Any) -> None:
-    s = _shape(x)
+    s = shape_of(x)
     if len(s) < 2 or s[-1] != s[-2]:
         raise ValueError(f"{name}: expected square matrices (shape (..., n, n)), got shape {s}")
 
@@ -330,7 +324,7 @@ def _diag_indices(n_rows: int, n_cols: int, k: int) -> tuple:
 
 
 def _diag_vjp(g: Tensor, out: Any, x: Any, k: int = 0) -> Tensor:
-    xs = _shape(x)
+    xs = shape_of(x)
     if len(xs) == 1:
         return apply(_DIAG, g, k=k)
     from .shape import index_add
@@ -348,8 +342,8 @@ _DIAG = register_op(Op(
 
 def diag(x: Any, diagonal: int = 0, *, k: Any = None) -> Tensor:
     """1-d -> a matrix with ``x`` on a diagonal; 2-d -> that diagonal (PyTorch and NumPy)."""
-    if len(_shape(x)) not in (1, 2):
-        raise ValueError(f"diag: expected a 1-d or 2-d tensor, got shape {_shape(x)}")
+    if len(shape_of(x)) not in (1, 2):
+        raise ValueError(f"diag: expected a 1-d or 2-d tensor, got shape {shape_of(x)}")
     return apply(_DIAG, x, k=int(diagonal if k is None else k))
 
 
@@ -370,15 +364,15 @@ _REG["triu"] = _triangle("triu", np.triu)
 
 def tril(x: Any, diagonal: int = 0, *, k: Any = None) -> Tensor:
     """Lower triangle of the last two axes (entries above ``diagonal`` zeroed)."""
-    if len(_shape(x)) < 2:
-        raise ValueError(f"tril: expected at least 2 dimensions, got shape {_shape(x)}")
+    if len(shape_of(x)) < 2:
+        raise ValueError(f"tril: expected at least 2 dimensions, got shape {shape_of(x)}")
     return apply(_REG["tril"], x, k=int(diagonal if k is None else k))
 
 
 def triu(x: Any, diagonal: int = 0, *, k: Any = None) -> Tensor:
     """Upper triangle of the last two axes (entries below ``diagonal`` zeroed)."""
-    if len(_shape(x)) < 2:
-        raise ValueError(f"triu: expected at least 2 dimensions, got shape {_shape(x)}")
+    if len(shape_of(x)) < 2:
+        raise ValueError(f"triu: expected at least 2 dimensions, got shape {shape_of(x)}")
     return apply(_REG["triu"], x, k=int(diagonal if k is None else k))
 
 
@@ -398,8 +392,8 @@ def _einsum_grad(g: Tensor, other: Any, subs: str, which: int, shape: tuple) -> 
 
 _EINSUM = register_op(Op(
     name="einsum", forward=lambda x, y, subscripts: np.einsum(subscripts, x, y),
-    vjp=(lambda g, out, x, y, subscripts: _einsum_grad(g, y, subscripts, 0, _shape(x)),
-         lambda g, out, x, y, subscripts: _einsum_grad(g, x, subscripts, 1, _shape(y))),
+    vjp=(lambda g, out, x, y, subscripts: _einsum_grad(g, y, subscripts, 0, shape_of(x)),
+         lambda g, out, x, y, subscripts: _einsum_grad(g, x, subscripts, 1, shape_of(y))),
     jvp=(LINEAR, LINEAR),
     sympy=lambda x, y, subscripts: np.einsum(subscripts, np.asarray(x, dtype=object),
                                              np.asarray(y, dtype=object)),
@@ -438,7 +432,7 @@ def _take_diagonals(x: Any, term: str) -> tuple[Any, str]:
     while len(set(term)) != len(term):
         c = next(c for c in term if term.count(c) > 1)
         p, q = term.index(c), term.index(c, term.index(c) + 1)
-        shape = _shape(x)
+        shape = shape_of(x)
         delta_shape = [1] * len(shape)
         delta_shape[p], delta_shape[q] = shape[p], shape[q]
         x = _sum(x * np.eye(shape[p], dtype=bool).reshape(delta_shape), dim=q)
@@ -465,7 +459,7 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     if len(terms) != len(operands) or not operands:
         raise ValueError(f"einsum: {len(terms)} operand subscripts in {subscripts!r} but "
                          f"{len(operands)} operands")
-    terms, ell = _expand_ellipses(terms, [_shape(o) for o in operands])
+    terms, ell = _expand_ellipses(terms, [shape_of(o) for o in operands])
     if arrow:
         out = out.replace("...", ell)
     else:

@@ -21,7 +21,7 @@ import numpy as np
 
 from .._sympy import sp
 from ..registry import Domain, Kink, Op, apply, register_op
-from ..tensor import Tensor
+from ..tensor import Tensor, shape_of
 from ._define import kink_adjust, scale
 from .elementwise import log, maximum, relu, sigmoid, tanh, where
 from .linalg import matmul
@@ -45,21 +45,17 @@ def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     raise ValueError(f"{name}: reduction={reduction!r} is not one of {_REDUCTIONS}")
 
 
-def _shape(x: Any) -> tuple:
-    return np.shape(x._data if isinstance(x, Tensor) else x)
-
-
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
     """``input @ weight.T + bias``; ``weight`` has shape ``(out_features, in_features)``."""
-    out = matmul(input, transpose(weight, -1, -2) if len(_shape(weight)) > 1 else weight)
+    out = matmul(input, transpose(weight, -1, -2) if len(shape_of(weight)) > 1 else weight)
     return out if bias is None else out + bias
 
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean (or summed, or unreduced) squared error ``(input - target) ** 2``."""
-    if _shape(input) != _shape(target):
-        raise ValueError(f"mse_loss: input shape {_shape(input)} and target shape "
-                         f"{_shape(target)} differ; PyTorch would broadcast with a warning, "
+    if shape_of(input) != shape_of(target):
+        raise ValueError(f"mse_loss: input shape {shape_of(input)} and target shape "
+                         f"{shape_of(target)} differ; PyTorch would broadcast with a warning, "
                          "dualad asks for equal shapes")
     diff = input - target
     return _reduce(diff * diff, reduction, "mse_loss")
@@ -67,7 +63,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noq
 
 def _class_last(x: Tensor) -> Tensor:
     """Logits ``(N, C, d1, ...)`` as ``(N*d1*..., C)``; ``(C,)`` as ``(1, C)``."""
-    shape = _shape(x)
+    shape = shape_of(x)
     if len(shape) == 1:
         return reshape(x, (1, shape[0]))
     if len(shape) > 2:
@@ -88,7 +84,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
     """
     if reduction not in _REDUCTIONS:
         raise ValueError(f"cross_entropy: reduction={reduction!r} is not one of {_REDUCTIONS}")
-    shape = _shape(input)
+    shape = shape_of(input)
     if not shape:
         raise ValueError("cross_entropy: input needs a class axis (shape (C,) or (N, C, ...))")
     n_classes = shape[0] if len(shape) == 1 else shape[1]
@@ -132,7 +128,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
 def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Negative log-likelihood of log-probabilities ``input`` ``(N, C)`` at integer ``target``."""
     tdata = target._data if isinstance(target, Tensor) else np.asarray(target)
-    shape = _shape(input)
+    shape = shape_of(input)
     rows = np.arange(shape[0]) if len(shape) == 2 else ()
     picked = getitem(input, (rows, tdata) if len(shape) == 2 else int(tdata))
     return _reduce(-picked, reduction, "nll_loss")
@@ -177,9 +173,9 @@ _BCE = register_op(Op(
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
                          reduction: str = "mean") -> Tensor:
     """``-(t log p + (1 - t) log(1 - p))`` for probabilities ``input``; logs clamped at -100."""
-    if _shape(input) != _shape(target):
-        raise ValueError(f"binary_cross_entropy: input shape {_shape(input)} and target shape "
-                         f"{_shape(target)} must be equal")
+    if shape_of(input) != shape_of(target):
+        raise ValueError(f"binary_cross_entropy: input shape {shape_of(input)} and target shape "
+                         f"{shape_of(target)} must be equal")
     loss = apply(_BCE, input, target)
     if weight is not None:
         loss = loss * weight

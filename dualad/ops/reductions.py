@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import _fastnp as fast
 from .._sympy import sp
 from ..registry import LINEAR, Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor, _wrap
@@ -58,8 +59,7 @@ _REDUCE_SHAPES = [(((3, 4),), {"axis": None, "keepdims": False}),
                   (((5,),), {"axis": -1, "keepdims": False})]
 
 _SUM = register_op(Op(
-    name="sum", forward=lambda x, axis=None, keepdims=False: np.sum(x, axis=axis,
-                                                                    keepdims=keepdims),
+    name="sum", forward=fast.sum,
     vjp=(lambda g, out, x, axis=None, keepdims=False:
          expand_reduced(g, x.shape, axis, keepdims),),
     jvp=(LINEAR,),
@@ -78,8 +78,7 @@ def _count(shape: tuple, axis: Any) -> int:
 
 
 _MEAN = register_op(Op(
-    name="mean", forward=lambda x, axis=None, keepdims=False: np.mean(x, axis=axis,
-                                                                      keepdims=keepdims),
+    name="mean", forward=fast.mean,
     # divided before it is broadcast: one division per output element, and a view
     vjp=(lambda g, out, x, axis=None, keepdims=False:
          expand_reduced(g / _count(x.shape, axis), x.shape, axis, keepdims),),

@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import _fastnp as fast
 from ..registry import LINEAR, Domain, Op, apply, register_op
-from ..tensor import Tensor
+from ..tensor import Tensor, ndim_of, shape_of
 from ._define import to_index
 
 
@@ -27,7 +28,7 @@ def _sum_to_forward(x: np.ndarray, shape: tuple) -> np.ndarray:
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                       if s == 1 and x.shape[i + lead] != 1)
-    return np.sum(x, axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
+    return fast.sum(x, axes, True).reshape(shape) if axes else x.reshape(shape)
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -39,10 +40,10 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 
 _SUM_TO = _linear("sum_to", _sum_to_forward,
-                  lambda g, out, x, shape: broadcast_to(g, np.shape(x)),
+                  lambda g, out, x, shape: broadcast_to(g, shape_of(x)),
                   shapes=[(((3, 4),), {"shape": (1, 4)}), (((2, 3),), {"shape": (3,)})])
-_BROADCAST_TO = _linear("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-                        lambda g, out, x, shape: sum_to(g, np.shape(x)),
+_BROADCAST_TO = _linear("broadcast_to", fast.broadcast_to,
+                        lambda g, out, x, shape: sum_to(g, shape_of(x)),
                         shapes=[(((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 5)})],
                         node_name="ExpandBackward0")
 _ASTYPE = _linear("astype", lambda x, dtype: np.asarray(x).astype(dtype),
@@ -51,12 +52,12 @@ _ASTYPE = _linear("astype", lambda x, dtype: np.asarray(x).astype(dtype),
                   shapes=[(((3,),), {"dtype": np.float64})], node_name="ToCopyBackward0")
 _CLONE = _linear("clone", lambda x: np.array(x, copy=True), lambda g, out, x: g,
                  shapes=[(((3,),), {})])
-_RESHAPE = _linear("reshape", lambda x, shape: _readonly(np.reshape(x, shape)),
-                   lambda g, out, x, shape: reshape(g, np.shape(x)),
+_RESHAPE = _linear("reshape", lambda x, shape: _readonly(fast.reshape(x, shape)),
+                   lambda g, out, x, shape: reshape(g, shape_of(x)),
                    sympy=lambda x, shape: np.reshape(x, shape),
                    shapes=[(((2, 6),), {"shape": (3, 4)}), (((6,),), {"shape": (2, -1)})],
                    node_name="ViewBackward0")
-_PERMUTE = _linear("permute", lambda x, axes: _readonly(np.transpose(x, axes)),
+_PERMUTE = _linear("permute", lambda x, axes: _readonly(fast.transpose(x, axes)),
                    lambda g, out, x, axes: permute(g, tuple(np.argsort(axes))),
                    sympy=lambda x, axes: np.transpose(x, axes),
                    shapes=[(((2, 3, 4),), {"axes": (2, 0, 1)}), (((3, 4),), {"axes": (1, 0)})])
@@ -82,7 +83,7 @@ def _is_basic(index: Any) -> bool:
 
 
 _GETITEM = _linear("getitem", _getitem_forward,
-                   lambda g, out, x, index: index_add(g, index, np.shape(x)),
+                   lambda g, out, x, index: index_add(g, index, shape_of(x)),
                    sympy=lambda x, index: np.asarray(x)[index],
                    shapes=[(((5,),), {"index": slice(1, 4)}),
                            (((4, 3),), {"index": (np.array([0, 2, 0]), slice(None))}),
@@ -159,7 +160,7 @@ def permute(x: Any, *dims: Any) -> Tensor:
     """Reorder the axes of ``x``."""
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
-    nd = np.ndim(x._data if isinstance(x, Tensor) else x)
+    nd = ndim_of(x)
     axes = tuple(int(d) % nd if nd else 0 for d in dims)
     if sorted(axes) != list(range(nd)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the {nd} axes")
@@ -168,7 +169,7 @@ def permute(x: Any, *dims: Any) -> Tensor:
 
 def transpose(x: Any, dim0: int = 0, dim1: int = 1) -> Tensor:
     """Swap two axes (PyTorch's signature)."""
-    nd = np.ndim(x._data if isinstance(x, Tensor) else x)
+    nd = ndim_of(x)
     if nd < 2:
         return x if isinstance(x, Tensor) else Tensor(x)
     axes = list(range(nd))
@@ -183,7 +184,7 @@ def swapaxes(a: Any, axis1: int, axis2: int) -> Tensor:
 
 def T(x: Any) -> Tensor:
     """All axes reversed (NumPy's ``.T``)."""
-    nd = np.ndim(x._data if isinstance(x, Tensor) else x)
+    nd = ndim_of(x)
     return apply(_PERMUTE, x, axes=tuple(reversed(range(nd))))
 
 
@@ -225,7 +226,7 @@ def setitem(x: Any, index: Any, value: Any) -> Tensor:
 def _reshaping(name: str, forward, shapes, node_name: str = "") -> Op:
     """A linear op that only reshapes: its reverse rule reshapes the gradient back."""
     return _linear(name, lambda x, **p: _readonly(forward(np.asarray(x), **p)),
-                   lambda g, out, x, **p: reshape(g, np.shape(x)),
+                   lambda g, out, x, **p: reshape(g, shape_of(x)),
                    sympy=lambda x, **p: forward(np.asarray(x, dtype=object), **p),
                    shapes=shapes, node_name=node_name)
 
@@ -239,14 +240,10 @@ _FLATTEN = _reshaping("flatten", lambda x, shape: np.reshape(x, shape),
                       node_name="ViewBackward0")
 
 
-def _ndim(x: Any) -> int:
-    return np.ndim(x._data if isinstance(x, Tensor) else x)
-
-
 def squeeze(x: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
     """Drop axes of size 1: all of them, or those in ``dim`` (others stay, as in PyTorch)."""
     dims = dim if dim is not None else axis
-    shape = np.shape(x._data if isinstance(x, Tensor) else x)
+    shape = shape_of(x)
     if dims is None:
         chosen = tuple(i for i, s in enumerate(shape) if s == 1)
     else:
@@ -262,7 +259,7 @@ def squeeze(x: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
 
 def unsqueeze(x: Any, dim: int) -> Tensor:
     """Insert an axis of size 1 at ``dim`` (negative counts from the end of the result)."""
-    nd = _ndim(x) + 1
+    nd = ndim_of(x) + 1
     if not -nd <= dim < nd:
         raise IndexError(f"unsqueeze: dim {dim} is out of range [{-nd}, {nd - 1}]")
     return apply(_UNSQUEEZE, x, axis=int(dim) % nd)
@@ -275,7 +272,7 @@ def expand_dims(a: Any, axis: int) -> Tensor:
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge the axes ``start_dim..end_dim`` into one (all of them by default)."""
-    shape = np.shape(x._data if isinstance(x, Tensor) else x)
+    shape = shape_of(x)
     if not shape:
         return apply(_FLATTEN, x, shape=(1,))
     nd = len(shape)
@@ -295,7 +292,7 @@ def expand(x: Any, *sizes: Any) -> Tensor:
     """PyTorch's ``expand``: broadcast to ``sizes`` (``-1`` keeps a dimension)."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
-    shape = np.shape(x._data if isinstance(x, Tensor) else x)
+    shape = shape_of(x)
     lead = len(sizes) - len(shape)
     if lead < 0:
         raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
@@ -312,15 +309,15 @@ def _part(g: Tensor, axis: int, start: int, stop: int) -> Tensor:
 def _cat_tangent(tx: Any, ty: Any, other: Any, axis: int) -> Tensor:
     """concatenate is jointly linear: one input's tangent is joined with zeros, not the
     other input's value (so ``LINEAR``, which keeps the other input, would be wrong)."""
-    zeros = Tensor(np.zeros(np.shape(other._data if isinstance(other, Tensor) else other)))
+    zeros = Tensor(np.zeros(shape_of(other)))
     return apply(_CONCATENATE, zeros if tx is None else tx, zeros if ty is None else ty,
                  axis=axis)
 
 
 _CONCATENATE = register_op(Op(
     name="concatenate", forward=lambda x, y, axis: np.concatenate((x, y), axis=axis),
-    vjp=(lambda g, out, x, y, axis: _part(g, axis, 0, np.shape(x)[axis]),
-         lambda g, out, x, y, axis: _part(g, axis, np.shape(x)[axis], g.shape[axis])),
+    vjp=(lambda g, out, x, y, axis: _part(g, axis, 0, shape_of(x)[axis]),
+         lambda g, out, x, y, axis: _part(g, axis, shape_of(x)[axis], g.shape[axis])),
     jvp=(lambda t, out, x, y, axis: _cat_tangent(t, None, y, axis),
          lambda t, out, x, y, axis: _cat_tangent(None, t, x, axis)),
     sympy=lambda x, y, axis: np.concatenate((np.asarray(x, dtype=object),
@@ -329,10 +326,6 @@ _CONCATENATE = register_op(Op(
         (((2, 3), (4, 3)), {"axis": 0}), (((2, 3), (2, 1)), {"axis": 1}), (((3,), (2,)),
                                                                            {"axis": 0})]),
     saves=(), node_name="CatBackward0"))
-
-
-def _shape_of(x: Any) -> tuple:
-    return np.shape(x._data if isinstance(x, Tensor) else x)
 
 
 def concatenate(tensors: Any, axis: int = 0, dim: Any = None) -> Tensor:
@@ -346,7 +339,7 @@ def concatenate(tensors: Any, axis: int = 0, dim: Any = None) -> Tensor:
     if not items:
         raise ValueError("concatenate: need at least one tensor to join")
     ax = axis if dim is None else dim
-    shapes = [_shape_of(t) for t in items]
+    shapes = [shape_of(t) for t in items]
     nd = len(shapes[0])
     if nd == 0 or any(len(s) != nd for s in shapes):
         raise ValueError(f"concatenate: all tensors need the same number (>= 1) of dimensions; "
@@ -378,7 +371,7 @@ def stack(tensors: Any, dim: int = 0, *, axis: Any = None) -> Tensor:
     items = list(tensors)
     if not items:
         raise ValueError("stack: need at least one tensor")
-    shapes = {_shape_of(t) for t in items}
+    shapes = {shape_of(t) for t in items}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
     d = dim if axis is None else axis
@@ -392,8 +385,8 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
     >>> [t.tolist() for t in da.split(da.arange(5.0), 2)]
     [[0.0, 1.0], [2.0, 3.0], [4.0]]
     """
-    n = _shape_of(x)[dim]
-    axis = dim % len(_shape_of(x))
+    n = shape_of(x)[dim]
+    axis = dim % len(shape_of(x))
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
         if size <= 0:
@@ -409,14 +402,14 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
 
 def np_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list:
     """NumPy's ``split``: a number of equal sections, or the indices to split at."""
-    n = _shape_of(ary)[axis]
+    n = shape_of(ary)[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
         if k <= 0 or n % k:
             raise ValueError("array split does not result in an equal division")
         return list(split(ary, n // k, axis))
     cuts = [0] + [int(i) for i in indices_or_sections] + [n]
-    ax = axis % len(_shape_of(ary))
+    ax = axis % len(shape_of(ary))
     return [_part(ary, ax, a, max(a, b)) for a, b in zip(cuts[:-1], cuts[1:])]
 
 
@@ -430,7 +423,7 @@ _FLIP = _linear("flip", lambda x, axis: _readonly(np.flip(x, axis)),
 def flip(x: Any, dims: Any = None, *, axis: Any = None) -> Tensor:
     """Reverse the order of elements along ``dims`` (all axes if None, as NumPy)."""
     d = dims if dims is not None else axis
-    nd = _ndim(x)
+    nd = ndim_of(x)
     if d is None:
         axes = tuple(range(nd))
     else:
