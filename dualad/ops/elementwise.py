@@ -74,7 +74,7 @@ def _pow_dy(out, x, y, mode):
 
 
 _POW = _binary(
-    "pow", quiet(np.power),
+    "pow", quiet(operator.pow),  # NumPy's ``**``: x ** 2 is np.square, as for arrays
     (lambda g, out, x, y: scale(g, _pow_dx(out, x, y, "backward")),
      lambda g, out, x, y: scale(g, _pow_dy(out, x, y, "backward"))),
     (lambda t, out, x, y: scale(t, _pow_dx(out, x, y, "jvp")),
