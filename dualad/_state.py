@@ -31,12 +31,17 @@ class _Census:
     ``tensor.bump_version``): a graph node recorded when it had its present
     value saved nothing that has changed since, so its version check can be
     skipped.
+
+    ``changes`` counts those modifications and the backward passes that freed
+    graphs: a graph whose oldest node was recorded at the present count has no
+    stale or freed node (``OpNode.low``), so ``backward`` need not look.
     """
 
-    __slots__ = ("grad_off", "inference", "recording", "policy", "inplace")
+    __slots__ = ("grad_off", "inference", "recording", "policy", "inplace", "changes")
 
     def __init__(self) -> None:
         self.grad_off = self.inference = self.recording = self.policy = self.inplace = 0
+        self.changes = 0
 
 
 census = _Census()

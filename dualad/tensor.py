@@ -36,6 +36,7 @@ def bump_version(t: Tensor) -> None:
     t._version_counter().value += 1
     with census_lock:
         census.inplace += 1
+        census.changes += 1
 
 
 def _is_floating(dtype: np.dtype) -> bool:

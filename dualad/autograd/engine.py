@@ -1,22 +1,25 @@
-"""The backward engine: an iterative walk of the graph in topological order.
+"""The backward engine: the graph's nodes run newest first, as in PyTorch.
 
 ``backward`` accumulates into ``.grad`` of leaves; ``grad`` returns the
 gradients of chosen inputs instead. Both validate everything before any
-state changes, walk the graph without recursion (a chain of a million nodes
-is fine), free saved tensors unless ``retain_graph``, and record the
-backward pass itself when ``create_graph``.
+state changes (a first pass over the graph, skipped when nothing in it can
+be stale or freed), need no recursion (a chain of a million nodes is fine),
+free saved tensors unless ``retain_graph``, and record the backward pass
+itself when ``create_graph``.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from heapq import heappop, heappush
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from .._fperr import quiet_off, quiet_on
-from .._state import census, state
+from .._state import census, census_lock, state
 from ..registry import fit_array_to, fit_to
 from ..tensor import Tensor, _wrap
 from .node import (
@@ -71,6 +74,7 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
     return grads
 
 
+_SEQ = attrgetter("seq")
 _EMIT = object()  # on the DFS stack: the node below this marker has all its inputs done
 
 
@@ -131,6 +135,17 @@ def _walk(roots: list[Node], targets: dict | None = None) -> tuple[list, set | N
     if targets is None:
         return post, None, stale
     return post, _needed(post, targets) if partial else expanded, stale
+
+
+def _untouched(roots: list) -> bool:
+    """Whether the graphs below ``roots`` hold only op nodes and leaves' accumulators, none
+    stale or freed: no tensor was modified in place and no graph freed since their oldest
+    node was recorded (``OpNode.low``). Then backward needs no look at them first."""
+    changes = census.changes
+    for node in roots:
+        if type(node) is not OpNode or node.low != changes:
+            return False
+    return True
 
 
 def _needed(order: list[Node], targets: dict) -> set[Node]:
@@ -297,8 +312,18 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             input_nodes.append(node)
             targets[node] = t
     root_edges = [edge_of(o) for o in outputs]
-    order, need, stale = _walk([edge_node(e) for e in root_edges],
-                               targets if inputs is not None else None)
+    roots = [edge_node(e) for e in root_edges]
+    # The nodes run by falling ``seq``, each after every node that feeds it a cotangent
+    # (PyTorch's order too, and the same order of summing cotangents either way): from a
+    # heap that a node enters with its first cotangent when nothing needs checking first
+    # (no walk over the graph), else from the walk's nodes sorted.
+    lazy = inputs is None and _untouched(roots)
+    if lazy:
+        pending: list = []  # the heap
+        need, stale = None, ()
+    else:
+        pending, need, stale = _walk(roots, targets if inputs is not None else None)
+        pending.sort(key=_SEQ)  # popped from the end
     for node in stale:  # fail before any state changes
         if need is None or node in need:
             if type(node) is OpNode:
@@ -314,7 +339,10 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
 
     buffers: dict = {}
     for edge, g in zip(root_edges, grads):
-        _add(buffers, edge_node(edge), edge_output(edge), g)
+        node = edge_node(edge)
+        if lazy and node not in buffers:
+            heappush(pending, (-node.seq, node))
+        _add(buffers, node, edge_output(edge), g)
     captured: dict[Node, Tensor] = {}
     owned: set | None = None if create_graph else set()
     anomaly = census.recording and state.anomaly
@@ -334,7 +362,8 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
     # warnings for them; detect_anomaly is the tool that reports them
     quiet = quiet_on()
     try:
-        for node in order:
+        while pending:
+            node = heappop(pending)[1] if lazy else pending.pop()
             buf = pop_buffer(node, None)
             if buf is None or (need is not None and node not in need):
                 continue
@@ -456,14 +485,20 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     nxt = edge
                     nr = 0
                 if need is None or nxt in need:
-                    if nxt.num_outputs == 1 and nxt not in buffers:
-                        buffers[nxt] = c  # the common case of add, inlined
-                    else:
-                        add(buffers, nxt, nr, c, owned)
+                    if nxt not in buffers:
+                        if lazy:
+                            heappush(pending, (-nxt.seq, nxt))
+                        if nxt.num_outputs == 1:
+                            buffers[nxt] = c  # the common case of add, inlined
+                            continue
+                    add(buffers, nxt, nr, c, owned)
             if not retain_graph:
                 node.release()
     finally:
         quiet_off(quiet)
+        if not retain_graph:  # nodes were freed: graphs recorded before are not untouched
+            with census_lock:
+                census.changes += 1
         if prev_mode != create_graph:
             state.grad_enabled = prev_mode
         state.array_rules = prev_raw

@@ -72,13 +72,13 @@ class FunctionNode(Node):
     __slots__ = ("fn", "ctx", "out_meta", "num_outputs_", "in_meta", "next_edges")
 
     def __init__(self, fn: type, ctx: FunctionCtx, args: tuple, outs: list) -> None:
-        self._init_base()
         self.fn = fn
         self.ctx = ctx
         for a in args:
             if isinstance(a, Tensor) and a._get_extra("inference"):
                 raise RuntimeError(_INFERENCE.format(op=fn.__name__))
         self.next_edges = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
+        self._init_base()  # after the edges: a node's number is above its inputs' nodes'
         self.in_meta = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None
                         for a in args]
         self.out_meta = [(o._data.shape, o._data.dtype) for o in outs]

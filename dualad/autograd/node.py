@@ -48,9 +48,11 @@ class Node:
     """Base of all graph nodes (``grad_fn`` objects)."""
 
     # ``_extras`` is None for most nodes: one slot to set when recording and to test in the
-    # engine's fast path, instead of four
+    # engine's fast path, instead of four. ``seq`` numbers the nodes in the order they are
+    # made, each after the nodes its edges lead to: the engine runs them by falling ``seq``.
     __slots__ = ("seq", "_extras", "__weakref__")
     num_outputs = 1
+    low = -1  # see OpNode: nodes of other kinds are always looked at before a backward pass
 
     def name(self) -> str:
         return type(self).__name__
@@ -315,8 +317,11 @@ class OpNode(Node):
     # of recording a long chain).
     # ``epoch``: census.inplace when recorded (while the count is unchanged, no tensor was
     # modified in place since, so the version check can be skipped), or -1 once freed.
+    # ``low``: the lowest census.changes at which a node of the graph below (this one
+    # included) was recorded, or -1 if that graph has nodes other than op nodes and leaves'
+    # accumulators: while it equals census.changes, no node below is stale or freed.
     __slots__ = ("op", "saved", "params", "out_data", "out_tangents", "in_meta", "epoch",
-                 "out_vc", "_arity", "_edge0", "_edge1", "_edges_more", "raw_saved")
+                 "out_vc", "_arity", "_edge0", "_edge1", "_edges_more", "raw_saved", "low")
 
     # No __init__: ``OpNode()`` then ``record`` is cheaper than a class call running a Python
     # ``__init__`` (or than ``object.__new__(OpNode)``).
@@ -353,6 +358,7 @@ class OpNode(Node):
         big_out = type(out_value) is not _float64 and out_data.nbytes > _HOLD_BYTES
         n = len(args)
         edges = [None] * n
+        low = census.changes
         mask = 0
         tensors = 0  # bit i: input i is a tensor
         plain = not packed  # every input can be kept as it is
@@ -366,8 +372,12 @@ class OpNode(Node):
                     raise RuntimeError(_INFERENCE.format(op=op.name))
                 if a.requires_grad_flag:  # else no edge: its cotangent and meta are never needed
                     node = a.grad_fn
-                    edges[i] = accumulator_of(a) if node is None else node if extra is None \
-                        else edge_of(a)
+                    if node is None:
+                        edges[i] = accumulator_of(a)
+                    else:
+                        edges[i] = node if extra is None else edge_of(a)
+                        if node.low < low:
+                            low = node.low
                     mask |= 1 << i
                     if same:
                         data = a._data
@@ -412,6 +422,8 @@ class OpNode(Node):
         self.out_tangents = None
         # the rules read the output's storage: remember its version counter (fresh: version 0)
         self.out_vc = out._version_counter() if op.saves_output else None
+        self.low = low
+        self.seq = next(sequence_ids)  # last: above the accumulators made for the edges
 
     def _pack_output(self, out: Tensor) -> None:
         """Under saved-tensor hooks the output the rules read is packed like the inputs (as
