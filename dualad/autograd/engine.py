@@ -75,66 +75,61 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
 
 
 _SEQ = attrgetter("seq")
-_EMIT = object()  # on the DFS stack: the node below this marker has all its inputs done
 
 
 def _walk(roots: list[Node], targets: dict | None = None) -> tuple[list, set | None, list]:
-    """One pass over the graph below ``roots`` (an iterative DFS). Returns:
+    """One pass over the graph below ``roots`` (an iterative search). Returns:
 
-    - ``order``: the nodes reached, each before every node it feeds;
+    - ``order``: the nodes reached, newest first (by ``seq``: each node before every
+      node it feeds, the order the backward pass runs them in);
     - ``need``: with ``targets``, the nodes from which some target can be reached
       (else None);
-    - ``stale``: the nodes whose version check cannot be skipped: op nodes
-      recorded before the last in-place write (or freed since), and nodes of
+    - ``stale``: the nodes whose version check cannot be skipped, newest first: op
+      nodes recorded before the last in-place write (or freed since), and nodes of
       other kinds except leaves' accumulators.
 
-    One stack of nodes and markers: a node is expanded when first popped (its
-    inputs pushed above a marker) and emitted when its marker is popped, after
-    everything it depends on. No tuple or iterator per node: a big graph
-    allocates nothing the cyclic GC has to track.
+    No tuple or iterator per node: a big graph allocates nothing the cyclic GC has to
+    track.
     """
     epoch = census.inplace
-    expanded: set[Node] = set()  # nodes hash by identity
-    mark = expanded.add
-    post: list[Node] = []
-    done = post.append
+    reached: set[Node] = set()  # nodes hash by identity
+    mark = reached.add
     stale: list[Node] = []
     # Every path down the graph ends at a node of another kind than OpNode (an op node has
     # an edge to each input that requires grad, and it records only if one does). When each
     # of those is a target, every node leads to one: ``need`` is every node reached.
     partial = False  # some path may end elsewhere: work ``need`` out node by node
-    stack = list(reversed(roots))
+    stack = list(roots)
     push = stack.append
     pop = stack.pop
     while stack:
         node = pop()
-        if node is _EMIT:
-            node = pop()
-            done(node)
-            if type(node) is OpNode:
-                if node.epoch != epoch:
-                    stale.append(node)
-            else:
-                if not isinstance(node, AccumulateGrad):
-                    stale.append(node)
-                if targets is not None and node not in targets:
-                    partial = True
-        elif node not in expanded:
-            mark(node)
-            push(node)
-            push(_EMIT)
-            edges = (node._edge0, node._edge1) if type(node) is OpNode \
-                and node._edges_more is None else node.next_edges  # padded: see OpNode.next_edges
-            for edge in edges:
-                if edge is not None:
-                    if type(edge) is tuple:
-                        edge = edge[0]
-                    if edge not in expanded:
-                        push(edge)
-    post.reverse()
+        if node in reached:
+            continue
+        mark(node)
+        if type(node) is OpNode:
+            if node.epoch != epoch:
+                stale.append(node)
+            # the edges are padded: see OpNode.next_edges
+            edges = (node._edge0, node._edge1) if node._edges_more is None else node.next_edges
+        else:
+            if not isinstance(node, AccumulateGrad):
+                stale.append(node)
+            if targets is not None and node not in targets:
+                partial = True
+            edges = node.next_edges
+        for edge in edges:
+            if edge is not None:
+                if type(edge) is tuple:
+                    edge = edge[0]
+                if edge not in reached:
+                    push(edge)
+    order = sorted(reached, key=_SEQ, reverse=True)
+    if len(stale) > 1:
+        stale.sort(key=_SEQ, reverse=True)  # the first error is the one PyTorch would meet
     if targets is None:
-        return post, None, stale
-    return post, _needed(post, targets) if partial else expanded, stale
+        return order, None, stale
+    return order, _needed(order, targets) if partial else reached, stale
 
 
 def _untouched(roots: list) -> bool:
@@ -323,7 +318,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
         need, stale = None, ()
     else:
         pending, need, stale = _walk(roots, targets if inputs is not None else None)
-        pending.sort(key=_SEQ)  # popped from the end
+        pending.reverse()  # popped from the end
     for node in stale:  # fail before any state changes
         if need is None or node in need:
             if type(node) is OpNode:

@@ -148,3 +148,34 @@ def test_a_chain_of_untouched_graphs_in_a_loop_gives_closed_form_gradients():
         x.grad = None
     for got, expected in opt_steps:
         assert got == pytest.approx(expected, rel=1e-14)
+
+
+def _freed_and_modified(lib, modified_is_newer: bool):
+    """A graph with two problems: exp's node freed by an earlier backward, and sin's saved
+    input modified in place; ``modified_is_newer`` says which node was made last."""
+    x = lib.tensor([0.5, 1.0], requires_grad=True)
+    if modified_is_newer:
+        y = lib.exp(x)
+        y.sum().backward()
+        h = x * 2.0
+        w = lib.sin(h)
+        h.add_(1.0)
+    else:
+        h = x * 2.0
+        w = lib.sin(h)
+        h.add_(1.0)
+        y = lib.exp(x * 1.0)
+        y.sum().backward()
+    return (y * 1.0).sum() + w.sum()
+
+
+@pytest.mark.parametrize("modified_is_newer, message", [
+    (True, "modified by an inplace operation"), (False, "second time")])
+def test_of_two_problems_the_newest_nodes_is_reported_as_in_pytorch(modified_is_newer, message):
+    # PyTorch meets the problem of the node it runs first, the newest
+    out = _freed_and_modified(da, modified_is_newer)
+    with pytest.raises(RuntimeError, match=message):
+        out.backward()
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match=message):
+        _freed_and_modified(torch, modified_is_newer).backward()
