@@ -179,3 +179,18 @@ def test_of_two_problems_the_newest_nodes_is_reported_as_in_pytorch(modified_is_
     torch = pytest.importorskip("torch")
     with pytest.raises(RuntimeError, match=message):
         _freed_and_modified(torch, modified_is_newer).backward()
+
+
+def test_backward_of_an_untouched_graph_does_not_walk_it_first(monkeypatch):
+    walks = []
+    real_walk = engine._walk
+    monkeypatch.setattr(engine, "_walk", lambda *a, **k: walks.append(1) or real_walk(*a, **k))
+    x = da.tensor([0.5, 1.5], requires_grad=True)
+    da.sin(x * 2.0).sum().backward()
+    assert walks == []
+    np.testing.assert_allclose(x.grad.numpy(), 2.0 * np.cos(2.0 * np.array([0.5, 1.5])),
+                               rtol=1e-15)
+    out = da.sin(x * 2.0).sum()
+    da.tensor([1.0]).add_(1.0)  # now it is looked at first
+    out.backward()
+    assert walks == [1]
