@@ -51,11 +51,15 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     if type(x) is not _ndarray or x.dtype is not _FLOAT64 or not x.size:
         return np.mean(x, axis=axis, keepdims=keepdims)
     total = _add_reduce(x, axis, None, None, keepdims)  # checks the axes first
+    return total / count(x.shape, axis)
+
+
+def count(shape: tuple, axis: Any) -> int:
+    """How many elements a reduction over ``axis`` (None: all) of an array of ``shape``
+    takes in: the divisor of a mean."""
     if axis is None:
-        count = x.size
-    else:
-        count = math.prod([x.shape[a] for a in ((axis,) if type(axis) is int else axis)])
-    return total / count
+        return math.prod(shape)
+    return math.prod([shape[a] for a in ((axis,) if isinstance(axis, int) else axis)])
 
 
 def broadcast_to(x: Any, shape: tuple) -> Any:

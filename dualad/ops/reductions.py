@@ -13,7 +13,6 @@ with dualad ops, so every rule differentiates again.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -70,25 +69,18 @@ _SUM = register_op(Op(
                      _expand_reduced_batched(g, x.shape, axis, keepdims),)))
 
 
-def _count(shape: tuple, axis: Any) -> int:
-    if axis is None:
-        return math.prod(shape)
-    axes = (axis,) if isinstance(axis, int) else axis
-    return math.prod([shape[a] for a in axes])
-
-
 _MEAN = register_op(Op(
     name="mean", forward=fast.mean,
     # divided before it is broadcast: one division per output element, and a view
     vjp=(lambda g, out, x, axis=None, keepdims=False:
-         expand_reduced(g / _count(x.shape, axis), x.shape, axis, keepdims),),
+         expand_reduced(g / fast.count(x.shape, axis), x.shape, axis, keepdims),),
     jvp=(LINEAR,),
     sympy=lambda x, axis=None, keepdims=False: sym_sum(x, axis, keepdims)
-    / _count(np.shape(x), axis),
+    / fast.count(np.shape(x), axis),
     domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES), saves=(),
     array_vjp=True, reads=((),),
     batch_array_vjp=(lambda g, out, x, axis=None, keepdims=False:
-                     _expand_reduced_batched(g / _count(x.shape, axis), x.shape, axis,
+                     _expand_reduced_batched(g / fast.count(x.shape, axis), x.shape, axis,
                                              keepdims),)))
 
 
@@ -183,7 +175,7 @@ _smap = np.frompyfunc  # elementwise SymPy functions on object arrays
 
 
 def _count_axes(shape: tuple, axis: Any) -> int:
-    return _count(shape, axes_of(axis, len(shape)) if axis is not None else None)
+    return fast.count(shape, axes_of(axis, len(shape)) if axis is not None else None)
 
 
 # ------------------------------------------------------------------- prod
@@ -199,7 +191,7 @@ def _along_reduced(fn: Callable[[Tensor], Tensor], x: Tensor, axis: Any) -> Tens
     rest = tuple(a for a in range(x.ndim) if a not in axes)
     perm = rest + axes
     moved = apply(_PERMUTE, x, axes=perm)
-    rows = reshape(moved, tuple(x.shape[a] for a in rest) + (_count(x.shape, axes),))
+    rows = reshape(moved, tuple(x.shape[a] for a in rest) + (fast.count(x.shape, axes),))
     return apply(_PERMUTE, reshape(fn(rows), moved.shape), axes=tuple(np.argsort(perm)))
 
 
