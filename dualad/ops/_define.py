@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -128,8 +129,15 @@ def normalize_axis(dim: Any = None, axis: Any = None, keepdim: Any = None,
     if dim is not None and axis is not None:
         raise TypeError("give either dim= or axis=, not both")
     ax = dim if dim is not None else axis
-    if isinstance(ax, list):
-        ax = tuple(ax)
+    # Python ints from here on (NumPy's integers too: the rules tell one axis from a tuple
+    # by ``isinstance(axis, int)``); a float raises TypeError here, before any work
+    try:
+        if isinstance(ax, (list, tuple)):
+            ax = tuple(operator.index(a) for a in ax)
+        elif ax is not None:
+            ax = operator.index(ax)
+    except TypeError:
+        raise TypeError(f"dim/axis must be an int or a tuple of ints, got {ax!r}") from None
     keep = keepdim if keepdim is not None else keepdims
     return ax, bool(keep)
 

@@ -141,3 +141,26 @@ def test_reductions_accept_negative_axes_tuples_and_zero_d_inputs():
     da.amax(s).backward()
     assert s.grad.item() == 1.0
     assert da.logsumexp(da.tensor(0.0)).item() == 0.0
+
+
+@pytest.mark.parametrize("reduce, numpy_reduce", [(da.sum, np.sum), (da.mean, np.mean),
+                                                  (da.var, lambda a, axis: np.var(a, axis,
+                                                                                 ddof=1))])
+@pytest.mark.parametrize("axis", [np.int64(0), np.int32(-1), (np.int64(0), 1),
+                                  [np.intp(1)]])
+def test_numpy_integer_axes_work_in_both_passes(reduce, numpy_reduce, axis):
+    # axes from NumPy code (np.argmax, shape arithmetic) are NumPy integers
+    x = da.tensor(A, requires_grad=True)
+    out = reduce(x, axis=axis)
+    want_axis = tuple(axis) if isinstance(axis, list) else axis
+    np.testing.assert_allclose(out.detach().numpy(), numpy_reduce(A, axis=want_axis),
+                               rtol=1e-14)
+    check_gradients(lambda t: (reduce(t, axis=axis) * 1.0).sum(), A)
+
+
+def test_a_float_axis_is_refused_with_the_reason():
+    x = da.tensor(A)
+    with pytest.raises(TypeError, match=r"dim/axis must be an int or a tuple of ints, got 1\.0"):
+        da.sum(x, axis=1.0)
+    with pytest.raises(TypeError, match=r"got \(0, 0\.5\)"):
+        da.mean(x, dim=(0, 0.5))
