@@ -113,13 +113,11 @@ class FunctionNode(Node):
             shape, dtype = self.in_meta[i]
             if not isinstance(c, Tensor):
                 c = _wrap(np.asarray(c, dtype=dtype))
-            if c.shape != shape:
-                try:
-                    np.broadcast_shapes(c.shape, shape)
-                except ValueError:
-                    raise RuntimeError(f"function {self.name()} returned an invalid gradient at "
-                                       f"index {i} - got {list(c.shape)} but expected shape "
-                                       f"compatible with {list(shape)}") from None
+            if c.shape != shape and not _sums_to(c.shape, shape):
+                raise RuntimeError(f"function {self.name()} returned an invalid gradient at "
+                                   f"index {i} - got {list(c.shape)} but expected shape "
+                                   f"compatible with {list(shape)} (the input's shape, or a "
+                                   "shape it broadcasts to, which is summed back)")
             cots.append(fit_to(c, shape, dtype))
         return cots
 
@@ -187,6 +185,18 @@ class Function:
         if level is not None:
             _push_tangents(cls, ctx, args, outs, level, single)
         return outs[0] if single else tuple(outs)
+
+
+def _sums_to(have: tuple, shape: tuple) -> bool:
+    """Whether a gradient of shape ``have`` is ``shape`` broadcast (so summing undoes it).
+
+    A smaller gradient is not stretched: ``(1,)`` for an input of shape ``(2,)`` is a bug in
+    the backward, not a broadcast, and PyTorch refuses it too.
+    """
+    try:
+        return np.broadcast_shapes(have, shape) == tuple(have)
+    except ValueError:
+        return False
 
 
 def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list) -> Tensor:

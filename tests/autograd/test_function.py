@@ -224,3 +224,38 @@ def test_wrong_gradient_shape_is_reported():
     x = da.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="invalid gradient at index 0"):
         BadShape.apply(x).sum().backward()
+
+
+@pytest.mark.parametrize("returned", [lambda g: g[:1], lambda g: 1.0, lambda g: g.sum()])
+def test_gradient_smaller_than_the_input_is_refused(returned):
+    # a backward that returns fewer elements than its input has is a bug: broadcasting it
+    # would give a wrong gradient with no error (the true gradient of 2x is 2, not 1)
+    class Small(da.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return returned(g)
+
+    x = da.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"invalid gradient at index 0 - got \[.*\] but "
+                                           r"expected shape compatible with \[2\]"):
+        Small.apply(x).sum().backward()
+    assert x.grad is None
+
+
+def test_gradient_with_broadcast_axes_is_summed_to_the_input():
+    class Spread(da.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return da.ones(4, 1, 3) * 2  # the input's (1, 3) broadcast: sums back to 8 each
+
+    x = da.ones(1, 3, requires_grad=True)
+    Spread.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((1, 3), 8.0))
