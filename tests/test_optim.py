@@ -131,6 +131,43 @@ def test_adam_default_betas_eps_and_weight_decay_two_steps_by_hand():
     assert h[1][0] == pytest.approx(w2, abs=1e-14)
 
 
+def test_adam_amsgrad_uses_the_running_maximum_by_hand():
+    # lr .8, betas (.5, .75), eps 0, f = w^2, w0 = 1
+    # step 1: g = 2; m = 1; v = 1 (max 1); m^ = 2; v^ = 4; w1 = 1 - .8*2/2 = .2
+    # step 2: g = .4; m = .7; v = .75 + .25*.16 = .79 < max 1, so amsgrad divides by
+    #         sqrt(1/.4375) where plain Adam divides by sqrt(.79/.4375)
+    def two_steps(amsgrad):
+        w = da.tensor([1.0], requires_grad=True)
+        opt = da.optim.Adam([w], lr=0.8, betas=(0.5, 0.75), eps=0.0, amsgrad=amsgrad)
+        return _square_loss_steps(opt, w, 2), opt, w
+
+    h, opt, w = two_steps(True)
+    assert h[0][0] == pytest.approx(0.2, abs=1e-15)
+    assert h[1][0] == pytest.approx(0.2 - 0.8 * (0.7 / 0.75) / math.sqrt(1 / 0.4375), abs=1e-14)
+    assert opt.state[w]["max_exp_avg_sq"].item() == pytest.approx(1.0, abs=1e-15)
+    assert opt.state[w]["exp_avg_sq"].item() == pytest.approx(0.79, abs=1e-15)
+    plain, _, _ = two_steps(False)
+    assert plain[1][0] == pytest.approx(0.2 - 0.8 * (0.7 / 0.75) / math.sqrt(0.79 / 0.4375),
+                                        abs=1e-14)
+
+
+def test_adam_amsgrad_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    start = np.array([1.5, -0.3, 0.02])
+    w = da.tensor(start, requires_grad=True)
+    tw = torch.tensor(start, requires_grad=True)
+    opt = da.optim.Adam([w], lr=0.3, weight_decay=0.1, amsgrad=True)
+    topt = torch.optim.Adam([tw], lr=0.3, weight_decay=0.1, amsgrad=True)
+    for _ in range(6):  # the steps overshoot, so the second moment falls and the maximum holds
+        opt.zero_grad()
+        topt.zero_grad()
+        (w ** 4).sum().backward()
+        (tw ** 4).sum().backward()
+        opt.step()
+        topt.step()
+    np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-12, atol=0)
+
+
 def test_adam_first_step_moves_every_coordinate_by_lr():
     w = da.tensor([3.0, -0.001, 40.0], requires_grad=True)
     opt = da.optim.Adam([w], lr=0.05, eps=0.0)
