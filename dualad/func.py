@@ -50,13 +50,18 @@ Argnums = int | Sequence[int]
 
 def _argnums(argnums: Argnums, nargs: int, name: str) -> tuple[tuple[int, ...], bool]:
     """Normalized ``argnums`` and whether a single index (not a tuple) was given."""
-    single = isinstance(argnums, (int, np.integer))
+    single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
+    if not single and not isinstance(argnums, (tuple, list)):
+        raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got {argnums!r}")
     nums = (argnums,) if single else tuple(argnums)
     if not nums:
         raise ValueError(f"{name}: argnums is empty; give at least one argument index")
     out = []
     for n in nums:
-        if not isinstance(n, (int, np.integer)) or not -nargs <= n < nargs:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got "
+                            f"{argnums!r}")
+        if not -nargs <= n < nargs:
             raise ValueError(f"{name}: argnums={argnums!r} but the function was called with "
                              f"{nargs} positional argument(s); give indices in "
                              f"range({nargs})")
@@ -223,9 +228,9 @@ class _Traced:
             result = f(*call_args, **kwargs)
         out, self.aux = _split_aux(result, has_aux, name)
         if scalar and isinstance(out, (tuple, list)):
-            hint = "" if has_aux else (" If the other values are auxiliary data (not "
-                                       "differentiated), pass has_aux=True and return "
-                                       "(loss, aux).")
+            hint = "" if has_aux or name == "hvp" else (
+                " If the other values are auxiliary data (not differentiated), pass "
+                "has_aux=True and return (loss, aux).")
             raise ValueError(f"{name}: the function returned a {type(out).__name__} of "
                              f"{len(out)} values, but it must return a single element (shape "
                              f"() or (1,)).{hint}")
@@ -312,12 +317,19 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     tr = _Traced(f, primals, {}, tuple(range(len(primals))), has_aux, "vjp")
 
     def vjp_fn(cotangents: Any) -> tuple:
-        cots = [cotangents] if tr.single_out else list(cotangents)
+        several = not tr.single_out and isinstance(cotangents, (tuple, list))
+        cots = list(cotangents) if several else [cotangents]
         if len(cots) != len(tr.outs):
-            raise ValueError(f"vjp_fn: got {len(cots)} cotangents for {len(tr.outs)} outputs")
+            raise ValueError(f"vjp_fn: got {len(cots)} cotangents for {len(tr.outs)} outputs; "
+                             "give a tuple with one cotangent per output")
         checked = []
         for k, (c, o) in enumerate(zip(cots, tr.outs)):
-            c = c if isinstance(c, Tensor) else _wrap(np.asarray(c, dtype=o._data.dtype))
+            if not isinstance(c, Tensor):
+                c = np.asarray(c)
+                if c.dtype.kind == "c" and o._data.dtype.kind != "c":
+                    raise TypeError(f"vjp_fn: cotangent {k} is complex but the output is real "
+                                    f"({o._data.dtype}); pass a real cotangent")
+                c = _wrap(c.astype(o._data.dtype, copy=False))
             if c.shape != o.shape:
                 raise ValueError(f"vjp_fn: cotangent {k} has shape {tuple(c.shape)} but the "
                                  f"output has shape {tuple(o.shape)}; they must match")
@@ -564,7 +576,7 @@ def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:
     ps, ts, single, numpy_mode = _pair_up(primals, tangents, "hvp")
     with fwd.dual_level():
         duals = _make_duals(ps, ts, "hvp")
-        value, grads = value_and_grad(f, argnums=tuple(range(len(ps))))(*duals)
+        value, grads = _value_and_grad(f, tuple(range(len(ps))), False, "hvp")(*duals)
         value = fwd.unpack_dual(value).primal
         hv = []
         for g, x in zip(grads, duals):

@@ -417,3 +417,34 @@ def test_grad_of_a_loss_aux_pair_suggests_has_aux(transform, aux):
     np.testing.assert_array_equal(grads, [2.0, 4.0])
     with pytest.raises(ValueError, match="returned a list of 3 values"):
         transform(lambda x: [x.sum()] * 3)(np.ones(2))
+
+
+# --------------------------------------------------- bad arguments found while attacking
+
+@pytest.mark.parametrize("argnums", [True, (False,), 1.0, "0", (0, 1.0)])
+@pytest.mark.parametrize("transform", [func.grad, func.jacrev, func.jacfwd])
+def test_argnums_that_are_not_ints_are_refused(transform, argnums):
+    """argnums=True picked argument 1 (a bool is an int in Python)."""
+    with pytest.raises(TypeError, match="argnums must be an int or a tuple of ints"):
+        transform(lambda x, y: (x * y).sum(), argnums=argnums)(np.ones(2), np.ones(2))
+
+
+def test_vjp_fn_cotangents():
+    x = np.array([1.0, 2.0])
+    _, pull = func.vjp(lambda a: (a, a * 3), x)
+    with pytest.raises(ValueError, match="got 1 cotangents for 2 outputs"):
+        pull(np.ones(2))  # an array is one cotangent (it was read as 2 of shape ())
+    np.testing.assert_array_equal(pull((np.ones(2), np.ones(2)))[0], [4.0, 4.0])
+    _, pull = func.vjp(lambda a: a * 3, x)
+    with pytest.raises(TypeError, match="cotangent 0 is complex but the output is real"):
+        pull(np.array([1j, 1.0]))  # the imaginary part was dropped with a warning
+    np.testing.assert_array_equal(pull(np.array([1, 2]))[0], [3.0, 6.0])
+
+
+def test_hvp_errors_name_hvp_and_do_not_suggest_has_aux():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"^hvp: the function must return a single element"):
+        func.hvp(lambda a: a * 2, x, x)
+    with pytest.raises(ValueError, match=r"^hvp: the function returned a tuple") as info:
+        func.hvp(lambda a: ((a ** 2).sum(), 1), x, x)
+    assert "has_aux" not in str(info.value)
