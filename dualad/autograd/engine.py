@@ -37,9 +37,14 @@ _ndarray, _float64, _FLOAT64 = np.ndarray, np.float64, np.dtype(np.float64)
 
 
 def _as_list(x: Any) -> list:
+    """A Tensor, or an iterable of them (``model.parameters()``), as a list; an array or a
+    number is one item, which the caller's type check then names."""
     if type(x) is Tensor or isinstance(x, Tensor):  # the exact type first: the usual case
         return [x]
-    return [] if x is None else list(x)
+    if x is None:
+        return []
+    return [x] if isinstance(x, (np.ndarray, np.generic)) or not hasattr(x, "__iter__") \
+        else list(x)
 
 
 def _given_grads(grads: Any) -> list:
@@ -92,6 +97,9 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
         else:
             if not isinstance(g, Tensor):
                 g = _as_gradient(g, out, i)
+            elif g._data.dtype.kind == "c" and out._data.dtype.kind != "c":
+                raise TypeError(f"grad_output[{i}] is complex ({g.dtype}) but output[{i}] is "
+                                f"real ({out.dtype}); pass a real gradient")
             if g.shape != out.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{tuple(g.shape)} and output[{i}] has a shape of "

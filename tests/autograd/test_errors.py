@@ -276,3 +276,26 @@ def test_a_dual_level_exited_from_another_thread_stays_active_where_it_was_enter
         assert errors and "not active in this thread" in errors[0]
         assert len(state.levels) == 1
     assert state.levels == []
+
+
+def test_arrays_passed_as_inputs_or_outputs_are_named_as_arrays():
+    """An array was iterated: 'inputs[0] is a float64, not a Tensor'."""
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"inputs\[0\] is a ndarray, not a Tensor"):
+        da.autograd.grad((x * x).sum(), np.ones(2))
+    with pytest.raises(TypeError, match=r"inputs\[0\] is a ndarray, not a Tensor"):
+        (x * x).sum().backward(inputs=np.ones(2))
+    with pytest.raises(TypeError, match="backward expects Tensors, got ndarray at 0"):
+        da.autograd.grad(np.ones(2), x)
+    assert x.grad is None
+    (g,) = da.autograd.grad((x * x).sum(), (t for t in [x]))  # any iterable of Tensors
+    np.testing.assert_array_equal(g.numpy(), [2.0, 4.0])
+
+
+def test_a_complex_tensor_gradient_for_a_real_output_is_refused():
+    """Its imaginary part was dropped with a ComplexWarning; PyTorch raises."""
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"grad_output\[0\] is complex \(complex128\) but "
+                                        r"output\[0\] is real \(float64\)"):
+        (x * 2).backward(da.tensor([1j, 1j]))
+    assert x.grad is None
