@@ -119,3 +119,14 @@ def test_a_state_dict_that_is_not_a_mapping_is_refused() -> None:
     m = Counted()
     with pytest.raises(TypeError, match="expected state_dict to be a dict"):
         m.load_state_dict([("first.weight", da.zeros(3, 2))])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, "int32", bool, "cuda"])
+def test_module_to_refuses_dtypes_that_are_not_floating(dtype) -> None:
+    """to(np.int64) truncated the weights into integer parameters that required grad."""
+    m = Counted()
+    before = _snapshot(m)
+    with pytest.raises(TypeError, match="Module.to"):
+        m.to(dtype)
+    _unchanged(m, before)
+    assert m.to("float32").first.weight.dtype == np.float32

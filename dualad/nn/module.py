@@ -229,8 +229,17 @@ class Module:
         """Convert every floating parameter and buffer (and its ``.grad``) to ``dtype``.
 
         The tensors stay the same objects, so optimizers built earlier still hold
-        them; returns self.
+        them; returns self. ``dtype`` must be a floating or complex dtype (as in
+        PyTorch: an integer one would truncate the weights).
         """
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"Module.to: {dtype!r} is not a dtype; give one such as "
+                            "np.float32 or 'float64'") from None
+        if dtype.kind not in "fc":
+            raise TypeError(f"Module.to only accepts floating point or complex dtypes, but got "
+                            f"desired dtype={dtype}")
         with no_grad():
             for t in [*self.parameters(), *self.buffers()]:
                 if t.dtype.kind == "f" and t.dtype != dtype:
