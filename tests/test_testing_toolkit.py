@@ -173,3 +173,9 @@ def test_assert_gradients_agree_takes_numpy_inputs_as_gradcheck_does() -> None:
     assert_gradients_agree(lambda a, n: a * n, np.array([.1, .2]), 3)  # an int is a constant
     with pytest.raises(AssertionError, match="reverse mode: input 0"):
         assert_gradients_agree(lambda a: np.sum(_WrongSquare.apply(a)), np.array([.1, .2]))
+
+
+def test_check_op_with_no_checks_is_an_error_not_a_pass() -> None:
+    with pytest.raises(ValueError, match="checks is empty, so nothing would be checked"):
+        check_op("sin", checks=[])
+    check_op("sin", checks="vjp", max_examples=2)  # one name (was read as letters)

@@ -59,14 +59,20 @@ def check_op(name_or_entry: str | Op, *, max_examples: int = 20,
     """Run the registry checks on one op; raises :class:`OpCheckError` naming the failure.
 
     ``checks`` selects among ``fields``, ``kinks`` and the :data:`PROPERTY_CHECKS`
-    (all by default); inputs are drawn from the op's ``Domain``. ``shrink=False``
-    reports the first failing input instead of searching for a minimal one.
+    (all by default; one name or a list of them, not an empty one); inputs are
+    drawn from the op's ``Domain``. ``shrink=False`` reports the first failing
+    input instead of searching for a minimal one.
     """
     op = get(name_or_entry) if isinstance(name_or_entry, str) else name_or_entry
     if not isinstance(op, Op):
         raise TypeError(f"check_op expects an op name or a dualad.registry.Op, got "
                         f"{type(op).__name__}")
+    if isinstance(checks, str):
+        checks = [checks]
     names = list(checks) if checks is not None else ["fields", "kinks", *PROPERTY_CHECKS]
+    if not names:
+        raise ValueError("check_op: checks is empty, so nothing would be checked; leave it "
+                         "out for every check, or name some")
     unknown = set(names) - {"fields", "kinks", *PROPERTY_CHECKS}
     if unknown:
         raise ValueError(f"check_op: unknown check(s) {sorted(unknown)}; choose from fields, "
