@@ -35,6 +35,7 @@ import numpy as np
 from . import forward_ad as fwd
 from ._state import state
 from .autograd.batched import pull_back_batched
+from .autograd.engine import as_gradient
 from .autograd.engine import grad as _engine_grad
 from .autograd.grad_mode import enable_grad
 from .autograd.node import AccumulateGrad, OpNode, edge_node
@@ -325,11 +326,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         checked = []
         for k, (c, o) in enumerate(zip(cots, tr.outs)):
             if not isinstance(c, Tensor):
-                c = np.asarray(c)
-                if c.dtype.kind == "c" and o._data.dtype.kind != "c":
-                    raise TypeError(f"vjp_fn: cotangent {k} is complex but the output is real "
-                                    f"({o._data.dtype}); pass a real cotangent")
-                c = _wrap(c.astype(o._data.dtype, copy=False))
+                c = as_gradient(c, o, f"vjp_fn: cotangent {k}")
             if c.shape != o.shape:
                 raise ValueError(f"vjp_fn: cotangent {k} has shape {tuple(c.shape)} but the "
                                  f"output has shape {tuple(o.shape)}; they must match")

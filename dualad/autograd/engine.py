@@ -55,20 +55,20 @@ def _given_grads(grads: Any) -> list:
     return list(grads) if isinstance(grads, (list, tuple)) else [grads]
 
 
-def _as_gradient(g: Any, out: Tensor, i: int) -> Tensor:
+def as_gradient(g: Any, out: Tensor, what: str) -> Tensor:
     """A gradient given as an array-like (NumPy array, number, nested list) as a Tensor of
-    the output's dtype."""
+    the output's dtype; ``what`` names it in errors (``"grad_output[0]"``)."""
     try:
         arr = np.asarray(g)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"grad_output[{i}] must be a Tensor, a NumPy array or a number; "
+        raise TypeError(f"{what} must be a Tensor, a NumPy array or a number; "
                         f"{type(g).__name__} could not be converted ({exc})") from None
     if arr.dtype.kind not in "biufc":
-        raise TypeError(f"grad_output[{i}] must be a Tensor, a NumPy array or a number, got "
+        raise TypeError(f"{what} must be a Tensor, a NumPy array or a number, got "
                         f"{type(g).__name__} of dtype {arr.dtype}")
     if arr.dtype.kind == "c" and out._data.dtype.kind != "c":
-        raise TypeError(f"grad_output[{i}] is complex but output[{i}] is real "
-                        f"({out._data.dtype}); pass a real gradient")
+        raise TypeError(f"{what} is complex but the output is real ({out._data.dtype}); "
+                        "pass a real value")
     return _wrap(arr.astype(out._data.dtype, copy=False))
 
 
@@ -96,10 +96,10 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
             g = _wrap(np.array(1, data.dtype) if not data.ndim else np.ones(data.shape, data.dtype))
         else:
             if not isinstance(g, Tensor):
-                g = _as_gradient(g, out, i)
+                g = as_gradient(g, out, f"grad_output[{i}]")
             elif g._data.dtype.kind == "c" and out._data.dtype.kind != "c":
-                raise TypeError(f"grad_output[{i}] is complex ({g.dtype}) but output[{i}] is "
-                                f"real ({out.dtype}); pass a real gradient")
+                raise TypeError(f"grad_output[{i}] is complex ({g.dtype}) but the output is "
+                                f"real ({out.dtype}); pass a real value")
             if g.shape != out.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{tuple(g.shape)} and output[{i}] has a shape of "
