@@ -109,7 +109,7 @@ def test_partial_load_with_strict_false_copies_what_matches() -> None:
     before = _snapshot(m)
     result = m.load_state_dict({"second.bias": da.tensor([0.5]), "other": da.zeros(1)},
                                strict=False)
-    assert result.missing_keys == ["first.weight", "first.bias", "second.weight", "steps"]
+    assert result.missing_keys == ["steps", "first.weight", "first.bias", "second.weight"]
     assert result.unexpected_keys == ["other"]
     assert m.second.bias.tolist() == [0.5]
     np.testing.assert_array_equal(m.first.weight.detach().numpy(), before["first.weight"][0])
@@ -130,3 +130,28 @@ def test_module_to_refuses_dtypes_that_are_not_floating(dtype) -> None:
         m.to(dtype)
     _unchanged(m, before)
     assert m.to("float32").first.weight.dtype == np.float32
+
+
+def _tie(m, lib):
+    """Two layers sharing a weight, a buffer of the root, and a module registered twice."""
+    m.a = lib.nn.Linear(2, 2)
+    m.b = lib.nn.Linear(2, 2)
+    m.b.weight = m.a.weight
+    m.register_buffer("scale", lib.ones(1))
+    m.again = m.a
+    return m
+
+
+def test_state_dict_keys_and_order_are_pytorchs() -> None:
+    """Module by module, parameters then buffers, and a shared tensor under every name
+    (a tied weight had one key, so PyTorch checkpoints did not load strictly)."""
+    keys = ["scale", "a.weight", "a.bias", "b.weight", "b.bias", "again.weight", "again.bias"]
+    m = _tie(nn.Module(), da)
+    assert list(m.state_dict()) == keys
+    assert [n for n, _ in m.named_parameters()] == ["a.weight", "a.bias", "b.bias"]
+    sd = {k: da.full(tuple(v.shape), float(i)) for i, (k, v) in enumerate(m.state_dict().items())}
+    assert m.load_state_dict(sd) == ([], [])
+    # a.weight, b.weight and again.weight are one tensor: the last value wins, as in PyTorch
+    assert m.b.weight is m.a.weight and m.a.weight.tolist() == [[5.0, 5.0]] * 2
+    torch = pytest.importorskip("torch")
+    assert list(_tie(torch.nn.Module(), torch).state_dict()) == keys

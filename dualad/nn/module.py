@@ -63,10 +63,12 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, (Parameter, Module)):
             params, buffers, modules = self._registries()
+            target = params if isinstance(value, Parameter) else modules
             for d in (params, buffers, modules):
-                d.pop(name, None)
+                if d is not target:
+                    d.pop(name, None)
             self.__dict__.pop(name, None)
-            (params if isinstance(value, Parameter) else modules)[name] = value
+            target[name] = value  # a replaced one keeps its place (and its state_dict key's)
             return
         d = self.__dict__
         params = d.get("_parameters", {})
@@ -258,11 +260,20 @@ class Module:
 
     # ------------------------------------------------------------------ state
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
-        """Parameters and buffers by dotted name, detached (sharing storage)."""
+        """Parameters and buffers by dotted name, detached (sharing storage).
+
+        As in PyTorch: module by module, each module's parameters then its
+        buffers, and a shared (tied) tensor or module under every name it has,
+        so checkpoints have PyTorch's keys.
+        """
         out: OrderedDict = OrderedDict()
         for key in ("_parameters", "_buffers"):
-            for name, value in self._named_members(key, prefix, recurse=True):
-                out[name] = value if keep_vars else value.detach()
+            for name, value in self.__dict__[key].items():
+                if value is not None:
+                    out[prefix + name] = value if keep_vars else value.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                out.update(child.state_dict(f"{prefix}{name}.", keep_vars))
         return out
 
     def load_state_dict(self, state_dict: Mapping, strict: bool = True) -> IncompatibleKeys:
