@@ -154,7 +154,10 @@ def _output_array(result: Any, what: str = "the function") -> np.ndarray:
         raise TypeError(f"{what} returned a tuple; the numeric checks handle one tensor output: "
                         "wrap it to return a single tensor")
     data = result._data if isinstance(result, Tensor) else np.asarray(result)
-    if data.dtype.kind not in "fc":
+    if data.dtype.kind == "c":
+        raise TypeError(f"{what} returned a complex output ({data.dtype}); the numeric checks "
+                        "compare real outputs only (the imaginary part would be ignored)")
+    if data.dtype.kind != "f":
         raise TypeError(f"{what} returned dtype {data.dtype}; only floating outputs can be "
                         "differentiated")
     return np.asarray(data, dtype=np.float64)
@@ -283,6 +286,13 @@ def _compare(report: GradcheckReport, mode: str, i: int, element: Any, analytic:
 def _differentiated(inputs: tuple) -> list[int]:
     chosen = [i for i, a in enumerate(inputs)
               if isinstance(a, Tensor) and a.requires_grad and a.dtype.kind == "f"]
+    complex_ = [i for i, a in enumerate(inputs) if isinstance(a, (Tensor, np.ndarray, complex))
+                and np.asarray(a._data if isinstance(a, Tensor) else a).dtype.kind == "c"
+                and (not chosen or isinstance(a, Tensor) and a.requires_grad)]
+    if complex_:  # it would be left out silently
+        raise ValueError(f"input {complex_[0]} is complex; the numeric checks differentiate "
+                         "real inputs only: pass its real and imaginary parts as two real "
+                         "inputs (f(x + 1j * y))")
     if chosen:
         return chosen
     return [i for i, a in enumerate(inputs) if _is_float(a)]
@@ -343,8 +353,9 @@ def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     unless ``raise_exception=False``. A check that would compare nothing
     raises ``ValueError`` before ``f`` runs: no floating input, differentiated
     inputs or an output without elements, ``directions < 1``; so do an ``eps``
-    that is not a finite positive number and tolerances that are not finite
-    and non-negative.
+    that is not a finite positive number, tolerances that are not finite
+    and non-negative, and complex inputs or outputs (only real coordinates
+    are compared).
 
     >>> import dualad as da
     >>> bool(gradcheck(lambda x: da.sin(x) * x, da.tensor([0.3, 1.2], requires_grad=True)))

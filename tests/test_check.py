@@ -224,3 +224,20 @@ def test_gradgradcheck_refuses_zero_or_misshaped_grad_outputs() -> None:
     with pytest.raises(ValueError, match=r"grad_outputs has shape \(3,\)"):
         da.gradgradcheck(lambda a: a ** 3, x, grad_outputs=np.ones(3))
     assert da.gradgradcheck(lambda a: a ** 3, x, grad_outputs=da.tensor([0.0, 1.0])).passed
+
+
+def test_complex_inputs_and_outputs_are_refused_not_half_checked() -> None:
+    """A complex input that required grad was left out (the check passed on the others), and
+    a complex output was compared on its real part only."""
+    z = da.tensor([1 + 2j, 0.5 - 1j], requires_grad=True)
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    for check in (da.gradcheck, da.gradgradcheck):
+        with pytest.raises(ValueError, match="input 0 is complex; the numeric checks "
+                                             "differentiate real inputs only"):
+            check(lambda a, b: (da.abs(a) ** 2).sum() * b, (z, x))
+        with pytest.raises(ValueError, match="input 0 is complex"):
+            check(lambda a, b: b * 2, (np.array([1j]), np.array([1.0])))  # none requires grad
+        with pytest.raises(TypeError, match="complex output"):
+            check(lambda a: a * (1 + 1j), x)
+    # a complex constant next to a real input that requires grad is fine
+    assert da.gradcheck(lambda c, a: a * 2, (da.tensor([1j]), x))
