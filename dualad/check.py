@@ -154,7 +154,10 @@ def _output_array(result: Any, what: str = "the function") -> np.ndarray:
         raise TypeError(f"{what} returned a tuple; the numeric checks handle one tensor output: "
                         "wrap it to return a single tensor")
     data = result._data if isinstance(result, Tensor) else np.asarray(result)
-    if data.dtype.kind not in "fc":
+    if data.dtype.kind == "c":
+        raise TypeError(f"{what} returned a complex output ({data.dtype}); the numeric checks "
+                        "compare real outputs only (the imaginary part would be ignored)")
+    if data.dtype.kind != "f":
         raise TypeError(f"{what} returned dtype {data.dtype}; only floating outputs can be "
                         "differentiated")
     return np.asarray(data, dtype=np.float64)
@@ -283,9 +286,57 @@ def _compare(report: GradcheckReport, mode: str, i: int, element: Any, analytic:
 def _differentiated(inputs: tuple) -> list[int]:
     chosen = [i for i, a in enumerate(inputs)
               if isinstance(a, Tensor) and a.requires_grad and a.dtype.kind == "f"]
+    complex_ = [i for i, a in enumerate(inputs) if isinstance(a, (Tensor, np.ndarray, complex))
+                and np.asarray(a._data if isinstance(a, Tensor) else a).dtype.kind == "c"
+                and (not chosen or isinstance(a, Tensor) and a.requires_grad)]
+    if complex_:  # it would be left out silently
+        raise ValueError(f"input {complex_[0]} is complex; the numeric checks differentiate "
+                         "real inputs only: pass its real and imaginary parts as two real "
+                         "inputs (f(x + 1j * y))")
     if chosen:
         return chosen
     return [i for i, a in enumerate(inputs) if _is_float(a)]
+
+
+def _check_settings(name: str, eps: Any, atol: Any, rtol: Any, directions: Any) -> None:
+    """Refuse settings under which a check would compare nothing or accept anything."""
+    for label, value, low in (("eps", eps, "> 0"), ("atol", atol, ">= 0"),
+                              ("rtol", rtol, ">= 0")):
+        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, bool) and np.isfinite(value) and (value > 0 if low == "> 0" else value >= 0)
+        if not ok:
+            raise ValueError(f"{name}: {label} must be a finite number {low}, got {value!r}")
+    if isinstance(directions, bool) or not isinstance(directions, (int, np.integer)) \
+            or directions < 1:
+        raise ValueError(f"{name}: directions must be a positive int (the number of random "
+                         f"directions checked in fast mode), got {directions!r}; with none, "
+                         "nothing would be compared")
+
+
+def _setup(name: str, inputs: Any, eps: Any, atol: Any, rtol: Any,
+           directions: Any) -> tuple[tuple, list[int], list]:
+    """Inputs as a tuple, the differentiated ones and float64 values, or a clear error
+    (before ``f`` runs) when the check could compare nothing."""
+    _check_settings(name, eps, atol, rtol, directions)
+    inputs = _normalize(inputs)
+    diff = _differentiated(inputs)
+    if not diff:
+        raise ValueError(f"{name}: no floating-point input to differentiate; pass tensors "
+                         "with a floating dtype (e.g. da.tensor([1.0, 2.0]))")
+    values = _base_values(inputs)
+    if all(values[i].size == 0 for i in diff):
+        shapes = ", ".join(str(values[i].shape) for i in diff)
+        raise ValueError(f"{name}: the differentiated inputs have no elements (shapes "
+                         f"{shapes}), so there is no derivative to compare; give inputs with "
+                         "at least one element")
+    return inputs, diff, values
+
+
+def _require_output_elements(name: str, f0: np.ndarray) -> None:
+    if f0.size == 0:
+        raise ValueError(f"{name}: the function's output has no elements (shape {f0.shape}), "
+                         "so there is no derivative to compare; check a function with a "
+                         "non-empty output")
 
 
 def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
@@ -299,19 +350,20 @@ def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     input or the output has more than ``FULL_MODE_LIMIT`` elements) checks
     ``directions`` random directions instead of every coordinate. Returns a
     :class:`GradcheckReport`; raises :class:`GradcheckError` on a mismatch
-    unless ``raise_exception=False``.
+    unless ``raise_exception=False``. A check that would compare nothing
+    raises ``ValueError`` before ``f`` runs: no floating input, differentiated
+    inputs or an output without elements, ``directions < 1``; so do an ``eps``
+    that is not a finite positive number, tolerances that are not finite
+    and non-negative, and complex inputs or outputs (only real coordinates
+    are compared).
 
     >>> import dualad as da
     >>> bool(gradcheck(lambda x: da.sin(x) * x, da.tensor([0.3, 1.2], requires_grad=True)))
     True
     """
-    inputs = _normalize(inputs)
-    diff = _differentiated(inputs)
-    if not diff:
-        raise ValueError("gradcheck: no floating-point input to differentiate; pass tensors "
-                         "with a floating dtype (e.g. da.tensor([1.0, 2.0]))")
-    values = _base_values(inputs)
+    inputs, diff, values = _setup("gradcheck", inputs, eps, atol, rtol, directions)
     f0 = _evaluate(f, values)
+    _require_output_elements("gradcheck", f0)
     if fast_mode is None:
         fast_mode = f0.size > FULL_MODE_LIMIT or any(values[i].size > FULL_MODE_LIMIT
                                                      for i in diff)
@@ -362,23 +414,36 @@ def gradgradcheck(f: Callable, inputs: Any, grad_outputs: Any = None, eps: float
     For every differentiated input ``i`` the function ``x -> J_i(x)^T u``
     (``u`` = ``grad_outputs``, random by default) is checked against central
     differences, in reverse mode (reverse-over-reverse) and forward mode
-    (forward-over-reverse).
+    (forward-over-reverse). ``grad_outputs`` must broadcast to the output's
+    shape and not be all zeros (the checked function would be zero); the
+    other arguments are validated as in :func:`gradcheck`.
 
     >>> import dualad as da
     >>> bool(gradgradcheck(lambda x: x ** 3, da.tensor([0.5, 2.0], requires_grad=True)))
     True
     """
-    inputs = _normalize(inputs)
-    diff = _differentiated(inputs)
-    values = _base_values(inputs)
+    inputs, diff, values = _setup("gradgradcheck", inputs, eps, atol, rtol, directions)
     f0 = _evaluate(f, values)
+    _require_output_elements("gradgradcheck", f0)
     if grad_outputs is None:
         u = np.random.default_rng(seed).standard_normal(f0.shape)
     else:
-        u = np.broadcast_to(np.asarray(grad_outputs._data if isinstance(grad_outputs, Tensor)
-                                       else grad_outputs, dtype=np.float64), f0.shape)
+        u = np.asarray(grad_outputs._data if isinstance(grad_outputs, Tensor) else grad_outputs,
+                       dtype=np.float64)
+        try:
+            u = np.broadcast_to(u, f0.shape)
+        except ValueError:
+            raise ValueError(f"gradgradcheck: grad_outputs has shape {u.shape}, which does not "
+                             f"broadcast to the output's shape {f0.shape}") from None
+        if not np.any(u):
+            raise ValueError("gradgradcheck: grad_outputs is all zeros, so the gradient it "
+                             "weights is zero everywhere and its derivatives would compare "
+                             "zeros; give a nonzero grad_outputs (or None for a random one)")
     report = GradcheckReport(mode="", title="gradgradcheck")
     for pos, i in enumerate(diff):
+        if values[i].size == 0:  # no second derivative to check for it (another input has)
+            continue
+
         def vjp_i(*args: Any, _pos: int = pos) -> Tensor:
             with enable_grad():
                 args = [a.detach().requires_grad_() if k in diff and isinstance(a, Tensor)

@@ -53,8 +53,12 @@ class dual_level:
             raise ValueError(f"dual_level: batch_size must be a positive int or None, got "
                              f"{batch_size!r}")
         self.batch_size = batch_size
+        self.level: int | None = None  # while entered
 
     def __enter__(self) -> int:
+        if self.level is not None:
+            raise RuntimeError("dual_level: this dual_level is already entered; open a new "
+                               "level with a new 'with dual_level():'")
         self.level = next(level_ids)
         state.levels.append(self.level)
         if self.batch_size is not None:
@@ -62,8 +66,15 @@ class dual_level:
         return self.level
 
     def __exit__(self, *exc: Any) -> None:
-        state.levels.remove(self.level)
-        state.level_batch.pop(self.level, None)
+        level = self.level
+        if level is None or level not in state.levels:
+            what = "was never entered or was already exited" if level is None else \
+                "is not active in this thread"
+            raise RuntimeError(f"dual_level: exiting a dual level that {what}; enter and exit "
+                               "each level once, with 'with dual_level():'")
+        self.level = None
+        state.levels.remove(level)
+        state.level_batch.pop(level, None)
 
 
 def _current_level(level: int | None, what: str) -> int:

@@ -35,6 +35,7 @@ import numpy as np
 from . import forward_ad as fwd
 from ._state import state
 from .autograd.batched import pull_back_batched
+from .autograd.engine import as_gradient
 from .autograd.engine import grad as _engine_grad
 from .autograd.grad_mode import enable_grad
 from .autograd.node import AccumulateGrad, OpNode, edge_node
@@ -50,13 +51,18 @@ Argnums = int | Sequence[int]
 
 def _argnums(argnums: Argnums, nargs: int, name: str) -> tuple[tuple[int, ...], bool]:
     """Normalized ``argnums`` and whether a single index (not a tuple) was given."""
-    single = isinstance(argnums, (int, np.integer))
+    single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
+    if not single and not isinstance(argnums, (tuple, list)):
+        raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got {argnums!r}")
     nums = (argnums,) if single else tuple(argnums)
     if not nums:
         raise ValueError(f"{name}: argnums is empty; give at least one argument index")
     out = []
     for n in nums:
-        if not isinstance(n, (int, np.integer)) or not -nargs <= n < nargs:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got "
+                            f"{argnums!r}")
+        if not -nargs <= n < nargs:
             raise ValueError(f"{name}: argnums={argnums!r} but the function was called with "
                              f"{nargs} positional argument(s); give indices in "
                              f"range({nargs})")
@@ -211,7 +217,7 @@ class _Traced:
     """One run of ``f`` on private inputs, ready for reverse-mode pullbacks."""
 
     def __init__(self, f: Callable, args: tuple, kwargs: dict, argnums: Argnums,
-                 has_aux: bool, name: str) -> None:
+                 has_aux: bool, name: str, scalar: bool = False) -> None:
         self.nums, self.single_arg = _argnums(argnums, len(args), name)
         self.numpy_mode = _numpy_mode(args)
         record = state.grad_enabled
@@ -222,6 +228,13 @@ class _Traced:
                 call_args[i] = x
             result = f(*call_args, **kwargs)
         out, self.aux = _split_aux(result, has_aux, name)
+        if scalar and isinstance(out, (tuple, list)):
+            hint = "" if has_aux or name == "hvp" else (
+                " If the other values are auxiliary data (not differentiated), pass "
+                "has_aux=True and return (loss, aux).")
+            raise ValueError(f"{name}: the function returned a {type(out).__name__} of "
+                             f"{len(out)} values, but it must return a single element (shape "
+                             f"() or (1,)).{hint}")
         self.outs, self.single_out = _flatten(out, name)
         foreign, self.plain = _graph_facts(self.outs, self.inputs)
         self.nested = record and foreign
@@ -241,26 +254,31 @@ def value_and_grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> 
     """A function returning ``(f(*args), gradient)`` (``((value, aux), gradient)`` with aux).
 
     ``f`` must return one element; ``argnums`` picks the differentiated
-    arguments (an int gives one gradient, a tuple a tuple of them).
+    arguments (an int gives one gradient, a tuple a tuple of them). A
+    function returning a tuple such as ``(loss, aux)`` needs ``has_aux=True``.
 
     >>> from dualad import func
     >>> func.value_and_grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
     (6.0, (3.0, 2.0))
     """
+    return _value_and_grad(f, argnums, has_aux, "value_and_grad")
+
+
+def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, name: str) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        tr = _Traced(f, args, kwargs, argnums, has_aux, "value_and_grad")
+        tr = _Traced(f, args, kwargs, argnums, has_aux, name, scalar=True)
         if not tr.single_out or tr.outs[0]._data.size != 1:
             shapes = [tuple(o.shape) for o in tr.outs]
-            raise ValueError("grad/value_and_grad: the function must return a single element "
-                             f"(shape () or (1,)), got output shape(s) {shapes}; use jacrev "
-                             "or vjp for other outputs")
+            raise ValueError(f"{name}: the function must return a single element (shape () "
+                             f"or (1,)), got output shape(s) {shapes}; use jacrev or vjp for "
+                             "other outputs")
         out = tr.outs[0]
         grads = tr.pull_back([_wrap(np.ones_like(out._data))])
         value = tr.value()
         value = (value, tr.aux) if has_aux else value
         return _convert((value, _unflatten(grads, tr.single_arg)), tr.numpy_mode)
 
-    wrapped.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
+    wrapped.__name__ = f"{name}({getattr(f, '__name__', 'f')})"
     return wrapped
 
 
@@ -273,7 +291,7 @@ def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
     >>> round(float(d4(0.5)), 6) == round(float(__import__("math").sin(0.5)), 6)
     True
     """
-    vg = value_and_grad(f, argnums, has_aux)
+    vg = _value_and_grad(f, argnums, has_aux, "grad")
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         value, g = vg(*args, **kwargs)
@@ -300,12 +318,15 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     tr = _Traced(f, primals, {}, tuple(range(len(primals))), has_aux, "vjp")
 
     def vjp_fn(cotangents: Any) -> tuple:
-        cots = [cotangents] if tr.single_out else list(cotangents)
+        several = not tr.single_out and isinstance(cotangents, (tuple, list))
+        cots = list(cotangents) if several else [cotangents]
         if len(cots) != len(tr.outs):
-            raise ValueError(f"vjp_fn: got {len(cots)} cotangents for {len(tr.outs)} outputs")
+            raise ValueError(f"vjp_fn: got {len(cots)} cotangents for {len(tr.outs)} outputs; "
+                             "give a tuple with one cotangent per output")
         checked = []
         for k, (c, o) in enumerate(zip(cots, tr.outs)):
-            c = c if isinstance(c, Tensor) else _wrap(np.asarray(c, dtype=o._data.dtype))
+            if not isinstance(c, Tensor):
+                c = as_gradient(c, o, f"vjp_fn: cotangent {k}")
             if c.shape != o.shape:
                 raise ValueError(f"vjp_fn: cotangent {k} has shape {tuple(c.shape)} but the "
                                  f"output has shape {tuple(o.shape)}; they must match")
@@ -533,16 +554,26 @@ def hessian(f: Callable, argnums: Argnums = 0) -> Callable:
 def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:
     """``(f(*primals), H @ tangents)`` by forward-over-reverse, without forming ``H``.
 
+    ``primals`` and ``tangents`` are each one value, or tuples (or lists) of
+    the same length; ``f`` returns one element. The product has the structure
+    of ``primals``: one value for one value, a tuple for a tuple (also of one
+    element), as in ``torch.autograd.functional.hvp``. (The JAX idiom
+    ``jax.jvp(jax.grad(f), primals, tangents)`` returns the gradient, not
+    ``f``'s value, as its first element.)
+
     >>> import numpy as np
     >>> from dualad import func
     >>> out, hv = func.hvp(lambda x: (x ** 3).sum(), np.array([1.0, 2.0]), np.array([1.0, 1.0]))
     >>> float(out), hv
     (9.0, array([ 6., 12.]))
+    >>> func.hvp(lambda x, y: (x * x * y).sum(), (np.array([1.0]), np.array([2.0])),
+    ...          (np.array([1.0]), np.array([0.0])))[1]
+    (array([4.]), array([2.]))
     """
     ps, ts, single, numpy_mode = _pair_up(primals, tangents, "hvp")
     with fwd.dual_level():
         duals = _make_duals(ps, ts, "hvp")
-        value, grads = value_and_grad(f, argnums=tuple(range(len(ps))))(*duals)
+        value, grads = _value_and_grad(f, tuple(range(len(ps))), False, "hvp")(*duals)
         value = fwd.unpack_dual(value).primal
         hv = []
         for g, x in zip(grads, duals):

@@ -267,10 +267,10 @@ class Tensor:
         """
         if not self.requires_grad_flag:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        from .autograd.node import accumulator_of
+        from .autograd.node import accumulator_of, output_nr
 
         if self.grad_fn is not None:
-            return self.grad_fn.register_prehook(hook)
+            return self.grad_fn.register_prehook(hook, output_nr(self))
         node = accumulator_of(self)
         self._set_extra("hooked_accumulator", node)  # keep it (and its hooks) alive
         return node.register_prehook(hook)

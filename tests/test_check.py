@@ -165,3 +165,79 @@ def test_gradgradcheck_handles_relu_kinks() -> None:
     x = da.tensor([-1.0, 0.0, 2.0], requires_grad=True)
     report = da.gradgradcheck(lambda a: da.relu(a) * a, x)
     assert report.passed and report.kinks  # d2/dx2 relu(x) x jumps from 0 to 2 at 0
+
+
+# ------------------------------------- a check that would compare nothing is an error
+
+def _wrong_cube():
+    return _function(lambda g, x: g * 2 * x * x, jvp=lambda t, x: t * 2 * x * x)
+
+
+def test_zero_directions_is_an_error_not_a_pass() -> None:
+    """fast_mode with directions=0 used to pass a wrong gradient after 0 comparisons."""
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    for check in (da.gradcheck, da.gradgradcheck):
+        with pytest.raises(ValueError, match="directions must be a positive int"):
+            check(_wrong_cube().apply, x, fast_mode=True, directions=0)
+        with pytest.raises(ValueError, match="directions must be a positive int"):
+            check(_wrong_cube().apply, x, directions=-1, raise_exception=False)
+    # the same wrong rule fails with one direction
+    with pytest.raises(GradcheckError):
+        da.gradcheck(_wrong_cube().apply, x, fast_mode=True, directions=1)
+
+
+@pytest.mark.parametrize("setting", [{"eps": 0.0}, {"eps": -1e-6}, {"eps": float("nan")},
+                                     {"atol": float("inf")}, {"rtol": float("inf")},
+                                     {"atol": -1.0}, {"rtol": float("nan")},
+                                     {"directions": 2.5}, {"directions": True}])
+def test_settings_that_check_nothing_or_accept_anything_are_errors(setting) -> None:
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    name = next(iter(setting))
+    for check in (da.gradcheck, da.gradgradcheck):
+        with pytest.raises(ValueError, match=f"{check.__name__}: {name} must be"):
+            check(_wrong_cube().apply, x, **setting)
+
+
+def test_inputs_or_outputs_without_elements_are_errors() -> None:
+    empty = da.tensor(np.zeros(0), requires_grad=True)
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    for check in (da.gradcheck, da.gradgradcheck):
+        with pytest.raises(ValueError, match="differentiated inputs have no elements"):
+            check(lambda e: e * 2, empty)
+        with pytest.raises(ValueError, match="output has no elements"):
+            check(lambda a: _wrong_cube().apply(a)[:0], x)
+        with pytest.raises(ValueError, match="no floating-point input"):
+            check(lambda n: n * 2, da.tensor([1, 2]))
+        with pytest.raises(ValueError, match="no floating-point input"):
+            check(lambda: da.ones(2), ())
+    # an empty input next to a non-empty one: the non-empty one is still checked
+    with pytest.raises(GradcheckError):
+        da.gradcheck(lambda a, e: _wrong_cube().apply(a) + e.sum(), (x, empty))
+    report = da.gradgradcheck(lambda a, e: a ** 3 + e.sum(), (x, empty))
+    assert report.passed and report.checked > 0
+
+
+def test_gradgradcheck_refuses_zero_or_misshaped_grad_outputs() -> None:
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="grad_outputs is all zeros"):
+        da.gradgradcheck(lambda a: a ** 3, x, grad_outputs=np.zeros(2))
+    with pytest.raises(ValueError, match=r"grad_outputs has shape \(3,\)"):
+        da.gradgradcheck(lambda a: a ** 3, x, grad_outputs=np.ones(3))
+    assert da.gradgradcheck(lambda a: a ** 3, x, grad_outputs=da.tensor([0.0, 1.0])).passed
+
+
+def test_complex_inputs_and_outputs_are_refused_not_half_checked() -> None:
+    """A complex input that required grad was left out (the check passed on the others), and
+    a complex output was compared on its real part only."""
+    z = da.tensor([1 + 2j, 0.5 - 1j], requires_grad=True)
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    for check in (da.gradcheck, da.gradgradcheck):
+        with pytest.raises(ValueError, match="input 0 is complex; the numeric checks "
+                                             "differentiate real inputs only"):
+            check(lambda a, b: (da.abs(a) ** 2).sum() * b, (z, x))
+        with pytest.raises(ValueError, match="input 0 is complex"):
+            check(lambda a, b: b * 2, (np.array([1j]), np.array([1.0])))  # none requires grad
+        with pytest.raises(TypeError, match="complex output"):
+            check(lambda a: a * (1 + 1j), x)
+    # a complex constant next to a real input that requires grad is fine
+    assert da.gradcheck(lambda c, a: a * 2, (da.tensor([1j]), x))

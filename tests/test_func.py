@@ -364,3 +364,87 @@ def test_jacobians_of_indexing_including_layouts_that_cannot_be_batched(index):
     num = numeric_jacobian(lambda a: a[index] * 2.0, x)
     np.testing.assert_allclose(func.jacfwd(f)(x), num, atol=1e-8)
     np.testing.assert_allclose(func.jacrev(f)(x), num, atol=1e-8)
+
+
+# ------------------------------------------- issue 18, item 22: hvp's structure, has_aux hint
+
+def test_hvp_returns_the_structure_of_the_primals():
+    """One array for one array, a tuple for a tuple (also of one): torch.autograd.functional."""
+    f = lambda x: (x ** 3).sum()  # noqa: E731
+    x, v = np.array([1.0, 2.0]), np.array([1.0, -1.0])
+    expected = 6 * x * v  # H = diag(6x)
+    out, hv = func.hvp(f, x, v)
+    assert out == 9.0 and isinstance(hv, np.ndarray)
+    np.testing.assert_array_equal(hv, expected)
+    for primals, tangents in (((x,), (v,)), ([x], [v])):
+        out, hv = func.hvp(f, primals, tangents)
+        assert out == 9.0 and isinstance(hv, tuple) and len(hv) == 1
+        np.testing.assert_array_equal(hv[0], expected)
+    out, hv = func.hvp(lambda t: (t ** 3).sum(), da.tensor(x), da.tensor(v))
+    assert isinstance(hv, da.Tensor) and hv.tolist() == expected.tolist()
+    with pytest.raises(ValueError, match="got 2 primals but 1 tangents"):
+        func.hvp(lambda a, b: (a * b).sum(), (x, x), (v,))
+
+
+def test_hvp_structure_matches_torch():
+    torch = pytest.importorskip("torch")
+    from torch.autograd.functional import hvp as torch_hvp
+
+    f = lambda x, y: (x ** 2 * y).sum()  # noqa: E731
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    t = [torch.tensor(a) for a in (x, y)]
+    ours = func.hvp(f, (x, y), (np.ones(2), np.zeros(2)))
+    theirs = torch_hvp(f, tuple(t), (torch.ones(2, dtype=torch.float64),
+                                     torch.zeros(2, dtype=torch.float64)))
+    assert ours[0] == theirs[0].item() and len(ours[1]) == len(theirs[1])
+    for a, b in zip(ours[1], theirs[1]):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-15)
+    single = torch_hvp(lambda a: (a ** 3).sum(), t[0], torch.ones(2, dtype=torch.float64))
+    assert isinstance(single[1], torch.Tensor)
+    assert isinstance(func.hvp(lambda a: (a ** 3).sum(), x, np.ones(2))[1], np.ndarray)
+
+
+@pytest.mark.parametrize("transform", [func.grad, func.value_and_grad])
+@pytest.mark.parametrize("aux", [{"n": 1}, "text", np.ones(3)], ids=["dict", "str", "array"])
+def test_grad_of_a_loss_aux_pair_suggests_has_aux(transform, aux):
+    name = transform.__name__
+    f = lambda x: ((x ** 2).sum(), aux)  # noqa: E731
+    with pytest.raises(ValueError, match=rf"{name}: the function returned a tuple of 2 values.*"
+                                         r"pass has_aux=True and return \(loss, aux\)"):
+        transform(f)(np.array([1.0, 2.0]))
+    g = transform(f, has_aux=True)(np.array([1.0, 2.0]))
+    grads = g[0] if name == "grad" else g[1]
+    np.testing.assert_array_equal(grads, [2.0, 4.0])
+    with pytest.raises(ValueError, match="returned a list of 3 values"):
+        transform(lambda x: [x.sum()] * 3)(np.ones(2))
+
+
+# --------------------------------------------------- bad arguments found while attacking
+
+@pytest.mark.parametrize("argnums", [True, (False,), 1.0, "0", (0, 1.0)])
+@pytest.mark.parametrize("transform", [func.grad, func.jacrev, func.jacfwd])
+def test_argnums_that_are_not_ints_are_refused(transform, argnums):
+    """argnums=True picked argument 1 (a bool is an int in Python)."""
+    with pytest.raises(TypeError, match="argnums must be an int or a tuple of ints"):
+        transform(lambda x, y: (x * y).sum(), argnums=argnums)(np.ones(2), np.ones(2))
+
+
+def test_vjp_fn_cotangents():
+    x = np.array([1.0, 2.0])
+    _, pull = func.vjp(lambda a: (a, a * 3), x)
+    with pytest.raises(ValueError, match="got 1 cotangents for 2 outputs"):
+        pull(np.ones(2))  # an array is one cotangent (it was read as 2 of shape ())
+    np.testing.assert_array_equal(pull((np.ones(2), np.ones(2)))[0], [4.0, 4.0])
+    _, pull = func.vjp(lambda a: a * 3, x)
+    with pytest.raises(TypeError, match="cotangent 0 is complex but the output is real"):
+        pull(np.array([1j, 1.0]))  # the imaginary part was dropped with a warning
+    np.testing.assert_array_equal(pull(np.array([1, 2]))[0], [3.0, 6.0])
+
+
+def test_hvp_errors_name_hvp_and_do_not_suggest_has_aux():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"^hvp: the function must return a single element"):
+        func.hvp(lambda a: a * 2, x, x)
+    with pytest.raises(ValueError, match=r"^hvp: the function returned a tuple") as info:
+        func.hvp(lambda a: ((a ** 2).sum(), 1), x, x)
+    assert "has_aux" not in str(info.value)

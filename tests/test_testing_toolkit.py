@@ -115,31 +115,34 @@ def test_check_op_rejects_unknown_checks() -> None:
         check_op("sin", checks=["vjp", "speling"])
 
 
+class _WrongSquare(da.autograd.Function):
+    """``a * a`` with a wrong backward (``g * a``) and a right jvp."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return a * a
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a  # should be 2 a
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * 2 * ctx.a
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.a = inputs[0]
+
+
 def test_assert_gradients_agree_passes_and_catches_a_wrong_function() -> None:
     x = da.tensor([0.2, -0.7, 1.4])
     assert_gradients_agree(lambda a: da.sin(a) * da.exp(a), x)
 
-    class Wrong(da.autograd.Function):
-        @staticmethod
-        def forward(ctx, a):
-            ctx.save_for_backward(a)
-            return a * a
-
-        @staticmethod
-        def backward(ctx, g):
-            (a,) = ctx.saved_tensors
-            return g * a  # should be 2 a
-
-        @staticmethod
-        def jvp(ctx, t):
-            return t * 2 * ctx.a
-
-        @staticmethod
-        def setup_context(ctx, inputs, output):
-            ctx.a = inputs[0]
-
     with pytest.raises(AssertionError, match="reverse mode: input 0"):
-        assert_gradients_agree(Wrong.apply, x)
+        assert_gradients_agree(_WrongSquare.apply, x)
 
 
 def test_coverage_table_lists_every_op_with_its_columns(tmp_path) -> None:
@@ -160,3 +163,19 @@ def test_dualad_testing_is_loaded_lazily_without_needing_hypothesis() -> None:
     code = ("import sys, dualad; assert 'hypothesis' not in sys.modules; "
             "assert dualad.testing.check_op; assert 'hypothesis' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_assert_gradients_agree_takes_numpy_inputs_as_gradcheck_does() -> None:
+    """NumPy arrays and floats in, NumPy functions (dispatched to dualad) inside: the
+    adjoint check used to call ``f`` on the raw inputs and read ``._data`` of the result."""
+    assert_gradients_agree(lambda a: np.sum(np.sin(a)), np.array([.1, .2]))
+    assert_gradients_agree(lambda a, s: np.sum(np.sin(a)) * s, np.array([.1, .2]), 1.5)
+    assert_gradients_agree(lambda a, n: a * n, np.array([.1, .2]), 3)  # an int is a constant
+    with pytest.raises(AssertionError, match="reverse mode: input 0"):
+        assert_gradients_agree(lambda a: np.sum(_WrongSquare.apply(a)), np.array([.1, .2]))
+
+
+def test_check_op_with_no_checks_is_an_error_not_a_pass() -> None:
+    with pytest.raises(ValueError, match="checks is empty, so nothing would be checked"):
+        check_op("sin", checks=[])
+    check_op("sin", checks="vjp", max_examples=2)  # one name (was read as letters)

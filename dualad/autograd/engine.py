@@ -37,16 +37,47 @@ _ndarray, _float64, _FLOAT64 = np.ndarray, np.float64, np.dtype(np.float64)
 
 
 def _as_list(x: Any) -> list:
+    """A Tensor, or an iterable of them (``model.parameters()``), as a list; an array or a
+    number is one item, which the caller's type check then names."""
     if type(x) is Tensor or isinstance(x, Tensor):  # the exact type first: the usual case
         return [x]
-    return [] if x is None else list(x)
+    if x is None:
+        return []
+    return [x] if isinstance(x, (np.ndarray, np.generic)) or not hasattr(x, "__iter__") \
+        else list(x)
+
+
+def _given_grads(grads: Any) -> list:
+    """The gradients given for the outputs: a list or tuple holds one per output; anything
+    else (a Tensor, a NumPy array, a number) is the gradient of a single output."""
+    if grads is None:
+        return []
+    return list(grads) if isinstance(grads, (list, tuple)) else [grads]
+
+
+def as_gradient(g: Any, out: Tensor, what: str) -> Tensor:
+    """A gradient given as an array-like (NumPy array, number, nested list) as a Tensor of
+    the output's dtype; ``what`` names it in errors (``"grad_output[0]"``)."""
+    try:
+        arr = np.asarray(g)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{what} must be a Tensor, a NumPy array or a number; "
+                        f"{type(g).__name__} could not be converted ({exc})") from None
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"{what} must be a Tensor, a NumPy array or a number, got "
+                        f"{type(g).__name__} of dtype {arr.dtype}")
+    if arr.dtype.kind == "c" and out._data.dtype.kind != "c":
+        raise TypeError(f"{what} is complex but the output is real ({out._data.dtype}); "
+                        "pass a real value")
+    return _wrap(arr.astype(out._data.dtype, copy=False))
 
 
 def _root_grads(outputs: list, grad_outputs: list) -> list:
     """Validate the outputs and their gradients; make the implicit ones."""
     if len(grad_outputs) not in (0, len(outputs)):
         raise RuntimeError(f"got {len(grad_outputs)} gradients for {len(outputs)} outputs; "
-                           "give one gradient per output tensor")
+                           "give one gradient per output tensor (a list or tuple holds one "
+                           "gradient per output)")
     grads = []
     for i, out in enumerate(outputs):
         if not isinstance(out, Tensor):
@@ -65,7 +96,10 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
             g = _wrap(np.array(1, data.dtype) if not data.ndim else np.ones(data.shape, data.dtype))
         else:
             if not isinstance(g, Tensor):
-                g = _wrap(np.asarray(g, dtype=out._data.dtype))
+                g = as_gradient(g, out, f"grad_output[{i}]")
+            elif g._data.dtype.kind == "c" and out._data.dtype.kind != "c":
+                raise TypeError(f"grad_output[{i}] is complex ({g.dtype}) but the output is "
+                                f"real ({out.dtype}); pass a real value")
             if g.shape != out.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{tuple(g.shape)} and output[{i}] has a shape of "
@@ -221,19 +255,68 @@ def _add_array(buffers: dict, node: Node, nr: int, grad: Any, owned: set) -> Non
             owned.add(node)  # a fresh sum: later ones are added into it in place
 
 
-def _run_prehooks(hooks: list, grad: Tensor) -> Tensor:
+def _hook_name(hook: Any) -> str:
+    return getattr(hook, "__qualname__", None) or type(hook).__name__
+
+
+def _hook_gradient(hook: Any, new: Any, old: Tensor) -> Tensor:
+    """A gradient a hook returned, checked against the one it replaces."""
+    if isinstance(new, np.ndarray):
+        new = _wrap(new)
+    if not isinstance(new, Tensor):
+        raise TypeError(f"hook '{_hook_name(hook)}' returned {type(new).__name__}; a gradient "
+                        "hook returns None (keep the gradient) or a Tensor of the gradient's "
+                        f"shape {tuple(old.shape)} and dtype {old.dtype}")
+    if new.shape != old.shape:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of the gradient: "
+                           f"it returned shape {tuple(new.shape)} for a gradient of shape "
+                           f"{tuple(old.shape)}; return a gradient of the same shape")
+    if new.dtype != old.dtype:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the dtype of the gradient "
+                           f"from {old.dtype} to {new.dtype}; return the same dtype (.astype)")
+    return new
+
+
+def _run_prehooks(hooks: list, grads: list) -> None:
+    """Tensor hooks ``(output_nr, hook)`` in registration order; a returned gradient
+    replaces that output's gradient in ``grads``."""
+    for nr, hook in list(hooks):
+        grad = grads[nr]
+        if grad is not None:
+            new = hook(grad)
+            if new is not None:
+                grads[nr] = _hook_gradient(hook, new, grad)
+
+
+def _run_posthooks(hooks: list, cots: list, grad_outputs: list, n: int) -> list:
+    """Node hooks ``hook(grad_inputs, grad_outputs)``; a returned sequence replaces the
+    ``n`` gradients of the node's inputs."""
     for hook in list(hooks):
-        new = hook(grad)
-        if new is not None:
-            grad = new if isinstance(new, Tensor) else _wrap(np.asarray(new))
-    return grad
+        new = hook(tuple(cots[:n]), tuple(grad_outputs))
+        if new is None:
+            continue
+        if not isinstance(new, (tuple, list)) or len(new) != n:
+            got = len(new) if isinstance(new, (tuple, list)) else type(new).__name__
+            raise RuntimeError(f"hook '{_hook_name(hook)}' has returned an incorrect number of "
+                               f"values (got {got}, but expected {n}): return None or one "
+                               "gradient per input of the node")
+        replaced = list(cots)
+        for i, (c, old) in enumerate(zip(new, cots)):
+            if c is not None and old is None:
+                raise RuntimeError(f"hook '{_hook_name(hook)}' returned a gradient for input "
+                                   f"{i}, which gets none (it does not require grad)")
+            replaced[i] = None if c is None else _hook_gradient(hook, c, old)
+        cots = replaced
+    return cots
 
 
-def _fill_retained(refs: list, grad: Tensor, create_graph: bool) -> None:
-    """Give the tensors that called ``retain_grad`` (weak references) their gradient."""
-    for ref in refs:
+def _fill_retained(refs: list, grads: list, create_graph: bool) -> None:
+    """Give the tensors that called ``retain_grad`` (``(output_nr, weak reference)``) their
+    gradient."""
+    for nr, ref in refs:
         t = ref()
-        if t is not None:
+        grad = grads[nr]
+        if t is not None and grad is not None:
             g = grad if create_graph else grad.detach()
             t._grad = g if t._grad is None else t._grad + g
 
@@ -399,9 +482,9 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 if extras is not None:
                     if extras.prehooks:
                         verified = False
-                        buf[0] = _run_prehooks(extras.prehooks, buf[0])
+                        _run_prehooks(extras.prehooks, buf)
                     if extras.retained:
-                        _fill_retained(extras.retained, buf[0], create_graph)
+                        _fill_retained(extras.retained, buf, create_graph)
                 if targets and node in targets:
                     if not accumulate:
                         captured[node] = buf[0]
@@ -427,8 +510,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                     _check_anomaly(node, cots)
                 if extras is not None and extras.posthooks:
                     verified = False
-                    for hook in list(extras.posthooks):
-                        hook(cots, buf)
+                    cots = _run_posthooks(extras.posthooks, cots, buf, len(node.next_edges))
             edges = (node._edge0, node._edge1) if type(node) is OpNode \
                 and node._edges_more is None else node.next_edges  # padded: see OpNode.next_edges
             i = -1
@@ -523,7 +605,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     tensor(6.)
     """
     outputs = _as_list(tensors)
-    gouts = _as_list(grad_tensors) if not isinstance(grad_tensors, Tensor) else [grad_tensors]
+    gouts = _given_grads(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
     ins = _as_list(inputs) if inputs is not None else None
@@ -548,7 +630,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     ins = _as_list(inputs)
     if not ins:
         raise RuntimeError("grad requires at least one input tensor")
-    gouts = _as_list(grad_outputs) if not isinstance(grad_outputs, Tensor) else [grad_outputs]
+    gouts = _given_grads(grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
     return tuple(run_backward(outs, gouts, retain_graph, create_graph, ins, allow_unused, False))

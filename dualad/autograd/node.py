@@ -69,19 +69,24 @@ class Node:
             setattr(self._extras, field, [])
         return getattr(self._extras, field)
 
-    def register_prehook(self, hook) -> RemovableHandle:
+    def register_prehook(self, hook, output_nr: int = 0) -> RemovableHandle:
+        """``hook(grad)`` on the gradient of output ``output_nr`` before this node's backward
+        runs; a returned gradient (same shape and dtype) replaces it. ``Tensor.register_hook``
+        registers here, with the tensor's output number."""
         hooks = self._extra_list("prehooks")
-        hooks.append(hook)
-        return RemovableHandle(hooks, hook)
+        entry = (output_nr, hook)
+        hooks.append(entry)
+        return RemovableHandle(hooks, entry)
 
     def register_hook(self, hook) -> RemovableHandle:
-        """``hook(grad_inputs, grad_outputs)`` after this node's backward runs."""
+        """``hook(grad_inputs, grad_outputs)`` after this node's backward runs (tuples, one
+        entry per input and per output); a returned sequence replaces ``grad_inputs``."""
         hooks = self._extra_list("posthooks")
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
     def _retain(self, tensor: Tensor) -> None:
-        self._extra_list("retained").append(weakref.ref(tensor))
+        self._extra_list("retained").append((output_nr(tensor), weakref.ref(tensor)))
 
     @property
     def trace(self) -> str | None:
@@ -143,8 +148,13 @@ def edge_of(t: Tensor) -> Node | tuple | None:
     node = t.grad_fn
     if node is None:
         return accumulator_of(t)
-    nr = 0 if t._extra is None else t._extra.get("output_nr", 0)
+    nr = output_nr(t)
     return node if nr == 0 else (node, nr)
+
+
+def output_nr(t: Tensor) -> int:
+    """Which output of its ``grad_fn`` the tensor is (0 for all but multi-output nodes)."""
+    return 0 if t._extra is None else t._extra.get("output_nr", 0)
 
 
 def edge_node(edge: Node | tuple) -> Node:

@@ -22,7 +22,7 @@ tensor([1., 2., 3.], grad_fn=<AddBackward0>)
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -63,10 +63,12 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, (Parameter, Module)):
             params, buffers, modules = self._registries()
+            target = params if isinstance(value, Parameter) else modules
             for d in (params, buffers, modules):
-                d.pop(name, None)
+                if d is not target:
+                    d.pop(name, None)
             self.__dict__.pop(name, None)
-            (params if isinstance(value, Parameter) else modules)[name] = value
+            target[name] = value  # a replaced one keeps its place (and its state_dict key's)
             return
         d = self.__dict__
         params = d.get("_parameters", {})
@@ -229,8 +231,17 @@ class Module:
         """Convert every floating parameter and buffer (and its ``.grad``) to ``dtype``.
 
         The tensors stay the same objects, so optimizers built earlier still hold
-        them; returns self.
+        them; returns self. ``dtype`` must be a floating or complex dtype (as in
+        PyTorch: an integer one would truncate the weights).
         """
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"Module.to: {dtype!r} is not a dtype; give one such as "
+                            "np.float32 or 'float64'") from None
+        if dtype.kind not in "fc":
+            raise TypeError(f"Module.to only accepts floating point or complex dtypes, but got "
+                            f"desired dtype={dtype}")
         with no_grad():
             for t in [*self.parameters(), *self.buffers()]:
                 if t.dtype.kind == "f" and t.dtype != dtype:
@@ -249,38 +260,54 @@ class Module:
 
     # ------------------------------------------------------------------ state
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
-        """Parameters and buffers by dotted name, detached (sharing storage)."""
+        """Parameters and buffers by dotted name, detached (sharing storage).
+
+        As in PyTorch: module by module, each module's parameters then its
+        buffers, and a shared (tied) tensor or module under every name it has,
+        so checkpoints have PyTorch's keys.
+        """
         out: OrderedDict = OrderedDict()
         for key in ("_parameters", "_buffers"):
-            for name, value in self._named_members(key, prefix, recurse=True):
-                out[name] = value if keep_vars else value.detach()
+            for name, value in self.__dict__[key].items():
+                if value is not None:
+                    out[prefix + name] = value if keep_vars else value.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                out.update(child.state_dict(f"{prefix}{name}.", keep_vars))
         return out
 
-    def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(self, state_dict: Mapping, strict: bool = True) -> IncompatibleKeys:
         """Copy values from ``state_dict`` into the parameters and buffers, in place.
 
-        Every key and shape is checked before anything is copied.
+        Every key (with ``strict``), value type, shape and dtype is checked
+        before anything is copied, so a bad checkpoint changes nothing. Values
+        are Tensors or NumPy arrays; a dtype is copied when NumPy casts it
+        within its kind (float64 into float32, int into float), and refused
+        when the cast would lose values (complex into real, float into int).
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected state_dict to be a dict (name -> "
+                            f"Tensor), got {type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         problems = []
         if strict and (missing or unexpected):
-            problems.append(f"missing keys {missing}, unexpected keys {unexpected}")
+            problems.append(f"missing keys {missing}, unexpected keys {unexpected} (pass "
+                            "strict=False to ignore missing and unexpected keys)")
+        values = {}
         for k, target in own.items():
             if k in state_dict:
-                shape = tuple(getattr(state_dict[k], "shape", ()))
-                if shape != tuple(target.shape):
-                    problems.append(f"size mismatch for {k}: the checkpoint has shape {shape}, "
-                                    f"the model has {tuple(target.shape)}")
+                data, problem = _checkpoint_value(k, state_dict[k], target)
+                if problem:
+                    problems.append(problem)
+                values[k] = data
         if problems:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: "
-                               + "; ".join(problems)
-                               + " (pass strict=False to ignore missing and unexpected keys)")
+                               + "; ".join(problems) + "; nothing was copied")
         with no_grad():
-            for k, target in own.items():
-                if k in state_dict:
-                    target.copy_(state_dict[k])
+            for k, data in values.items():
+                own[k].copy_(data)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------- call
@@ -308,6 +335,25 @@ class Module:
             return f"{type(self).__name__}({extra})"
         head = f"{type(self).__name__}(" + (f"\n  {extra}" if extra else "")
         return head + "\n" + "\n".join(lines) + "\n)"
+
+
+def _checkpoint_value(key: str, value: Any, target: Tensor) -> tuple[Any, str]:
+    """The checkpoint's ``value`` for ``target`` and what is wrong with it ("" if nothing)."""
+    if isinstance(value, Tensor):
+        data = value._data
+    elif isinstance(value, (np.ndarray, np.generic)):
+        data = np.asarray(value)
+    else:
+        return value, (f"{key}: expected a Tensor or NumPy array in the checkpoint, got "
+                       f"{type(value).__name__} (convert it with da.tensor(...))")
+    if data.shape != tuple(target.shape):
+        return data, (f"size mismatch for {key}: the checkpoint has shape {data.shape}, "
+                      f"the model has {tuple(target.shape)}")
+    if not np.can_cast(data.dtype, target.dtype, casting="same_kind"):
+        return data, (f"dtype mismatch for {key}: the checkpoint has {data.dtype}, which "
+                      f"cannot be copied into the model's {target.dtype} without losing "
+                      "values; convert it first (e.g. .real, or .astype(...))")
+    return data, ""
 
 
 def _check_name(module: Module, name: str, kind: str) -> None:

@@ -48,6 +48,22 @@ _MUL = _binary("mul", np.multiply,
                scalar_forward=operator.mul,
                # on raw arrays strong_zero is off (the engine's condition): scale is g * d
                array_vjp=(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x))
+
+
+def _strong_mul_forward(x: Any, y: Any) -> Any:
+    out = np.multiply(x, y)
+    return np.where(np.equal(x, 0) | np.equal(y, 0), np.zeros((), out.dtype), out)
+
+
+# ``x * y`` where a zero factor gives 0 even times inf or nan: the product of a cotangent or
+# tangent with a partial derivative under ``dualad.nondiff.strong_zero()`` (see _define.scale).
+# It is an op, not a mask on the primal, so its own derivatives keep the rule: the tangent of
+# a cotangent whose primal is 0 (the rows of ``jacrev``) is multiplied, not masked away.
+_STRONG_MUL = _binary("strong_mul", quiet(_strong_mul_forward),
+                      (lambda g, out, x, y: strong_mul(g, y),
+                       lambda g, out, x, y: strong_mul(g, x)),
+                      (LINEAR, LINEAR), lambda x, y: x * y, reads=((1,), (0,)))
+
 _DIV = _binary("div", quiet(np.true_divide),
                (lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * x) / (y * y)),
                (lambda t, out, x, y: t / y, lambda t, out, x, y: -(t * x) / (y * y)),
@@ -108,6 +124,11 @@ def sub(x: Any, y: Any) -> Tensor:
 def mul(x: Any, y: Any) -> Tensor:
     """``x * y`` with broadcasting."""
     return apply(_MUL, x, y)
+
+
+def strong_mul(x: Any, y: Any) -> Tensor:
+    """``x * y``, but 0 wherever either factor is 0 (also times inf or nan)."""
+    return apply(_STRONG_MUL, x, y)
 
 
 def div(x: Any, y: Any) -> Tensor:

@@ -69,7 +69,7 @@ def full_like_op(x: Any, fill_value: Any) -> Tensor:
 
 def copy_from(x: Any, src: Any) -> Tensor:
     src = src if isinstance(src, Tensor) else _wrap(np.asarray(src))
-    return _shape.broadcast_to(_shape.astype(src, x.dtype), x.shape) * 1.0
+    return _shape.clone(_shape.broadcast_to(_shape.astype(src, x.dtype), x.shape))  # any dtype
 
 
 def setitem_(x: Tensor, index: Any, value: Any) -> Tensor:

@@ -19,7 +19,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from ..check import forward_jvp, gradcheck, reverse_vjp
+from ..check import _evaluate, _setup, forward_jvp, gradcheck, reverse_vjp
 from ..registry import Op, get
 from . import strategies
 from .coverage import coverage_table, write_coverage_table
@@ -59,14 +59,20 @@ def check_op(name_or_entry: str | Op, *, max_examples: int = 20,
     """Run the registry checks on one op; raises :class:`OpCheckError` naming the failure.
 
     ``checks`` selects among ``fields``, ``kinks`` and the :data:`PROPERTY_CHECKS`
-    (all by default); inputs are drawn from the op's ``Domain``. ``shrink=False``
-    reports the first failing input instead of searching for a minimal one.
+    (all by default; one name or a list of them, not an empty one); inputs are
+    drawn from the op's ``Domain``. ``shrink=False`` reports the first failing
+    input instead of searching for a minimal one.
     """
     op = get(name_or_entry) if isinstance(name_or_entry, str) else name_or_entry
     if not isinstance(op, Op):
         raise TypeError(f"check_op expects an op name or a dualad.registry.Op, got "
                         f"{type(op).__name__}")
+    if isinstance(checks, str):
+        checks = [checks]
     names = list(checks) if checks is not None else ["fields", "kinks", *PROPERTY_CHECKS]
+    if not names:
+        raise ValueError("check_op: checks is empty, so nothing would be checked; leave it "
+                         "out for every check, or name some")
     unknown = set(names) - {"fields", "kinks", *PROPERTY_CHECKS}
     if unknown:
         raise ValueError(f"check_op: unknown check(s) {sorted(unknown)}; choose from fields, "
@@ -97,23 +103,25 @@ def assert_gradients_agree(f: Callable, *inputs: Any, eps: float = EPS, atol: fl
     """Assert that reverse mode, forward mode and central differences agree for ``f``.
 
     Every floating input is differentiated (all of them, or those that require
-    grad). Raises ``AssertionError`` with the input, element and values.
+    grad); inputs may be Tensors, NumPy arrays or floats, as in
+    :func:`~dualad.check.gradcheck`, and ``f`` receives Tensors. Raises
+    ``AssertionError`` with the input, element and values.
     """
     report = gradcheck(f, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=False,
                        seed=seed)
     if not report.passed:
         raise AssertionError(str(report))
-    values = [np.array(x._data if hasattr(x, "_data") else x, dtype=np.float64) for x in inputs]
-    diff = list(range(len(values)))
+    # the adjoint identity <J v, u> = <v, J^T u>, on the inputs gradcheck differentiated,
+    # passed to f the way gradcheck passes them (Tensors, whatever the caller gave)
+    _, diff, values = _setup("assert_gradients_agree", inputs, eps, atol, rtol, 1)
     rng = np.random.default_rng(seed)
-    f0 = np.asarray(f(*[x for x in inputs])._data)
-    u = rng.standard_normal(f0.shape)
+    u = rng.standard_normal(_evaluate(f, values).shape)
     rev = reverse_vjp(f, values, diff, u)
-    for i in diff:
+    for i, r in zip(diff, rev):
         v = rng.standard_normal(values[i].shape)
         lhs = float(np.vdot(forward_jvp(f, values, diff, i, v), u))
-        rhs = float(np.vdot(v, rev[i]))
-        scale = 1.0 + float(np.abs(u).sum() * np.abs(rev[i]).sum())
+        rhs = float(np.vdot(v, r))
+        scale = 1.0 + float(np.abs(u).sum() * np.abs(r).sum())
         if abs(lhs - rhs) > EXACT_RTOL * scale:
             raise AssertionError(f"forward and reverse mode disagree for input {i}: <J v, u> = "
                                  f"{lhs!r} but <v, J^T u> = {rhs!r}")

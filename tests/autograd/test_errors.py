@@ -175,3 +175,127 @@ def test_empty_inputs_to_backward():
     x = da.ones(1, requires_grad=True)
     with pytest.raises(RuntimeError, match="cannot be empty"):
         (x * 2).backward(inputs=[])
+
+
+# ------------------------------------- the gradient given to backward / grad (issue 18)
+
+def test_a_numpy_gradient_of_the_wrong_shape_names_both_shapes():
+    """An array is one gradient, not a sequence of them ("got 3 gradients for 1 outputs")."""
+    x = da.tensor(2.0, requires_grad=True)
+    y = x * x
+    for g in (np.ones(3), np.ones(1)):
+        with pytest.raises(RuntimeError, match=rf"grad_output\[0\] has a shape of \({g.size},\) "
+                                               r"and output\[0\] has a shape of \(\)"):
+            y.backward(g)
+    assert x.grad is None
+    v = x * da.ones(3)
+    with pytest.raises(RuntimeError, match=r"shape of \(2, 3\) and output\[0\] has a shape "
+                                           r"of \(3,\)"):
+        da.autograd.grad(v, x, np.ones((2, 3)))
+
+
+def test_a_number_is_the_gradient_of_a_scalar_output():
+    """PyTorch 2.13 raises "'float' object is not iterable"; a number is a 0-d gradient."""
+    x = da.tensor(2.0, requires_grad=True)
+    (x * x).backward(2.0)
+    assert x.grad.item() == 8.0  # 2 * 2x
+    (x * x).backward(np.float64(0.5))
+    assert x.grad.item() == 10.0
+    assert da.autograd.grad(x ** 3, x, 3)[0].item() == 36.0  # 3 * 3x^2
+    v = x * da.ones(3)
+    with pytest.raises(RuntimeError, match=r"shape of \(\) and output\[0\] has a shape of "
+                                           r"\(3,\)"):
+        v.backward(2.0)
+
+
+def test_lists_and_tuples_hold_one_gradient_per_output():
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    a, b = x * 2, x * 3
+    da.autograd.backward([a, b], [np.ones(2), da.tensor([0.0, 1.0])])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 5.0])
+    (g,) = da.autograd.grad(x * 2, x, grad_outputs=(da.ones(2),))  # PyTorch's usual form
+    np.testing.assert_array_equal(g.numpy(), [2.0, 2.0])
+    with pytest.raises(RuntimeError, match="got 2 gradients for 1 outputs"):
+        da.autograd.grad(x * 2, x, grad_outputs=[da.ones(2), da.ones(2)])
+
+
+@pytest.mark.parametrize(("gradient", "error", "message"), [
+    ("a", TypeError, r"grad_output\[0\] must be a Tensor, a NumPy array or a number, got str"),
+    ({1.0, 2.0}, TypeError, r"got set of dtype object"),
+    (([[1.0, 2.0], [3.0]],), TypeError, r"list could not be converted"),
+    (np.array([None, None]), TypeError, r"got ndarray of dtype object"),
+    (np.ones(2) * 1j, TypeError, r"grad_output\[0\] is complex but the output is real"),
+])
+def test_gradients_that_are_not_numbers_are_refused(gradient, error, message):
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(error, match=message):
+        (x * 2).backward(gradient)
+    assert x.grad is None
+
+
+# ----------------------------------------------------------- dual levels (issue 18)
+
+def test_exiting_a_dual_level_twice_or_never_entered_is_explained():
+    from dualad import forward_ad as fwAD
+    from dualad._state import state
+
+    level = fwAD.dual_level()
+    with pytest.raises(RuntimeError, match="never entered or was already exited"):
+        level.__exit__(None, None, None)
+    level.__enter__()
+    level.__exit__(None, None, None)
+    with pytest.raises(RuntimeError, match="never entered or was already exited"):
+        level.__exit__(None, None, None)
+    assert state.levels == []
+    with level:  # an exited level object can be used again
+        with pytest.raises(RuntimeError, match="already entered"):
+            level.__enter__()
+        assert len(state.levels) == 1
+    assert state.levels == []
+
+
+def test_a_dual_level_exited_from_another_thread_stays_active_where_it_was_entered():
+    import threading
+
+    from dualad import forward_ad as fwAD
+    from dualad._state import state
+
+    level = fwAD.dual_level()
+    with level:
+        errors = []
+
+        def other():
+            try:
+                level.__exit__(None, None, None)
+            except RuntimeError as exc:
+                errors.append(str(exc))
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        assert errors and "not active in this thread" in errors[0]
+        assert len(state.levels) == 1
+    assert state.levels == []
+
+
+def test_arrays_passed_as_inputs_or_outputs_are_named_as_arrays():
+    """An array was iterated: 'inputs[0] is a float64, not a Tensor'."""
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"inputs\[0\] is a ndarray, not a Tensor"):
+        da.autograd.grad((x * x).sum(), np.ones(2))
+    with pytest.raises(TypeError, match=r"inputs\[0\] is a ndarray, not a Tensor"):
+        (x * x).sum().backward(inputs=np.ones(2))
+    with pytest.raises(TypeError, match="backward expects Tensors, got ndarray at 0"):
+        da.autograd.grad(np.ones(2), x)
+    assert x.grad is None
+    (g,) = da.autograd.grad((x * x).sum(), (t for t in [x]))  # any iterable of Tensors
+    np.testing.assert_array_equal(g.numpy(), [2.0, 4.0])
+
+
+def test_a_complex_tensor_gradient_for_a_real_output_is_refused():
+    """Its imaginary part was dropped with a ComplexWarning; PyTorch raises."""
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"grad_output\[0\] is complex \(complex128\) but "
+                                        r"the output is real \(float64\)"):
+        (x * 2).backward(da.tensor([1j, 1j]))
+    assert x.grad is None

@@ -195,3 +195,136 @@ def test_saved_tensors_hooks_nest_and_restore():
         da.cos(x)
     assert (len(outer), len(inner)) == (1, 1)
     assert state.saved_hooks == []
+
+
+# ------------------------------------------- what a hook returns is checked (issue 18)
+
+def _tensor_hook_on(where: str, hook):
+    """``(x, loss)``: ``hook`` registered on a leaf or on an intermediate tensor."""
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    if where == "leaf":
+        x.register_hook(hook)
+        return x, (x * 2).sum()
+    y = x * 2
+    y.register_hook(hook)
+    return x, (y * 1).sum()
+
+
+def wrong_size(g):
+    return da.ones(2)
+
+
+@pytest.mark.parametrize("where", ["leaf", "intermediate"])
+@pytest.mark.parametrize("returned", [da.ones(2), da.ones(1), da.ones(1, 3), np.ones(2)],
+                         ids=["(2,)", "(1,) would broadcast", "(1, 3)", "numpy (2,)"])
+def test_a_tensor_hook_returning_another_shape_is_named(where, returned):
+    """It used to fail inside broadcast_to, or be broadcast silently (shape (1,))."""
+    x, loss = _tensor_hook_on(where, lambda g: returned)
+    with pytest.raises(RuntimeError, match=r"hook '.*<lambda>' has changed the size of the "
+                                           r"gradient: it returned shape \(.*\) for a "
+                                           r"gradient of shape \(3,\)"):
+        loss.backward()
+    assert x.grad is None
+    x, loss = _tensor_hook_on(where, wrong_size)
+    with pytest.raises(RuntimeError, match="hook 'wrong_size' has changed the size"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("where", ["leaf", "intermediate"])
+def test_a_tensor_hook_returning_another_dtype_or_a_number_is_named(where):
+    x, loss = _tensor_hook_on(where, lambda g: g.numpy().astype(np.float32))
+    with pytest.raises(RuntimeError, match="changed the dtype of the gradient from float64 to "
+                                           "float32"):
+        loss.backward()
+    x, loss = _tensor_hook_on(where, lambda g: 3.0)
+    with pytest.raises(TypeError, match=r"hook '.*<lambda>' returned float; a gradient hook "
+                                        r"returns None"):
+        loss.backward()
+    x, loss = _tensor_hook_on(where, lambda g: g.numpy() * 5)  # an array of the right kind
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [10.0, 10.0, 10.0])
+
+
+def test_node_post_hook_return_value_replaces_the_input_gradients():
+    """PyTorch's Node.register_hook: a returned tuple replaces grad_inputs (it was ignored)."""
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    seen = []
+
+    def hook(grad_inputs, grad_outputs):
+        seen.append((len(grad_inputs), len(grad_outputs)))
+        return (grad_inputs[0] * 10, None)  # x * x: both inputs are x
+
+    y.grad_fn.register_hook(hook)
+    y.sum().backward()
+    assert seen == [(2, 1)]
+    np.testing.assert_array_equal(x.grad.numpy(), [10.0, 20.0])  # 10 * x, from the first only
+    z = da.sin(x)
+    z.grad_fn.register_hook(lambda gi, go: (gi[0] * 0,))
+    x.grad = None
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+
+
+@pytest.mark.parametrize(("returned", "message"), [
+    (lambda gi: (gi[0],), r"has returned an incorrect number of values \(got 1, but expected "
+                          r"2\)"),
+    (lambda gi: gi[0], r"incorrect number of values \(got Tensor, but expected 2\)"),
+    (lambda gi: (da.ones(3), None), r"has changed the size of the gradient: it returned shape "
+                                    r"\(3,\) for a gradient of shape \(2,\)"),
+    (lambda gi: (gi[0], da.ones(2)), r"returned a gradient for input 1, which gets none"),
+])
+def test_a_node_post_hook_returning_the_wrong_thing_is_named(returned, message):
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3.0  # two inputs; the constant gets no gradient
+    y.grad_fn.register_hook(lambda gi, go: returned(gi))
+    with pytest.raises(RuntimeError, match=message):
+        y.sum().backward()
+    assert x.grad is None
+
+
+class _TwoOutputs(da.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2, x * 3
+
+    @staticmethod
+    def backward(ctx, ga, gb):
+        return ga * 2 + gb * 3
+
+
+def test_hooks_and_retain_grad_on_the_second_output_of_a_node_see_its_gradient():
+    """They used to act on the first output's gradient."""
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    a, b = _TwoOutputs.apply(x)
+    seen = []
+    b.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 100)
+    b.retain_grad()
+    a.retain_grad()
+    (a + b * 5).sum().backward()
+    np.testing.assert_array_equal(seen[0], [5.0, 5.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [500.0, 500.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0 + 1500.0] * 2)
+
+
+def test_hook_messages_and_values_match_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def wrong_size(g):
+        return torch.ones(2, dtype=torch.float64)
+
+    x = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    y = x * 2
+    y.register_hook(wrong_size)
+    with pytest.raises(RuntimeError, match="hook 'wrong_size' has changed the size"):
+        y.sum().backward()
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    a, b = t * 2, t * 3
+    b.register_hook(lambda g: g * 100)
+    (a + b * 5).sum().backward()
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    a, b = _TwoOutputs.apply(x)
+    b.register_hook(lambda g: g * 100)
+    (a + b * 5).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
