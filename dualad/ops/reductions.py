@@ -21,7 +21,7 @@ import numpy as np
 from .. import _fastnp as fast
 from .._sympy import sp
 from ..registry import LINEAR, Domain, Kink, Op, apply, register_op
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, shape_of
 from ._define import kink_adjust, normalize_axis, quiet, scale, sym_sum
 from .elementwise import abs, exp, maximum, minimum, sign, where
 from .shape import _CONCATENATE, _PERMUTE, broadcast_to, flip, reshape
@@ -439,17 +439,22 @@ _NORM = _reduce_op(
 # ---------------------------------------------------------- softmax family
 
 
+def _shift(x: np.ndarray, axis: Any) -> np.ndarray:
+    """Each group's maximum where it is finite, else 0 (also for an empty group): the shift
+    subtracted before ``exp``."""
+    m = np.amax(x, axis=axis, keepdims=True, initial=-np.inf)
+    return np.where(np.isfinite(m), m, 0.0)
+
+
 def _softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
     x = np.asarray(x)
-    m = np.amax(x, axis=axis, keepdims=True)
-    e = np.exp(x - np.where(np.isfinite(m), m, 0.0))
+    e = np.exp(x - _shift(x, axis))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def _log_softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
     x = np.asarray(x)
-    m = np.amax(x, axis=axis, keepdims=True)
-    shifted = x - np.where(np.isfinite(m), m, 0.0)
+    shifted = x - _shift(x, axis)
     with np.errstate(divide="ignore"):
         return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
@@ -547,18 +552,31 @@ def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: Any = None, *,
     return apply(_STD, x, axis=ax, keepdims=keep, correction=c)
 
 
+def _nonempty(name: str, x: Any, axis: Any) -> None:
+    """An extremum of nothing is undefined: say which reduced axis is empty."""
+    shape = shape_of(x)
+    for a in axes_of(axis, len(shape)) if shape else ():
+        if shape[a] == 0:
+            raise ValueError(f"{name}: cannot reduce over an empty axis (dim {a} has size 0): "
+                             "the extremum of no elements is undefined (PyTorch raises too)")
+
+
 def amax(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
          keepdims: Any = None) -> Tensor:
     """Largest value over ``dim``/``axis``; tied maxima share the gradient equally."""
     ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
-    return apply(_AMAX, x, axis=None if ax == () else ax, keepdims=keep)
+    ax = None if ax == () else ax
+    _nonempty("amax", x, ax)
+    return apply(_AMAX, x, axis=ax, keepdims=keep)
 
 
 def amin(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
          keepdims: Any = None) -> Tensor:
     """Smallest value over ``dim``/``axis``; tied minima share the gradient equally."""
     ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
-    return apply(_AMIN, x, axis=None if ax == () else ax, keepdims=keep)
+    ax = None if ax == () else ax
+    _nonempty("amin", x, ax)
+    return apply(_AMIN, x, axis=ax, keepdims=keep)
 
 
 def _arg(np_fn, x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> Tensor:

@@ -5,6 +5,7 @@ import pytest
 from _ops_checks import check_gradients, forward_directional, reverse_grad, weights_like
 
 import dualad as da
+from dualad import forward_ad as fwAD
 
 A = np.array([[0.5, -1.2, 2.0], [1.5, 0.3, -0.7]])
 W = weights_like((2, 3))
@@ -164,3 +165,39 @@ def test_a_float_axis_is_refused_with_the_reason():
         da.sum(x, axis=1.0)
     with pytest.raises(TypeError, match=r"got \(0, 0\.5\)"):
         da.mean(x, dim=(0, 0.5))
+
+
+_EMPTY_CASES = [((2, 0), 1), ((0, 3), 1), ((0, 3), 0), ((0,), 0), ((2, 0, 3), 1)]
+
+
+@pytest.mark.parametrize("name", ["logsumexp", "softmax", "log_softmax"])
+@pytest.mark.parametrize("shape,dim", _EMPTY_CASES)
+def test_softmax_family_over_a_length_0_axis(name, shape, dim):
+    # issue 18 item 14: the empty sum's log is -inf and softmax of nothing is empty, as in
+    # PyTorch; NumPy's amax of an empty axis raised before
+    fn = getattr(da, name)
+    x = da.zeros(*shape, requires_grad=True)
+    y = fn(x, dim=dim)
+    reduced = shape[:dim] + shape[dim + 1:]
+    assert y.shape == (reduced if name == "logsumexp" else shape)
+    if name == "logsumexp":  # log(0): every output is -inf
+        assert np.all(y.detach().numpy() == -np.inf)
+    (y * da.tensor(np.ones(y.shape))).sum().backward()
+    assert x.grad.shape == shape
+    with fwAD.dual_level():
+        t = fwAD.unpack_dual(fn(fwAD.make_dual(da.zeros(*shape), da.ones(*shape)),
+                                dim=dim)).tangent
+    assert t.shape == y.shape and not np.any(t.numpy())  # no element varies with x
+    torch = pytest.importorskip("torch")
+    tx = torch.zeros(*shape, dtype=torch.float64, requires_grad=True)
+    ty = getattr(torch, name)(tx, dim=dim)
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    ty.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("fn", [da.amax, da.amin])
+def test_max_of_an_empty_axis_says_so(fn):
+    with pytest.raises(ValueError, match=r"dim 1 has size 0"):
+        fn(da.zeros(2, 0), dim=1)
+    assert fn(da.zeros(0, 3), dim=1).shape == (0,)  # other axes may be empty
