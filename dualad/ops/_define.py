@@ -151,7 +151,9 @@ def to_index(index: Any) -> Any:
             raise IndexError("tensors used as indices must be integer or boolean tensors")
         return index._data
     if isinstance(index, list):
-        return np.asarray(index)
+        arr = np.asarray(index)
+        # an empty list selects nothing (NumPy and PyTorch): integer, not NumPy's float64
+        return arr.astype(np.intp) if arr.size == 0 and arr.dtype.kind == "f" else arr
     return index
 
 

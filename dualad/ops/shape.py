@@ -194,12 +194,44 @@ def getitem(x: Any, index: Any) -> Tensor:
     Repeated integer indices accumulate their gradients.
     """
     index = to_index(index)
+    _check_masks(index if isinstance(index, tuple) else (index,), shape_of(x))
     if isinstance(index, np.ndarray) and index.dtype == bool:
         index = np.nonzero(index) if index.ndim > 1 else (np.nonzero(index)[0],)
     elif isinstance(index, tuple) and any(isinstance(i, np.ndarray) and i.dtype == bool
                                           for i in index):
         index = _expand_bool(index)
     return apply(_GETITEM, x, index=index)
+
+
+def _is_mask(i: Any) -> bool:
+    return isinstance(i, np.ndarray) and i.dtype == bool
+
+
+def _check_masks(index: tuple, shape: tuple) -> None:
+    """Refuse a boolean mask whose shape is not that of the dimensions it indexes.
+
+    (NumPy and PyTorch raise; turned into integer indices, a short mask would
+    silently select from the first elements.)
+    """
+    if not any(_is_mask(i) for i in index):
+        return
+    def width(i: Any) -> int:
+        if i is None or i is Ellipsis or isinstance(i, (bool, np.bool_)):
+            return 0
+        return i.ndim if _is_mask(i) else 1
+
+    dim = 0
+    for i in index:
+        if i is Ellipsis:
+            dim += len(shape) - sum(width(j) for j in index)
+        elif _is_mask(i):
+            covered = shape[dim:dim + i.ndim]
+            if i.shape != covered:
+                raise IndexError(f"boolean mask of shape {i.shape} does not match the shape "
+                                 f"{covered} of the dimensions it indexes (from dimension "
+                                 f"{dim} of a tensor of shape {shape}); a mask needs exactly "
+                                 "the shape of the dimensions it selects from")
+        dim += width(i)
 
 
 def _expand_bool(index: tuple) -> tuple:
