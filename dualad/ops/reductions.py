@@ -22,7 +22,7 @@ from .. import _fastnp as fast
 from .._sympy import sp
 from ..registry import LINEAR, Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor, _wrap, shape_of
-from ._define import kink_adjust, normalize_axis, quiet, scale, sym_sum
+from ._define import Formula, kink_adjust, normalize_axis, quiet, scale, sym_sum
 from .elementwise import abs, exp, maximum, minimum, sign, where
 from .shape import _CONCATENATE, _PERMUTE, broadcast_to, flip, reshape
 
@@ -340,6 +340,49 @@ def _extremum_kink(name: str) -> tuple:
                 at=_tie_mask(np.amax if name == "amax" else np.amin)),)
 
 
+def _to_returned_index(arg):
+    """PyTorch's ``max(x, dim)`` derivative: 1 at the index it returns (the first extremum)."""
+
+    def weights(x: np.ndarray, axis: int = 0, keepdims: bool = False) -> np.ndarray:
+        x = np.asarray(x)
+        hot = np.zeros(x.shape)
+        np.put_along_axis(hot, arg(x, axis=axis, keepdims=True), 1.0, axis=axis)
+        return hot
+
+    return weights
+
+
+def _dim_kink(name: str) -> tuple:
+    """The tie of ``max(x, dim)``/``min(x, dim)``: PyTorch differs from ``amax`` there."""
+    top = 2.0 if name == "max_dim" else -2.0
+    arg = np.argmax if name == "max_dim" else np.argmin
+    fn = name[:3]
+    return (Kink(f"{fn}(x, dim): several elements attain the extremum (a tie)",
+                 ((np.array([top, top, 0.5]),),), (np.array([0.5, 0.5, 0.0]),), 2,
+                 f"the minimum-norm subgradient shares the gradient equally, as a{fn} does; "
+                 f"PyTorch's {fn}(x, dim) sends all of it to the index it returns (the first "
+                 f"tied element); JAX has no {fn} with indices: its jnp.{fn}(x, axis) shares "
+                 "it",
+                 params={"axis": 0, "keepdims": False},
+                 pytorch=(Formula("1 at the returned index, 0 at the other tied elements",
+                                  _to_returned_index(arg)),),
+                 jax=(np.array([0.5, 0.5, 0.0]),),
+                 at=_tie_mask(np.amax if name == "max_dim" else np.amin)),)
+
+
+_DIM_SHAPES = [(((3, 4),), {"axis": 0, "keepdims": False}),
+               (((3, 4),), {"axis": 1, "keepdims": True}),
+               (((5,),), {"axis": -1, "keepdims": False})]
+_MAX_DIM = _reduce_op(
+    "max_dim", lambda x, axis, keepdims=False: np.amax(x, axis=axis, keepdims=keepdims),
+    _tie_weights, lambda x, axis, keepdims=False: _sym_reduce(sp.Max, x, axis, keepdims),
+    shapes=_DIM_SHAPES, valid=_distinct, kinks=_dim_kink("max_dim"),
+    node_name="MaxBackward0")
+_MIN_DIM = _reduce_op(
+    "min_dim", lambda x, axis, keepdims=False: np.amin(x, axis=axis, keepdims=keepdims),
+    _tie_weights, lambda x, axis, keepdims=False: _sym_reduce(sp.Min, x, axis, keepdims),
+    shapes=_DIM_SHAPES, valid=_distinct, kinks=_dim_kink("min_dim"),
+    node_name="MinBackward0")
 _AMAX = _reduce_op(
     "amax", lambda x, axis=None, keepdims=False: np.amax(x, axis=axis, keepdims=keepdims),
     _tie_weights, lambda x, axis=None, keepdims=False: _sym_reduce(sp.Max, x, axis, keepdims),
@@ -607,32 +650,41 @@ class ValuesIndices(NamedTuple):
     indices: Tensor
 
 
-def _extremum(reduce, arg, pairwise, x: Any, dim: Any, keepdim: Any, axis: Any,
+def _extremum(op: Op, reduce, arg, pairwise, x: Any, dim: Any, keepdim: Any, axis: Any,
               keepdims: Any) -> Any:
+    name = op.name[:3]
     if isinstance(dim, Tensor) or (dim is not None and not isinstance(dim, (int, np.integer))):
         return pairwise(x, dim)
     if dim is None and axis is None:
         return reduce(x)
-    return ValuesIndices(reduce(x, dim, keepdim, axis=axis, keepdims=keepdims),
-                         arg(x, dim, keepdim, axis=axis, keepdims=keepdims))
+    ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
+    if not isinstance(ax, int):
+        raise TypeError(f"{name}(x, dim) reduces over one dim, got {ax!r}; for several use "
+                        f"a{name}(x, dim)")
+    _nonempty(name, x, ax)
+    return ValuesIndices(apply(op, x, axis=ax, keepdims=keep), arg(x, ax, keep))
 
 
 def max(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,  # noqa: A001
         keepdims: Any = None) -> Any:
     """PyTorch's ``max``: of all elements; ``(values, indices)`` along ``dim``; or elementwise.
 
+    At a tie, ``max(x)`` shares the gradient equally (as ``amax`` and PyTorch
+    do); ``max(x, dim)`` does too by default, and sends all of it to the
+    returned index under ``dualad.nondiff.policy("pytorch")``, as PyTorch does.
+
     >>> import dualad as da
     >>> x = da.tensor([[1.0, 5.0], [7.0, 2.0]])
     >>> da.max(x).item(), da.max(x, 1).indices.tolist(), da.max(x, da.tensor(3.0)).tolist()
     (7.0, [1, 0], [[3.0, 5.0], [7.0, 3.0]])
     """
-    return _extremum(amax, argmax, maximum, x, dim, keepdim, axis, keepdims)
+    return _extremum(_MAX_DIM, amax, argmax, maximum, x, dim, keepdim, axis, keepdims)
 
 
 def min(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,  # noqa: A001
         keepdims: Any = None) -> Any:
     """PyTorch's ``min``: of all elements; ``(values, indices)`` along ``dim``; or elementwise."""
-    return _extremum(amin, argmin, minimum, x, dim, keepdim, axis, keepdims)
+    return _extremum(_MIN_DIM, amin, argmin, minimum, x, dim, keepdim, axis, keepdims)
 
 
 def logsumexp(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
