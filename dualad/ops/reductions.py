@@ -626,9 +626,13 @@ def _arg(np_fn, x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> Ten
     ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
     data = x._data if isinstance(x, Tensor) else np.asarray(x)
     if ax is None:
-        idx = np_fn(data)
-        return _wrap(np.asarray(idx).reshape((1,) * data.ndim) if keep else np.asarray(idx))
-    return _wrap(np.asarray(np_fn(data, axis=ax, keepdims=keep)))
+        idx = np.asarray(np_fn(data))
+        out = _wrap(idx.reshape((1,) * data.ndim) if keep else idx)
+    else:
+        out = _wrap(np.asarray(np_fn(data, axis=ax, keepdims=keep)))
+    if isinstance(x, Tensor) and x.requires_grad_flag:  # backward() of it says why it fails
+        out._set_extra("result_of", np_fn.__name__)
+    return out
 
 
 def argmax(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,

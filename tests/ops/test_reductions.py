@@ -201,3 +201,33 @@ def test_max_of_an_empty_axis_says_so(fn):
     with pytest.raises(ValueError, match=r"dim 1 has size 0"):
         fn(da.zeros(2, 0), dim=1)
     assert fn(da.zeros(0, 3), dim=1).shape == (0,)  # other axes may be empty
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_backward_of_argmax_says_it_is_not_differentiable(name):
+    # issue 18 item 19: the message did not say why (PyTorch's: "element 0 of tensors does
+    # not require grad and does not have a grad_fn")
+    x = da.tensor([[1.0, 3.0], [2.0, 0.0]], requires_grad=True)
+    for idx in (getattr(da, name)(x), getattr(x, name)(dim=1), getattr(da, name[3:])(x, 0)[1]):
+        with pytest.raises(RuntimeError, match=rf"^element 0 of tensors does not require grad "
+                                               rf"and does not have a grad_fn: it is the result "
+                                               rf"of {name}, which is not differentiable"):
+            idx.backward()
+        with pytest.raises(RuntimeError, match=f"result of {name}"):
+            da.autograd.grad(idx, x)
+    assert x.grad is None
+
+
+def test_backward_of_comparisons_and_constants_say_why():
+    x = da.tensor([1.0, -2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"it has dtype bool, and integer or boolean results "
+                                           r"\(argmax, argmin, comparisons, \.\.\.\) are not "
+                                           r"differentiable"):
+        (x > 0).backward()
+    with pytest.raises(RuntimeError, match=r"it has dtype int64"):
+        (x > 0).sum().backward()
+    with pytest.raises(RuntimeError, match=r"did you forget requires_grad=True"):
+        da.ones(2).sum().backward()
+    # sign, round and friends are differentiable with derivative 0 (PyTorch agrees)
+    (da.sign(x) + da.round(x)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
