@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _fastnp as fast
 from ..registry import LINEAR, Domain, Op, apply, register_op
-from ..tensor import Tensor, ndim_of, shape_of
+from ..tensor import Tensor, check_dtype, ndim_of, shape_of
 from ._define import to_index
 
 
@@ -141,7 +141,9 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
 
 def astype(x: Any, dtype: Any) -> Tensor:
     """Cast to ``dtype``; the gradient is cast back."""
-    return apply(_ASTYPE, x, dtype=np.dtype(dtype))
+    dtype = np.dtype(dtype)
+    check_dtype(dtype)
+    return apply(_ASTYPE, x, dtype=dtype)
 
 
 def clone(x: Any) -> Tensor:
