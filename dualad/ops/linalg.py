@@ -433,6 +433,21 @@ def _expand_ellipses(terms: list, shapes: list) -> tuple[list, str]:
     return out, longest
 
 
+def _check_sizes(terms: list, shapes: list) -> None:
+    """Each subscript letter labels one size across the operands (1 broadcasts, as in NumPy)."""
+    seen: dict = {}
+    for k, (term, shape) in enumerate(zip(terms, shapes)):
+        for c, n in zip(term, shape):
+            if n == 1:
+                continue
+            if c in seen and seen[c][0] != n and seen[c][1] != k:  # (within one: a diagonal)
+                m, j = seen[c]
+                raise ValueError(f"einsum: subscript {c!r} labels dimensions of different sizes: "
+                                 f"{m} in operand {j} ({terms[j]!r}, shape {shapes[j]}) and {n} "
+                                 f"in operand {k} ({term!r}, shape {shape})")
+            seen.setdefault(c, (n, k))
+
+
 def _take_diagonals(x: Any, term: str) -> tuple[Any, str]:
     """Resolve a letter repeated within one operand (``'ii'``) by taking that diagonal."""
     from .reductions import sum as _sum
@@ -472,6 +487,7 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
         raise ValueError(f"einsum: {len(terms)} operand subscripts in {subscripts!r} but "
                          f"{len(operands)} operands")
     terms, ell = _expand_ellipses(terms, [shape_of(o) for o in operands])
+    _check_sizes(terms, [shape_of(o) for o in operands])
     if arrow:
         out = out.replace("...", ell)
     else:

@@ -657,7 +657,8 @@ class ValuesIndices(NamedTuple):
 def _extremum(op: Op, reduce, arg, pairwise, x: Any, dim: Any, keepdim: Any, axis: Any,
               keepdims: Any) -> Any:
     name = op.name[:3]
-    if isinstance(dim, Tensor) or (dim is not None and not isinstance(dim, (int, np.integer))):
+    if isinstance(dim, Tensor) or (dim is not None and
+                                   not isinstance(dim, (int, np.integer, tuple, list))):
         return pairwise(x, dim)
     if dim is None and axis is None:
         return reduce(x)

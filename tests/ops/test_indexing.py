@@ -119,3 +119,17 @@ def test_an_empty_index_list_selects_nothing():
     assert forward_directional(lambda t: t[[]].sum(), np.ones(3), np.ones(3)) == 0.0
     torch = pytest.importorskip("torch")
     assert tuple(torch.ones(2, 3)[[]].shape) == y.shape
+
+
+@pytest.mark.parametrize("index", [True, np.array(True), (np.array(True), 0),
+                                   (Ellipsis, np.array(False))])
+def test_a_0d_boolean_index_adds_an_axis_as_in_numpy(index):
+    data = np.arange(6.0).reshape(2, 3)
+    expected = data[index]
+    x = da.tensor(data, requires_grad=True)
+    y = x[index]
+    np.testing.assert_array_equal(y.detach().numpy(), expected)
+    y.sum().backward()
+    oracle = np.zeros((2, 3))
+    oracle[index] = 1.0
+    np.testing.assert_array_equal(x.grad.numpy(), oracle)

@@ -184,3 +184,14 @@ def test_det_of_0x0_matrices_is_1_with_an_empty_gradient(shape):
     with fwAD.dual_level():
         t = fwAD.unpack_dual(da.det(fwAD.make_dual(da.zeros(*shape), da.zeros(*shape)))).tangent
     np.testing.assert_array_equal(t.numpy(), np.zeros(shape[:-2]))
+
+
+def test_einsum_letters_of_different_sizes_across_operands_say_which():
+    with pytest.raises(ValueError, match=r"einsum: subscript 'j' labels dimensions of different "
+                                         r"sizes: 3 in operand 0 \('ij', shape \(2, 3\)\) and 4 "
+                                         r"in operand 1"):
+        da.einsum("ij,jk->ik", da.ones(2, 3), da.ones(4, 5))
+    # a size 1 broadcasts, as in NumPy
+    a, b = np.arange(2.0).reshape(2, 1), np.arange(12.0).reshape(3, 4)
+    np.testing.assert_allclose(da.einsum("ij,jk->ik", da.tensor(a), da.tensor(b)).numpy(),
+                               np.einsum("ij,jk->ik", a, b))

@@ -219,3 +219,30 @@ def test_binary_cross_entropy_refuses_values_outside_0_1(p, t, what):
     torch = pytest.importorskip("torch")
     with pytest.raises(RuntimeError, match=f"all elements of {what} should be between 0 and 1"):
         torch.nn.functional.binary_cross_entropy(torch.tensor(p), torch.tensor(t))
+
+
+def test_cross_entropy_probability_and_spatial_targets_match_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(3), size=4)
+    logits3 = rng.normal(size=(2, 3, 4))
+    target3 = rng.integers(0, 3, size=(2, 4))
+    target3[0, 1] = -100
+    w = np.array([0.5, 2.0, 1.5])
+    for reduction in ("mean", "sum", "none"):
+        for smoothing in (0.0, 0.3):
+            for ours, theirs in [((LOGITS, probs), (torch.tensor(LOGITS), torch.tensor(probs))),
+                                 ((logits3, target3),
+                                  (torch.tensor(logits3), torch.tensor(target3)))]:
+                x = da.tensor(ours[0], requires_grad=True)
+                tx = theirs[0].requires_grad_()
+                a = F.cross_entropy(x, da.tensor(ours[1]), weight=da.tensor(w),
+                                    reduction=reduction, label_smoothing=smoothing)
+                b = torch.nn.functional.cross_entropy(tx, theirs[1], weight=torch.tensor(w),
+                                                      reduction=reduction,
+                                                      label_smoothing=smoothing)
+                np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12)
+                a.sum().backward()
+                b.sum().backward()
+                np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12,
+                                           atol=1e-15)

@@ -231,3 +231,11 @@ def test_backward_of_comparisons_and_constants_say_why():
     # sign, round and friends are differentiable with derivative 0 (PyTorch agrees)
     (da.sign(x) + da.round(x)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+
+
+def test_max_along_several_dims_points_to_amax():
+    x = da.ones(2, 3)
+    with pytest.raises(TypeError, match=r"max\(x, dim\) reduces over one dim, got \(0, 1\); "
+                                        r"for several use amax"):
+        da.max(x, dim=(0, 1))  # it was taken as the other operand of maximum
+    assert da.max(x, da.tensor(2.0)).tolist() == [[2.0] * 3] * 2
