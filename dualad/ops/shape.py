@@ -196,11 +196,11 @@ def getitem(x: Any, index: Any) -> Tensor:
     Repeated integer indices accumulate their gradients.
     """
     index = to_index(index)
-    _check_masks(index if isinstance(index, tuple) else (index,), shape_of(x))
-    if isinstance(index, np.ndarray) and index.dtype == bool:
+    if _is_mask(index):
+        _check_masks((index,), shape_of(x))
         index = np.nonzero(index) if index.ndim > 1 else (np.nonzero(index)[0],)
-    elif isinstance(index, tuple) and any(isinstance(i, np.ndarray) and i.dtype == bool
-                                          for i in index):
+    elif isinstance(index, tuple) and any(_is_mask(i) for i in index):
+        _check_masks(index, shape_of(x))
         index = _expand_bool(index)
     return apply(_GETITEM, x, index=index)
 
@@ -215,8 +215,7 @@ def _check_masks(index: tuple, shape: tuple) -> None:
     (NumPy and PyTorch raise; turned into integer indices, a short mask would
     silently select from the first elements.)
     """
-    if not any(_is_mask(i) for i in index):
-        return
+
     def width(i: Any) -> int:
         if i is None or i is Ellipsis or isinstance(i, (bool, np.bool_)):
             return 0
