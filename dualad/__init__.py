@@ -142,6 +142,7 @@ from .ops import (
 from .registry import Domain, Kink, Op, register_op
 from .tensor import Tensor
 
+float16 = "float16"
 float32 = "float32"
 float64 = "float64"
 

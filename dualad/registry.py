@@ -219,6 +219,17 @@ def ops() -> list[Op]:
 
 # ---------------------------------------------------------------- dispatch
 
+def _shape_error(name: str, message: str, datas: list) -> str:
+    """NumPy's shape error with the op's name and the input shapes, each said once.
+
+    (NumPy's gufuncs such as matmul already start their message with their name.)
+    """
+    if message.startswith(f"{name}: "):
+        message = message[len(name) + 2:]
+    shapes = ", ".join(str(np.shape(d)) for d in datas)
+    return f"{name}: {message.strip()} (input shapes: {shapes})"
+
+
 def apply(op: Op, *args: Any, **params: Any) -> Tensor:
     """Run ``op`` on ``args``: the forward on raw arrays, then record and push tangents."""
     datas = []
@@ -252,8 +263,7 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
         out_data = forward(*datas, **params) if params else forward(*datas)
     except ValueError as exc:
         if "broadcast" in str(exc) or "shape" in str(exc) or "mismatch" in str(exc):
-            shapes = ", ".join(str(np.shape(d)) for d in datas)
-            raise ValueError(f"{op.name}: {exc} (input shapes: {shapes})") from None
+            raise ValueError(_shape_error(op.name, str(exc), datas)) from None
         raise
     out = _wrap(out_data)
     if needs_grad and (not census.grad_off or state.grad_enabled) and op.differentiable:

@@ -54,10 +54,7 @@ class Tensor:
                  name: str | None = None) -> None:
         if isinstance(data, Tensor):
             data = data._data
-        arr = np.array(data, dtype=dtype)
-        if dtype is None and arr.dtype.kind in "fc" and arr.dtype != np.float32 \
-                and arr.dtype != np.complex64:
-            arr = arr.astype(np.float64, copy=False) if arr.dtype.kind == "f" else arr
+        arr = np.array(data, dtype=dtype)  # a floating dtype is kept, float16 too (NumPy's rule)
         if arr.dtype.kind == "O":
             raise TypeError("dualad.tensor: could not convert the data to a numeric array "
                             f"(got an object array from {type(data).__name__})")
@@ -426,7 +423,17 @@ def _raw(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
+def check_dtype(dtype: np.dtype) -> None:
+    """Refuse extended precision (long double): NumPy's linear algebra and dualad's rules
+    have none, so it would be lost silently. float16 to float64 and complex are kept."""
+    if dtype.kind in "fc" and dtype.itemsize > (8 if dtype.kind == "f" else 16):
+        raise TypeError(f"dtype {dtype} (extended precision) is not supported: dualad computes "
+                        "in float16, float32, float64, complex64 and complex128, as PyTorch "
+                        "does; convert first, e.g. array.astype(numpy.float64)")
+
+
 def _init(t: Tensor, arr: np.ndarray) -> None:
+    check_dtype(arr.dtype)
     t._data = arr
     t.requires_grad_flag = False
     t.grad_fn = None

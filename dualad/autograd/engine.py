@@ -84,8 +84,7 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
             raise TypeError(f"backward expects Tensors, got {type(out).__name__} at {i}")
         if not out.requires_grad_flag:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
-                               "a grad_fn (did you forget requires_grad=True, or compute it "
-                               "under no_grad?)")
+                               f"a grad_fn{_why_no_grad(out)}")
         g = grad_outputs[i] if grad_outputs else None
         if g is None:
             if out._data.size != 1:
@@ -106,6 +105,19 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
                                    f"{tuple(out.shape)}; pass a gradient of the output's shape")
         grads.append(g)
     return grads
+
+
+def _why_no_grad(out: Tensor) -> str:
+    """The end of the "does not require grad" error: the likely reason and what to do."""
+    op = out._get_extra("result_of")
+    if op is not None:
+        return (f": it is the result of {op}, which is not differentiable (an index has no "
+                f"derivative); differentiate the values it selects, e.g. x.{op[3:]}(dim).values "
+                "or x[index]")
+    if out._data.dtype.kind not in "fc":
+        return (f": it has dtype {out._data.dtype}, and integer or boolean results (argmax, "
+                "argmin, comparisons, ...) are not differentiable")
+    return " (did you forget requires_grad=True, or compute it under no_grad?)"
 
 
 _SEQ = attrgetter("seq")

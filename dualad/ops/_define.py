@@ -151,9 +151,14 @@ def to_index(index: Any) -> Any:
     if isinstance(index, Tensor):
         if index.requires_grad_flag and index.dtype.kind == "f":
             raise IndexError("tensors used as indices must be integer or boolean tensors")
-        return index._data
-    if isinstance(index, list):
-        return np.asarray(index)
+        index = index._data
+    elif isinstance(index, list):
+        index = np.asarray(index)
+        if index.size == 0 and index.dtype.kind == "f":
+            # an empty list selects nothing (NumPy and PyTorch): integer, not NumPy's float64
+            return index.astype(np.intp)
+    if isinstance(index, np.ndarray) and index.ndim == 0 and index.dtype == bool:
+        return bool(index)  # a 0-d mask adds an axis, as True does
     return index
 
 

@@ -74,7 +74,12 @@ _DIV = _binary("div", quiet(np.true_divide),
 def _pow_derivative_x(x, y):
     if not isinstance(y, (Tensor, np.ndarray)):  # a constant exponent (rules may get arrays)
         return 0.0 * x if y == 0 else (2.0 * x if y == 2 else y * x ** (y - 1))  # x**1 is slow
-    return y * where((y == 0) & (x == 0), 1.0, x) ** (y - 1)  # 0 at 0**0, and no 0 * inf
+    at_zero = (_raw(y) == 0) & (_raw(x) == 0)  # a mask on the values: y may be an array
+    return y * where(at_zero, 1.0, x) ** (y - 1)  # 0 at 0**0, and no 0 * inf
+
+
+def _raw(v: Any) -> Any:
+    return v._data if isinstance(v, Tensor) else v
 
 
 def _pow_derivative_y(out, x):

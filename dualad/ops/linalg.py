@@ -31,8 +31,8 @@ def _matmul_grad_x(g: Tensor, out: Any, x: Any, y: Any) -> Tensor:
         return g * y
     y2 = reshape(y, (ys[0], 1)) if len(ys) == 1 else y
     g2 = reshape(g, g.shape + (1,)) if len(ys) == 1 else g
-    if len(xs) == 1:
-        g2 = reshape(g2, g2.shape[:-2] + (1,) + g2.shape[-1:]) if len(ys) > 1 else g2
+    if len(xs) == 1:  # x was promoted to (1, k): g lost that row axis
+        g2 = reshape(g2, g2.shape[:-1] + (1,) + g2.shape[-1:])
     gx = matmul(g2, _mT(y2))
     return reshape(gx, gx.shape[:-2] + (xs[0],)) if len(xs) == 1 else gx
 
@@ -109,6 +109,12 @@ def matmul(x: Any, y: Any) -> Tensor:
     if len(xs) == 0 or len(ys) == 0:
         raise ValueError(f"matmul: both arguments need at least one dimension, got shapes "
                          f"{xs} and {ys}; use * for scalars")
+    inner = ys[0] if len(ys) == 1 else ys[-2]
+    if xs[-1] != inner:
+        raise ValueError(f"matmul: the operands cannot be multiplied: the last dimension of "
+                         f"the first ({xs[-1]}) must equal the "
+                         f"{'only' if len(ys) == 1 else 'second-to-last'} dimension of the "
+                         f"second ({inner}) (input shapes: {xs}, {ys})")
     return apply(_MATMUL, x, y)
 
 
@@ -179,6 +185,8 @@ def _cofactors(x: Tensor) -> Tensor:
     """d det(x)/dx: ``det * inv(x).T`` if invertible, else from the minors (exact when singular)."""
     data = x._data
     n = data.shape[-1]
+    if n == 0:  # det of a 0x0 matrix is the constant 1: its gradient is empty
+        return 0.0 * x
     if n == 1:
         return 0.0 * x + 1.0
     if np.all(np.linalg.cond(data) < 1e8):
@@ -425,6 +433,21 @@ def _expand_ellipses(terms: list, shapes: list) -> tuple[list, str]:
     return out, longest
 
 
+def _check_sizes(terms: list, shapes: list) -> None:
+    """Each subscript letter labels one size across the operands (1 broadcasts, as in NumPy)."""
+    seen: dict = {}
+    for k, (term, shape) in enumerate(zip(terms, shapes)):
+        for c, n in zip(term, shape):
+            if n == 1:
+                continue
+            if c in seen and seen[c][0] != n and seen[c][1] != k:  # (within one: a diagonal)
+                m, j = seen[c]
+                raise ValueError(f"einsum: subscript {c!r} labels dimensions of different sizes: "
+                                 f"{m} in operand {j} ({terms[j]!r}, shape {shapes[j]}) and {n} "
+                                 f"in operand {k} ({term!r}, shape {shape})")
+            seen.setdefault(c, (n, k))
+
+
 def _take_diagonals(x: Any, term: str) -> tuple[Any, str]:
     """Resolve a letter repeated within one operand (``'ii'``) by taking that diagonal."""
     from .reductions import sum as _sum
@@ -433,6 +456,10 @@ def _take_diagonals(x: Any, term: str) -> tuple[Any, str]:
         c = next(c for c in term if term.count(c) > 1)
         p, q = term.index(c), term.index(c, term.index(c) + 1)
         shape = shape_of(x)
+        if shape[p] != shape[q]:
+            raise ValueError(f"einsum: subscript {c!r} is repeated in {term!r} (a diagonal), but "
+                             f"the operand's dimensions {p} and {q} it labels have different "
+                             f"sizes ({shape[p]} and {shape[q]}); a diagonal needs equal sizes")
         delta_shape = [1] * len(shape)
         delta_shape[p], delta_shape[q] = shape[p], shape[q]
         x = _sum(x * np.eye(shape[p], dtype=bool).reshape(delta_shape), dim=q)
@@ -460,6 +487,7 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
         raise ValueError(f"einsum: {len(terms)} operand subscripts in {subscripts!r} but "
                          f"{len(operands)} operands")
     terms, ell = _expand_ellipses(terms, [shape_of(o) for o in operands])
+    _check_sizes(terms, [shape_of(o) for o in operands])
     if arrow:
         out = out.replace("...", ell)
     else:

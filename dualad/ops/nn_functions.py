@@ -71,29 +71,107 @@ def _class_last(x: Tensor) -> Tensor:
     return reshape(x, (-1, shape[1]))
 
 
+def _data_of(x: Any) -> np.ndarray:
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _check_smoothing(label_smoothing: float, name: str) -> None:
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1] (the share of the target "
+                         f"spread over all classes), got {label_smoothing!r}")
+
+
+def _class_targets(name: str, target: np.ndarray, shape: tuple, ignore_index: int) -> tuple:
+    """Check integer class targets against the input's ``shape``: flat classes and a keep mask.
+
+    ``target`` must have the input's shape without the class axis (axis 1, or
+    0 for a single sample) and hold classes in ``[0, C)`` or ``ignore_index``.
+    """
+    n_classes = shape[0] if len(shape) == 1 else shape[1]
+    expected = shape[:1] + shape[2:] if len(shape) > 1 else ()
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{name}: class targets must be integers, got dtype {target.dtype}; "
+                        "convert them (e.g. dualad.tensor(target, dtype='int64'))")
+    if target.shape != expected:
+        raise ValueError(f"{name}: target shape {target.shape} does not match input shape "
+                         f"{shape}: class targets need shape {expected} (the input without "
+                         "its class axis)")
+    classes = target.reshape(-1).astype(np.int64)
+    keep = classes != ignore_index
+    bad = keep & ((classes < 0) | (classes >= n_classes))
+    if bad.any():
+        raise IndexError(f"{name}: target {classes[bad][0]} is out of range: class indices "
+                         f"must lie in [0, {n_classes - 1}] or equal ignore_index "
+                         f"({ignore_index})")
+    return classes, keep
+
+
+def _nll(logp: Tensor, classes: np.ndarray, keep: np.ndarray, weight: np.ndarray | None,
+         out_shape: tuple, reduction: str, label_smoothing: float = 0.0) -> Tensor:
+    """Negative log-likelihood of rows of log-probabilities ``logp`` ``(M, C)`` at ``classes``.
+
+    Ignored rows (``keep`` False) contribute 0; ``reduction='mean'`` divides by
+    the summed class weights of the kept rows, as PyTorch does (nan if none is
+    kept). ``label_smoothing`` mixes in the weighted mean over all classes.
+    """
+    n_classes = logp.shape[-1]
+    safe = np.where(keep, classes, 0)
+    picked = getitem(logp, (np.arange(classes.size), safe))
+    cw = np.ones(classes.size) if weight is None else weight[safe]
+    cw = np.where(keep, cw, 0.0).astype(logp.dtype)
+    nll = -picked * cw
+    if label_smoothing:
+        wl = np.ones(n_classes, dtype=logp.dtype) if weight is None else weight
+        smooth = -_sum(logp * wl, dim=-1) / n_classes * keep
+        nll = nll * (1.0 - label_smoothing) + smooth * label_smoothing
+    if reduction == "mean":  # every target ignored: 0 / 0, nan as in PyTorch
+        return _sum(nll) / np.sum(cw)
+    return _reduce(reshape(nll, out_shape), reduction, "nll")
+
+
+def _class_weights(weight: Any, n_classes: int, dtype: Any, name: str) -> np.ndarray | None:
+    if weight is None:
+        return None
+    w = np.asarray(_data_of(weight), dtype=dtype)
+    if w.shape != (n_classes,):
+        raise ValueError(f"{name}: weight needs one entry per class, shape ({n_classes},); "
+                         f"got shape {w.shape}")
+    return w
+
+
+def _class_input(name: str, input: Any) -> tuple:  # noqa: A002
+    shape = shape_of(input)
+    if not shape:
+        raise ValueError(f"{name}: input needs a class axis (shape (C,) or (N, C, ...))")
+    return shape, (shape[0] if len(shape) == 1 else shape[1])
+
+
 def cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross entropy of logits ``input`` (class axis 1, or 0 for a single sample).
 
     ``target`` holds class indices (an integer tensor, shape ``input`` without
-    the class axis) or class probabilities (a float tensor shaped like
-    ``input``). ``weight`` rescales each class; with ``reduction='mean'`` the
-    result is divided by the summed weights of the non-ignored targets, as in
-    PyTorch.
+    the class axis; ``ignore_index`` marks entries to skip) or class
+    probabilities (a float tensor shaped like ``input``). ``weight`` rescales
+    each class; with ``reduction='mean'`` the result is divided by the summed
+    weights of the non-ignored targets, as in PyTorch. ``label_smoothing`` in
+    ``[0, 1]`` mixes the target with the uniform distribution.
     """
     if reduction not in _REDUCTIONS:
         raise ValueError(f"cross_entropy: reduction={reduction!r} is not one of {_REDUCTIONS}")
-    shape = shape_of(input)
-    if not shape:
-        raise ValueError("cross_entropy: input needs a class axis (shape (C,) or (N, C, ...))")
-    n_classes = shape[0] if len(shape) == 1 else shape[1]
+    _check_smoothing(label_smoothing, "cross_entropy")
+    shape, n_classes = _class_input("cross_entropy", input)
     logp = _class_last(input if isinstance(input, Tensor) else Tensor(input))
     logp = log_softmax(logp, dim=-1)
-    tdata = target._data if isinstance(target, Tensor) else np.asarray(target)
-    w = None if weight is None else (weight._data if isinstance(weight, Tensor)
-                                     else np.asarray(weight, dtype=logp.dtype))
+    tdata = _data_of(target)
+    w = _class_weights(weight, n_classes, logp.dtype, "cross_entropy")
     if tdata.dtype.kind == "f":
+        if tdata.shape != shape:
+            raise ValueError(f"cross_entropy: a floating target holds class probabilities and "
+                             f"needs the input's shape {shape}, got shape {tdata.shape}; for "
+                             "class indices pass an integer tensor (e.g. "
+                             "dualad.tensor(target, dtype='int64'))")
         probs = _class_last(target if isinstance(target, Tensor) else Tensor(tdata))
         if label_smoothing:
             probs = probs * (1.0 - label_smoothing) + label_smoothing / n_classes
@@ -102,36 +180,31 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
         out_shape = shape[:1] + shape[2:] if len(shape) > 1 else ()
         loss = reshape(loss, out_shape)
         return _reduce(loss, reduction, "cross_entropy")
-    classes = tdata.reshape(-1).astype(np.int64)
-    keep = classes != ignore_index
-    if np.any((classes[keep] < 0) | (classes[keep] >= n_classes)):
-        raise IndexError(f"cross_entropy: target values must lie in [0, {n_classes - 1}] "
-                         f"(or equal ignore_index={ignore_index})")
-    if logp.shape[0] != classes.size:
-        raise ValueError(f"cross_entropy: input shape {shape} and target shape {tdata.shape} "
-                         "do not match")
-    safe = np.where(keep, classes, 0)
-    picked = getitem(logp, (np.arange(classes.size), safe))
-    cw = np.ones(classes.size) if w is None else w[safe]
-    cw = np.where(keep, cw, 0.0).astype(logp.dtype)
-    nll = -picked * cw
-    if label_smoothing:
-        wl = np.ones(n_classes, dtype=logp.dtype) if w is None else w
-        smooth = -_sum(logp * wl, dim=-1) / n_classes * keep
-        nll = nll * (1.0 - label_smoothing) + smooth * label_smoothing
-    if reduction == "mean":
-        return _sum(nll) / np.sum(cw)
-    loss = reshape(nll, tdata.shape)
-    return _reduce(loss, reduction, "cross_entropy")
+    classes, keep = _class_targets("cross_entropy", tdata, shape, ignore_index)
+    return _nll(logp, classes, keep, w, tdata.shape, reduction, label_smoothing)
 
 
-def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """Negative log-likelihood of log-probabilities ``input`` ``(N, C)`` at integer ``target``."""
-    tdata = target._data if isinstance(target, Tensor) else np.asarray(target)
-    shape = shape_of(input)
-    rows = np.arange(shape[0]) if len(shape) == 2 else ()
-    picked = getitem(input, (rows, tdata) if len(shape) == 2 else int(tdata))
-    return _reduce(-picked, reduction, "nll_loss")
+def nll_loss(input: Any, target: Any, weight: Any = None,  # noqa: A002
+             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities ``input`` at integer class ``target``.
+
+    Shapes, ``weight``, ``ignore_index`` (default -100, as in PyTorch) and the
+    weighted mean over the non-ignored targets are those of
+    :func:`cross_entropy`, which is ``nll_loss(log_softmax(input, 1), target)``.
+
+    >>> import dualad as da
+    >>> logp = da.log(da.tensor([[0.5, 0.5], [0.25, 0.75]]))
+    >>> nll_loss(logp, da.tensor([1, -100])).item()  # -log 0.5: the second is ignored
+    0.6931471805599453
+    """
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"nll_loss: reduction={reduction!r} is not one of {_REDUCTIONS}")
+    shape, n_classes = _class_input("nll_loss", input)
+    logp = _class_last(input if isinstance(input, Tensor) else Tensor(input))
+    tdata = _data_of(target)
+    classes, keep = _class_targets("nll_loss", tdata, shape, ignore_index)
+    w = _class_weights(weight, n_classes, logp.dtype, "nll_loss")
+    return _nll(logp, classes, keep, w, tdata.shape, reduction)
 
 
 # --------------------------------------------------------- binary cross entropy
@@ -170,12 +243,24 @@ _BCE = register_op(Op(
     elementwise=True))
 
 
+def _check_unit_interval(x: Any, what: str, hint: str) -> None:
+    """PyTorch's check: every element of a probability (or its target) lies in [0, 1]."""
+    data = _data_of(x)
+    outside = ~((data >= 0) & (data <= 1))  # nan is outside too
+    if np.any(outside):
+        where_ = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(f"binary_cross_entropy: every element of {what} must lie in [0, 1]; "
+                         f"found {data[where_].item()!r} at index {where_}{hint}")
+
+
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
                          reduction: str = "mean") -> Tensor:
     """``-(t log p + (1 - t) log(1 - p))`` for probabilities ``input``; logs clamped at -100."""
     if shape_of(input) != shape_of(target):
         raise ValueError(f"binary_cross_entropy: input shape {shape_of(input)} and target shape "
                          f"{shape_of(target)} must be equal")
+    _check_unit_interval(input, "input", "; for logits use binary_cross_entropy_with_logits")
+    _check_unit_interval(target, "target", "")
     loss = apply(_BCE, input, target)
     if weight is not None:
         loss = loss * weight

@@ -21,8 +21,8 @@ import numpy as np
 from .. import _fastnp as fast
 from .._sympy import sp
 from ..registry import LINEAR, Domain, Kink, Op, apply, register_op
-from ..tensor import Tensor, _wrap
-from ._define import kink_adjust, normalize_axis, quiet, scale, sym_sum
+from ..tensor import Tensor, _wrap, shape_of
+from ._define import Formula, kink_adjust, normalize_axis, quiet, scale, sym_sum
 from .elementwise import abs, exp, maximum, minimum, sign, where
 from .shape import _CONCATENATE, _PERMUTE, broadcast_to, flip, reshape
 
@@ -340,6 +340,49 @@ def _extremum_kink(name: str) -> tuple:
                 at=_tie_mask(np.amax if name == "amax" else np.amin)),)
 
 
+def _to_returned_index(arg):
+    """PyTorch's ``max(x, dim)`` derivative: 1 at the index it returns (the first extremum)."""
+
+    def weights(x: np.ndarray, axis: int = 0, keepdims: bool = False) -> np.ndarray:
+        x = np.asarray(x)
+        hot = np.zeros(x.shape)
+        np.put_along_axis(hot, arg(x, axis=axis, keepdims=True), 1.0, axis=axis)
+        return hot
+
+    return weights
+
+
+def _dim_kink(name: str) -> tuple:
+    """The tie of ``max(x, dim)``/``min(x, dim)``: PyTorch differs from ``amax`` there."""
+    top = 2.0 if name == "max_dim" else -2.0
+    arg = np.argmax if name == "max_dim" else np.argmin
+    fn = name[:3]
+    return (Kink(f"{fn}(x, dim): several elements attain the extremum (a tie)",
+                 ((np.array([top, top, 0.5]),),), (np.array([0.5, 0.5, 0.0]),), 2,
+                 f"the minimum-norm subgradient shares the gradient equally, as a{fn} does; "
+                 f"PyTorch's {fn}(x, dim) sends all of it to the index it returns (the first "
+                 f"tied element); JAX has no {fn} with indices: its jnp.{fn}(x, axis) shares "
+                 "it",
+                 params={"axis": 0, "keepdims": False},
+                 pytorch=(Formula("1 at the returned index, 0 at the other tied elements",
+                                  _to_returned_index(arg)),),
+                 jax=(np.array([0.5, 0.5, 0.0]),),
+                 at=_tie_mask(np.amax if name == "max_dim" else np.amin)),)
+
+
+_DIM_SHAPES = [(((3, 4),), {"axis": 0, "keepdims": False}),
+               (((3, 4),), {"axis": 1, "keepdims": True}),
+               (((5,),), {"axis": -1, "keepdims": False})]
+_MAX_DIM = _reduce_op(
+    "max_dim", lambda x, axis, keepdims=False: np.amax(x, axis=axis, keepdims=keepdims),
+    _tie_weights, lambda x, axis, keepdims=False: _sym_reduce(sp.Max, x, axis, keepdims),
+    shapes=_DIM_SHAPES, valid=_distinct, kinks=_dim_kink("max_dim"),
+    node_name="MaxBackward0")
+_MIN_DIM = _reduce_op(
+    "min_dim", lambda x, axis, keepdims=False: np.amin(x, axis=axis, keepdims=keepdims),
+    _tie_weights, lambda x, axis, keepdims=False: _sym_reduce(sp.Min, x, axis, keepdims),
+    shapes=_DIM_SHAPES, valid=_distinct, kinks=_dim_kink("min_dim"),
+    node_name="MinBackward0")
 _AMAX = _reduce_op(
     "amax", lambda x, axis=None, keepdims=False: np.amax(x, axis=axis, keepdims=keepdims),
     _tie_weights, lambda x, axis=None, keepdims=False: _sym_reduce(sp.Max, x, axis, keepdims),
@@ -439,17 +482,22 @@ _NORM = _reduce_op(
 # ---------------------------------------------------------- softmax family
 
 
+def _shift(x: np.ndarray, axis: Any) -> np.ndarray:
+    """Each group's maximum where it is finite, else 0 (also for an empty group): the shift
+    subtracted before ``exp``."""
+    m = np.amax(x, axis=axis, keepdims=True, initial=-np.inf)
+    return np.where(np.isfinite(m), m, 0.0)
+
+
 def _softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
     x = np.asarray(x)
-    m = np.amax(x, axis=axis, keepdims=True)
-    e = np.exp(x - np.where(np.isfinite(m), m, 0.0))
+    e = np.exp(x - _shift(x, axis))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def _log_softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
     x = np.asarray(x)
-    m = np.amax(x, axis=axis, keepdims=True)
-    shifted = x - np.where(np.isfinite(m), m, 0.0)
+    shifted = x - _shift(x, axis)
     with np.errstate(divide="ignore"):
         return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
@@ -547,27 +595,44 @@ def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: Any = None, *,
     return apply(_STD, x, axis=ax, keepdims=keep, correction=c)
 
 
+def _nonempty(name: str, x: Any, axis: Any) -> None:
+    """An extremum of nothing is undefined: say which reduced axis is empty."""
+    shape = shape_of(x)
+    for a in axes_of(axis, len(shape)) if shape else ():
+        if shape[a] == 0:
+            raise ValueError(f"{name}: cannot reduce over an empty axis (dim {a} has size 0): "
+                             "the extremum of no elements is undefined (PyTorch raises too)")
+
+
 def amax(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
          keepdims: Any = None) -> Tensor:
     """Largest value over ``dim``/``axis``; tied maxima share the gradient equally."""
     ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
-    return apply(_AMAX, x, axis=None if ax == () else ax, keepdims=keep)
+    ax = None if ax == () else ax
+    _nonempty("amax", x, ax)
+    return apply(_AMAX, x, axis=ax, keepdims=keep)
 
 
 def amin(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
          keepdims: Any = None) -> Tensor:
     """Smallest value over ``dim``/``axis``; tied minima share the gradient equally."""
     ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
-    return apply(_AMIN, x, axis=None if ax == () else ax, keepdims=keep)
+    ax = None if ax == () else ax
+    _nonempty("amin", x, ax)
+    return apply(_AMIN, x, axis=ax, keepdims=keep)
 
 
 def _arg(np_fn, x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> Tensor:
     ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
     data = x._data if isinstance(x, Tensor) else np.asarray(x)
     if ax is None:
-        idx = np_fn(data)
-        return _wrap(np.asarray(idx).reshape((1,) * data.ndim) if keep else np.asarray(idx))
-    return _wrap(np.asarray(np_fn(data, axis=ax, keepdims=keep)))
+        idx = np.asarray(np_fn(data))
+        out = _wrap(idx.reshape((1,) * data.ndim) if keep else idx)
+    else:
+        out = _wrap(np.asarray(np_fn(data, axis=ax, keepdims=keep)))
+    if isinstance(x, Tensor) and x.requires_grad_flag:  # backward() of it says why it fails
+        out._set_extra("result_of", np_fn.__name__)
+    return out
 
 
 def argmax(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
@@ -589,32 +654,42 @@ class ValuesIndices(NamedTuple):
     indices: Tensor
 
 
-def _extremum(reduce, arg, pairwise, x: Any, dim: Any, keepdim: Any, axis: Any,
+def _extremum(op: Op, reduce, arg, pairwise, x: Any, dim: Any, keepdim: Any, axis: Any,
               keepdims: Any) -> Any:
-    if isinstance(dim, Tensor) or (dim is not None and not isinstance(dim, (int, np.integer))):
+    name = op.name[:3]
+    if isinstance(dim, Tensor) or (dim is not None and
+                                   not isinstance(dim, (int, np.integer, tuple, list))):
         return pairwise(x, dim)
     if dim is None and axis is None:
         return reduce(x)
-    return ValuesIndices(reduce(x, dim, keepdim, axis=axis, keepdims=keepdims),
-                         arg(x, dim, keepdim, axis=axis, keepdims=keepdims))
+    ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
+    if not isinstance(ax, int):
+        raise TypeError(f"{name}(x, dim) reduces over one dim, got {ax!r}; for several use "
+                        f"a{name}(x, dim)")
+    _nonempty(name, x, ax)
+    return ValuesIndices(apply(op, x, axis=ax, keepdims=keep), arg(x, ax, keep))
 
 
 def max(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,  # noqa: A001
         keepdims: Any = None) -> Any:
     """PyTorch's ``max``: of all elements; ``(values, indices)`` along ``dim``; or elementwise.
 
+    At a tie, ``max(x)`` shares the gradient equally (as ``amax`` and PyTorch
+    do); ``max(x, dim)`` does too by default, and sends all of it to the
+    returned index under ``dualad.nondiff.policy("pytorch")``, as PyTorch does.
+
     >>> import dualad as da
     >>> x = da.tensor([[1.0, 5.0], [7.0, 2.0]])
     >>> da.max(x).item(), da.max(x, 1).indices.tolist(), da.max(x, da.tensor(3.0)).tolist()
     (7.0, [1, 0], [[3.0, 5.0], [7.0, 3.0]])
     """
-    return _extremum(amax, argmax, maximum, x, dim, keepdim, axis, keepdims)
+    return _extremum(_MAX_DIM, amax, argmax, maximum, x, dim, keepdim, axis, keepdims)
 
 
 def min(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,  # noqa: A001
         keepdims: Any = None) -> Any:
     """PyTorch's ``min``: of all elements; ``(values, indices)`` along ``dim``; or elementwise."""
-    return _extremum(amin, argmin, minimum, x, dim, keepdim, axis, keepdims)
+    return _extremum(_MIN_DIM, amin, argmin, minimum, x, dim, keepdim, axis, keepdims)
 
 
 def logsumexp(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,

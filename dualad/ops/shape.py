@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _fastnp as fast
 from ..registry import LINEAR, Domain, Op, apply, register_op
-from ..tensor import Tensor, ndim_of, shape_of
+from ..tensor import Tensor, check_dtype, ndim_of, shape_of
 from ._define import to_index
 
 
@@ -141,7 +141,9 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
 
 def astype(x: Any, dtype: Any) -> Tensor:
     """Cast to ``dtype``; the gradient is cast back."""
-    return apply(_ASTYPE, x, dtype=np.dtype(dtype))
+    dtype = np.dtype(dtype)
+    check_dtype(dtype)
+    return apply(_ASTYPE, x, dtype=dtype)
 
 
 def clone(x: Any) -> Tensor:
@@ -194,12 +196,43 @@ def getitem(x: Any, index: Any) -> Tensor:
     Repeated integer indices accumulate their gradients.
     """
     index = to_index(index)
-    if isinstance(index, np.ndarray) and index.dtype == bool:
+    if _is_mask(index):
+        _check_masks((index,), shape_of(x))
         index = np.nonzero(index) if index.ndim > 1 else (np.nonzero(index)[0],)
-    elif isinstance(index, tuple) and any(isinstance(i, np.ndarray) and i.dtype == bool
-                                          for i in index):
+    elif isinstance(index, tuple) and any(_is_mask(i) for i in index):
+        _check_masks(index, shape_of(x))
         index = _expand_bool(index)
     return apply(_GETITEM, x, index=index)
+
+
+def _is_mask(i: Any) -> bool:
+    return isinstance(i, np.ndarray) and i.dtype == bool
+
+
+def _check_masks(index: tuple, shape: tuple) -> None:
+    """Refuse a boolean mask whose shape is not that of the dimensions it indexes.
+
+    (NumPy and PyTorch raise; turned into integer indices, a short mask would
+    silently select from the first elements.)
+    """
+
+    def width(i: Any) -> int:
+        if i is None or i is Ellipsis or isinstance(i, (bool, np.bool_)):
+            return 0
+        return i.ndim if _is_mask(i) else 1
+
+    dim = 0
+    for i in index:
+        if i is Ellipsis:
+            dim += len(shape) - sum(width(j) for j in index)
+        elif _is_mask(i):
+            covered = shape[dim:dim + i.ndim]
+            if i.shape != covered:
+                raise IndexError(f"boolean mask of shape {i.shape} does not match the shape "
+                                 f"{covered} of the dimensions it indexes (from dimension "
+                                 f"{dim} of a tensor of shape {shape}); a mask needs exactly "
+                                 "the shape of the dimensions it selects from")
+        dim += width(i)
 
 
 def _expand_bool(index: tuple) -> tuple:

@@ -1,6 +1,7 @@
 """Indexing gradients: repeated integer indices accumulate, masks scatter, steps and negatives."""
 
 import numpy as np
+import pytest
 from _ops_checks import check_gradients, forward_directional, reverse_grad, weights_like
 
 import dualad as da
@@ -70,3 +71,65 @@ def test_setitem_out_of_place_gradients():
     (y * da.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 0.0, 4.0])
     np.testing.assert_array_equal(v.grad.numpy(), [4.0, 6.0])
+
+
+@pytest.mark.parametrize("shape,index", [
+    ((6,), [True, False]),                              # issue 18 item 4: gave [0.] silently
+    ((2, 2), np.array([[True], [False]])),              # a (2, 1) mask on (2, 2)
+    ((6,), da.tensor([True, False, True])),
+    ((2, 3), (slice(None), np.array([True, False]))),
+    ((2, 3), (Ellipsis, np.array([True, False]))),
+    ((2, 3, 4), (None, np.ones((2, 4), dtype=bool))),
+])
+def test_a_wrong_shaped_boolean_mask_raises_as_in_numpy(shape, index):
+    x = da.arange(float(np.prod(shape))).reshape(shape)
+    raw = index._data if isinstance(index, da.Tensor) else index
+    with pytest.raises(IndexError):  # the oracle: NumPy refuses the same index
+        np.zeros(shape)[raw if not isinstance(raw, list) else np.array(raw)]
+    with pytest.raises(IndexError, match=r"boolean mask of shape .* does not match"):
+        x[index]
+
+
+@pytest.mark.parametrize("shape,index", [
+    ((2, 3), np.array([True, False])), ((2, 3), (Ellipsis, np.array([True, False, True]))),
+    ((2, 3, 4), (None, np.ones((2, 3), dtype=bool))), ((2, 3), (0, np.array([False, True, True]))),
+    ((2, 3), np.ones((2, 3), dtype=bool)),
+])
+def test_right_shaped_masks_select_as_numpy_does_with_the_scattered_gradient(shape, index):
+    data = np.arange(float(np.prod(shape))).reshape(shape)
+    expected = data[index]
+    x = da.tensor(data, requires_grad=True)
+    y = x[index]
+    np.testing.assert_array_equal(y.detach().numpy(), expected)
+    w = weights_like(expected.shape)
+    (y * da.tensor(w)).sum().backward()
+    oracle = np.zeros(shape)
+    oracle[index] = w
+    np.testing.assert_array_equal(x.grad.numpy(), oracle)
+
+
+def test_an_empty_index_list_selects_nothing():
+    # issue 18 item 20: x[[]] raised (np.asarray([]) is float64); NumPy and PyTorch give empty
+    x = da.ones(2, 3, requires_grad=True)
+    y = x[[]]
+    assert y.shape == np.ones((2, 3))[[]].shape == (0, 3)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3)))
+    assert x[:, []].shape == (2, 0)
+    assert forward_directional(lambda t: t[[]].sum(), np.ones(3), np.ones(3)) == 0.0
+    torch = pytest.importorskip("torch")
+    assert tuple(torch.ones(2, 3)[[]].shape) == y.shape
+
+
+@pytest.mark.parametrize("index", [True, np.array(True), (np.array(True), 0),
+                                   (Ellipsis, np.array(False))])
+def test_a_0d_boolean_index_adds_an_axis_as_in_numpy(index):
+    data = np.arange(6.0).reshape(2, 3)
+    expected = data[index]
+    x = da.tensor(data, requires_grad=True)
+    y = x[index]
+    np.testing.assert_array_equal(y.detach().numpy(), expected)
+    y.sum().backward()
+    oracle = np.zeros((2, 3))
+    oracle[index] = 1.0
+    np.testing.assert_array_equal(x.grad.numpy(), oracle)

@@ -5,6 +5,7 @@ import pytest
 from _ops_checks import check_gradients, reverse_grad, weights_like
 
 import dualad as da
+from dualad import forward_ad as fwAD
 
 M = np.array([[2.0, 0.5, -1.0], [0.3, 1.5, 0.2], [-0.4, 0.1, 1.8]])
 B = np.array([[1.0, -2.0], [0.5, 0.0], [2.0, 1.0]])
@@ -114,3 +115,83 @@ def test_einsum_values_and_gradients_in_every_operand(spec, shapes):
             return (da.einsum(spec, *args) * da.tensor(w)).sum()
 
         check_gradients(f, xs[k])
+
+
+_MATMUL_SHAPES = [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((3,), (2, 3, 4)),
+                  ((2, 3, 4), (4,)), ((3,), (5, 2, 3, 4)), ((5, 2, 3, 4), (4,)),
+                  ((2, 1, 1, 3), (4, 3, 2)), ((3,), (1, 3, 2))]
+
+
+@pytest.mark.parametrize("xs,ys", _MATMUL_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_matmul_of_1d_and_nd_operands_in_both_modes_and_second_order(xs, ys):
+    rng = np.random.default_rng(7)
+    x = da.tensor(rng.normal(size=xs), requires_grad=True)
+    y = da.tensor(rng.normal(size=ys), requires_grad=True)
+    out = da.matmul(x, y)
+    xm, ym = x.detach().numpy(), y.detach().numpy()
+    np.testing.assert_allclose(out.detach().numpy(), np.matmul(xm, ym))
+    w = rng.normal(size=out.shape)
+    (out * da.tensor(w)).sum().backward()
+    # closed form: each operand's cotangent with NumPy's promotion of 1-d operands undone
+    x2 = xm[None, :] if xm.ndim == 1 else xm
+    y2 = ym[:, None] if ym.ndim == 1 else ym
+    w2 = w.reshape(np.matmul(x2, y2).shape)
+    gx = np.matmul(w2, np.swapaxes(y2, -1, -2))
+    gy = np.matmul(np.swapaxes(x2, -1, -2), w2)
+    np.testing.assert_allclose(x.grad.numpy(), _sum_to(gx, x2.shape).reshape(xs))
+    np.testing.assert_allclose(y.grad.numpy(), _sum_to(gy, y2.shape).reshape(ys))
+    assert da.gradcheck(da.matmul, (x, y))  # reverse and forward mode vs differences
+    assert da.gradgradcheck(da.matmul, (x, y))
+
+
+def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``a`` over the axes broadcasting added to ``shape``."""
+    lead = a.ndim - len(shape)
+    a = a.sum(axis=tuple(range(lead)))
+    return a.sum(axis=tuple(i for i, s in enumerate(shape) if s == 1 and a.shape[i] != 1),
+                 keepdims=True)
+
+
+def test_matmul_and_einsum_shape_errors_are_clear_and_name_the_op_once():
+    with pytest.raises(ValueError, match=r"^matmul: the operands cannot be multiplied: the last "
+                                         r"dimension of the first \(3\) must equal the "
+                                         r"second-to-last dimension of the second \(2\) "
+                                         r"\(input shapes: \(2, 3\), \(2, 3\)\)$"):
+        da.ones(2, 3) @ da.ones(2, 3)
+    with pytest.raises(ValueError, match=r"\(3\) must equal the only dimension of the second "
+                                         r"\(2\)"):
+        da.ones(2, 3) @ da.ones(2)
+    # a batch mismatch is NumPy's message (NumPy already names matmul): the prefix appears once
+    with pytest.raises(ValueError, match=r"^matmul: operands could not be broadcast") as info:
+        da.ones(2, 3, 4) @ da.ones(5, 4, 2)
+    assert "matmul: matmul:" not in str(info.value)
+    assert "input shapes: (2, 3, 4), (5, 4, 2)" in str(info.value)
+    with pytest.raises(ValueError, match=r"^add: operands could not be broadcast"):
+        da.ones(2, 3) + da.ones(2, 2)
+    with pytest.raises(ValueError, match=r"einsum: subscript 'i' is repeated in 'ii' .* "
+                                         r"different sizes \(2 and 3\)"):
+        da.einsum("ii->i", da.ones(2, 3))
+    np.testing.assert_allclose(da.einsum("ii->i", da.tensor(M)).numpy(), np.diag(M))
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (3, 0, 0)])
+def test_det_of_0x0_matrices_is_1_with_an_empty_gradient(shape):
+    x = da.zeros(*shape, requires_grad=True)
+    y = da.det(x)
+    np.testing.assert_array_equal(y.detach().numpy(), np.ones(shape[:-2]))  # the empty product
+    y.sum().backward()
+    assert x.grad.shape == shape
+    with fwAD.dual_level():
+        t = fwAD.unpack_dual(da.det(fwAD.make_dual(da.zeros(*shape), da.zeros(*shape)))).tangent
+    np.testing.assert_array_equal(t.numpy(), np.zeros(shape[:-2]))
+
+
+def test_einsum_letters_of_different_sizes_across_operands_say_which():
+    with pytest.raises(ValueError, match=r"einsum: subscript 'j' labels dimensions of different "
+                                         r"sizes: 3 in operand 0 \('ij', shape \(2, 3\)\) and 4 "
+                                         r"in operand 1"):
+        da.einsum("ij,jk->ik", da.ones(2, 3), da.ones(4, 5))
+    # a size 1 broadcasts, as in NumPy
+    a, b = np.arange(2.0).reshape(2, 1), np.arange(12.0).reshape(3, 4)
+    np.testing.assert_allclose(da.einsum("ij,jk->ik", da.tensor(a), da.tensor(b)).numpy(),
+                               np.einsum("ij,jk->ik", a, b))

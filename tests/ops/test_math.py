@@ -134,3 +134,21 @@ def test_logaddexp_and_hypot_partials_and_stability():
     a, b = da.tensor(0.0, requires_grad=True), da.tensor(0.0, requires_grad=True)
     da.hypot(a, b).backward()
     assert a.grad.item() == 0.0 and b.grad.item() == 0.0  # a norm at 0: zero subgradient
+
+
+def test_pow_with_a_numpy_array_exponent_or_base_in_every_transform():
+    # issue 18 item 10: the rule's 0**0 mask mixed a NumPy array with a Tensor comparison
+    # (numpy.bitwise_and has no dualad op) under jvp, jacfwd and hessian
+    a = np.array([2.0, 3.0, 0.5])
+    x0 = np.array([1.5, 2.0, 0.7])
+    v = np.array([1.0, -2.0, 0.5])
+    _, tangent = da.func.jvp(lambda x: x ** a, (da.tensor(x0),), (da.tensor(v),))
+    np.testing.assert_allclose(tangent.numpy(), a * x0 ** (a - 1) * v)
+    jac = da.func.jacfwd(lambda x: x ** a)(da.tensor(x0))
+    np.testing.assert_allclose(jac.numpy(), np.diag(a * x0 ** (a - 1)))
+    hess = da.func.hessian(lambda x: (x ** a).sum())(da.tensor(x0))
+    np.testing.assert_allclose(hess.numpy(), np.diag(a * (a - 1) * x0 ** (a - 2)))
+    b = np.array([2.0, 0.5, 3.0])  # an array base with a differentiated exponent
+    hess_y = da.func.hessian(lambda y: (b ** y).sum())(da.tensor(x0))
+    np.testing.assert_allclose(hess_y.numpy(), np.diag(b ** x0 * np.log(b) ** 2))
+    check_gradients(lambda x: (x ** da.tensor(a)).sum(), x0, second=True)

@@ -5,6 +5,7 @@ import pytest
 from _ops_checks import check_gradients, forward_directional, reverse_grad, weights_like
 
 import dualad as da
+from dualad import forward_ad as fwAD
 
 A = np.array([[0.5, -1.2, 2.0], [1.5, 0.3, -0.7]])
 W = weights_like((2, 3))
@@ -164,3 +165,77 @@ def test_a_float_axis_is_refused_with_the_reason():
         da.sum(x, axis=1.0)
     with pytest.raises(TypeError, match=r"got \(0, 0\.5\)"):
         da.mean(x, dim=(0, 0.5))
+
+
+_EMPTY_CASES = [((2, 0), 1), ((0, 3), 1), ((0, 3), 0), ((0,), 0), ((2, 0, 3), 1)]
+
+
+@pytest.mark.parametrize("name", ["logsumexp", "softmax", "log_softmax"])
+@pytest.mark.parametrize("shape,dim", _EMPTY_CASES)
+def test_softmax_family_over_a_length_0_axis(name, shape, dim):
+    # issue 18 item 14: the empty sum's log is -inf and softmax of nothing is empty, as in
+    # PyTorch; NumPy's amax of an empty axis raised before
+    fn = getattr(da, name)
+    x = da.zeros(*shape, requires_grad=True)
+    y = fn(x, dim=dim)
+    reduced = shape[:dim] + shape[dim + 1:]
+    assert y.shape == (reduced if name == "logsumexp" else shape)
+    if name == "logsumexp":  # log(0): every output is -inf
+        assert np.all(y.detach().numpy() == -np.inf)
+    (y * da.tensor(np.ones(y.shape))).sum().backward()
+    assert x.grad.shape == shape
+    with fwAD.dual_level():
+        t = fwAD.unpack_dual(fn(fwAD.make_dual(da.zeros(*shape), da.ones(*shape)),
+                                dim=dim)).tangent
+    assert t.shape == y.shape and not np.any(t.numpy())  # no element varies with x
+    torch = pytest.importorskip("torch")
+    tx = torch.zeros(*shape, dtype=torch.float64, requires_grad=True)
+    ty = getattr(torch, name)(tx, dim=dim)
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    ty.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("fn", [da.amax, da.amin])
+def test_max_of_an_empty_axis_says_so(fn):
+    with pytest.raises(ValueError, match=r"dim 1 has size 0"):
+        fn(da.zeros(2, 0), dim=1)
+    assert fn(da.zeros(0, 3), dim=1).shape == (0,)  # other axes may be empty
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_backward_of_argmax_says_it_is_not_differentiable(name):
+    # issue 18 item 19: the message did not say why (PyTorch's: "element 0 of tensors does
+    # not require grad and does not have a grad_fn")
+    x = da.tensor([[1.0, 3.0], [2.0, 0.0]], requires_grad=True)
+    for idx in (getattr(da, name)(x), getattr(x, name)(dim=1), getattr(da, name[3:])(x, 0)[1]):
+        with pytest.raises(RuntimeError, match=rf"^element 0 of tensors does not require grad "
+                                               rf"and does not have a grad_fn: it is the result "
+                                               rf"of {name}, which is not differentiable"):
+            idx.backward()
+        with pytest.raises(RuntimeError, match=f"result of {name}"):
+            da.autograd.grad(idx, x)
+    assert x.grad is None
+
+
+def test_backward_of_comparisons_and_constants_say_why():
+    x = da.tensor([1.0, -2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"it has dtype bool, and integer or boolean results "
+                                           r"\(argmax, argmin, comparisons, \.\.\.\) are not "
+                                           r"differentiable"):
+        (x > 0).backward()
+    with pytest.raises(RuntimeError, match=r"it has dtype int64"):
+        (x > 0).sum().backward()
+    with pytest.raises(RuntimeError, match=r"did you forget requires_grad=True"):
+        da.ones(2).sum().backward()
+    # sign, round and friends are differentiable with derivative 0 (PyTorch agrees)
+    (da.sign(x) + da.round(x)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+
+
+def test_max_along_several_dims_points_to_amax():
+    x = da.ones(2, 3)
+    with pytest.raises(TypeError, match=r"max\(x, dim\) reduces over one dim, got \(0, 1\); "
+                                        r"for several use amax"):
+        da.max(x, dim=(0, 1))  # it was taken as the other operand of maximum
+    assert da.max(x, da.tensor(2.0)).tolist() == [[2.0] * 3] * 2
