@@ -29,6 +29,7 @@ tensor(12.)
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +40,7 @@ from . import _fastnp as fast
 from ._state import census, state
 from .tensor import Tensor, _wrap
 
-_float64, _FLOAT64 = np.float64, np.dtype(np.float64)
+_float64, _FLOAT64, _ndarray = np.float64, np.dtype(np.float64), np.ndarray
 _NUMBERS = frozenset({float, int, bool, np.float64})
 OpNode: Any = None  # bound by dualad.autograd.node at import (it imports this module's users)
 
@@ -256,6 +257,9 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
             raise ValueError(f"{op.name}: {exc} (input shapes: {shapes})") from None
         raise
     out = _wrap(out_data)
+    if type(out_data) is _ndarray and (out_data.base is not None
+                                       or (datas and out_data is datas[0])):
+        note_view(op, out, args, params)  # the output may be a view of an input's storage
     if needs_grad and (not census.grad_off or state.grad_enabled) and op.differentiable:
         # record the reverse node (inlined: hot path) for a float or complex output; a float64
         # scalar from the forward stands for the output's data (see Op.scalar_forward)
@@ -292,6 +296,8 @@ def _apply_dual(op: Op, args: tuple, params: dict) -> Tensor:
         if isinstance(a, Tensor):
             primals[i] = strip_level(a, level)
     out = apply(op, *primals, **params)
+    if out._extra is not None and "view_of" in out._extra:
+        note_view(op, out, args, params)  # a view of the caller's tensor, not of a primal
     if not op.differentiable:
         return out
     if out.grad_fn is not None and hasattr(out.grad_fn, "resave"):
@@ -373,6 +379,80 @@ def pad_batched(t: Tensor, ndim: int) -> Tensor:
         return t
     shape = t._data.shape
     return apply(_REGISTRY["reshape"], t, shape=shape[:1] + (1,) * extra + shape[1:])
+
+
+# ------------------------------------------------------------------- views
+# A view shares its base's storage and version counter (as in PyTorch). It remembers its
+# root (the tensor whose storage it views, itself no view) and the chain of view ops that
+# made it from the root; the counter keeps weak references to the views. When an in-place
+# op rewrites the root's history (or its tangents), every live view is made again from the
+# root (:func:`rebase_views`), so its gradient and tangent follow the new values.
+
+def note_view(op: Op, out: Tensor, args: tuple, params: dict) -> None:
+    """If ``out``'s data is (a view of) a tensor input's storage, make ``out`` a view of it:
+    share its version counter and remember how it was made."""
+    i = _viewed_input(out._data, args)
+    if i < 0:
+        return
+    a = args[i]
+    vc = a._version_counter()
+    extra = a._extra
+    parent = None if extra is None else extra.get("view_of")
+    root, chain = (a, ()) if parent is None else parent
+    known = out._extra is not None and "view_of" in out._extra  # (re-noted by _apply_dual)
+    out._vc = vc
+    out._set_extra("view_of", (root, chain + ((op, args, i, params),)))
+    if known:
+        return
+    views = vc.views
+    if views is None:
+        views = vc.views = []
+    elif len(views) >= 16 and not len(views) & (len(views) - 1):  # at 16, 32, 64...: prune
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(out))
+
+
+def _viewed_input(data: np.ndarray, args: tuple) -> int:
+    """The index of the tensor in ``args`` whose storage ``data`` views (or is), or -1."""
+    base = data.base
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            d = a._data
+            if data is d or (base is not None and (base is d or base is d.base)):
+                return i
+    return -1
+
+
+def _remake(root: Tensor, chain: tuple) -> Tensor:
+    """The view ``chain`` leads to, made again from ``root``."""
+    t = root
+    for op, args, i, params in chain:
+        t = apply(op, *args[:i], t, *args[i + 1:], **params)
+    return t
+
+
+def rebase_views(t: Tensor, history: bool) -> None:
+    """After an in-place op on ``t`` changed its history (``history``) or its tangents: give
+    each live view of ``t`` the history and tangents of the same view taken now."""
+    vc = t._vc
+    views = None if vc is None else vc.views
+    if not views:
+        return
+    live = []
+    for ref in list(views):
+        v = ref()
+        if v is None:
+            continue
+        live.append(ref)
+        root, chain = v._extra["view_of"]
+        if root is not t or not np.may_share_memory(v._data, t._data):  # (t.data was replaced)
+            continue
+        new = _remake(t, chain)
+        if history:
+            v.grad_fn = new.grad_fn
+            v.requires_grad_flag = new.requires_grad_flag
+        v._tangents = new._tangents
+    vc.views = live
 
 
 def alias(t: Tensor, tangents: dict | None) -> Tensor:

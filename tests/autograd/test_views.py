@@ -1,0 +1,340 @@
+"""Views: they share their base's version counter, and follow in-place changes of it.
+
+Issue 18, items 1, 3, 11 and 13. Oracles: closed forms (and PyTorch where installed).
+"""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import dualad as da
+from dualad import forward_ad as fwAD
+
+MODIFIED = "modified by an inplace operation"
+
+VIEWS = {
+    "getitem": lambda t: t[1:],
+    "int index": lambda t: t[0],
+    "reshape": lambda t: t.reshape(3, 2),
+    "T": lambda t: t.T,
+    "transpose": lambda t: t.transpose(0, 1),
+    "permute": lambda t: t.permute(1, 0),
+    "unsqueeze": lambda t: t.unsqueeze(0),
+    "squeeze": lambda t: t.unsqueeze(0).squeeze(0),
+    "flatten": lambda t: t.flatten(),
+    "expand": lambda t: t[:1].expand(4, 3),
+    "flip": lambda t: da.flip(t, 0),
+    "view of a view": lambda t: t.T[1:].unsqueeze(0),
+}
+
+
+@pytest.mark.parametrize("view", list(VIEWS), ids=list(VIEWS))
+def test_a_view_shares_the_version_counter_of_its_base(view):
+    x = da.tensor(np.arange(6.0).reshape(2, 3))
+    v = VIEWS[view](x)
+    assert np.shares_memory(v.numpy(), x.numpy())
+    x += 1
+    assert v._version == x._version == 1
+    assert v._is_view() and v._base is x
+
+
+@pytest.mark.parametrize("view", list(VIEWS), ids=list(VIEWS))
+def test_a_saved_view_of_a_tensor_modified_in_place_raises(view):
+    x = da.tensor(np.arange(6.0).reshape(2, 3) + 1.0, requires_grad=True)
+    y = VIEWS[view](x) ** 2  # pow saves the view
+    with da.no_grad():
+        x += 1
+    with pytest.raises(RuntimeError, match=f"{MODIFIED}.*is at version 1; expected version 0"):
+        y.sum().backward()
+    assert x.grad is None
+
+
+def test_issue_example_transposed_leaf():
+    x = da.ones(1, 4, requires_grad=True)
+    y1 = x.T ** 2
+    with da.no_grad():
+        x += 1
+    with pytest.raises(RuntimeError, match="PowBackward0, is at version 1; expected version 0"):
+        y1.sum().backward()
+
+
+def test_linear_weight_updated_before_backward_raises():
+    """nn.Linear saves weight.T: an update of the weight before backward is caught."""
+    lin = da.nn.Linear(3, 2)
+    x = da.ones(4, 3, requires_grad=True)
+    loss = lin(x).sum()
+    with da.no_grad():
+        lin.weight.mul_(2.0)
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        loss.backward()
+
+
+def test_a_view_follows_a_recorded_in_place_op_on_its_base():
+    """The issue's second example: y.mul_(10) after v = y[1:] (PyTorch rebases v)."""
+    xv = np.array([0.5, -1.0, 2.0, 3.0])
+    x = da.tensor(xv, requires_grad=True)
+    y = x * 1
+    v = y[1:]
+    y.mul_(10)
+    assert v.tolist() == (10 * xv[1:]).tolist()
+    (v * v).sum().backward()
+    expected = np.concatenate([[0.0], 200 * xv[1:]])  # d/dx sum((10 x[1:])**2)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-15)
+
+
+def test_views_of_views_follow_the_base():
+    xv = np.arange(1.0, 7.0).reshape(2, 3)
+    x = da.tensor(xv, requires_grad=True)
+    y = x * 1
+    w = y.T[1:].unsqueeze(0)  # x[:, 1:].T with a unit axis in front
+    c = y.T[1:].reshape(-1)  # a copy (not contiguous), as in PyTorch: not a view
+    assert w._is_view() and not c._is_view()
+    y.mul_(x)  # y = x**2
+    (w * 3).sum().backward(retain_graph=True)
+    expected = np.zeros_like(xv)
+    expected[:, 1:] = 6 * xv[:, 1:]
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-15)
+    x.grad = None
+    assert c.tolist() == xv[:, 1:].T.reshape(-1).tolist()  # the values when it was taken
+    (c * 3).sum().backward()
+    assert x.grad.tolist() == [[0.0, 3.0, 3.0], [0.0, 3.0, 3.0]]
+
+
+def test_setitem_on_the_base_reaches_its_views():
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = da.tensor(5.0, requires_grad=True)
+    y = x * 1
+    v = y[1:]
+    y[2] = w * w
+    (v * 2).sum().backward()
+    assert x.grad.tolist() == [0.0, 2.0, 0.0]
+    assert w.grad.item() == 20.0
+
+
+def test_a_view_of_a_constant_requires_grad_once_its_base_does():
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = da.zeros(3)
+    v = y[1:]
+    y.add_(x * x)
+    assert v.requires_grad
+    v.sum().backward()
+    assert x.grad.tolist() == [0.0, 4.0, 6.0]
+
+
+def test_no_grad_change_of_the_base_keeps_the_views_history():
+    """As in PyTorch: an in-place change under no_grad is invisible to autograd (only the
+    version counter sees it): v = 2x + (a constant), so d sum(v*v)/dx = 2 v * 2."""
+    x = da.ones(3, requires_grad=True)
+    y = x * 2
+    v = y[1:]
+    with da.no_grad():
+        y.mul_(3)
+    assert v.tolist() == [6.0, 6.0]
+    (v * v).sum().backward()
+    assert x.grad.tolist() == [0.0, 24.0, 24.0]
+
+
+def test_no_grad_in_place_on_a_non_leaf_keeps_its_history():
+    x = da.ones(3, requires_grad=True)
+    y = x * 2
+    with da.no_grad():
+        y.mul_(3)
+    assert y.requires_grad and y.grad_fn is not None
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_writing_into_a_view_is_refused_and_changes_nothing():
+    x = da.ones(4, requires_grad=True)
+    y = x * 1
+    v = y[1:]
+    with pytest.raises(RuntimeError, match="read-only view"):
+        v.mul_(10)
+    assert y.tolist() == [1.0] * 4 and y._version == 0
+
+
+def test_a_squeeze_that_drops_nothing_is_a_view_too():
+    """squeeze of a tensor without unit axes returned the same array, writable: writing
+    into the result changed the input behind its version counter."""
+    t = da.ones(3)
+    s = da.squeeze(t)
+    with pytest.raises(RuntimeError, match="read-only view"):
+        s.mul_(2)
+    assert t.tolist() == [1.0, 1.0, 1.0]
+    t.mul_(2)
+    assert s._version == 1 and s.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_forward_mode_view_follows_the_base():
+    with fwAD.dual_level():
+        p = fwAD.make_dual(da.tensor([1.0, 2.0, 3.0]), da.tensor([1.0, 1.0, 1.0]))
+        y = p * 1
+        v = y[1:]
+        y.mul_(y)  # y = p**2: tangent 2 p
+        assert fwAD.unpack_dual(v).tangent.tolist() == [4.0, 6.0]
+        s = fwAD.make_dual(da.tensor(3.0), da.tensor(1.0))
+        with da.no_grad():  # no_grad does not stop forward mode (as in PyTorch)
+            y.mul_(s)  # y = s p**2: tangent 3 * 2p + p**2
+        assert fwAD.unpack_dual(v).tangent.tolist() == [16.0, 27.0]
+        assert fwAD.unpack_dual(v).primal.tolist() == [12.0, 27.0]
+
+
+def test_forward_mode_view_of_a_constant_base_gets_a_tangent():
+    with fwAD.dual_level():
+        y = da.zeros(3)
+        v = y.reshape(3, 1)
+        y.add_(fwAD.make_dual(da.tensor([1.0, 2.0, 3.0]), da.tensor([1.0, 0.0, 2.0])))
+        assert fwAD.unpack_dual(v).tangent.tolist() == [[1.0], [0.0], [2.0]]
+
+
+@pytest.mark.parametrize("how", ["zero_", "fill_", "copy_"])
+def test_overwriting_a_non_leaf_keeps_requires_grad(how):
+    """Item 13: PyTorch keeps requires_grad; the old history gets a zero gradient."""
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    {"zero_": lambda: y.zero_(), "fill_": lambda: y.fill_(5.0),
+     "copy_": lambda: y.copy_(da.tensor([7.0, 8.0, 9.0]))}[how]()
+    assert y.requires_grad and not y.is_leaf
+    assert y.tolist() == {"zero_": [0.0] * 3, "fill_": [5.0] * 3, "copy_": [7.0, 8.0, 9.0]}[how]
+    (y * y).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_overwriting_a_non_leaf_with_inf_old_values_gives_zero_gradient():
+    x = da.tensor([np.inf, 1.0], requires_grad=True)
+    y = x * 2
+    y.zero_()
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+
+
+def test_deepcopy_of_a_leaf_with_a_live_graph_is_independent():
+    """Item 3: the copy's gradient went to the original (a shared accumulator)."""
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    live = (x * 1).sum()  # a live graph holds x's accumulator
+    x.grad = da.tensor([5.0, 5.0])
+    x2 = copy.deepcopy(x)
+    assert x2.grad.tolist() == [5.0, 5.0] and x2.grad is not x.grad
+    x2.grad = None
+    (x2 * 3).sum().backward()
+    assert x2.grad.tolist() == [3.0, 3.0]
+    assert x.grad.tolist() == [5.0, 5.0]
+    x2.detach().mul_(0)
+    assert x.tolist() == [1.0, 2.0]
+    live.backward()
+    assert x.grad.tolist() == [6.0, 6.0]
+
+
+def test_deepcopy_of_a_non_leaf_raises():
+    y = da.ones(2, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="graph leaves.*detach"):
+        copy.deepcopy(y)
+
+
+def test_deepcopy_keeps_tensors_shared_within_the_copied_object():
+    x = da.ones(2, requires_grad=True)
+    a, b = copy.deepcopy([x, x])
+    assert a is b and a is not x
+
+
+def test_pickle_a_leaf_used_in_an_op():
+    """Item 11: a weak reference in the state made pickling fail."""
+    x = da.tensor([1.0, 2.0], requires_grad=True, name="w")
+    (x * x).sum().backward()
+    z = pickle.loads(pickle.dumps(x))
+    assert z.tolist() == [1.0, 2.0] and z.requires_grad and z.is_leaf and z.name == "w"
+    assert z.grad is None  # as in PyTorch: .grad is not pickled
+    (z * 3).sum().backward()
+    assert z.grad.tolist() == [3.0, 3.0] and x.grad.tolist() == [2.0, 4.0]
+
+
+def test_pickle_a_non_leaf_gives_a_leaf_and_a_view_its_own_storage():
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = pickle.loads(pickle.dumps(x * 2))
+    assert y.tolist() == [2.0, 4.0, 6.0] and y.requires_grad and y.is_leaf
+    v = pickle.loads(pickle.dumps(x[1:]))
+    assert v.tolist() == [2.0, 3.0] and not v._is_view()
+    with da.no_grad():
+        v.mul_(2)
+    assert x.tolist() == [1.0, 2.0, 3.0]
+
+
+# ------------------------------------------------------------------ PyTorch
+def _both(program):
+    """Run ``program(lib, tensor)`` with dualad and with torch; return both results."""
+    torch = pytest.importorskip("torch")
+
+    def tt(data, requires_grad=False):
+        return torch.tensor(data, dtype=torch.float64, requires_grad=requires_grad)
+
+    def dt(data, requires_grad=False):
+        return da.tensor(data, dtype="float64", requires_grad=requires_grad)
+
+    out = []
+    for lib, make in ((da, dt), (torch, tt)):
+        try:
+            out.append(("ok", program(lib, make)))
+        except RuntimeError as err:
+            out.append(("error", MODIFIED in str(err)))
+    return out
+
+
+def _grad(t):
+    return None if t.grad is None else np.asarray(t.grad.detach().numpy()).tolist()
+
+
+def _p_base_nograd(lib, make):
+    x = make([[1.0, 2.0, 3.0, 4.0]], True)
+    y1 = x.T ** 2
+    with lib.no_grad():
+        x += 1
+    y1.sum().backward()
+    return _grad(x)
+
+
+def _p_rebase(lib, make):
+    x = make([0.5, -1.0, 2.0, 3.0], True)
+    y = x * 1
+    v = y[1:]
+    y.mul_(10)
+    (v * v).sum().backward()
+    return _grad(x)
+
+
+def _p_view_after_nograd(lib, make):
+    x = make([1.0, 2.0, 3.0], True)
+    y = x * 2
+    v = y.reshape(3, 1)[1:]
+    with lib.no_grad():
+        y.mul_(3)
+    (v * v).sum().backward()
+    return _grad(x)
+
+
+def _p_zero_fill_copy(lib, make):
+    x = make([1.0, 2.0, 3.0], True)
+    a, b, c = x * 2, x * 3, x * 4
+    a.zero_()
+    b.fill_(2.0)
+    c.copy_(make([1.0, 1.0, 1.0]))
+    (a + b * b + c).sum().backward()
+    return _grad(x), a.requires_grad, b.requires_grad, c.requires_grad
+
+
+def _p_saved_view_then_rebased(lib, make):
+    x = make([1.0, 2.0, 3.0], True)
+    y = x * 1
+    v = y[1:]
+    z = v * v  # saves v at version 0
+    y.mul_(2)
+    z.sum().backward()
+    return _grad(x)
+
+
+@pytest.mark.parametrize("program", [_p_base_nograd, _p_rebase, _p_view_after_nograd,
+                                     _p_zero_fill_copy, _p_saved_view_then_rebased])
+def test_views_and_in_place_ops_agree_with_torch(program):
+    ours, theirs = _both(program)
+    assert ours == theirs
