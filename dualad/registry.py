@@ -398,10 +398,11 @@ def note_view(op: Op, out: Tensor, args: tuple, params: dict) -> None:
     vc = a._version_counter()
     extra = a._extra
     parent = None if extra is None else extra.get("view_of")
-    root, chain = (a, ()) if parent is None else parent
+    root, chain, no_grad = (a, (), False) if parent is None else parent
     known = out._extra is not None and "view_of" in out._extra  # (re-noted by _apply_dual)
     out._vc = vc
-    out._set_extra("view_of", (root, chain + ((op, args, i, params),)))
+    out._set_extra("view_of", (root, chain + ((op, args, i, params),),
+                               no_grad or not state.grad_enabled))
     if known:
         return
     views = vc.views
@@ -431,6 +432,31 @@ def _remake(root: Tensor, chain: tuple) -> Tensor:
     return t
 
 
+def _live_views(t: Tensor) -> list:
+    """The live views of ``t`` (whose root is ``t``)."""
+    vc = t._vc
+    views = None if vc is None else vc.views
+    found = []
+    for ref in views or ():
+        v = ref()
+        if v is not None and v._extra["view_of"][0] is t:
+            found.append(v)
+    return found
+
+
+def check_no_grad_views(t: Tensor) -> None:
+    """Raise if ``t`` has a view taken under no_grad: a recorded in-place op on ``t`` would
+    give that view a history it was made without (PyTorch forbids it too)."""
+    for v in _live_views(t):
+        if v._extra["view_of"][2]:
+            raise RuntimeError(
+                "A view was taken of this tensor in no_grad mode, and the tensor is being "
+                "modified in place with grad mode enabled (recorded). Whether the view should "
+                "follow the change is ambiguous, so this is an error (as in PyTorch): take the "
+                "view and do the in-place op both inside no_grad (not recorded) or both "
+                "outside it, or take the view again after the in-place op.")
+
+
 def rebase_views(t: Tensor, history: bool) -> None:
     """After an in-place op on ``t`` changed its history (``history``) or its tangents: give
     each live view of ``t`` the history and tangents of the same view taken now."""
@@ -444,7 +470,7 @@ def rebase_views(t: Tensor, history: bool) -> None:
         if v is None:
             continue
         live.append(ref)
-        root, chain = v._extra["view_of"]
+        root, chain, _ = v._extra["view_of"]
         if root is not t or not np.may_share_memory(v._data, t._data):  # (t.data was replaced)
             continue
         new = _remake(t, chain)

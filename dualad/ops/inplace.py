@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._state import state
-from ..registry import alias, rebase_views
+from ..registry import alias, check_no_grad_views, rebase_views
 from ..tensor import Tensor, _wrap, bump_version
 from . import elementwise as _elementwise
 from . import shape as _shape
@@ -52,6 +52,9 @@ def inplace(x: Tensor, fn, *args: Any, **kwargs: Any) -> Tensor:
     if not np.can_cast(out._data.dtype, x._data.dtype, casting="same_kind"):
         raise RuntimeError(f"result type {out._data.dtype} can't be cast to the desired output "
                            f"type {x._data.dtype}")
+    if grad_on and (out.requires_grad_flag or old.requires_grad_flag) and x._vc is not None \
+            and x._vc.views:
+        check_no_grad_views(x)
     if grad_on and old.requires_grad_flag and not out.requires_grad_flag:
         # the new value does not depend on the old one (zero_, fill_, copy_ of a constant):
         # x keeps requiring grad, with a zero gradient for its old history (as in PyTorch)

@@ -338,3 +338,39 @@ def _p_saved_view_then_rebased(lib, make):
 def test_views_and_in_place_ops_agree_with_torch(program):
     ours, theirs = _both(program)
     assert ours == theirs
+
+
+def test_a_recorded_in_place_op_on_a_base_with_a_no_grad_view_raises_first():
+    """As in PyTorch: whether such a view should get the new history is ambiguous."""
+    x = da.ones(3, requires_grad=True)
+    y = x * 2
+    with da.no_grad():
+        v = y[1:]
+    with pytest.raises(RuntimeError, match="view was taken of this tensor in no_grad mode"):
+        y.mul_(3)
+    assert y.tolist() == [2.0, 2.0, 2.0] and y._version == 0 and not v.requires_grad
+    with da.no_grad():
+        y.mul_(3)  # both under no_grad: fine
+    assert v.tolist() == [6.0, 6.0]
+    del v
+    y.mul_(x)  # the view is gone: fine
+    y.sum().backward()
+    assert x.grad.tolist() == [8.0, 8.0, 8.0]  # y = 2x (+ 4x unrecorded): 6 * 1 + x * 2
+
+
+def _p_no_grad_view(lib, make):
+    x = make([1.0, 2.0, 3.0], True)
+    y = x * 2
+    with lib.no_grad():
+        v = y[1:]
+    try:
+        y.mul_(3)  # dualad raises here, before any change
+        (v * 1).sum().backward()  # PyTorch when the view is used
+    except RuntimeError as err:
+        return "no_grad mode" in str(err)
+    return "no error"
+
+
+def test_no_grad_view_error_agrees_with_torch():
+    ours, theirs = _both(_p_no_grad_view)
+    assert ours == theirs == ("ok", True)
