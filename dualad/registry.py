@@ -41,6 +41,7 @@ from ._state import census, state
 from .tensor import Tensor, _wrap
 
 _float64, _FLOAT64, _ndarray = np.float64, np.dtype(np.float64), np.ndarray
+_ref = weakref.ref
 _NUMBERS = frozenset({float, int, bool, np.float64})
 OpNode: Any = None  # bound by dualad.autograd.node at import (it imports this module's users)
 
@@ -391,37 +392,44 @@ def pad_batched(t: Tensor, ndim: int) -> Tensor:
 def note_view(op: Op, out: Tensor, args: tuple, params: dict) -> None:
     """If ``out``'s data is (a view of) a tensor input's storage, make ``out`` a view of it:
     share its version counter and remember how it was made."""
-    i = _viewed_input(out._data, args)
-    if i < 0:
-        return
-    a = args[i]
-    vc = a._version_counter()
-    extra = a._extra
-    parent = None if extra is None else extra.get("view_of")
-    root, chain, no_grad = (a, (), False) if parent is None else parent
-    known = out._extra is not None and "view_of" in out._extra  # (re-noted by _apply_dual)
-    out._vc = vc
-    out._set_extra("view_of", (root, chain + ((op, args, i, params),),
-                               no_grad or not state.grad_enabled))
-    if known:
-        return
-    views = vc.views
-    if views is None:
-        views = vc.views = []
-    elif len(views) >= 16 and not len(views) & (len(views) - 1):  # at 16, 32, 64...: prune
-        views[:] = [r for r in views if r() is not None]
-    views.append(weakref.ref(out))
-
-
-def _viewed_input(data: np.ndarray, args: tuple) -> int:
-    """The index of the tensor in ``args`` whose storage ``data`` views (or is), or -1."""
+    data = out._data
     base = data.base
-    for i, a in enumerate(args):
+    i = 0
+    for a in args:  # the input whose storage the output views (or is)
         if isinstance(a, Tensor):
             d = a._data
             if data is d or (base is not None and (base is d or base is d.base)):
-                return i
-    return -1
+                break
+        i += 1
+    else:
+        return
+    vc = a._vc if a._vc is not None else a._version_counter()
+    extra = a._extra
+    parent = None if extra is None else extra.get("view_of")
+    if parent is None:
+        root, chain, no_grad = a, (), False
+    else:
+        root, chain, no_grad = parent
+    if not no_grad and census.grad_off:
+        no_grad = not state.grad_enabled
+    view = (root, chain + ((op, args, i, params),), no_grad)
+    out._vc = vc
+    extra = out._extra
+    if extra is None:
+        out._extra = {"view_of": view}
+    else:
+        known = "view_of" in extra  # (noted again by _apply_dual: registered already)
+        extra["view_of"] = view
+        if known:
+            return
+    views = vc.views
+    if views is None:
+        vc.views = [_ref(out)]
+        return
+    n = len(views)
+    if n >= 16 and not n & (n - 1):  # at 16, 32, 64... views: drop the dead ones
+        views[:] = [r for r in views if r() is not None]
+    views.append(_ref(out))
 
 
 def _remake(root: Tensor, chain: tuple) -> Tensor:
