@@ -407,12 +407,12 @@ def note_view(op: Op, out: Tensor, args: tuple, params: dict) -> None:
     extra = a._extra
     parent = None if extra is None else extra.get("view_of")
     if parent is None:
-        root, chain, no_grad = a, (), False
+        root, chain, fixed = a, (), None
     else:
-        root, chain, no_grad = parent
-    if not no_grad and census.grad_off:
-        no_grad = not state.grad_enabled
-    view = (root, chain + ((op, args, i, params),), no_grad)
+        root, chain, fixed = parent
+    if fixed is None and census.grad_off and not state.grad_enabled:
+        fixed = "no_grad"
+    view = (root, None if chain is None else chain + ((op, args, i, params),), fixed)
     out._vc = vc
     extra = out._extra
     if extra is None:
@@ -440,6 +440,21 @@ def _remake(root: Tensor, chain: tuple) -> Tensor:
     return t
 
 
+def note_fixed_view(out: Tensor, base: Tensor, why: str) -> None:
+    """Make ``out`` a view of ``base``'s storage that cannot be made again from it (``why``:
+    the name of the custom Function that returned it)."""
+    vc = base._version_counter()
+    parent = base._get_extra("view_of")
+    root = base if parent is None else parent[0]
+    known = out._extra is not None and "view_of" in out._extra and out._vc is vc
+    out._vc = vc
+    out._set_extra("view_of", (root, None, why))
+    if not known:
+        if vc.views is None:
+            vc.views = []
+        vc.views.append(_ref(out))
+
+
 def _live_views(t: Tensor) -> list:
     """The live views of ``t`` (whose root is ``t``)."""
     vc = t._vc
@@ -452,17 +467,26 @@ def _live_views(t: Tensor) -> list:
     return found
 
 
-def check_no_grad_views(t: Tensor) -> None:
-    """Raise if ``t`` has a view taken under no_grad: a recorded in-place op on ``t`` would
-    give that view a history it was made without (PyTorch forbids it too)."""
+def check_fixed_views(t: Tensor) -> None:
+    """Raise if ``t`` has a live view that a recorded in-place op on ``t`` cannot give the new
+    history: one taken under no_grad, or one returned by a custom Function (PyTorch forbids
+    both too)."""
     for v in _live_views(t):
-        if v._extra["view_of"][2]:
+        why = v._extra["view_of"][2]
+        if why == "no_grad":
             raise RuntimeError(
                 "A view was taken of this tensor in no_grad mode, and the tensor is being "
                 "modified in place with grad mode enabled (recorded). Whether the view should "
                 "follow the change is ambiguous, so this is an error (as in PyTorch): take the "
                 "view and do the in-place op both inside no_grad (not recorded) or both "
                 "outside it, or take the view again after the in-place op.")
+        if why is not None:
+            raise RuntimeError(
+                f"The custom Function {why} returned a view of this tensor (an input returned "
+                "as it is, or a view of it), and the tensor is being modified in place with "
+                "grad mode enabled (recorded): that view's custom gradient would be stale, so "
+                "this is an error (as in PyTorch). Return a clone from the Function's forward, "
+                "or drop that view before the in-place op.")
 
 
 def rebase_views(t: Tensor, history: bool) -> None:
@@ -479,8 +503,8 @@ def rebase_views(t: Tensor, history: bool) -> None:
             continue
         live.append(ref)
         root, chain, _ = v._extra["view_of"]
-        if root is not t or not np.may_share_memory(v._data, t._data):  # (t.data was replaced)
-            continue
+        if root is not t or chain is None or not np.may_share_memory(v._data, t._data):
+            continue  # (another tensor's view; one made by a custom Function; t.data replaced)
         new = _remake(t, chain)
         if history:
             v.grad_fn = new.grad_fn

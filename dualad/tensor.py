@@ -280,6 +280,10 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Detach this tensor from the graph that created it, in place (it becomes a leaf)."""
+        if self._is_view():
+            raise RuntimeError("Can't detach views in-place (the view would take its base's "
+                               "history again after an in-place op on the base). Use "
+                               "detach() instead.")
         self.grad_fn = None
         self.requires_grad_flag = False
         return self

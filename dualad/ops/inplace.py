@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._state import state
-from ..registry import alias, check_no_grad_views, rebase_views
+from ..registry import alias, check_fixed_views, rebase_views
 from ..tensor import Tensor, _wrap, bump_version
 from . import elementwise as _elementwise
 from . import shape as _shape
@@ -54,7 +54,7 @@ def inplace(x: Tensor, fn, *args: Any, **kwargs: Any) -> Tensor:
                            f"type {x._data.dtype}")
     if grad_on and (out.requires_grad_flag or old.requires_grad_flag) and x._vc is not None \
             and x._vc.views:
-        check_no_grad_views(x)
+        check_fixed_views(x)
     if grad_on and old.requires_grad_flag and not out.requires_grad_flag:
         # the new value does not depend on the old one (zero_, fill_, copy_ of a constant):
         # x keeps requiring grad, with a zero gradient for its old history (as in PyTorch)

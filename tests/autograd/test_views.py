@@ -374,3 +374,95 @@ def _p_no_grad_view(lib, make):
 def test_no_grad_view_error_agrees_with_torch():
     ours, theirs = _both(_p_no_grad_view)
     assert ours == theirs == ("ok", True)
+
+
+def test_detach_in_place_of_a_view_raises():
+    x = da.ones(3, requires_grad=True)
+    v = (x * 1)[1:]
+    with pytest.raises(RuntimeError, match="detach views in-place.*detach()"):
+        v.detach_()
+    assert v.grad_fn is not None
+
+
+def test_shallow_copy_of_a_leaf_has_its_own_gradient():
+    """copy.copy shared the accumulator of the original, as deepcopy did (item 3)."""
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    live = (x * 1).sum()
+    c = copy.copy(x)
+    (c * 3).sum().backward()
+    assert c.grad.tolist() == [3.0, 3.0] and x.grad is None
+    live.backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
+# ------------------------------------------------------- custom Functions
+class _TimesTenInPlace(da.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        x.mul_(10)
+        ctx.mark_dirty(x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 10
+
+
+class _Identity(da.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class _Tail(da.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x[1:]
+
+    @staticmethod
+    def backward(ctx, g):
+        out = da.zeros(3)
+        out[1:] = g
+        return out
+
+
+def test_views_follow_an_in_place_custom_function_on_their_base():
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    v = y[1:]
+    _TimesTenInPlace.apply(y)
+    assert v.tolist() == [20.0, 30.0]
+    (v * v).sum().backward()
+    assert x.grad.tolist() == [0.0, 400.0, 600.0]  # d sum((10 x[1:])**2)/dx
+
+
+def test_an_input_returned_by_a_custom_function_shares_its_version_counter():
+    """It shared the storage only: a change of the input behind a saved output passed."""
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    z = _Identity.apply(y)
+    w = z * z  # saves z
+    with da.no_grad():
+        y.mul_(2)
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        w.sum().backward()
+
+
+@pytest.mark.parametrize("fn", [_Identity, _Tail], ids=["identity", "view"])
+def test_a_recorded_in_place_op_under_a_custom_functions_view_raises(fn):
+    """The custom gradient of the view would be stale (PyTorch forbids it too)."""
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    z = fn.apply(y)
+    with pytest.raises(RuntimeError, match=f"custom Function {fn.__name__} returned a view"):
+        y.mul_(x)
+    assert y._version == 0 and y.tolist() == [1.0, 2.0, 3.0]
+    assert z._base is y
+    del z
+    y.mul_(x)
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
