@@ -21,7 +21,7 @@ import numpy as np
 from .._fperr import quiet_off, quiet_on
 from .._state import census, census_lock, state
 from ..registry import fit_array_to, fit_to
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, bump_version
 from .node import (
     AccumulateGrad,
     Node,
@@ -249,8 +249,9 @@ def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, fresh: bool = Fa
             leaf._grad = leaf._grad + grad
         elif leaf._grad._data.flags.writeable and leaf._grad._data.shape == grad._data.shape:
             np.add(leaf._grad._data, grad._data, out=leaf._grad._data, casting="unsafe")
-        else:
-            leaf._grad._data = leaf._grad._data + grad._data
+            bump_version(leaf._grad)  # a graph that saved the old .grad notices (as in PyTorch)
+        else:  # a new tensor: one held elsewhere (and saved by a graph) keeps its values
+            leaf._grad = _wrap(leaf._grad._data + grad._data)
 
 
 def _check_anomaly(node: Node, cots: list) -> None:

@@ -466,3 +466,26 @@ def test_a_recorded_in_place_op_under_a_custom_functions_view_raises(fn):
     y.mul_(x)
     y.sum().backward()
     assert x.grad.tolist() == [2.0, 4.0, 6.0]
+
+
+# ------------------------------------------------------------ .grad
+def test_accumulating_into_a_grad_that_a_graph_saved_raises():
+    """Accumulation wrote into .grad in place without a version bump: a graph that had
+    saved the old .grad used the new values (w.grad 4 instead of 2, no error)."""
+    x = da.ones(2, requires_grad=True)
+    (x * x).sum().backward()
+    g = x.grad
+    w = da.ones(2, requires_grad=True)
+    z = (g * w).sum()  # saves g = [2, 2] for w's gradient
+    (x * x).sum().backward()  # x.grad = [4, 4], accumulated in place
+    assert x.grad.tolist() == [4.0, 4.0] and g._version == 1
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        z.backward()
+
+
+def test_accumulating_into_a_read_only_grad_leaves_the_old_tensor_alone():
+    x = da.ones(2, requires_grad=True)
+    x.grad = da.ones(2).expand(2)  # a read-only view: accumulated out of place
+    g = x.grad
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [4.0, 4.0] and g.tolist() == [1.0, 1.0]
