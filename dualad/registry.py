@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import _fastnp as fast
-from ._state import census, state
+from ._state import census, census_lock, state
 from .tensor import Tensor, _wrap
 
 _float64, _FLOAT64, _ndarray = np.float64, np.dtype(np.float64), np.ndarray
@@ -428,8 +428,17 @@ def note_view(op: Op, out: Tensor, args: tuple, params: dict) -> None:
         return
     n = len(views)
     if n >= 16 and not n & (n - 1):  # at 16, 32, 64... views: drop the dead ones
-        views[:] = [r for r in views if r() is not None]
+        _prune(views)
     views.append(_ref(out))
+
+
+def _prune(views: list) -> None:
+    """Delete the dead references from ``views`` in place (under a lock: another thread may
+    append meanwhile, and no reference of a live view may be lost)."""
+    with census_lock:
+        for k in range(len(views) - 1, -1, -1):
+            if views[k]() is None:
+                del views[k]
 
 
 def _remake(root: Tensor, chain: tuple) -> Tensor:
@@ -496,12 +505,10 @@ def rebase_views(t: Tensor, history: bool) -> None:
     views = None if vc is None else vc.views
     if not views:
         return
-    live = []
     for ref in list(views):
         v = ref()
         if v is None:
             continue
-        live.append(ref)
         root, chain, _ = v._extra["view_of"]
         if root is not t or chain is None or not np.may_share_memory(v._data, t._data):
             continue  # (another tensor's view; one made by a custom Function; t.data replaced)
@@ -510,7 +517,7 @@ def rebase_views(t: Tensor, history: bool) -> None:
             v.grad_fn = new.grad_fn
             v.requires_grad_flag = new.requires_grad_flag
         v._tangents = new._tangents
-    vc.views = live
+    _prune(views)  # (the views made again above are gone already)
 
 
 def alias(t: Tensor, tangents: dict | None) -> Tensor:

@@ -489,3 +489,10 @@ def test_accumulating_into_a_read_only_grad_leaves_the_old_tensor_alone():
     g = x.grad
     (x * 3).sum().backward()
     assert x.grad.tolist() == [4.0, 4.0] and g.tolist() == [1.0, 1.0]
+
+
+def test_the_views_of_a_long_lived_tensor_do_not_pile_up():
+    x = da.ones(4, 3)
+    for i in range(5000):
+        x[i % 4].sum()
+    assert len(x._vc.views) <= 64
