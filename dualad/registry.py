@@ -516,6 +516,8 @@ def rebase_views(t: Tensor, history: bool) -> None:
         if history:
             v.grad_fn = new.grad_fn
             v.requires_grad_flag = new.requires_grad_flag
+            if new.grad_fn is not None and v._extra.get("retains_grad"):
+                new.grad_fn._retain(v)  # retain_grad() holds on (as in PyTorch)
         v._tangents = new._tangents
     _prune(views)  # (the views made again above are gone already)
 

@@ -49,7 +49,7 @@ class Root:
 
     def __init__(self, value, jac, requires_grad, group, *, leaf=False, readonly=False,
                  reads=None, history=frozenset()):
-        self.value = value
+        self.value = value if isinstance(value, np.ndarray) else np.asarray(value)
         self.jac = jac
         self.requires_grad = requires_grad
         self.group = group
@@ -62,7 +62,7 @@ class Root:
 # view steps: (name, dualad/torch function, function on values and Jacobians)
 VIEW_STEPS = {
     "rows": (lambda t: t[1:], lambda a: a[1:]),
-    "first": (lambda t: t[0], lambda a: a[0]),
+    "first": (lambda t: t[0], lambda a: a[0, ...]),  # (a 0-d view, not a NumPy scalar)
     "cols": (lambda t: t[:, 1:], lambda a: a[:, 1:]),
     "T": (lambda t: t.T, lambda a: np.swapaxes(a, 0, 1)),
     "unsqueeze": (lambda t: t.unsqueeze(0), lambda a: a[None]),

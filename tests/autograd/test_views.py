@@ -496,3 +496,13 @@ def test_the_views_of_a_long_lived_tensor_do_not_pile_up():
     for i in range(5000):
         x[i % 4].sum()
     assert len(x._vc.views) <= 64
+
+
+def test_retain_grad_of_a_view_holds_after_its_base_is_modified():
+    x = da.ones(3, requires_grad=True)
+    y = x * 1
+    v = y[1:]
+    v.retain_grad()
+    y.mul_(2)
+    (v * 3).sum().backward()
+    assert v.grad.tolist() == [3.0, 3.0] and x.grad.tolist() == [0.0, 6.0, 6.0]
