@@ -243,6 +243,8 @@ def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, fresh: bool = Fa
     the engine made), so the first gradient can keep it instead of a copy."""
     with _accumulate_lock:
         if leaf._grad is None:
+            if create_graph and grad._is_view():  # a .grad of its own, still in the graph
+                grad = grad.clone()
             leaf._grad = grad if create_graph or fresh else \
                 _wrap(np.array(grad._data, copy=True))
         elif create_graph or leaf._grad.requires_grad_flag:

@@ -506,3 +506,16 @@ def test_retain_grad_of_a_view_holds_after_its_base_is_modified():
     y.mul_(2)
     (v * 3).sum().backward()
     assert v.grad.tolist() == [3.0, 3.0] and x.grad.tolist() == [0.0, 6.0, 6.0]
+
+
+def test_a_grad_made_with_create_graph_is_no_view_and_can_be_zeroed():
+    """x.grad was the view that permute's rule made of the upstream gradient: zero_grad
+    (set_to_none=False) refused to write into it."""
+    x = da.ones(2, 3, requires_grad=True)
+    w = da.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    (x.T * w * w).sum().backward(create_graph=True)
+    assert not x.grad._is_view() and x.grad.grad_fn is not None
+    (g,) = da.autograd.grad(x.grad.sum(), w)  # d/dw sum(w**2) = 2 w: still in the graph
+    assert g.tolist() == (2 * np.arange(6.0).reshape(3, 2)).tolist()
+    da.optim.SGD([x, w], lr=0.1).zero_grad(set_to_none=False)
+    assert x.grad.tolist() == [[0.0] * 3] * 2
