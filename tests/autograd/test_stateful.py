@@ -390,7 +390,9 @@ def _grad(t):
     return np.zeros(SHAPE) if t.grad is None else np.asarray(t.grad.detach().numpy())
 
 
-SETTINGS = settings(stateful_step_count=30, report_multiple_bugs=False)
+# cheap steps: at least 100 programs of up to 50 steps (a few seconds under the ci profile)
+SETTINGS = settings(max_examples=max(settings.default.max_examples, 100), stateful_step_count=50,
+                    report_multiple_bugs=False)
 Programs.TestCase.settings = SETTINGS
 test_programs_against_the_reference = Programs.TestCase
 
