@@ -8,6 +8,8 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import dualad as da
 from dualad import forward_ad as fwAD
@@ -519,3 +521,65 @@ def test_a_grad_made_with_create_graph_is_no_view_and_can_be_zeroed():
     assert g.tolist() == (2 * np.arange(6.0).reshape(3, 2)).tolist()
     da.optim.SGD([x, w], lr=0.1).zero_grad(set_to_none=False)
     assert x.grad.tolist() == [[0.0] * 3] * 2
+
+
+# ------------------------------------------------- forward mode, property
+_STEPS = {
+    "rows": (lambda t: t[1:], lambda a: a[1:]),
+    "first": (lambda t: t[0], lambda a: a[0, ...]),
+    "T": (lambda t: t.T, lambda a: a.T),
+    "unsqueeze": (lambda t: t.unsqueeze(0), lambda a: a[None]),
+    "flip": (lambda t: da.flip(t, 0), lambda a: a[::-1]),
+}
+
+
+def _chain_ok(names, shape):
+    for name in names:
+        if name in ("rows", "first", "flip") and (not shape or shape[0] < 2):
+            return False
+        if name == "T" and len(shape) != 2:
+            return False
+        if name == "unsqueeze" and len(shape) > 2:
+            return False
+        shape = _STEPS[name][1](np.zeros(shape)).shape
+    return True
+
+
+@settings(max_examples=40, deadline=None)
+@given(names=st.lists(st.sampled_from(sorted(_STEPS)), min_size=1, max_size=3),
+       kind=st.sampled_from(["mul_", "add_", "set0"]), grad=st.booleans(),
+       seed=st.integers(0, 2 ** 16))
+def test_forward_mode_views_follow_in_place_changes_of_their_base(names, kind, grad, seed):
+    """A view taken in a dual level, then its base changed in place: the view's primal and
+    tangent are those of the same view taken now (closed forms)."""
+    shape = (3, 2)
+    assume(_chain_ok(names, shape))
+    rng = np.random.default_rng(seed)
+    p0, tp = rng.normal(size=shape), rng.normal(size=shape)
+    q0, tq = rng.normal(size=shape), rng.normal(size=shape)
+    s0, ts = rng.normal(), rng.normal()
+    with fwAD.dual_level():
+        p = fwAD.make_dual(da.tensor(p0), da.tensor(tp))
+        y = p * 1
+        v = y
+        for name in names:
+            v = _STEPS[name][0](v)
+        with da.set_grad_enabled(grad):
+            if kind == "mul_":
+                y.mul_(fwAD.make_dual(da.tensor(s0), da.tensor(ts)))
+            elif kind == "add_":
+                y.add_(fwAD.make_dual(da.tensor(q0), da.tensor(tq)))
+            else:
+                y[0] = fwAD.make_dual(da.tensor(s0), da.tensor(ts))
+        primal, tangent = fwAD.unpack_dual(v)
+    if kind == "mul_":
+        new, dnew = p0 * s0, tp * s0 + p0 * ts
+    elif kind == "add_":
+        new, dnew = p0 + q0, tp + tq
+    else:
+        new, dnew = p0.copy(), tp.copy()
+        new[0], dnew[0] = s0, ts
+    for name in names:
+        new, dnew = _STEPS[name][1](new), _STEPS[name][1](dnew)
+    np.testing.assert_allclose(primal.numpy(), new, rtol=1e-14)
+    np.testing.assert_allclose(tangent.numpy(), dnew, rtol=1e-14, atol=1e-15)
