@@ -29,6 +29,7 @@ tensor(12.)
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,10 +37,11 @@ from typing import Any
 import numpy as np
 
 from . import _fastnp as fast
-from ._state import census, state
+from ._state import census, census_lock, state
 from .tensor import Tensor, _wrap
 
-_float64, _FLOAT64 = np.float64, np.dtype(np.float64)
+_float64, _FLOAT64, _ndarray = np.float64, np.dtype(np.float64), np.ndarray
+_ref = weakref.ref
 _NUMBERS = frozenset({float, int, bool, np.float64})
 OpNode: Any = None  # bound by dualad.autograd.node at import (it imports this module's users)
 
@@ -266,6 +268,9 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
             raise ValueError(_shape_error(op.name, str(exc), datas)) from None
         raise
     out = _wrap(out_data)
+    if type(out_data) is _ndarray and (out_data.base is not None
+                                       or (datas and out_data is datas[0])):
+        note_view(op, out, args, params)  # the output may be a view of an input's storage
     if needs_grad and (not census.grad_off or state.grad_enabled) and op.differentiable:
         # record the reverse node (inlined: hot path) for a float or complex output; a float64
         # scalar from the forward stands for the output's data (see Op.scalar_forward)
@@ -302,6 +307,8 @@ def _apply_dual(op: Op, args: tuple, params: dict) -> Tensor:
         if isinstance(a, Tensor):
             primals[i] = strip_level(a, level)
     out = apply(op, *primals, **params)
+    if out._extra is not None and "view_of" in out._extra:
+        note_view(op, out, args, params)  # a view of the caller's tensor, not of a primal
     if not op.differentiable:
         return out
     if out.grad_fn is not None and hasattr(out.grad_fn, "resave"):
@@ -383,6 +390,146 @@ def pad_batched(t: Tensor, ndim: int) -> Tensor:
         return t
     shape = t._data.shape
     return apply(_REGISTRY["reshape"], t, shape=shape[:1] + (1,) * extra + shape[1:])
+
+
+# ------------------------------------------------------------------- views
+# A view shares its base's storage and version counter (as in PyTorch). It remembers its
+# root (the tensor whose storage it views, itself no view) and the chain of view ops that
+# made it from the root; the counter keeps weak references to the views. When an in-place
+# op rewrites the root's history (or its tangents), every live view is made again from the
+# root (:func:`rebase_views`), so its gradient and tangent follow the new values.
+
+def note_view(op: Op, out: Tensor, args: tuple, params: dict) -> None:
+    """If ``out``'s data is (a view of) a tensor input's storage, make ``out`` a view of it:
+    share its version counter and remember how it was made."""
+    data = out._data
+    base = data.base
+    i = 0
+    for a in args:  # the input whose storage the output views (or is)
+        if isinstance(a, Tensor):
+            d = a._data
+            if data is d or (base is not None and (base is d or base is d.base)):
+                break
+        i += 1
+    else:
+        return
+    vc = a._vc if a._vc is not None else a._version_counter()
+    extra = a._extra
+    parent = None if extra is None else extra.get("view_of")
+    if parent is None:
+        root, chain, fixed = a, (), None
+    else:
+        root, chain, fixed = parent
+    if fixed is None and census.grad_off and not state.grad_enabled:
+        fixed = "no_grad"
+    view = (root, None if chain is None else chain + ((op, args, i, params),), fixed)
+    out._vc = vc
+    extra = out._extra
+    if extra is None:
+        out._extra = {"view_of": view}
+    else:
+        known = "view_of" in extra  # (noted again by _apply_dual: registered already)
+        extra["view_of"] = view
+        if known:
+            return
+    views = vc.views
+    if views is None:
+        vc.views = [_ref(out)]
+        return
+    n = len(views)
+    if n >= 16 and not n & (n - 1):  # at 16, 32, 64... views: drop the dead ones
+        _prune(views)
+    views.append(_ref(out))
+
+
+def _prune(views: list) -> None:
+    """Delete the dead references from ``views`` in place (under a lock: another thread may
+    append meanwhile, and no reference of a live view may be lost)."""
+    with census_lock:
+        for k in range(len(views) - 1, -1, -1):
+            if views[k]() is None:
+                del views[k]
+
+
+def _remake(root: Tensor, chain: tuple) -> Tensor:
+    """The view ``chain`` leads to, made again from ``root``."""
+    t = root
+    for op, args, i, params in chain:
+        t = apply(op, *args[:i], t, *args[i + 1:], **params)
+    return t
+
+
+def note_fixed_view(out: Tensor, base: Tensor, why: str) -> None:
+    """Make ``out`` a view of ``base``'s storage that cannot be made again from it (``why``:
+    the name of the custom Function that returned it)."""
+    vc = base._version_counter()
+    parent = base._get_extra("view_of")
+    root = base if parent is None else parent[0]
+    known = out._extra is not None and "view_of" in out._extra and out._vc is vc
+    out._vc = vc
+    out._set_extra("view_of", (root, None, why))
+    if not known:
+        if vc.views is None:
+            vc.views = []
+        vc.views.append(_ref(out))
+
+
+def _live_views(t: Tensor) -> list:
+    """The live views of ``t`` (whose root is ``t``)."""
+    vc = t._vc
+    views = None if vc is None else vc.views
+    found = []
+    for ref in views or ():
+        v = ref()
+        if v is not None and v._extra["view_of"][0] is t:
+            found.append(v)
+    return found
+
+
+def check_fixed_views(t: Tensor) -> None:
+    """Raise if ``t`` has a live view that a recorded in-place op on ``t`` cannot give the new
+    history: one taken under no_grad, or one returned by a custom Function (PyTorch forbids
+    both too)."""
+    for v in _live_views(t):
+        why = v._extra["view_of"][2]
+        if why == "no_grad":
+            raise RuntimeError(
+                "A view was taken of this tensor in no_grad mode, and the tensor is being "
+                "modified in place with grad mode enabled (recorded). Whether the view should "
+                "follow the change is ambiguous, so this is an error (as in PyTorch): take the "
+                "view and do the in-place op both inside no_grad (not recorded) or both "
+                "outside it, or take the view again after the in-place op.")
+        if why is not None:
+            raise RuntimeError(
+                f"The custom Function {why} returned a view of this tensor (an input returned "
+                "as it is, or a view of it), and the tensor is being modified in place with "
+                "grad mode enabled (recorded): that view's custom gradient would be stale, so "
+                "this is an error (as in PyTorch). Return a clone from the Function's forward, "
+                "or drop that view before the in-place op.")
+
+
+def rebase_views(t: Tensor, history: bool) -> None:
+    """After an in-place op on ``t`` changed its history (``history``) or its tangents: give
+    each live view of ``t`` the history and tangents of the same view taken now."""
+    vc = t._vc
+    views = None if vc is None else vc.views
+    if not views:
+        return
+    for ref in list(views):
+        v = ref()
+        if v is None:
+            continue
+        root, chain, _ = v._extra["view_of"]
+        if root is not t or chain is None or not np.may_share_memory(v._data, t._data):
+            continue  # (another tensor's view; one made by a custom Function; t.data replaced)
+        new = _remake(t, chain)
+        if history:
+            v.grad_fn = new.grad_fn
+            v.requires_grad_flag = new.requires_grad_flag
+            if new.grad_fn is not None and v._extra.get("retains_grad"):
+                new.grad_fn._retain(v)  # retain_grad() holds on (as in PyTorch)
+        v._tangents = new._tangents
+    _prune(views)  # (the views made again above are gone already)
 
 
 def alias(t: Tensor, tangents: dict | None) -> Tensor:

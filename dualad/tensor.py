@@ -16,6 +16,7 @@ tensor([2., 4.])
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any
 
@@ -25,9 +26,11 @@ from ._state import census, census_lock, state
 
 
 class _VersionCounter:
-    """How many times a tensor's storage was modified in place (shared by its aliases)."""
+    """How many times a tensor's storage was modified in place, shared by every tensor
+    that shares the storage (views, ``detach()``, aliases); ``views``: weak references to
+    the views of it (see ``registry.note_view``), or None."""
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "views")
 
 
 def bump_version(t: Tensor) -> None:
@@ -176,10 +179,41 @@ class Tensor:
         if self._vc is None:
             vc = self._vc = _new(_VersionCounter)  # no __init__ frame: hot
             vc.value = 0
+            vc.views = None
         return self._vc
+
+    def _is_view(self) -> bool:
+        """Whether this tensor is a view of another one's storage (made by a view op)."""
+        return self._extra is not None and "view_of" in self._extra
+
+    @property
+    def _base(self) -> Tensor | None:
+        """The tensor this view was taken of (its root, as in PyTorch), or None."""
+        view = self._get_extra("view_of")
+        return None if view is None else view[0]
 
     def is_inference(self) -> bool:
         return bool(self._get_extra("inference"))
+
+    # ------------------------------------------------------- copy and pickle
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickle the data, ``requires_grad`` and name, as a leaf (PyTorch does the same; the
+        graph, ``.grad`` and tangents are not pickled)."""
+        return (_rebuild, (np.array(self._data), self.requires_grad_flag, self.name))
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """A new leaf with a copy of the data, ``requires_grad``, name and ``.grad``, and its
+        own gradient (it shares nothing with this tensor)."""
+        if self.grad_fn is not None:
+            raise RuntimeError("Only tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol: this tensor has a grad_fn. Deep "
+                               "copy t.detach() (or t.detach().requires_grad_()) instead.")
+        rebuild, args = self.__reduce_ex__(4)
+        new = rebuild(*args)
+        memo[id(self)] = new
+        if self._grad is not None:
+            new._grad = copy.deepcopy(self._grad, memo)
+        return new
 
     # ------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
@@ -243,6 +277,10 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Detach this tensor from the graph that created it, in place (it becomes a leaf)."""
+        if self._is_view():
+            raise RuntimeError("Can't detach views in-place (the view would take its base's "
+                               "history again after an in-place op on the base). Use "
+                               "detach() instead.")
         self.grad_fn = None
         self.requires_grad_flag = False
         return self
@@ -417,6 +455,15 @@ class Tensor:
         from .ops.interop import array_function
 
         return array_function(func, types, args, kwargs)
+
+
+def _rebuild(data: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
+    """A leaf from pickled state (see ``Tensor.__reduce_ex__``)."""
+    t = _wrap(data)
+    t.requires_grad_flag = bool(requires_grad)
+    if name is not None:
+        t._set_extra("name", name)
+    return t
 
 
 def _raw(x: Any) -> Any:

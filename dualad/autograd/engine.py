@@ -21,7 +21,7 @@ import numpy as np
 from .._fperr import quiet_off, quiet_on
 from .._state import census, census_lock, state
 from ..registry import fit_array_to, fit_to
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, bump_version
 from .node import (
     AccumulateGrad,
     Node,
@@ -338,14 +338,17 @@ def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, fresh: bool = Fa
     the engine made), so the first gradient can keep it instead of a copy."""
     with _accumulate_lock:
         if leaf._grad is None:
+            if create_graph and grad._is_view():  # a .grad of its own, still in the graph
+                grad = grad.clone()
             leaf._grad = grad if create_graph or fresh else \
                 _wrap(np.array(grad._data, copy=True))
         elif create_graph or leaf._grad.requires_grad_flag:
             leaf._grad = leaf._grad + grad
         elif leaf._grad._data.flags.writeable and leaf._grad._data.shape == grad._data.shape:
             np.add(leaf._grad._data, grad._data, out=leaf._grad._data, casting="unsafe")
-        else:
-            leaf._grad._data = leaf._grad._data + grad._data
+            bump_version(leaf._grad)  # a graph that saved the old .grad notices (as in PyTorch)
+        else:  # a new tensor: one held elsewhere (and saved by a graph) keeps its values
+            leaf._grad = _wrap(leaf._grad._data + grad._data)
 
 
 def _check_anomaly(node: Node, cots: list) -> None:

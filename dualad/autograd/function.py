@@ -171,7 +171,7 @@ class Function:
         single = not isinstance(result, tuple)
         outs = [result] if single else list(result)
         outs = [o if isinstance(o, Tensor) else _wrap(np.asarray(o)) for o in outs]
-        outs = [_fresh_output(o, ctx, raw, call_args) for o in outs]
+        outs = [_fresh_output(o, ctx, raw, call_args, cls.__name__) for o in outs]
         if state.grad_enabled and any(ctx.needs_input_grad):
             node = FunctionNode(cls, ctx, call_args, outs)
             ctx._node = node
@@ -184,6 +184,7 @@ class Function:
             _register_multi_output(node, outs)
         if level is not None:
             _push_tangents(cls, ctx, args, outs, level, single)
+        _rebase_dirty(outs, call_args, state.grad_enabled and any(ctx.needs_input_grad))
         return outs[0] if single else tuple(outs)
 
 
@@ -199,13 +200,14 @@ def _sums_to(have: tuple, shape: tuple) -> bool:
         return False
 
 
-def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list) -> Tensor:
+def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list, name: str) -> Tensor:
     """The tensor to return for output ``o`` of ``forward``.
 
     An input modified in place and marked dirty is returned itself (its
     version bumped; it takes the new node as history, as after any in-place
-    op). Any other output that is an input is returned as a new tensor
-    sharing its storage.
+    op). Any other output that is an input, or a view of one, is a view of that input
+    (sharing its storage and version counter) that a recorded in-place op on the input
+    refuses to leave stale (``registry.note_fixed_view``).
     """
     dirty = {id(t) for t in ctx._dirty}
     for r, a in zip(raw, args):
@@ -218,8 +220,28 @@ def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list) -> Tensor:
                                    "ctx.mark_dirty). Pass a clone of it instead.")
             bump_version(a)
             return a
-        return _wrap(o._data)
+        from ..registry import note_fixed_view
+
+        out = _wrap(o._data)
+        note_fixed_view(out, a, name)
+        return out
+    if o._is_view():  # a view of an input, taken in forward
+        for a in args:
+            if isinstance(a, Tensor) and np.may_share_memory(o._data, a._data):
+                from ..registry import note_fixed_view
+
+                note_fixed_view(o, a, name)
+                break
     return o
+
+
+def _rebase_dirty(outs: list, args: list, history: bool) -> None:
+    """Inputs modified in place and returned: their views follow (as after an in-place op)."""
+    for o in outs:
+        if o._vc is not None and o._vc.views and any(o is a for a in args):
+            from ..registry import rebase_views
+
+            rebase_views(o, history)
 
 
 def _register_multi_output(node: FunctionNode, outs: list) -> None:

@@ -2,8 +2,11 @@
 
 The result is computed by a registered op on a snapshot of the old value,
 copied into the existing storage (so views and ``detach()``ed tensors see
-it), the version counter is bumped, and the tensor takes over the result's
-history. Nodes that saved the old value notice the version bump.
+it), the version counter (shared with them) is bumped, and, when grad mode
+is on, the tensor takes over the result's history and its views are made
+again from it. Nodes that saved the old value notice the version bump.
+Under ``no_grad`` the history is left as it is (as in PyTorch: the change
+is invisible to autograd, except through the version counter).
 """
 
 from __future__ import annotations
@@ -13,16 +16,23 @@ from typing import Any
 import numpy as np
 
 from .._state import state
-from ..registry import alias
+from ..registry import alias, check_fixed_views, rebase_views
 from ..tensor import Tensor, _wrap, bump_version
+from . import elementwise as _elementwise
 from . import shape as _shape
+
+_VIEW = ("this tensor is a read-only view of another tensor's storage (the result of indexing, "
+         "reshape, transpose, expand, ...), and dualad does not write through views. Modify "
+         "the base tensor instead (e.g. x[index] = value), or call .clone() first and modify "
+         "the clone.")
 
 
 def inplace(x: Tensor, fn, *args: Any, **kwargs: Any) -> Tensor:
     """Apply ``fn(x, *args, **kwargs)`` and store the result in ``x``; returns ``x``."""
     if not isinstance(x, Tensor):
         raise TypeError("in-place ops need a Tensor")
-    if state.grad_enabled and x.requires_grad_flag and x.grad_fn is None:
+    grad_on = state.grad_enabled
+    if grad_on and x.requires_grad_flag and x.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation. Wrap the update in 'with dualad.no_grad():' or operate "
                            "on x.data.")
@@ -30,10 +40,8 @@ def inplace(x: Tensor, fn, *args: Any, **kwargs: Any) -> Tensor:
         raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
                            "allowed. Make a clone to get a normal tensor before doing inplace "
                            "update.")
-    if not x._data.flags.writeable:
-        raise RuntimeError("this tensor's data is a read-only view (the result of reshape, "
-                           "transpose, expand or indexing); dualad does not write through "
-                           "views. Call .clone() first and modify the clone.")
+    if not x._data.flags.writeable or x._is_view():
+        raise RuntimeError(_VIEW)
     old = alias(x, x._tangents)
     old._vc = None
     old._data = x._data.copy()
@@ -44,15 +52,23 @@ def inplace(x: Tensor, fn, *args: Any, **kwargs: Any) -> Tensor:
     if not np.can_cast(out._data.dtype, x._data.dtype, casting="same_kind"):
         raise RuntimeError(f"result type {out._data.dtype} can't be cast to the desired output "
                            f"type {x._data.dtype}")
+    if grad_on and (out.requires_grad_flag or old.requires_grad_flag) and x._vc is not None \
+            and x._vc.views:
+        check_fixed_views(x)
+    if grad_on and old.requires_grad_flag and not out.requires_grad_flag:
+        # the new value does not depend on the old one (zero_, fill_, copy_ of a constant):
+        # x keeps requiring grad, with a zero gradient for its old history (as in PyTorch)
+        out = _elementwise.where(np.zeros(out._data.shape, bool), old, out)
     np.copyto(x._data, out._data, casting="same_kind")
     bump_version(x)
-    if out.requires_grad_flag:
+    old_fn, old_tangents = x.grad_fn, x._tangents
+    if grad_on and out.requires_grad_flag:
         x.grad_fn = out.grad_fn
         x.requires_grad_flag = True
-    elif x.grad_fn is not None:  # the new value no longer depends on the old history
-        x.grad_fn = None
-        x.requires_grad_flag = False
     x._tangents = out._tangents
+    history = x.grad_fn is not old_fn
+    if (history or x._tangents is not old_tangents) and x._vc.views:
+        rebase_views(x, history)
     return x
 
 

@@ -64,7 +64,10 @@ _PERMUTE = _linear("permute", lambda x, axes: _readonly(fast.transpose(x, axes))
 
 
 def _getitem_forward(x: np.ndarray, index: Any) -> np.ndarray:
-    return _readonly(np.asarray(x)[index])
+    out = np.asarray(x)[index]
+    if not isinstance(out, np.ndarray):  # a NumPy scalar: take the 0-d view (as PyTorch)
+        out = np.asarray(x)[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+    return _readonly(out)
 
 
 def _index_add_forward(g: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
