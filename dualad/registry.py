@@ -541,6 +541,8 @@ def alias(t: Tensor, tangents: dict | None) -> Tensor:
     out._tangents = tangents or None
     if t.grad_fn is None and t.requires_grad_flag:
         out._extra = {"alias_of": t._get_extra("alias_of", t)}
+    elif t._extra is not None and "output_nr" in t._extra:  # output 1 of a custom Function
+        out._extra = {"output_nr": t._extra["output_nr"]}
     return out
 
 

@@ -149,6 +149,10 @@ class Tensor:
             if value.shape != self.shape:
                 raise RuntimeError(f"assigned grad has shape {value.shape}, but the tensor has "
                                    f"shape {self.shape}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"assigned grad has dtype {value._data.dtype}, but the tensor "
+                                   f"has dtype {self._data.dtype}; convert it first, e.g. "
+                                   f"g.astype({str(self._data.dtype)!r})")
         self._grad = value
 
     @property

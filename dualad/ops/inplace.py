@@ -63,13 +63,28 @@ def inplace(x: Tensor, fn, *args: Any, **kwargs: Any) -> Tensor:
     bump_version(x)
     old_fn, old_tangents = x.grad_fn, x._tangents
     if grad_on and out.requires_grad_flag:
-        x.grad_fn = out.grad_fn
-        x.requires_grad_flag = True
+        _take_history(x, out)
     x._tangents = out._tangents
     history = x.grad_fn is not old_fn
     if (history or x._tangents is not old_tangents) and x._vc.views:
         rebase_views(x, history)
     return x
+
+
+def _take_history(x: Tensor, out: Tensor) -> None:
+    """Make ``x`` the output of ``out``'s node, as ``out`` is (which output, too), and move
+    a ``retain_grad()`` along: the gradient retained is the one of x's new value."""
+    old_fn = x.grad_fn
+    x.grad_fn = out.grad_fn
+    x.requires_grad_flag = True
+    nr = out._get_extra("output_nr", 0)
+    if nr or x._get_extra("output_nr"):
+        x._set_extra("output_nr", nr)
+    if x._get_extra("retains_grad"):
+        extras = None if old_fn is None else old_fn._extras
+        if extras is not None and extras.retained:
+            extras.retained[:] = [(n, ref) for n, ref in extras.retained if ref() is not x]
+        x.grad_fn._retain(x)
 
 
 def zeros_like_op(x: Any) -> Tensor:

@@ -269,3 +269,42 @@ def test_gradient_descent_step_pattern():
             w -= 0.25 * w.grad
         w.grad.zero_()
     np.testing.assert_allclose(w.detach().numpy(), np.array([1.0, -2.0]) * 0.5 ** 3)
+
+
+def test_retain_grad_follows_the_tensor_through_an_in_place_op():
+    # y = 2x, then y *= 3 (y = 6x), loss = sum(y**2): the retained gradient is that of the
+    # new y, 2*y = 12x, not of the old one (36x); x.grad = 72x either way
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y.mul_(3)
+    (y * y).sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), [12.0, 24.0])
+    np.testing.assert_allclose(x.grad.numpy(), [72.0, 144.0])
+
+
+def test_retain_grad_through_an_in_place_op_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (da, torch):
+        x = lib.tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
+        y = x.sin()
+        y.retain_grad()
+        y.add_(x)
+        y.mul_(x)
+        y.sum().backward()
+        grads.append((y.grad.detach().numpy(), x.grad.detach().numpy()))
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_assigned_grad_must_have_the_tensor_dtype():
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="assigned grad has dtype int64, but the tensor has "
+                                           "dtype float64"):
+        x.grad = da.tensor([1, 2, 3])
+    with pytest.raises(RuntimeError, match="dtype float32"):
+        x.grad = np.ones(3, dtype=np.float32)
+    assert x.grad is None
+    x.grad = np.ones(3)
+    assert x.grad.dtype == np.float64
