@@ -49,7 +49,8 @@ class dual_level:
     """
 
     def __init__(self, *, batch_size: int | None = None) -> None:
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        if batch_size is not None and (not isinstance(batch_size, int)
+                                       or isinstance(batch_size, bool) or batch_size < 1):
             raise ValueError(f"dual_level: batch_size must be a positive int or None, got "
                              f"{batch_size!r}")
         self.batch_size = batch_size

@@ -285,3 +285,8 @@ def test_batched_levels_are_thread_local():
     assert not errors
     for k, jac in results.items():
         np.testing.assert_allclose(jac, np.diag(3 * np.arange(1.0, 2.0 + k) ** 2))
+
+
+def test_batch_size_true_is_refused():
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        da.forward_ad.dual_level(batch_size=True)

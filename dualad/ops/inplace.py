@@ -94,7 +94,10 @@ def zeros_like_op(x: Any) -> Tensor:
 
 def full_like_op(x: Any, fill_value: Any) -> Tensor:
     if isinstance(fill_value, Tensor):
-        return fill_value * 1.0 + _wrap(np.zeros_like(x._data))
+        if fill_value.ndim:
+            raise RuntimeError(f"fill_ takes a number or a 0-d tensor, got a tensor of shape "
+                               f"{tuple(fill_value.shape)}; use copy_ to copy an array")
+        return copy_from(x, fill_value)
     return _wrap(np.full_like(x._data, fill_value))
 
 

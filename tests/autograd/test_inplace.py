@@ -308,3 +308,16 @@ def test_assigned_grad_must_have_the_tensor_dtype():
     assert x.grad is None
     x.grad = np.ones(3)
     assert x.grad.dtype == np.float64
+
+
+def test_fill_with_a_0d_tensor_keeps_the_dtype_and_its_gradient():
+    t = da.tensor([1, 2])
+    t.fill_(da.tensor(3))
+    assert t.dtype == np.int64 and t.tolist() == [3, 3]
+    v = da.tensor(2.0, requires_grad=True)
+    y = da.zeros(3) * 1.0
+    y.fill_(v)
+    (y * da.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert v.grad.item() == 6.0
+    with pytest.raises(RuntimeError, match="fill_ takes a number or a 0-d tensor"):
+        da.zeros(3).fill_(da.tensor([1.0, 2.0, 3.0]))
