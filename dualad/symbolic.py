@@ -101,10 +101,12 @@ def _leaf_names(shape: tuple, base: str) -> list[str]:
 _NOTHING: Mapping = {}
 
 
-def _symbol_array(shape: tuple, base: str) -> np.ndarray:
-    """Real symbols ``base`` (0-d) or ``base_i_j...`` as an object array of ``shape``."""
+def _symbol_array(shape: tuple, base: str, dummy: bool = False) -> np.ndarray:
+    """Real symbols ``base`` (0-d) or ``base_i_j...`` as an object array of ``shape``;
+    ``dummy``: SymPy dummies, distinct from every other symbol whatever their names."""
+    make = sp.Dummy if dummy else sp.Symbol
     arr = np.empty(shape, dtype=object)
-    arr.reshape(-1)[:] = [sp.Symbol(n, real=True) for n in _leaf_names(shape, base)]
+    arr.reshape(-1)[:] = [make(n, real=True) for n in _leaf_names(shape, base)]
     return arr
 
 
@@ -191,6 +193,8 @@ class _Graph:
         taken = {t.name for t in (n.variable for n in leaves) if t.name}
         counter = 0
         seen_names: dict[str, Tensor] = {}
+        owners: dict[sp.Basic, str] = {}  # symbol -> the leaf element it stands for
+        generated: list[tuple[np.ndarray, str]] = []
         for node in sorted(leaves, key=lambda n: n.seq):
             t = node.variable
             given = self.user_symbols.get(id(t))
@@ -200,6 +204,8 @@ class _Graph:
                 if arr.shape != t._data.shape:
                     raise ValueError(f"symbols=: the symbols given for a leaf of shape "
                                      f"{t._data.shape} have shape {arr.shape}")
+                owners.update((e, "a symbol given in symbols=") for e in arr.reshape(-1)
+                              if isinstance(e, sp.Symbol))
             else:
                 name = t.name
                 if name is None:
@@ -213,8 +219,17 @@ class _Graph:
                         "be the same. Give them distinct name= values or pass symbols=.")
                 seen_names[name] = t
                 arr = _symbol_array(t._data.shape, name)
+                generated.append((arr, name))
             self.symbols[id(node)] = arr
             self.values[id(node)] = arr
+        for arr, name in generated:
+            for idx, s in zip(np.ndindex(*arr.shape), arr.reshape(-1)):
+                what = f"the leaf named {name!r}" + (f", element {list(idx)}" if idx else "")
+                other = owners.setdefault(s, what)
+                if other != what:
+                    raise ValueError(
+                        f"{other} and {what} would both be the symbol {s}; rename one of "
+                        f"the leaves (name=) so their symbols differ, or pass symbols=")
 
     def leaf_node(self, t: Tensor) -> AccumulateGrad | None:
         base = t._get_extra("alias_of", t)
@@ -795,7 +810,7 @@ def _symbolic_jacobian(out: Tensor, leaves: list, names: list,
     syms = {}
     at = {}
     for t, n in zip(leaves, names):
-        arr = _symbol_array(t.shape, n)
+        arr = _symbol_array(t.shape, n, dummy=True)  # names may clash: x_0 and x[0]
         syms[t] = arr if arr.ndim else arr[()]
         at.update(zip(arr.reshape(-1).tolist(), t._data.reshape(-1).tolist()))
     try:

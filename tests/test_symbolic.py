@@ -122,6 +122,53 @@ def test_duplicate_leaf_names_are_rejected():
         to_sympy(a * b)
 
 
+def test_a_scalar_leaf_named_like_an_element_of_a_vector_leaf_is_rejected():
+    # issue 18: a scalar x_0 and element 0 of a vector x were both the symbol x_0
+    a = da.tensor(1.0, requires_grad=True, name="x_0")
+    v = da.tensor([2.0, 3.0], requires_grad=True, name="x")
+    with pytest.raises(ValueError, match="would both be the symbol x_0"):
+        to_sympy(a * v.sum())
+    with pytest.raises(ValueError, match="would both be the symbol x_0"):
+        gradient(a * v.sum(), a)
+
+
+def test_compare_with_clashing_element_names_agrees():
+    # issue 18: the clash gave false MISMATCHes (d/dx_0 = 5, but SymPy saw x_0 * (x_0 + x_1))
+    a = da.tensor(1.0, name="x_0")
+    v = da.tensor([2.0, 3.0], name="x")
+    report = compare(lambda a, v: a * v.sum(), a, v)
+    assert report.ok and [r.status for r in report.rows] == ["ok"] * 3, str(report)
+    assert [r.symbolic for r in report.rows] == [5.0, 1.0, 1.0]  # d/da = v0 + v1, d/dv = a
+
+
+_TIES = [-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 1.2, -1.7]
+# values whose scaled value is exactly k + 1/2 (binary fractions)
+_EXACT_TIES = {0: [0.5, 2.5], 1: [0.25, 0.75, -0.25, 1.25], 2: [0.125, 0.375, -0.625],
+               3: [0.0625, 0.1875], -1: [25.0, 35.0, -15.0, 5.0]}
+
+
+@pytest.mark.parametrize("decimals, scale", [(0, 1), (1, 10), (2, 100), (3, 1000), (-1, 0.1)])
+def test_round_exports_half_to_even_like_numpy(decimals, scale):
+    # issue 18: the SymPy form was floor(x + 1/2), half up; dualad and NumPy round half to
+    # even, also with decimals= (which scales, rounds and scales back, as NumPy does)
+    values = np.concatenate([np.array(_TIES) / scale, _EXACT_TIES[decimals]])
+    x = da.tensor(values, requires_grad=True, name="x")
+    y = da.round(x, decimals=decimals)
+    expected = np.round(values, decimals)  # the oracle: NumPy
+    exact = np.array(_EXACT_TIES[decimals]) * scale
+    assert np.all(exact % 1 == 0.5) and np.all(np.round(exact) % 2 == 0)  # ties, to even
+    np.testing.assert_array_equal(y.detach().numpy(), expected)
+    at = {sym(f"x_{i}"): v for i, v in enumerate(values.tolist())}
+    np.testing.assert_array_equal(evaluate(to_sympy(y), at), expected)
+    np.testing.assert_array_equal(evaluate(to_sympy(y, evaluate=False), at), expected)
+
+
+def test_compare_through_round_at_a_tie_has_the_right_symbolic_value():
+    report = compare(lambda x: da.round(x) * x, 2.5)  # d/dx = round(x) = 2 (half to even)
+    (row,) = report.rows
+    assert row.reverse == row.forward == row.symbolic == 2.0
+
+
 def test_kink_forms_export_with_dualads_convention():
     x = da.tensor(0.0, requires_grad=True, name="x")
     g = gradient(da.relu(x), x)

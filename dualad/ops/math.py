@@ -32,6 +32,7 @@ _LN10 = math.log(10.0)
 
 
 @functools.cache
+@functools.cache
 def _step_function(name: str) -> type:
     """SymPy's ``floor`` or ``ceiling`` with the derivative 0 that dualad uses (SymPy leaves
     it unevaluated); made on first use, as SymPy is imported then."""
@@ -154,8 +155,17 @@ floor = elementwise_unary("floor", np.floor, _flat, lambda x: _step_function("fl
                           valid=_away_from(0.0), kinks=_step_kink("x is an integer", 1.0))
 ceil = elementwise_unary("ceil", np.ceil, _flat, lambda x: _step_function("ceiling")(x),
                          valid=_away_from(0.0), kinks=_step_kink("x is an integer", 1.0))
+
+
+def _sym_round(x: Any) -> Any:
+    """Round half to even, as NumPy: ``ceiling((x - 1/2)/2) + floor((x + 1/2)/2)`` (at a tie
+    ``x = k + 1/2`` the two halves give ``k`` or ``k + 1``, whichever is even)."""
+    half = sp.Rational(1, 2)
+    return _step_function("ceiling")((x - half) / 2) + _step_function("floor")((x + half) / 2)
+
+
 _round_op = elementwise_unary(
-    "round", np.round, _flat, lambda x: _step_function("floor")(x + sp.Rational(1, 2)),
+    "round", np.round, _flat, _sym_round,
     valid=_away_from(0.5),
     kinks=_step_kink("x is halfway between integers (rounds half to even)", 0.5))
 
