@@ -21,8 +21,9 @@ exp(y)*cos(x)
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,16 +34,22 @@ from .autograd.node import AccumulateGrad, OpNode, edge_node
 from .registry import LINEAR
 from .tensor import Tensor
 
-__all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE"]
+__all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE",
+           "MAX_DEPTH"]
 
 DEEP = 48
 """Graphs deeper than this (longest path, in nodes) are exported unevaluated by default:
 SymPy's automatic simplification re-walks a nested argument at every level, which is
 quadratic in the depth. Pass ``evaluate=`` to choose."""
 
-MAX_SIZE = 200_000
-"""Default limit on the size of an export: the number of scalar SymPy values built
-(summed over the graph's nodes, i.e. nodes x elements). Pass ``max_size=`` to change it."""
+MAX_SIZE = 50_000
+"""Default limit on the size of an export: the number of SymPy terms it would build,
+estimated before building (per node: elements x terms per element, from each op's
+``sympy_terms``; for a gradient also the reverse sweeps). Pass ``max_size=`` to change it."""
+
+MAX_DEPTH = 1_500
+"""Graphs with a longer path (in nodes) raise :class:`GraphTooLarge`: SymPy walks
+expressions recursively, and Python limits the depth of recursion."""
 
 
 class GraphTooLarge(ValueError):
@@ -110,6 +117,55 @@ def _symbol_array(shape: tuple, base: str, dummy: bool = False) -> np.ndarray:
     return arr
 
 
+def _terms(node: OpNode) -> float:
+    """Estimated SymPy terms per element of ``node``'s output (see ``Op.sympy_terms``)."""
+    op = node.op
+    inputs = node.inputs(check=False)
+    # SymPy is several times slower on floating-point constants than on integers
+    weight = FLOAT_WEIGHT if any(_fractional(v) for e, v in zip(node.next_edges, inputs)
+                                 if e is None) else 1.0
+    if op.elementwise and op.sympy_terms is None:
+        return weight * max(1, len(inputs))
+    shapes = [_shape_of(edge_node(e)) if e is not None
+              else (v._data.shape if isinstance(v, Tensor) else np.shape(v))
+              for e, v in zip(node.next_edges, inputs)]
+    if op.sympy_terms is not None:
+        return weight * float(op.sympy_terms(shapes, node.out_data.shape, node.params))
+    return weight * max(1, sum(int(np.prod(s, dtype=np.int64)) for s in shapes))
+
+
+FLOAT_WEIGHT = 4.0
+
+
+def _fractional(v: Any) -> bool:
+    """Whether ``v`` is a floating-point constant with a value that is not a whole number."""
+    data = v._data if isinstance(v, Tensor) else v
+    if not isinstance(data, (np.ndarray, float, np.floating)):
+        return False
+    data = np.asarray(data)
+    return data.dtype.kind == "f" and bool(np.any(data != np.round(data)))
+
+
+@contextlib.contextmanager
+def _depth_guard() -> Iterator[None]:
+    """A RecursionError inside SymPy (a graph too deeply nested) as :class:`GraphTooLarge`."""
+    try:
+        yield
+    except RecursionError:
+        raise GraphTooLarge(
+            "the expression is too deeply nested for SymPy (Python's recursion limit was "
+            f"reached); export a shorter piece of the computation, or lower "
+            f"dualad.symbolic.MAX_DEPTH (now {MAX_DEPTH:,})") from None
+
+
+def _settle(value: np.ndarray) -> None:
+    """Work out (and cache) the assumptions SymPy asks of new expressions, one level at a
+    time as they are built: asked first at the top of a deep chain, they recurse its depth."""
+    for e in value.reshape(-1):
+        if isinstance(e, sp.Basic):
+            e.is_commutative  # noqa: B018  (computed and cached on first access)
+
+
 def _map_elementwise(fn: Callable, args: list[np.ndarray], params: dict) -> np.ndarray:
     shape = np.broadcast_shapes(*(a.shape for a in args))
     flats = [np.broadcast_to(a, shape).ravel() for a in args]
@@ -137,7 +193,8 @@ class _Graph:
     """A recorded graph, walked once: nodes in order (inputs first), leaves and symbols."""
 
     def __init__(self, tensor: Tensor, symbols: Mapping | Iterable | None,
-                 max_size: int | None, evaluate: bool | None = None) -> None:
+                 max_size: int | None, evaluate: bool | None = None,
+                 for_gradient: bool = False) -> None:
         if not isinstance(tensor, Tensor):
             raise TypeError(f"to_sympy expects a dualad Tensor, got {type(tensor).__name__}")
         self.tensor = tensor
@@ -149,22 +206,25 @@ class _Graph:
 
             self.root = accumulator_of(tensor)
         self.order = _topological(self.root) if self.root is not None else []
-        self._check(max_size)
+        self._check(max_size, for_gradient)
         self.evaluate = self.depth <= DEEP if evaluate is None else bool(evaluate)
         self.user_symbols = _symbol_map(symbols)
         self.symbols: dict[int, np.ndarray] = {}  # id(leaf node) -> object array of symbols
         self.values: dict[int, np.ndarray] = {}
         self._assign_symbols()
 
-    def _check(self, max_size: int | None) -> None:
+    def _check(self, max_size: int | None, for_gradient: bool) -> None:
+        """Refuse what cannot be exported, and graphs too large or too deep to build fast:
+        the size is estimated per node before anything is built (see :func:`_terms`)."""
         limit = MAX_SIZE if max_size is None else max_size
-        size = 0
+        size = elements = 0.0
+        largest = (0.0, "")
         depth: dict[int, int] = {}
         for node in self.order:
             depth[id(node)] = 1 + max((depth[id(edge_node(e))] for e in node.next_edges
                                        if e is not None), default=0)
             if isinstance(node, AccumulateGrad):
-                size += int(node.variable._data.size)
+                n = cost = float(node.variable._data.size)
             elif isinstance(node, OpNode):
                 if node.freed:
                     raise RuntimeError(
@@ -174,19 +234,39 @@ class _Graph:
                 if node.op.sympy is None:
                     raise ValueError(f"cannot export op {node.op.name!r} to SymPy: it has no "
                                      "sympy form; give its registry entry one")
-                size += int(node.out_data.size)
+                n = float(node.out_data.size)
+                cost = n * _terms(node)
+                largest = max(largest, (cost, f"op {node.op.name!r}"))
             else:
                 raise ValueError(
                     f"cannot export {_node_label(node)} to SymPy: it is not a registered op "
                     "(e.g. a custom autograd.Function). Register it with dualad.register_op "
                     "and a sympy form to export it.")
+            size += cost
+            elements += n
+        self.depth = max(depth.values(), default=0)
+        sweeps = ""
+        if for_gradient and self.root is not None:
+            # one reverse sweep per output element, each over the adjoints of the graph
+            outputs = _size_of(self.root)
+            if outputs > 1:
+                size += outputs * elements / 4
+                sweeps = f", plus {outputs:,} reverse sweeps (one per output element)"
         if size > limit:
+            what = f"; the largest part is {largest[1]} with {largest[0]:,.0f}" \
+                if largest[0] > limit / 2 else ""
             raise GraphTooLarge(
                 f"graph too large to export to SymPy: {len(self.order):,} nodes with "
-                f"{size:,} elements in total (the size, nodes x elements; the limit is "
-                f"{limit:,}). Export a smaller piece of the computation, or raise the limit "
-                "with max_size= (or dualad.symbolic.MAX_SIZE).")
-        self.depth = max(depth.values(), default=0)
+                f"{elements:,.0f} elements, estimated at {size:,.0f} SymPy terms (elements "
+                f"x terms per element{sweeps}{what}); the limit is {limit:,}. Export a "
+                "smaller piece of the computation, or raise the limit with max_size= (or "
+                "dualad.symbolic.MAX_SIZE).")
+        if self.depth > MAX_DEPTH:
+            raise GraphTooLarge(
+                f"graph too deep to export to SymPy: its longest path has {self.depth:,} "
+                f"nodes; the limit is {MAX_DEPTH:,} (SymPy walks expressions recursively). "
+                "Export a shorter piece of the computation, or raise "
+                "dualad.symbolic.MAX_DEPTH together with sys.setrecursionlimit.")
 
     def _assign_symbols(self) -> None:
         leaves = [n for n in self.order if isinstance(n, AccumulateGrad)]
@@ -275,7 +355,8 @@ class _Graph:
             with sp.evaluate(self.evaluate):
                 for n in order:
                     if id(n) not in self.values:
-                        self.values[id(n)] = self._node_value(n)
+                        value = self.values[id(n)] = self._node_value(n)
+                        _settle(value)
         return self.values[id(node)]
 
     def _node_value(self, node: OpNode) -> np.ndarray:
@@ -352,7 +433,9 @@ def to_sympy(tensor: Tensor, symbols: Mapping | Iterable | None = None, *,
     >>> to_sympy((x * x).sum() + 3.0)
     x_0**2 + x_1**2 + 3
     """
-    return _result(_Graph(tensor, symbols, max_size, evaluate).build())
+    graph = _Graph(tensor, symbols, max_size, evaluate)
+    with _depth_guard():
+        return _result(graph.build())
 
 
 # --------------------------------------------------------------- gradients
@@ -368,11 +451,16 @@ def _partials(expr: Any, dummies: dict) -> dict:
     one = sp.Integer(1)
     for term in terms:
         if term in dummies:
-            ds, p = (term,), one
-        else:
-            ds, p = [d for d in term.free_symbols if d in dummies], None
+            out[term] = out[term] + one if term in out else one
+            continue
+        ds = [d for d in term.free_symbols if d in dummies]
+        factors = term.args if term.is_Mul else ()
         for d in ds:
-            q = p if p is not None else term.diff(d)
+            if d in factors and sum(1 for a in factors if a.has(d)) == 1:
+                # a plain factor of a product (x_i * y_i in a sum of products): the others
+                q = sp.Mul(*[a for a in factors if a is not d])
+            else:
+                q = term.diff(d)
             out[d] = out[d] + q if d in out else q
     return out
 
@@ -577,8 +665,9 @@ def gradient(tensor: Tensor, wrt: Tensor | Iterable[Tensor],
     """
     many = not isinstance(wrt, Tensor)
     ws = list(wrt) if many else [wrt]
-    graph = _Graph(tensor, symbols, max_size, evaluate)
-    blocks = _jacobian(graph, ws)
+    graph = _Graph(tensor, symbols, max_size, evaluate, for_gradient=True)
+    with _depth_guard():
+        blocks = _jacobian(graph, ws)
     results = [_result(b) for b in blocks]
     return results if many else results[0]
 
@@ -814,8 +903,9 @@ def _symbolic_jacobian(out: Tensor, leaves: list, names: list,
         syms[t] = arr if arr.ndim else arr[()]
         at.update(zip(arr.reshape(-1).tolist(), t._data.reshape(-1).tolist()))
     try:
-        graph = _Graph(out, list(syms.items()), max_size)
-        blocks = _jacobian(graph, leaves)
+        graph = _Graph(out, list(syms.items()), max_size, for_gradient=True)
+        with _depth_guard():
+            blocks = _jacobian(graph, leaves)
     except (ValueError, TypeError, NotImplementedError, RecursionError) as exc:
         return None, f"not available: {exc}"
     return [evaluate(b, at) for b in blocks], None

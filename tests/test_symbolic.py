@@ -89,8 +89,88 @@ def test_shared_subgraphs_are_built_once():
 def test_size_limit_raises_with_the_size():
     x = da.ones(1000, requires_grad=True)
     y = (x * x).sum()
-    with pytest.raises(GraphTooLarge, match=r"3 nodes with 2,001 elements.*limit is 100"):
+    with pytest.raises(GraphTooLarge, match=r"3 nodes with 2,001 elements, estimated at "
+                       r"4,000 SymPy terms.*limit is 100"):
         to_sympy(y, max_size=100)
+
+
+def _big_graphs():
+    rng = np.random.default_rng(0)
+    x4000 = da.tensor(rng.random(4000), requires_grad=True)
+    a6 = da.tensor(rng.random((6, 6)) + 6 * np.eye(6), requires_grad=True)
+    b = da.tensor(rng.random(1000), requires_grad=True)
+    x2000 = da.tensor(rng.random(2000), requires_grad=True)
+    a2000 = da.tensor(rng.random((2000, 2000)))
+    return {
+        "det 6x6": (lambda: da.det(a6), a6),
+        "inv 6x6": (lambda: da.inv(a6).sum(), a6),
+        "cumsum 4000": (lambda: da.cumsum(x4000, 0), x4000),
+        "(ones(1000,1000) @ b).sum()": (lambda: (da.ones(1000, 1000) @ b).sum(), b),
+        "A @ tanh(A @ x), n=2000": (lambda: a2000 @ da.tanh(a2000 @ x2000), x2000),
+        "softmax 4000": (lambda: da.softmax(x4000, 0), x4000),
+        "amax 4000": (lambda: da.amax(x4000), x4000),
+        "var 4000": (lambda: da.var(x4000), x4000),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_big_graphs()))
+def test_too_large_exports_are_refused_at_once(name):
+    # issue 18: the guard counted elements only; these ran from 37 s to over 120 s
+    build, x = _big_graphs()[name]
+    y = build()
+    for export in (lambda: to_sympy(y), lambda: gradient(y, x)):
+        t0 = time.perf_counter()
+        with pytest.raises(GraphTooLarge, match="estimated at"):
+            export()
+        assert time.perf_counter() - t0 < 1.0
+
+
+def test_a_dot_product_of_4000_builds_in_linear_time():
+    # issue 18: np.matmul on SymPy values added one term at a time (116 s); now one Add
+    x = da.tensor(np.linspace(-1, 1, 4000), requires_grad=True, name="x")
+    t0 = time.perf_counter()
+    g = gradient(x @ x, x)
+    assert time.perf_counter() - t0 < 10.0
+    at = {sym(f"x_{i}"): v for i, v in enumerate(x.detach().numpy().tolist())}
+    np.testing.assert_array_equal(evaluate(g, at), 2 * x.detach().numpy())  # d(x.x) = 2x
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_det_and_inv_forms_match_closed_forms(n):
+    # det and inv are now built by cofactors (Bareiss took minutes at 6x6): the oracles
+    # are NumPy's values and Jacobi's formula d det / dA = det(A) inv(A)^T
+    a = np.random.default_rng(n).random((n, n)) + n * np.eye(n)
+    x = da.tensor(a, requires_grad=True, name="a")
+    at = {sym(f"a_{i}_{j}"): a[i, j] for i in range(n) for j in range(n)}
+    assert float(evaluate(to_sympy(da.det(x)), at)) == pytest.approx(np.linalg.det(a), rel=1e-12)
+    np.testing.assert_allclose(evaluate(to_sympy(da.inv(x)), at), np.linalg.inv(a), rtol=1e-11)
+    np.testing.assert_allclose(evaluate(gradient(da.det(x), x), at),
+                               np.linalg.det(a) * np.linalg.inv(a).T, rtol=1e-11)
+
+
+def test_a_deep_chain_raises_graph_too_large_not_recursion_error():
+    # issue 18: symbolic.gradient of a 2,000-deep sin chain raised RecursionError
+    x = da.tensor(0.5, requires_grad=True, name="x")
+    y = x
+    for _ in range(2000):
+        y = da.sin(y)
+    for export in (lambda: to_sympy(y), lambda: gradient(y, x)):
+        t0 = time.perf_counter()
+        with pytest.raises(GraphTooLarge, match="too deep"):
+            export()
+        assert time.perf_counter() - t0 < 1.0
+
+
+def test_a_chain_just_under_the_depth_limit_differentiates():
+    # was a RecursionError from a depth of about 200: SymPy's assumptions were first asked
+    # at the top of the chain; they are now worked out level by level as it is built
+    x = da.tensor(0.5, requires_grad=True, name="x")
+    y = x
+    for _ in range(1400):
+        y = da.sin(y)
+    g = gradient(y, x)
+    y.backward()
+    assert float(evaluate(g, {sym("x"): 0.5})) == pytest.approx(x.grad.item(), rel=1e-12)
 
 
 def test_freed_graph_and_unexportable_nodes_give_clear_errors():
