@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -736,8 +737,8 @@ def _to_float(v: Any) -> float:
 
 @dataclass
 class Row:
-    """One partial derivative computed four ways; ``error`` is the worst relative error
-    of forward, symbolic and finite differences against reverse mode."""
+    """One partial derivative computed four ways, and its verdict (see :func:`_verdict`);
+    ``error`` is the worst relative error of the columns compared with reverse mode."""
 
     label: str
     reverse: float
@@ -745,19 +746,32 @@ class Row:
     symbolic: float
     numeric: float
     error: float
-    status: str  # "ok", "kink" or "MISMATCH"
-    note: str = ""  # for a kink: which columns disagree and why
+    status: str  # "ok", "kink", "singular" or "MISMATCH"
+    note: str = ""  # what was not compared, and why
+
+
+STATUSES = {
+    "ok": "forward mode, the symbolic derivative and finite differences all agree with "
+          "reverse mode (equal infinities agree)",
+    "kink": "an op was evaluated at one of its declared kinks and the function is not smooth "
+            "along this input there: reverse and forward mode (dualad's convention) agree; "
+            "SymPy and finite differences cannot check a convention, so they are not compared",
+    "singular": "the function's value is inf or nan here (a pole, a point outside the domain "
+                "or an overflow): its derivative is not defined, nothing is compared",
+    "MISMATCH": "anything else: a column disagrees with reverse mode",
+}
+"""The verdicts of :func:`compare`, applied the same way to every row."""
 
 
 @dataclass
 class CompareReport:
     """Reverse mode, forward mode, the symbolic derivative and finite differences, per element.
 
-    ``ok`` is true when no row is a mismatch; rows that disagree only because an
-    op was evaluated exactly at a kink (where finite differences, and SymPy's
-    derivative of a form that cannot express dualad's convention, mean nothing)
-    have status ``"kink"``. Relative errors are ``|a - b| / max(1, |b|)`` with
-    ``b`` the reverse-mode value. Printing the report gives a table.
+    Each row has one of the verdicts in :data:`STATUSES`. ``ok`` is true when
+    every row is ``"ok"`` or ``"kink"``: no mismatch, and no row left unchecked at
+    a singular point. Relative errors are ``|a - b| / max(1, |b|)`` with ``b`` the
+    reverse-mode value. Printing the report gives a table and a summary line that
+    counts the verdicts.
     """
 
     rows: list[Row]
@@ -767,19 +781,40 @@ class CompareReport:
     fd_rtol: float = 1e-5
     forward_note: str | None = None
 
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.rows)
+
     @property
     def ok(self) -> bool:
-        return all(r.status != "MISMATCH" for r in self.rows)
+        return all(r.status in ("ok", "kink") for r in self.rows)
 
     @property
     def worst(self) -> float:
-        """The worst relative error over the rows that are not at a kink."""
-        errs = [r.error for r in self.rows if r.status != "kink"]
+        """The worst relative error of the compared columns (singular rows compare none)."""
+        errs = [r.error for r in self.rows if r.status != "singular"]
         return max(errs, default=0.0)
 
     @property
     def mismatches(self) -> list[Row]:
         return [r for r in self.rows if r.status == "MISMATCH"]
+
+    @property
+    def verdict(self) -> str:
+        """The summary: "all agree", or how many rows got each other verdict."""
+        if all(r.status == "ok" for r in self.rows):
+            return "all agree"
+        parts = []
+        if self.count("MISMATCH"):
+            parts.append(f"{self.count('MISMATCH')} MISMATCH(ES)")
+        if self.count("singular"):
+            parts.append(f"{self.count('singular')} at a singular point (the value is inf or "
+                         "nan there), not checked")
+        if self.count("kink"):
+            parts.append(f"{self.count('kink')} at a kink, where reverse and forward mode "
+                         "agree on dualad's convention")
+        if self.count("ok"):
+            parts.append(f"{self.count('ok')} agree")
+        return "; ".join(parts)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -788,16 +823,16 @@ class CompareReport:
         head = ("derivative", "reverse", "forward", "symbolic", "finite diff", "rel. error",
                 "status", "note")
         body = [(r.label, _fmt(r.reverse), _fmt(r.forward), _fmt(r.symbolic), _fmt(r.numeric),
-                 f"{r.error:.1e}", r.status, r.note) for r in self.rows]
+                 "-" if math.isnan(r.error) else f"{r.error:.1e}", r.status, r.note)
+                for r in self.rows]
         if not any(r.note for r in self.rows):
             head, body = head[:-1], [row[:-1] for row in body]
         widths = [max(len(row[c]) for row in [head, *body]) for c in range(len(head))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
                  for row in [head, *body]]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        verdict = "all agree" if self.ok else f"{len(self.mismatches)} MISMATCH(ES)"
         lines.append(f"worst relative error {self.worst:.1e} (tolerance {self.rtol:g} exact, "
-                     f"{self.fd_rtol:g} finite differences): {verdict}")
+                     f"{self.fd_rtol:g} finite differences): {self.verdict}")
         for k in self.kinks:
             lines.append(f"kink: {k}")
         if self.symbolic_note:
@@ -812,7 +847,9 @@ def _fmt(v: float) -> str:
 
 
 def _rel(a: float | None, b: float) -> float:
-    if a is None:  # a column that is not available
+    """The relative error of ``a`` against ``b``: 0 for a column that is not available, for
+    equal values (the same infinity) and for two nans; inf if only one is finite."""
+    if a is None:
         return 0.0
     if a == b or (math.isnan(a) and math.isnan(b)):
         return 0.0
@@ -821,13 +858,28 @@ def _rel(a: float | None, b: float) -> float:
     return abs(a - b) / max(1.0, abs(b))
 
 
-def _kink_note(s: float | None, n: float, r: float, rtol: float, fd_rtol: float) -> str:
-    parts = []
-    if s is not None and _rel(s, r) > rtol:
-        parts.append("symbolic: SymPy's form lacks the convention")
-    if _rel(n, r) > fd_rtol:
-        parts.append("finite differences straddle the kink")
-    return "; ".join(parts)
+def _verdict(value: float, r: float, fw: float | None, s: float | None, n: float,
+             rough: bool, kinks: bool, rtol: float, fd_rtol: float) -> tuple[str, float, str]:
+    """(status, error, note) of one row; the one place the verdicts of :data:`STATUSES` are
+    decided. ``value``: the function's value; ``rough``: the function is not smooth along
+    this input (the one-sided differences disagree, jump or are not finite)."""
+    if not math.isfinite(value):
+        return "singular", math.nan, f"the value is {value} here"
+    note = ""
+    if not math.isfinite(n) and n != r:  # f is not finite at x +- eps: nothing to compare
+        note, n = "finite differences: the value is not finite next to this point", None
+    exact = max(_rel(fw, r), _rel(s, r))
+    fd = _rel(n, r)
+    if exact <= rtol and fd <= fd_rtol:
+        return "ok", max(exact, fd), note
+    if kinks and rough and _rel(fw, r) <= rtol:
+        parts = []
+        if _rel(s, r) > rtol:
+            parts.append("symbolic: SymPy's form lacks the convention")
+        if fd > fd_rtol:
+            parts.append("finite differences straddle the kink")
+        return "kink", _rel(fw, r), "; ".join(parts)
+    return "MISMATCH", max(exact, fd), note
 
 
 def _leaves(inputs: tuple) -> tuple[list[np.ndarray], list[str]]:
@@ -911,6 +963,32 @@ def _symbolic_jacobian(out: Tensor, leaves: list, names: list,
     return [evaluate(b, at) for b in blocks], None
 
 
+def _differences(f: Callable, values: list, eps: float) -> tuple[list, list]:
+    """Central differences of ``f`` along every input coordinate, and where ``f`` is not
+    smooth along it: one-sided differences that disagree or are not finite, or a jump (the
+    difference quotient over ``4 eps`` is not the one over ``eps``)."""
+    from .check import _evaluate, _one_sided
+
+    f0 = _evaluate(f, values)
+    central, rough = [], []
+    for i, v in enumerate(values):
+        c = np.zeros(f0.shape + v.shape)
+        bad = np.zeros(f0.shape + v.shape, dtype=bool)
+        for e in np.ndindex(*v.shape):
+            step = np.zeros(v.shape)
+            step[e] = 1.0
+            left, right = _one_sided(f, values, i, step, eps, f0)
+            wide = sum(_one_sided(f, values, i, step, 4 * eps, f0)) / 2
+            mid = (left + right) / 2
+            tol = 1e-3 * np.maximum(1.0, np.abs(mid))
+            c[(Ellipsis, *e)] = mid
+            bad[(Ellipsis, *e)] = ~(np.isfinite(left) & np.isfinite(right)) | \
+                (np.abs(left - right) > tol) | (np.abs(wide - mid) > tol)
+        central.append(c)
+        rough.append(bad)
+    return central, rough
+
+
 def compare(f: Callable, *inputs: Any, eps: float = 1e-6, rtol: float = 1e-8,
             fd_rtol: float = 1e-5, max_size: int | None = None) -> CompareReport:
     """Run ``f`` on ``inputs`` and compare four derivatives of it, element by element.
@@ -918,31 +996,36 @@ def compare(f: Callable, *inputs: Any, eps: float = 1e-6, rtol: float = 1e-8,
     Reverse mode, forward mode (``dualad.forward_ad``), the exact symbolic
     derivative of the exported graph (evaluated at the inputs) and central
     finite differences, all in float64. Forward and symbolic values must match
-    reverse mode to ``rtol``, finite differences to ``fd_rtol``. Where an op was
-    evaluated at one of its declared kinks, disagreement of the symbolic or
-    finite-difference column is reported as ``"kink"``, not a mismatch.
+    reverse mode to ``rtol``, finite differences to ``fd_rtol``. Each row gets one
+    of the verdicts of :data:`STATUSES`: where an op was evaluated at one of its
+    declared kinks and the function is not smooth along that input, disagreement
+    of the symbolic or finite-difference column is a ``"kink"``, not a mismatch;
+    where the function's value is inf or nan nothing is compared (``"singular"``).
 
     >>> import dualad as da
     >>> report = compare(lambda x, y: da.sin(x) * da.exp(y), 1.0, 2.0)
     >>> report.ok, report.worst < 1e-6
     (True, True)
     """
-    from .check import numeric_jacobian
-
     if not callable(f):
         raise TypeError(f"compare: f must be callable, got {type(f).__name__}")
     if not inputs:
         raise TypeError("compare: give at least one input")
+    if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps > 0):
+        raise ValueError(f"compare: eps must be a positive finite step, got {eps!r}")
     values, names = _leaves(inputs)
-    out, leaves, rev, kinks = _reverse_jacobian(f, values, names)
-    try:
-        fwd, fwd_note = _forward_jacobian(f, values, out.shape), None
-    except (RuntimeError, NotImplementedError) as exc:  # e.g. a Function without jvp
-        fwd, fwd_note = None, f"not available: {exc}"
-    sym, sym_note = _symbolic_jacobian(out, leaves, names, max_size)
-    num = numeric_jacobian(f, [Tensor(v) for v in values], eps=eps)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # inf and nan are judged below
+        out, leaves, rev, kinks = _reverse_jacobian(f, values, names)
+        try:
+            fwd, fwd_note = _forward_jacobian(f, values, out.shape), None
+        except (RuntimeError, NotImplementedError) as exc:  # e.g. a Function without jvp
+            fwd, fwd_note = None, f"not available: {exc}"
+        sym, sym_note = _symbolic_jacobian(out, leaves, names, max_size)
+        num, rough = _differences(f, values, eps)
     rows = []
     scalar = out._data.size == 1 and out.ndim == 0
+    value = np.asarray(out._data, dtype=np.float64)
     for i, (v, name) in enumerate(zip(values, names)):
         for k in np.ndindex(*out.shape):
             for e in np.ndindex(*v.shape):
@@ -952,14 +1035,7 @@ def compare(f: Callable, *inputs: Any, eps: float = 1e-6, rtol: float = 1e-8,
                 s = float(sym[i][idx]) if sym is not None else None
                 el = name + (f"[{', '.join(map(str, e))}]" if e else "")
                 label = f"d/d{el}" if scalar else f"d out[{', '.join(map(str, k))}]/d{el}"
-                exact = max(_rel(fw, r), _rel(s, r))
-                err = max(exact, _rel(n, r))
-                if exact <= rtol and _rel(n, r) <= fd_rtol:
-                    status = "ok"
-                elif kinks and _rel(fw, r) <= rtol:
-                    status = "kink"
-                else:
-                    status = "MISMATCH"
-                why = _kink_note(s, n, r, rtol, fd_rtol) if status == "kink" else ""
+                status, err, why = _verdict(float(value[k]), r, fw, s, n, bool(rough[i][idx]),
+                                            bool(kinks), rtol, fd_rtol)
                 rows.append(Row(label, r, fw, s, n, err, status, why))
     return CompareReport(rows, kinks, sym_note, rtol, fd_rtol, fwd_note)

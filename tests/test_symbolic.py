@@ -423,6 +423,50 @@ def test_compare_finds_a_wrong_rule():
     assert report.mismatches and "MISMATCH" in str(report)
 
 
+def test_a_wrong_rule_next_to_an_unrelated_kink_is_still_a_mismatch():
+    # found while fixing issue 18: any kink anywhere turned every row whose forward and
+    # reverse agreed into "kink", so a rule wrong in both modes passed next to relu(0)
+    op = Op(name="wrong_sin2", forward=np.sin, vjp=(lambda g, out, x: g * da.sin(x),),
+            jvp=(lambda t, out, x: t * da.sin(x),), sympy=sp.sin,
+            domain=Domain(ranges=(((-1.0, 1.0),),)), elementwise=True)
+    report = compare(lambda x, y: da.relu(x) + apply(op, y), 0.0, 0.4)
+    assert [r.status for r in report.rows] == ["kink", "MISMATCH"], str(report)
+    assert not report.ok and "1 MISMATCH(ES)" in str(report)
+
+
+@pytest.mark.parametrize("f, at", [
+    (da.log, -1.0), (da.sqrt, -1.0), (da.reciprocal, 0.0), (da.exp, 1000.0),
+    (lambda x: da.log(x) * 0.0 + x, -1.0),
+])
+def test_at_a_singular_point_nothing_is_compared_and_the_summary_says_so(f, at):
+    # issue 18: log(-1) showed rel. error inf yet "all agree"; exp(1000) was a MISMATCH
+    # although reverse, forward and symbolic were all inf; reciprocal(0) was a "kink"
+    report = compare(f, at)
+    (row,) = report.rows
+    assert row.status == "singular" and np.isnan(row.error), str(report)
+    assert not report.ok and not report.mismatches
+    text = str(report)
+    assert "all agree" not in text and "1 at a singular point" in text
+
+
+def test_division_at_a_pole_gets_the_same_verdict_as_reciprocal():
+    # issue 18: x/y at y=0 was a MISMATCH (reverse inf, forward nan), 1/y a "kink"
+    div = compare(lambda x, y: x / y, 1.0, 0.0)
+    rec = compare(lambda x, y: x * da.reciprocal(y), 1.0, 0.0)
+    assert [r.status for r in div.rows] == [r.status for r in rec.rows] == ["singular"] * 2
+
+
+@pytest.mark.parametrize("f, at", [(da.sign, 0.0), (lambda x: da.minimum(x, da.tensor(0.0)), 0.0),
+                                   (da.sqrt, 0.0), (lambda x: da.round(x) * x, 2.5)])
+def test_at_a_kink_the_row_error_is_what_was_compared_and_the_summary_counts_it(f, at):
+    # issue 18: kink rows showed rel. error inf (or 1e6) while the summary said "all agree"
+    report = compare(f, at)
+    (row,) = report.rows
+    assert row.status == "kink" and row.error == 0.0 and row.reverse == row.forward
+    assert report.ok and report.worst == 0.0
+    assert "all agree" not in str(report) and "1 at a kink" in str(report)
+
+
 _UNARY = {
     "sin": da.sin, "cos": da.cos, "tanh": da.tanh, "sigmoid": da.sigmoid,
     "exp_tanh": lambda v: da.exp(da.tanh(v)), "log1p_sq": lambda v: da.log(1.0 + v * v),
