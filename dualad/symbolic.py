@@ -126,7 +126,8 @@ def _terms(node: OpNode) -> float:
     weight = FLOAT_WEIGHT if any(_fractional(v) for e, v in zip(node.next_edges, inputs)
                                  if e is None) else 1.0
     if op.elementwise and op.sympy_terms is None:
-        return weight * max(1, len(inputs))
+        # a function of expressions: SymPy asks their assumptions as it evaluates it
+        return weight * ELEMENTWISE_WEIGHT * max(1, len(inputs))
     shapes = [_shape_of(edge_node(e)) if e is not None
               else (v._data.shape if isinstance(v, Tensor) else np.shape(v))
               for e, v in zip(node.next_edges, inputs)]
@@ -136,6 +137,28 @@ def _terms(node: OpNode) -> float:
 
 
 FLOAT_WEIGHT = 4.0
+ELEMENTWISE_WEIGHT = 4.0
+_WIDENING = frozenset({"add", "sub", "neg", "mul", "div"})
+"""Elementwise ops whose SymPy result flattens the sums (and products) it is given, or
+distributes a number over them; any other function of a sum is one term."""
+
+
+def _cost(node: OpNode, widths: list[float]) -> tuple[float, float]:
+    """(estimated cost per output element, estimated width of each output element).
+
+    The width is the number of terms at the top of an element's expression (a sum of
+    3,000 terms has width 3,000): SymPy walks the top of its arguments when it builds an
+    ``Add`` or ``Mul`` of them (and distributes numbers over sums), so an op costs more on
+    wide arguments, and its own result may be as wide as its arguments together.
+    """
+    terms = _terms(node)
+    if node.op.elementwise:
+        total = sum(widths) if widths else 1.0
+        return terms + total - len(widths), total if node.op.name in _WIDENING else 1.0
+    wide = max(widths, default=1.0)
+    sizes = sum(_size_of(edge_node(e)) for e in node.next_edges if e is not None)
+    reduction = min(terms, sizes / max(1, node.out_data.size))
+    return terms * wide, wide * max(1.0, reduction)
 
 
 def _fractional(v: Any) -> bool:
@@ -221,11 +244,13 @@ class _Graph:
         size = elements = 0.0
         largest = (0.0, "")
         depth: dict[int, int] = {}
+        width: dict[int, float] = {}  # terms at the top of each element's expression
         for node in self.order:
             depth[id(node)] = 1 + max((depth[id(edge_node(e))] for e in node.next_edges
                                        if e is not None), default=0)
             if isinstance(node, AccumulateGrad):
                 n = cost = float(node.variable._data.size)
+                width[id(node)] = 1.0
             elif isinstance(node, OpNode):
                 if node.freed:
                     raise RuntimeError(
@@ -236,7 +261,9 @@ class _Graph:
                     raise ValueError(f"cannot export op {node.op.name!r} to SymPy: it has no "
                                      "sympy form; give its registry entry one")
                 n = float(node.out_data.size)
-                cost = n * _terms(node)
+                per, width[id(node)] = _cost(node, [width[id(edge_node(e))]
+                                                    for e in node.next_edges if e is not None])
+                cost = n * per
                 largest = max(largest, (cost, f"op {node.op.name!r}"))
             else:
                 raise ValueError(
@@ -248,7 +275,9 @@ class _Graph:
         self.depth = max(depth.values(), default=0)
         sweeps = ""
         if for_gradient and self.root is not None:
-            # one reverse sweep per output element, each over the adjoints of the graph
+            # local derivatives cost about as much again as the values; and one reverse
+            # sweep per output element, each over the adjoints of the graph
+            size *= 2
             outputs = _size_of(self.root)
             if outputs > 1:
                 size += outputs * elements / 4
@@ -858,16 +887,25 @@ def _rel(a: float | None, b: float) -> float:
     return abs(a - b) / max(1.0, abs(b))
 
 
+_ROUNDING = 2.0 ** -52
+
+
 def _verdict(value: float, r: float, fw: float | None, s: float | None, n: float,
-             rough: bool, kinks: bool, rtol: float, fd_rtol: float) -> tuple[str, float, str]:
+             rough: bool, kinks: bool, rtol: float, fd_rtol: float,
+             eps: float = 1e-6) -> tuple[str, float, str]:
     """(status, error, note) of one row; the one place the verdicts of :data:`STATUSES` are
     decided. ``value``: the function's value; ``rough``: the function is not smooth along
-    this input (the one-sided differences disagree, jump or are not finite)."""
+    this input (the one-sided differences disagree, jump or are not finite). Finite
+    differences are not compared where they cannot be trusted: the value is not finite at
+    ``x +- eps``, or so large that its rounding error over ``eps`` exceeds the tolerance."""
     if not math.isfinite(value):
         return "singular", math.nan, f"the value is {value} here"
     note = ""
     if not math.isfinite(n) and n != r:  # f is not finite at x +- eps: nothing to compare
         note, n = "finite differences: the value is not finite next to this point", None
+    elif abs(value) * _ROUNDING / eps > 0.1 * fd_rtol * max(1.0, abs(r)):
+        # f(x +- eps) - f(x) is lost in the rounding of f's value (1e308 - x, say)
+        note, n = "finite differences: the value is too large for the step", None
     exact = max(_rel(fw, r), _rel(s, r))
     fd = _rel(n, r)
     if exact <= rtol and fd <= fd_rtol:
@@ -1036,6 +1074,6 @@ def compare(f: Callable, *inputs: Any, eps: float = 1e-6, rtol: float = 1e-8,
                 el = name + (f"[{', '.join(map(str, e))}]" if e else "")
                 label = f"d/d{el}" if scalar else f"d out[{', '.join(map(str, k))}]/d{el}"
                 status, err, why = _verdict(float(value[k]), r, fw, s, n, bool(rough[i][idx]),
-                                            bool(kinks), rtol, fd_rtol)
+                                            bool(kinks), rtol, fd_rtol, eps)
                 rows.append(Row(label, r, fw, s, n, err, status, why))
     return CompareReport(rows, kinks, sym_note, rtol, fd_rtol, fwd_note)

@@ -88,13 +88,13 @@ def trace(shapes: Shapes, out: tuple, params: dict) -> float:
 def det(shapes: Shapes, out: tuple, params: dict) -> float:
     """Laplace expansion: about e n! terms; its gradient differentiates them by n^2 entries."""
     n = shapes[0][-1]
-    return 4.0 * math.factorial(n) * n ** 3
+    return 1.0 * math.factorial(n) * n ** 3
 
 
 def inv(shapes: Shapes, out: tuple, params: dict) -> float:
     """A cofactor over the determinant, each differentiated by all n^2 entries."""
     n = shapes[0][-1]
-    return 6.0 * math.factorial(n) * n * n
+    return 2.0 * math.factorial(n) * n * n
 
 
 def solve(shapes: Shapes, out: tuple, params: dict) -> float:

@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+import builtins
+import fractions
 import functools
 import math
 from typing import Any
@@ -157,11 +159,27 @@ ceil = elementwise_unary("ceil", np.ceil, _flat, lambda x: _step_function("ceili
                          valid=_away_from(0.0), kinks=_step_kink("x is an integer", 1.0))
 
 
+@functools.cache
+def _round_function() -> type:
+    """A SymPy function rounding half to even, as NumPy does (exactly, at ties too), with
+    dualad's derivative 0; it stays unevaluated on symbols, so it costs nothing to build."""
+
+    def eval(cls: type, arg: Any) -> Any:  # noqa: A001  (SymPy's name)
+        if arg.is_Number and arg.is_finite:
+            return sp.Integer(builtins.round(fractions.Fraction(str(sp.Rational(arg)))))
+        return None
+
+    def fdiff(self: Any, argindex: int = 1) -> Any:
+        return sp.S.Zero
+
+    return type("_RoundHalfEven", (sp.Function,), {
+        "eval": classmethod(eval), "fdiff": fdiff, "_imp_": staticmethod(np.round),
+        "is_integer": True, "__module__": __name__})
+
+
 def _sym_round(x: Any) -> Any:
-    """Round half to even, as NumPy: ``ceiling((x - 1/2)/2) + floor((x + 1/2)/2)`` (at a tie
-    ``x = k + 1/2`` the two halves give ``k`` or ``k + 1``, whichever is even)."""
-    half = sp.Rational(1, 2)
-    return _step_function("ceiling")((x - half) / 2) + _step_function("floor")((x + half) / 2)
+    """Round half to even, as NumPy (SymPy's own ``round`` works on numbers only)."""
+    return _round_function()(x)
 
 
 _round_op = elementwise_unary(
