@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import sympy as sp
 from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
 
@@ -40,6 +41,10 @@ FUNCTIONS: dict[str, str] = {
     "maximum": "maximum", "minimum": "minimum",
 }
 CONSTANTS = {"pi": math.pi}
+MAX_LENGTH = 1000
+"""Longest expression (and --at text) accepted, in characters."""
+MAX_DEPTH = 100
+"""Deepest nesting of an expression (operators and calls) accepted."""
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.BitXor, ast.USub, ast.UAdd)
 
@@ -62,11 +67,19 @@ def validate(text: str) -> set[str]:
     ...
     dualad.cli_check.CheckInputError: ...
     """
+    _check_text(text, "the expression")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise CheckInputError(f"could not parse the expression {text!r}: {exc.msg}. Write it "
-                              "like sin(x)*exp(y).") from None
+        raise CheckInputError(f"could not parse the expression {_short(text)}: {exc.msg}. "
+                              "Write it like sin(x)*exp(y).") from None
+    except (RecursionError, MemoryError):
+        raise CheckInputError(f"the expression is nested too deeply to parse (at most "
+                              f"{MAX_DEPTH} levels)") from None
+    depth = _depth(tree)
+    if depth > MAX_DEPTH:
+        raise CheckInputError(f"the expression is nested {depth} levels deep (operators and "
+                              f"calls); at most {MAX_DEPTH} are accepted")
     functions = _available()
     targets = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     names: set[str] = set()
@@ -111,6 +124,35 @@ def validate(text: str) -> set[str]:
             f"{type(node).__name__} is not allowed in an expression (only numbers, variable "
             "names, + - * / ** ^, parentheses and calls of whitelisted functions)")
     return names
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``text`` quoted, cut to ``limit`` characters for an error message."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text):,} chars)"
+
+
+def _check_text(text: str, what: str) -> None:
+    """Refuse text that is too long or not ASCII (before any parsing)."""
+    if len(text) > MAX_LENGTH:
+        raise CheckInputError(f"{what} is {len(text):,} characters long; at most "
+                              f"{MAX_LENGTH:,} are accepted")
+    bad = next((c for c in text if not (c.isascii() and (c.isprintable() or c in " \t"))),
+               None)
+    if bad is not None:
+        raise CheckInputError(f"{what} contains the character {bad!r} (U+{ord(bad):04X}); "
+                              "write it in plain ASCII, e.g. sin(x)*exp(y)")
+
+
+def _depth(tree: ast.AST) -> int:
+    """The nesting depth of an expression tree (iteratively: deep trees are the point)."""
+    deepest, stack = 0, [(tree, 0)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
+            d += 1
+        deepest = max(deepest, d)
+        stack.extend((child, d) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def parse(text: str) -> tuple[sp.Expr, dict[str, sp.Symbol]]:
@@ -166,8 +208,15 @@ def to_function(expr: sp.Expr, names: list[str]) -> Callable:
         raise CheckInputError(f"cannot map {name} to a dualad op")
 
     def f(*tensors: Any) -> Any:
-        out = build(expr, dict(zip(names, tensors)))
-        return out if isinstance(out, da.Tensor) else da.tensor(float(out))
+        try:
+            out = build(expr, dict(zip(names, tensors)))
+            return out if isinstance(out, da.Tensor) else da.tensor(float(out))
+        except ZeroDivisionError:
+            raise CheckInputError("the expression divides by zero (a constant 0 in a "
+                                  "denominator, or 0 to a negative power)") from None
+        except OverflowError:
+            raise CheckInputError("a constant in the expression is too large for a 64-bit "
+                                  "float (about 1.8e308 at most)") from None
 
     return f
 
@@ -182,6 +231,7 @@ def _fold(fn: Callable, args: list) -> Any:
 
 def parse_point(text: str, names: set[str]) -> dict[str, float]:
     """``"x=1,y=2"`` as ``{"x": 1.0, "y": 2.0}``; every name of the expression needs a value."""
+    _check_text(text, "--at")
     point: dict[str, float] = {}
     for item in filter(None, (p.strip() for p in text.split(","))):
         name, eq, value = item.partition("=")
@@ -194,7 +244,10 @@ def parse_point(text: str, names: set[str]) -> dict[str, float]:
             point[name] = float(value)
         except ValueError:
             raise CheckInputError(f"--at: the value of {name} must be a number, got "
-                                  f"{value.strip()!r}") from None
+                                  f"{_short(value.strip())}") from None
+        if not math.isfinite(point[name]):
+            raise CheckInputError(f"--at: the value of {name} must be finite, got "
+                                  f"{value.strip()}")
     missing = sorted(names - set(point))
     extra = sorted(set(point) - names)
     if missing:
@@ -205,17 +258,46 @@ def parse_point(text: str, names: set[str]) -> dict[str, float]:
     return point
 
 
+def _step(text: str) -> float:
+    """``--eps``: a positive finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {_short(text)}") from None
+    if not (math.isfinite(value) and 0 < value < 1):
+        raise argparse.ArgumentTypeError(f"must be a positive step below 1, got {text}")
+    return value
+
+
+class UsageError(Exception):
+    """A bad command line (argparse's complaint), reported in one line with exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that raises :class:`UsageError` instead of printing the usage and
+    exiting, so that every bad input gets one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        if "required: expression" in message or "unrecognized arguments" in message:
+            message += (" (an expression that starts with '-' goes after --, e.g. "
+                        "python -m dualad check --at x=1 -- -x)")
+        raise UsageError(message)
+
+
 def add_parser(sub: Any) -> None:
     """Register the ``check`` subcommand on an argparse subparsers object."""
     p = sub.add_parser("check", help="compare reverse, forward, symbolic and numeric "
                        "derivatives of an expression",
                        description="Compare reverse mode, forward mode, the symbolic "
                        "derivative and finite differences of EXPR at a point. Exit code 0: "
-                       "all agree; 1: a mismatch; 2: bad input.")
+                       "all agree (or differ only at a kink, by dualad's convention); 1: a "
+                       "mismatch; 2: bad input, or a point where the expression is not "
+                       "finite.")
     p.add_argument("expression", help='e.g. "sin(x)*exp(y)"; functions: '
                    + ", ".join(sorted(FUNCTIONS)))
     p.add_argument("--at", required=True, metavar="x=1,y=2", help="the point")
-    p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
+    p.add_argument("--eps", type=_step, default=1e-6, help="finite-difference step (a "
+                   "positive number, 1e-6 by default)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -228,22 +310,48 @@ def run(args: argparse.Namespace) -> int:
         inputs = [da.tensor(point[n], name=n) for n in names]
         if not inputs:
             raise CheckInputError("the expression has no variables to differentiate")
+        where = ", ".join(f"{n}={point[n]:g}" for n in names)
+        with np.errstate(all="ignore"):
+            value = float(f(*inputs).item())
+        if not math.isfinite(value):
+            raise CheckInputError(
+                f"the expression is {value} at {where} (a division by zero, a point outside "
+                "the domain of a function, or an overflow): its derivative is not defined "
+                "there; choose another point")
         report = da.symbolic.compare(f, *inputs, eps=args.eps)
     except CheckInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"expression: {expr}")
-    print("at: " + ", ".join(f"{n}={point[n]:g}" for n in names))
+    print(f"at: {where}")
     print(report)
-    return 0 if report.ok else 1
+    if report.mismatches:
+        return 1
+    return 0 if report.ok else 2
+
+
+def guarded(parse_and_run: Callable[[], int]) -> int:
+    """Run a command line: a usage error or an input too large for Python's parser or
+    SymPy prints one line on stderr and gives exit code 2, never a traceback."""
+    try:
+        return parse_and_run()
+    except UsageError as exc:
+        message = f"error: {exc}"
+    except (RecursionError, MemoryError):
+        message = ("error: the expression is too large or too deeply nested to check; "
+                   "simplify it")
+    except da.symbolic.GraphTooLarge as exc:
+        message = f"error: {exc}"
+    print(message, file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point for ``python -m dualad.cli_check`` (the same as ``python -m dualad check``)."""
-    parser = argparse.ArgumentParser(prog="python -m dualad check")
+    parser = Parser(prog="python -m dualad check")
     sub = parser.add_subparsers(dest="command")
     add_parser(sub)
-    return run(parser.parse_args(["check", *(argv or [])]))
+    return guarded(lambda: run(parser.parse_args(["check", *(argv or [])])))
 
 
 if __name__ == "__main__":

@@ -127,6 +127,10 @@ class Op:
     # None: the op gets 0-d arrays, as always (for ufuncs of two inputs, which are slower on
     # a scalar). The answer must not depend on which of the two runs.
     scalar_forward: Callable[..., Any] | None = None
+    # An estimate for the SymPy export's size guard: terms per element of the sympy form's
+    # output, from (input shapes, output shape, params). None: the number of inputs for
+    # elementwise ops; for others every input element (each output may depend on all).
+    sympy_terms: Callable[..., float] | None = None
 
     def __post_init__(self) -> None:
         if not self.node_name:

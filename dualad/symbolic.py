@@ -21,8 +21,10 @@ exp(y)*cos(x)
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Iterable, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,16 +35,22 @@ from .autograd.node import AccumulateGrad, OpNode, edge_node
 from .registry import LINEAR
 from .tensor import Tensor
 
-__all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE"]
+__all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE",
+           "MAX_DEPTH"]
 
 DEEP = 48
 """Graphs deeper than this (longest path, in nodes) are exported unevaluated by default:
 SymPy's automatic simplification re-walks a nested argument at every level, which is
 quadratic in the depth. Pass ``evaluate=`` to choose."""
 
-MAX_SIZE = 200_000
-"""Default limit on the size of an export: the number of scalar SymPy values built
-(summed over the graph's nodes, i.e. nodes x elements). Pass ``max_size=`` to change it."""
+MAX_SIZE = 50_000
+"""Default limit on the size of an export: the number of SymPy terms it would build,
+estimated before building (per node: elements x terms per element, from each op's
+``sympy_terms``; for a gradient also the reverse sweeps). Pass ``max_size=`` to change it."""
+
+MAX_DEPTH = 1_500
+"""Graphs with a longer path (in nodes) raise :class:`GraphTooLarge`: SymPy walks
+expressions recursively, and Python limits the depth of recursion."""
 
 
 class GraphTooLarge(ValueError):
@@ -101,11 +109,85 @@ def _leaf_names(shape: tuple, base: str) -> list[str]:
 _NOTHING: Mapping = {}
 
 
-def _symbol_array(shape: tuple, base: str) -> np.ndarray:
-    """Real symbols ``base`` (0-d) or ``base_i_j...`` as an object array of ``shape``."""
+def _symbol_array(shape: tuple, base: str, dummy: bool = False) -> np.ndarray:
+    """Real symbols ``base`` (0-d) or ``base_i_j...`` as an object array of ``shape``;
+    ``dummy``: SymPy dummies, distinct from every other symbol whatever their names."""
+    make = sp.Dummy if dummy else sp.Symbol
     arr = np.empty(shape, dtype=object)
-    arr.reshape(-1)[:] = [sp.Symbol(n, real=True) for n in _leaf_names(shape, base)]
+    arr.reshape(-1)[:] = [make(n, real=True) for n in _leaf_names(shape, base)]
     return arr
+
+
+def _terms(node: OpNode) -> float:
+    """Estimated SymPy terms per element of ``node``'s output (see ``Op.sympy_terms``)."""
+    op = node.op
+    inputs = node.inputs(check=False)
+    # SymPy is several times slower on floating-point constants than on integers
+    weight = FLOAT_WEIGHT if any(_fractional(v) for e, v in zip(node.next_edges, inputs)
+                                 if e is None) else 1.0
+    if op.elementwise and op.sympy_terms is None:
+        # a function of expressions: SymPy asks their assumptions as it evaluates it
+        return weight * ELEMENTWISE_WEIGHT * max(1, len(inputs))
+    shapes = [_shape_of(edge_node(e)) if e is not None
+              else (v._data.shape if isinstance(v, Tensor) else np.shape(v))
+              for e, v in zip(node.next_edges, inputs)]
+    if op.sympy_terms is not None:
+        return weight * float(op.sympy_terms(shapes, node.out_data.shape, node.params))
+    return weight * max(1, sum(int(np.prod(s, dtype=np.int64)) for s in shapes))
+
+
+FLOAT_WEIGHT = 4.0
+ELEMENTWISE_WEIGHT = 4.0
+_WIDENING = frozenset({"add", "sub", "neg", "mul", "div"})
+"""Elementwise ops whose SymPy result flattens the sums (and products) it is given, or
+distributes a number over them; any other function of a sum is one term."""
+
+
+def _cost(node: OpNode, widths: list[float]) -> tuple[float, float]:
+    """(estimated cost per output element, estimated width of each output element).
+
+    The width is the number of terms at the top of an element's expression (a sum of
+    3,000 terms has width 3,000): SymPy walks the top of its arguments when it builds an
+    ``Add`` or ``Mul`` of them (and distributes numbers over sums), so an op costs more on
+    wide arguments, and its own result may be as wide as its arguments together.
+    """
+    terms = _terms(node)
+    if node.op.elementwise:
+        total = sum(widths) if widths else 1.0
+        return terms + total - len(widths), total if node.op.name in _WIDENING else 1.0
+    wide = max(widths, default=1.0)
+    sizes = sum(_size_of(edge_node(e)) for e in node.next_edges if e is not None)
+    reduction = min(terms, sizes / max(1, node.out_data.size))
+    return terms * wide, wide * max(1.0, reduction)
+
+
+def _fractional(v: Any) -> bool:
+    """Whether ``v`` is a floating-point constant with a value that is not a whole number."""
+    data = v._data if isinstance(v, Tensor) else v
+    if not isinstance(data, (np.ndarray, float, np.floating)):
+        return False
+    data = np.asarray(data)
+    return data.dtype.kind == "f" and bool(np.any(data != np.round(data)))
+
+
+@contextlib.contextmanager
+def _depth_guard() -> Iterator[None]:
+    """A RecursionError inside SymPy (a graph too deeply nested) as :class:`GraphTooLarge`."""
+    try:
+        yield
+    except RecursionError:
+        raise GraphTooLarge(
+            "the expression is too deeply nested for SymPy (Python's recursion limit was "
+            f"reached); export a shorter piece of the computation, or lower "
+            f"dualad.symbolic.MAX_DEPTH (now {MAX_DEPTH:,})") from None
+
+
+def _settle(value: np.ndarray) -> None:
+    """Work out (and cache) the assumptions SymPy asks of new expressions, one level at a
+    time as they are built: asked first at the top of a deep chain, they recurse its depth."""
+    for e in value.reshape(-1):
+        if isinstance(e, sp.Basic):
+            e.is_commutative  # noqa: B018  (computed and cached on first access)
 
 
 def _map_elementwise(fn: Callable, args: list[np.ndarray], params: dict) -> np.ndarray:
@@ -135,7 +217,8 @@ class _Graph:
     """A recorded graph, walked once: nodes in order (inputs first), leaves and symbols."""
 
     def __init__(self, tensor: Tensor, symbols: Mapping | Iterable | None,
-                 max_size: int | None, evaluate: bool | None = None) -> None:
+                 max_size: int | None, evaluate: bool | None = None,
+                 for_gradient: bool = False) -> None:
         if not isinstance(tensor, Tensor):
             raise TypeError(f"to_sympy expects a dualad Tensor, got {type(tensor).__name__}")
         self.tensor = tensor
@@ -147,22 +230,27 @@ class _Graph:
 
             self.root = accumulator_of(tensor)
         self.order = _topological(self.root) if self.root is not None else []
-        self._check(max_size)
+        self._check(max_size, for_gradient)
         self.evaluate = self.depth <= DEEP if evaluate is None else bool(evaluate)
         self.user_symbols = _symbol_map(symbols)
         self.symbols: dict[int, np.ndarray] = {}  # id(leaf node) -> object array of symbols
         self.values: dict[int, np.ndarray] = {}
         self._assign_symbols()
 
-    def _check(self, max_size: int | None) -> None:
+    def _check(self, max_size: int | None, for_gradient: bool) -> None:
+        """Refuse what cannot be exported, and graphs too large or too deep to build fast:
+        the size is estimated per node before anything is built (see :func:`_terms`)."""
         limit = MAX_SIZE if max_size is None else max_size
-        size = 0
+        size = elements = 0.0
+        largest = (0.0, "")
         depth: dict[int, int] = {}
+        width: dict[int, float] = {}  # terms at the top of each element's expression
         for node in self.order:
             depth[id(node)] = 1 + max((depth[id(edge_node(e))] for e in node.next_edges
                                        if e is not None), default=0)
             if isinstance(node, AccumulateGrad):
-                size += int(node.variable._data.size)
+                n = cost = float(node.variable._data.size)
+                width[id(node)] = 1.0
             elif isinstance(node, OpNode):
                 if node.freed:
                     raise RuntimeError(
@@ -172,25 +260,51 @@ class _Graph:
                 if node.op.sympy is None:
                     raise ValueError(f"cannot export op {node.op.name!r} to SymPy: it has no "
                                      "sympy form; give its registry entry one")
-                size += int(node.out_data.size)
+                n = float(node.out_data.size)
+                per, width[id(node)] = _cost(node, [width[id(edge_node(e))]
+                                                    for e in node.next_edges if e is not None])
+                cost = n * per
+                largest = max(largest, (cost, f"op {node.op.name!r}"))
             else:
                 raise ValueError(
                     f"cannot export {_node_label(node)} to SymPy: it is not a registered op "
                     "(e.g. a custom autograd.Function). Register it with dualad.register_op "
                     "and a sympy form to export it.")
+            size += cost
+            elements += n
+        self.depth = max(depth.values(), default=0)
+        sweeps = ""
+        if for_gradient and self.root is not None:
+            # local derivatives cost about as much again as the values; and one reverse
+            # sweep per output element, each over the adjoints of the graph
+            size *= 2
+            outputs = _size_of(self.root)
+            if outputs > 1:
+                size += outputs * elements / 4
+                sweeps = f", plus {outputs:,} reverse sweeps (one per output element)"
         if size > limit:
+            what = f"; the largest part is {largest[1]} with {largest[0]:,.0f}" \
+                if largest[0] > limit / 2 else ""
             raise GraphTooLarge(
                 f"graph too large to export to SymPy: {len(self.order):,} nodes with "
-                f"{size:,} elements in total (the size, nodes x elements; the limit is "
-                f"{limit:,}). Export a smaller piece of the computation, or raise the limit "
-                "with max_size= (or dualad.symbolic.MAX_SIZE).")
-        self.depth = max(depth.values(), default=0)
+                f"{elements:,.0f} elements, estimated at {size:,.0f} SymPy terms (elements "
+                f"x terms per element{sweeps}{what}); the limit is {limit:,}. Export a "
+                "smaller piece of the computation, or raise the limit with max_size= (or "
+                "dualad.symbolic.MAX_SIZE).")
+        if self.depth > MAX_DEPTH:
+            raise GraphTooLarge(
+                f"graph too deep to export to SymPy: its longest path has {self.depth:,} "
+                f"nodes; the limit is {MAX_DEPTH:,} (SymPy walks expressions recursively). "
+                "Export a shorter piece of the computation, or raise "
+                "dualad.symbolic.MAX_DEPTH together with sys.setrecursionlimit.")
 
     def _assign_symbols(self) -> None:
         leaves = [n for n in self.order if isinstance(n, AccumulateGrad)]
         taken = {t.name for t in (n.variable for n in leaves) if t.name}
         counter = 0
         seen_names: dict[str, Tensor] = {}
+        owners: dict[sp.Basic, str] = {}  # symbol -> the leaf element it stands for
+        generated: list[tuple[np.ndarray, str]] = []
         for node in sorted(leaves, key=lambda n: n.seq):
             t = node.variable
             given = self.user_symbols.get(id(t))
@@ -200,6 +314,8 @@ class _Graph:
                 if arr.shape != t._data.shape:
                     raise ValueError(f"symbols=: the symbols given for a leaf of shape "
                                      f"{t._data.shape} have shape {arr.shape}")
+                owners.update((e, "a symbol given in symbols=") for e in arr.reshape(-1)
+                              if isinstance(e, sp.Symbol))
             else:
                 name = t.name
                 if name is None:
@@ -213,8 +329,17 @@ class _Graph:
                         "be the same. Give them distinct name= values or pass symbols=.")
                 seen_names[name] = t
                 arr = _symbol_array(t._data.shape, name)
+                generated.append((arr, name))
             self.symbols[id(node)] = arr
             self.values[id(node)] = arr
+        for arr, name in generated:
+            for idx, s in zip(np.ndindex(*arr.shape), arr.reshape(-1)):
+                what = f"the leaf named {name!r}" + (f", element {list(idx)}" if idx else "")
+                other = owners.setdefault(s, what)
+                if other != what:
+                    raise ValueError(
+                        f"{other} and {what} would both be the symbol {s}; rename one of "
+                        f"the leaves (name=) so their symbols differ, or pass symbols=")
 
     def leaf_node(self, t: Tensor) -> AccumulateGrad | None:
         base = t._get_extra("alias_of", t)
@@ -260,7 +385,8 @@ class _Graph:
             with sp.evaluate(self.evaluate):
                 for n in order:
                     if id(n) not in self.values:
-                        self.values[id(n)] = self._node_value(n)
+                        value = self.values[id(n)] = self._node_value(n)
+                        _settle(value)
         return self.values[id(node)]
 
     def _node_value(self, node: OpNode) -> np.ndarray:
@@ -337,7 +463,9 @@ def to_sympy(tensor: Tensor, symbols: Mapping | Iterable | None = None, *,
     >>> to_sympy((x * x).sum() + 3.0)
     x_0**2 + x_1**2 + 3
     """
-    return _result(_Graph(tensor, symbols, max_size, evaluate).build())
+    graph = _Graph(tensor, symbols, max_size, evaluate)
+    with _depth_guard():
+        return _result(graph.build())
 
 
 # --------------------------------------------------------------- gradients
@@ -353,11 +481,16 @@ def _partials(expr: Any, dummies: dict) -> dict:
     one = sp.Integer(1)
     for term in terms:
         if term in dummies:
-            ds, p = (term,), one
-        else:
-            ds, p = [d for d in term.free_symbols if d in dummies], None
+            out[term] = out[term] + one if term in out else one
+            continue
+        ds = [d for d in term.free_symbols if d in dummies]
+        factors = term.args if term.is_Mul else ()
         for d in ds:
-            q = p if p is not None else term.diff(d)
+            if d in factors and sum(1 for a in factors if a.has(d)) == 1:
+                # a plain factor of a product (x_i * y_i in a sum of products): the others
+                q = sp.Mul(*[a for a in factors if a is not d])
+            else:
+                q = term.diff(d)
             out[d] = out[d] + q if d in out else q
     return out
 
@@ -562,8 +695,9 @@ def gradient(tensor: Tensor, wrt: Tensor | Iterable[Tensor],
     """
     many = not isinstance(wrt, Tensor)
     ws = list(wrt) if many else [wrt]
-    graph = _Graph(tensor, symbols, max_size, evaluate)
-    blocks = _jacobian(graph, ws)
+    graph = _Graph(tensor, symbols, max_size, evaluate, for_gradient=True)
+    with _depth_guard():
+        blocks = _jacobian(graph, ws)
     results = [_result(b) for b in blocks]
     return results if many else results[0]
 
@@ -632,8 +766,8 @@ def _to_float(v: Any) -> float:
 
 @dataclass
 class Row:
-    """One partial derivative computed four ways; ``error`` is the worst relative error
-    of forward, symbolic and finite differences against reverse mode."""
+    """One partial derivative computed four ways, and its verdict (see :func:`_verdict`);
+    ``error`` is the worst relative error of the columns compared with reverse mode."""
 
     label: str
     reverse: float
@@ -641,19 +775,32 @@ class Row:
     symbolic: float
     numeric: float
     error: float
-    status: str  # "ok", "kink" or "MISMATCH"
-    note: str = ""  # for a kink: which columns disagree and why
+    status: str  # "ok", "kink", "singular" or "MISMATCH"
+    note: str = ""  # what was not compared, and why
+
+
+STATUSES = {
+    "ok": "forward mode, the symbolic derivative and finite differences all agree with "
+          "reverse mode (equal infinities agree)",
+    "kink": "an op was evaluated at one of its declared kinks and the function is not smooth "
+            "along this input there: reverse and forward mode (dualad's convention) agree; "
+            "SymPy and finite differences cannot check a convention, so they are not compared",
+    "singular": "the function's value is inf or nan here (a pole, a point outside the domain "
+                "or an overflow): its derivative is not defined, nothing is compared",
+    "MISMATCH": "anything else: a column disagrees with reverse mode",
+}
+"""The verdicts of :func:`compare`, applied the same way to every row."""
 
 
 @dataclass
 class CompareReport:
     """Reverse mode, forward mode, the symbolic derivative and finite differences, per element.
 
-    ``ok`` is true when no row is a mismatch; rows that disagree only because an
-    op was evaluated exactly at a kink (where finite differences, and SymPy's
-    derivative of a form that cannot express dualad's convention, mean nothing)
-    have status ``"kink"``. Relative errors are ``|a - b| / max(1, |b|)`` with
-    ``b`` the reverse-mode value. Printing the report gives a table.
+    Each row has one of the verdicts in :data:`STATUSES`. ``ok`` is true when
+    every row is ``"ok"`` or ``"kink"``: no mismatch, and no row left unchecked at
+    a singular point. Relative errors are ``|a - b| / max(1, |b|)`` with ``b`` the
+    reverse-mode value. Printing the report gives a table and a summary line that
+    counts the verdicts.
     """
 
     rows: list[Row]
@@ -663,19 +810,40 @@ class CompareReport:
     fd_rtol: float = 1e-5
     forward_note: str | None = None
 
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.rows)
+
     @property
     def ok(self) -> bool:
-        return all(r.status != "MISMATCH" for r in self.rows)
+        return all(r.status in ("ok", "kink") for r in self.rows)
 
     @property
     def worst(self) -> float:
-        """The worst relative error over the rows that are not at a kink."""
-        errs = [r.error for r in self.rows if r.status != "kink"]
+        """The worst relative error of the compared columns (singular rows compare none)."""
+        errs = [r.error for r in self.rows if r.status != "singular"]
         return max(errs, default=0.0)
 
     @property
     def mismatches(self) -> list[Row]:
         return [r for r in self.rows if r.status == "MISMATCH"]
+
+    @property
+    def verdict(self) -> str:
+        """The summary: "all agree", or how many rows got each other verdict."""
+        if all(r.status == "ok" for r in self.rows):
+            return "all agree"
+        parts = []
+        if self.count("MISMATCH"):
+            parts.append(f"{self.count('MISMATCH')} MISMATCH(ES)")
+        if self.count("singular"):
+            parts.append(f"{self.count('singular')} at a singular point (the value is inf or "
+                         "nan there), not checked")
+        if self.count("kink"):
+            parts.append(f"{self.count('kink')} at a kink, where reverse and forward mode "
+                         "agree on dualad's convention")
+        if self.count("ok"):
+            parts.append(f"{self.count('ok')} agree")
+        return "; ".join(parts)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -684,16 +852,16 @@ class CompareReport:
         head = ("derivative", "reverse", "forward", "symbolic", "finite diff", "rel. error",
                 "status", "note")
         body = [(r.label, _fmt(r.reverse), _fmt(r.forward), _fmt(r.symbolic), _fmt(r.numeric),
-                 f"{r.error:.1e}", r.status, r.note) for r in self.rows]
+                 "-" if math.isnan(r.error) else f"{r.error:.1e}", r.status, r.note)
+                for r in self.rows]
         if not any(r.note for r in self.rows):
             head, body = head[:-1], [row[:-1] for row in body]
         widths = [max(len(row[c]) for row in [head, *body]) for c in range(len(head))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
                  for row in [head, *body]]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        verdict = "all agree" if self.ok else f"{len(self.mismatches)} MISMATCH(ES)"
         lines.append(f"worst relative error {self.worst:.1e} (tolerance {self.rtol:g} exact, "
-                     f"{self.fd_rtol:g} finite differences): {verdict}")
+                     f"{self.fd_rtol:g} finite differences): {self.verdict}")
         for k in self.kinks:
             lines.append(f"kink: {k}")
         if self.symbolic_note:
@@ -708,7 +876,9 @@ def _fmt(v: float) -> str:
 
 
 def _rel(a: float | None, b: float) -> float:
-    if a is None:  # a column that is not available
+    """The relative error of ``a`` against ``b``: 0 for a column that is not available, for
+    equal values (the same infinity) and for two nans; inf if only one is finite."""
+    if a is None:
         return 0.0
     if a == b or (math.isnan(a) and math.isnan(b)):
         return 0.0
@@ -717,13 +887,37 @@ def _rel(a: float | None, b: float) -> float:
     return abs(a - b) / max(1.0, abs(b))
 
 
-def _kink_note(s: float | None, n: float, r: float, rtol: float, fd_rtol: float) -> str:
-    parts = []
-    if s is not None and _rel(s, r) > rtol:
-        parts.append("symbolic: SymPy's form lacks the convention")
-    if _rel(n, r) > fd_rtol:
-        parts.append("finite differences straddle the kink")
-    return "; ".join(parts)
+_ROUNDING = 2.0 ** -52
+
+
+def _verdict(value: float, r: float, fw: float | None, s: float | None, n: float,
+             rough: bool, kinks: bool, rtol: float, fd_rtol: float,
+             eps: float = 1e-6) -> tuple[str, float, str]:
+    """(status, error, note) of one row; the one place the verdicts of :data:`STATUSES` are
+    decided. ``value``: the function's value; ``rough``: the function is not smooth along
+    this input (the one-sided differences disagree, jump or are not finite). Finite
+    differences are not compared where they cannot be trusted: the value is not finite at
+    ``x +- eps``, or so large that its rounding error over ``eps`` exceeds the tolerance."""
+    if not math.isfinite(value):
+        return "singular", math.nan, f"the value is {value} here"
+    note = ""
+    if not math.isfinite(n) and n != r:  # f is not finite at x +- eps: nothing to compare
+        note, n = "finite differences: the value is not finite next to this point", None
+    elif abs(value) * _ROUNDING / eps > 0.1 * fd_rtol * max(1.0, abs(r)):
+        # f(x +- eps) - f(x) is lost in the rounding of f's value (1e308 - x, say)
+        note, n = "finite differences: the value is too large for the step", None
+    exact = max(_rel(fw, r), _rel(s, r))
+    fd = _rel(n, r)
+    if exact <= rtol and fd <= fd_rtol:
+        return "ok", max(exact, fd), note
+    if kinks and rough and _rel(fw, r) <= rtol:
+        parts = []
+        if _rel(s, r) > rtol:
+            parts.append("symbolic: SymPy's form lacks the convention")
+        if fd > fd_rtol:
+            parts.append("finite differences straddle the kink")
+        return "kink", _rel(fw, r), "; ".join(parts)
+    return "MISMATCH", max(exact, fd), note
 
 
 def _leaves(inputs: tuple) -> tuple[list[np.ndarray], list[str]]:
@@ -795,15 +989,42 @@ def _symbolic_jacobian(out: Tensor, leaves: list, names: list,
     syms = {}
     at = {}
     for t, n in zip(leaves, names):
-        arr = _symbol_array(t.shape, n)
+        arr = _symbol_array(t.shape, n, dummy=True)  # names may clash: x_0 and x[0]
         syms[t] = arr if arr.ndim else arr[()]
         at.update(zip(arr.reshape(-1).tolist(), t._data.reshape(-1).tolist()))
     try:
-        graph = _Graph(out, list(syms.items()), max_size)
-        blocks = _jacobian(graph, leaves)
+        graph = _Graph(out, list(syms.items()), max_size, for_gradient=True)
+        with _depth_guard():
+            blocks = _jacobian(graph, leaves)
     except (ValueError, TypeError, NotImplementedError, RecursionError) as exc:
         return None, f"not available: {exc}"
     return [evaluate(b, at) for b in blocks], None
+
+
+def _differences(f: Callable, values: list, eps: float) -> tuple[list, list]:
+    """Central differences of ``f`` along every input coordinate, and where ``f`` is not
+    smooth along it: one-sided differences that disagree or are not finite, or a jump (the
+    difference quotient over ``4 eps`` is not the one over ``eps``)."""
+    from .check import _evaluate, _one_sided
+
+    f0 = _evaluate(f, values)
+    central, rough = [], []
+    for i, v in enumerate(values):
+        c = np.zeros(f0.shape + v.shape)
+        bad = np.zeros(f0.shape + v.shape, dtype=bool)
+        for e in np.ndindex(*v.shape):
+            step = np.zeros(v.shape)
+            step[e] = 1.0
+            left, right = _one_sided(f, values, i, step, eps, f0)
+            wide = sum(_one_sided(f, values, i, step, 4 * eps, f0)) / 2
+            mid = (left + right) / 2
+            tol = 1e-3 * np.maximum(1.0, np.abs(mid))
+            c[(Ellipsis, *e)] = mid
+            bad[(Ellipsis, *e)] = ~(np.isfinite(left) & np.isfinite(right)) | \
+                (np.abs(left - right) > tol) | (np.abs(wide - mid) > tol)
+        central.append(c)
+        rough.append(bad)
+    return central, rough
 
 
 def compare(f: Callable, *inputs: Any, eps: float = 1e-6, rtol: float = 1e-8,
@@ -813,31 +1034,36 @@ def compare(f: Callable, *inputs: Any, eps: float = 1e-6, rtol: float = 1e-8,
     Reverse mode, forward mode (``dualad.forward_ad``), the exact symbolic
     derivative of the exported graph (evaluated at the inputs) and central
     finite differences, all in float64. Forward and symbolic values must match
-    reverse mode to ``rtol``, finite differences to ``fd_rtol``. Where an op was
-    evaluated at one of its declared kinks, disagreement of the symbolic or
-    finite-difference column is reported as ``"kink"``, not a mismatch.
+    reverse mode to ``rtol``, finite differences to ``fd_rtol``. Each row gets one
+    of the verdicts of :data:`STATUSES`: where an op was evaluated at one of its
+    declared kinks and the function is not smooth along that input, disagreement
+    of the symbolic or finite-difference column is a ``"kink"``, not a mismatch;
+    where the function's value is inf or nan nothing is compared (``"singular"``).
 
     >>> import dualad as da
     >>> report = compare(lambda x, y: da.sin(x) * da.exp(y), 1.0, 2.0)
     >>> report.ok, report.worst < 1e-6
     (True, True)
     """
-    from .check import numeric_jacobian
-
     if not callable(f):
         raise TypeError(f"compare: f must be callable, got {type(f).__name__}")
     if not inputs:
         raise TypeError("compare: give at least one input")
+    if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps > 0):
+        raise ValueError(f"compare: eps must be a positive finite step, got {eps!r}")
     values, names = _leaves(inputs)
-    out, leaves, rev, kinks = _reverse_jacobian(f, values, names)
-    try:
-        fwd, fwd_note = _forward_jacobian(f, values, out.shape), None
-    except (RuntimeError, NotImplementedError) as exc:  # e.g. a Function without jvp
-        fwd, fwd_note = None, f"not available: {exc}"
-    sym, sym_note = _symbolic_jacobian(out, leaves, names, max_size)
-    num = numeric_jacobian(f, [Tensor(v) for v in values], eps=eps)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # inf and nan are judged below
+        out, leaves, rev, kinks = _reverse_jacobian(f, values, names)
+        try:
+            fwd, fwd_note = _forward_jacobian(f, values, out.shape), None
+        except (RuntimeError, NotImplementedError) as exc:  # e.g. a Function without jvp
+            fwd, fwd_note = None, f"not available: {exc}"
+        sym, sym_note = _symbolic_jacobian(out, leaves, names, max_size)
+        num, rough = _differences(f, values, eps)
     rows = []
     scalar = out._data.size == 1 and out.ndim == 0
+    value = np.asarray(out._data, dtype=np.float64)
     for i, (v, name) in enumerate(zip(values, names)):
         for k in np.ndindex(*out.shape):
             for e in np.ndindex(*v.shape):
@@ -847,14 +1073,7 @@ def compare(f: Callable, *inputs: Any, eps: float = 1e-6, rtol: float = 1e-8,
                 s = float(sym[i][idx]) if sym is not None else None
                 el = name + (f"[{', '.join(map(str, e))}]" if e else "")
                 label = f"d/d{el}" if scalar else f"d out[{', '.join(map(str, k))}]/d{el}"
-                exact = max(_rel(fw, r), _rel(s, r))
-                err = max(exact, _rel(n, r))
-                if exact <= rtol and _rel(n, r) <= fd_rtol:
-                    status = "ok"
-                elif kinks and _rel(fw, r) <= rtol:
-                    status = "kink"
-                else:
-                    status = "MISMATCH"
-                why = _kink_note(s, n, r, rtol, fd_rtol) if status == "kink" else ""
+                status, err, why = _verdict(float(value[k]), r, fw, s, n, bool(rough[i][idx]),
+                                            bool(kinks), rtol, fd_rtol, eps)
                 rows.append(Row(label, r, fw, s, n, err, status, why))
     return CompareReport(rows, kinks, sym_note, rtol, fd_rtol, fwd_note)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -100,3 +101,59 @@ def test_parse_keeps_structure_and_maps_to_dualad_ops():
     x, y = symbols["x"], symbols["y"]
     assert x.is_real and y.is_real
     assert str(expr) == "x**2/y - max(x, y)"  # a parse tree: functions stay unevaluated
+
+
+# ------------------------------------------------ issue 18: bad input is exit 2, one line
+
+_SUM_3000 = "+".join(["x"] * 3000)
+_NESTED_199 = "sin(" * 199 + "x" + ")" * 199
+_LONG_FLOAT = "1." + "1" * 100_000 + "*x"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["x/0", "--at", "x=1"], "divides by zero"),
+    (["0/0+x", "--at", "x=1"], "divides by zero"),
+    (["10**400*x", "--at", "x=1"], "too large for a 64-bit float"),
+    (["9**9**9*x", "--at", "x=1"], "too large for a 64-bit float"),
+    ([_SUM_3000, "--at", "x=1"], "at most 1,000 are accepted"),
+    ([_NESTED_199, "--at", "x=1"], "nested 199 levels deep"),
+    (["\uff58", "--at", "x=1"], "U+FF58"),  # a full-width x
+    (["sin(x)", "--at", "x=1", "--eps", "0"], "--eps: must be a positive step"),
+    (["sin(x)", "--at", "x=1", "--eps", "nan"], "--eps: must be a positive step"),
+    (["sin(x)", "--at", "x=1", "--eps", "inf"], "--eps: must be a positive step"),
+    (["-x", "--at", "x=1"], "goes after --"),
+    (["sin(x)", "--at", "x=inf"], "must be finite"),
+    (["sin(x)"], "required: --at"),
+    (["log(x)", "--at", "x=-1"], "the expression is nan at x=-1"),
+    (["x/y", "--at", "x=1,y=0"], "the expression is inf at x=1, y=0"),
+    (["exp(x)", "--at", "x=1000"], "the expression is inf at x=1000"),
+])
+def test_bad_input_exits_2_with_one_line_never_a_traceback(capsys, args, message):
+    # issue 18: these exited 1 (the mismatch code) with a traceback, or hung
+    code, out, err = check(capsys, *args)
+    assert code == 2, (code, out, err)
+    assert out == "" and err.count("\n") == 1 and err.startswith("error: "), err
+    assert message in err, err
+
+
+def test_a_huge_float_literal_is_refused_at_once(capsys):
+    # issue 18: a float literal of 100,000 digits took over a minute to parse
+    t0 = time.perf_counter()
+    code, _, err = check(capsys, _LONG_FLOAT, "--at", "x=1")
+    assert code == 2 and "100,004 characters" in err
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_an_expression_starting_with_minus_works_after_double_dash(capsys):
+    code, out, _ = check(capsys, "--at", "x=2", "--", "-x**2")
+    assert code == 0 and "-4" in out  # d/dx (-x^2) at 2
+
+
+def test_kink_rows_and_the_summary_agree(capsys):
+    # issue 18: rows showed a relative error of inf while the summary said "all agree"
+    for expr, at in [("sign(x)", "x=0"), ("min(x, 0)", "x=0"), ("sqrt(x)", "x=0")]:
+        code, out, _ = check(capsys, expr, "--at", at)
+        assert code == 0, out
+        assert "all agree" not in out and "1 at a kink" in out, out
+        row = out.splitlines()[4]
+        assert "0.0e+00" in row and "kink" in row, out  # the error compared: forward's

@@ -89,8 +89,88 @@ def test_shared_subgraphs_are_built_once():
 def test_size_limit_raises_with_the_size():
     x = da.ones(1000, requires_grad=True)
     y = (x * x).sum()
-    with pytest.raises(GraphTooLarge, match=r"3 nodes with 2,001 elements.*limit is 100"):
+    with pytest.raises(GraphTooLarge, match=r"3 nodes with 2,001 elements, estimated at "
+                       r"11,000 SymPy terms.*limit is 100"):
         to_sympy(y, max_size=100)
+
+
+def _big_graphs():
+    rng = np.random.default_rng(0)
+    x4000 = da.tensor(rng.random(4000), requires_grad=True)
+    a6 = da.tensor(rng.random((6, 6)) + 6 * np.eye(6), requires_grad=True)
+    b = da.tensor(rng.random(1000), requires_grad=True)
+    x2000 = da.tensor(rng.random(2000), requires_grad=True)
+    a2000 = da.tensor(rng.random((2000, 2000)))
+    return {
+        "det 6x6": (lambda: da.det(a6), a6),
+        "inv 6x6": (lambda: da.inv(a6).sum(), a6),
+        "cumsum 4000": (lambda: da.cumsum(x4000, 0), x4000),
+        "(ones(1000,1000) @ b).sum()": (lambda: (da.ones(1000, 1000) @ b).sum(), b),
+        "A @ tanh(A @ x), n=2000": (lambda: a2000 @ da.tanh(a2000 @ x2000), x2000),
+        "softmax 4000": (lambda: da.softmax(x4000, 0), x4000),
+        "amax 4000": (lambda: da.amax(x4000), x4000),
+        "var 4000": (lambda: da.var(x4000), x4000),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_big_graphs()))
+def test_too_large_exports_are_refused_at_once(name):
+    # issue 18: the guard counted elements only; these ran from 37 s to over 120 s
+    build, x = _big_graphs()[name]
+    y = build()
+    for export in (lambda: to_sympy(y), lambda: gradient(y, x)):
+        t0 = time.perf_counter()
+        with pytest.raises(GraphTooLarge, match="estimated at"):
+            export()
+        assert time.perf_counter() - t0 < 1.0
+
+
+def test_a_dot_product_of_4000_builds_in_linear_time():
+    # issue 18: np.matmul on SymPy values added one term at a time (116 s); now one Add
+    x = da.tensor(np.linspace(-1, 1, 4000), requires_grad=True, name="x")
+    t0 = time.perf_counter()
+    g = gradient(x @ x, x)
+    assert time.perf_counter() - t0 < 10.0
+    at = {sym(f"x_{i}"): v for i, v in enumerate(x.detach().numpy().tolist())}
+    np.testing.assert_array_equal(evaluate(g, at), 2 * x.detach().numpy())  # d(x.x) = 2x
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_det_and_inv_forms_match_closed_forms(n):
+    # det and inv are now built by cofactors (Bareiss took minutes at 6x6): the oracles
+    # are NumPy's values and Jacobi's formula d det / dA = det(A) inv(A)^T
+    a = np.random.default_rng(n).random((n, n)) + n * np.eye(n)
+    x = da.tensor(a, requires_grad=True, name="a")
+    at = {sym(f"a_{i}_{j}"): a[i, j] for i in range(n) for j in range(n)}
+    assert float(evaluate(to_sympy(da.det(x)), at)) == pytest.approx(np.linalg.det(a), rel=1e-12)
+    np.testing.assert_allclose(evaluate(to_sympy(da.inv(x)), at), np.linalg.inv(a), rtol=1e-11)
+    np.testing.assert_allclose(evaluate(gradient(da.det(x), x), at),
+                               np.linalg.det(a) * np.linalg.inv(a).T, rtol=1e-11)
+
+
+def test_a_deep_chain_raises_graph_too_large_not_recursion_error():
+    # issue 18: symbolic.gradient of a 2,000-deep sin chain raised RecursionError
+    x = da.tensor(0.5, requires_grad=True, name="x")
+    y = x
+    for _ in range(2000):
+        y = da.sin(y)
+    for export in (lambda: to_sympy(y), lambda: gradient(y, x)):
+        t0 = time.perf_counter()
+        with pytest.raises(GraphTooLarge, match="too deep"):
+            export()
+        assert time.perf_counter() - t0 < 1.0
+
+
+def test_a_chain_just_under_the_depth_limit_differentiates():
+    # was a RecursionError from a depth of about 200: SymPy's assumptions were first asked
+    # at the top of the chain; they are now worked out level by level as it is built
+    x = da.tensor(0.5, requires_grad=True, name="x")
+    y = x
+    for _ in range(1400):
+        y = da.sin(y)
+    g = gradient(y, x)
+    y.backward()
+    assert float(evaluate(g, {sym("x"): 0.5})) == pytest.approx(x.grad.item(), rel=1e-12)
 
 
 def test_freed_graph_and_unexportable_nodes_give_clear_errors():
@@ -120,6 +200,53 @@ def test_duplicate_leaf_names_are_rejected():
     b = da.tensor(2.0, requires_grad=True, name="x")
     with pytest.raises(ValueError, match="both named 'x'"):
         to_sympy(a * b)
+
+
+def test_a_scalar_leaf_named_like_an_element_of_a_vector_leaf_is_rejected():
+    # issue 18: a scalar x_0 and element 0 of a vector x were both the symbol x_0
+    a = da.tensor(1.0, requires_grad=True, name="x_0")
+    v = da.tensor([2.0, 3.0], requires_grad=True, name="x")
+    with pytest.raises(ValueError, match="would both be the symbol x_0"):
+        to_sympy(a * v.sum())
+    with pytest.raises(ValueError, match="would both be the symbol x_0"):
+        gradient(a * v.sum(), a)
+
+
+def test_compare_with_clashing_element_names_agrees():
+    # issue 18: the clash gave false MISMATCHes (d/dx_0 = 5, but SymPy saw x_0 * (x_0 + x_1))
+    a = da.tensor(1.0, name="x_0")
+    v = da.tensor([2.0, 3.0], name="x")
+    report = compare(lambda a, v: a * v.sum(), a, v)
+    assert report.ok and [r.status for r in report.rows] == ["ok"] * 3, str(report)
+    assert [r.symbolic for r in report.rows] == [5.0, 1.0, 1.0]  # d/da = v0 + v1, d/dv = a
+
+
+_TIES = [-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 1.2, -1.7]
+# values whose scaled value is exactly k + 1/2 (binary fractions)
+_EXACT_TIES = {0: [0.5, 2.5], 1: [0.25, 0.75, -0.25, 1.25], 2: [0.125, 0.375, -0.625],
+               3: [0.0625, 0.1875], -1: [25.0, 35.0, -15.0, 5.0]}
+
+
+@pytest.mark.parametrize("decimals, scale", [(0, 1), (1, 10), (2, 100), (3, 1000), (-1, 0.1)])
+def test_round_exports_half_to_even_like_numpy(decimals, scale):
+    # issue 18: the SymPy form was floor(x + 1/2), half up; dualad and NumPy round half to
+    # even, also with decimals= (which scales, rounds and scales back, as NumPy does)
+    values = np.concatenate([np.array(_TIES) / scale, _EXACT_TIES[decimals]])
+    x = da.tensor(values, requires_grad=True, name="x")
+    y = da.round(x, decimals=decimals)
+    expected = np.round(values, decimals)  # the oracle: NumPy
+    exact = np.array(_EXACT_TIES[decimals]) * scale
+    assert np.all(exact % 1 == 0.5) and np.all(np.round(exact) % 2 == 0)  # ties, to even
+    np.testing.assert_array_equal(y.detach().numpy(), expected)
+    at = {sym(f"x_{i}"): v for i, v in enumerate(values.tolist())}
+    np.testing.assert_array_equal(evaluate(to_sympy(y), at), expected)
+    np.testing.assert_array_equal(evaluate(to_sympy(y, evaluate=False), at), expected)
+
+
+def test_compare_through_round_at_a_tie_has_the_right_symbolic_value():
+    report = compare(lambda x: da.round(x) * x, 2.5)  # d/dx = round(x) = 2 (half to even)
+    (row,) = report.rows
+    assert row.reverse == row.forward == row.symbolic == 2.0
 
 
 def test_kink_forms_export_with_dualads_convention():
@@ -294,6 +421,59 @@ def test_compare_finds_a_wrong_rule():
     report = compare(lambda x: apply(op, x), 0.4)
     assert not report.ok
     assert report.mismatches and "MISMATCH" in str(report)
+
+
+def test_a_wrong_rule_next_to_an_unrelated_kink_is_still_a_mismatch():
+    # found while fixing issue 18: any kink anywhere turned every row whose forward and
+    # reverse agreed into "kink", so a rule wrong in both modes passed next to relu(0)
+    op = Op(name="wrong_sin2", forward=np.sin, vjp=(lambda g, out, x: g * da.sin(x),),
+            jvp=(lambda t, out, x: t * da.sin(x),), sympy=sp.sin,
+            domain=Domain(ranges=(((-1.0, 1.0),),)), elementwise=True)
+    report = compare(lambda x, y: da.relu(x) + apply(op, y), 0.0, 0.4)
+    assert [r.status for r in report.rows] == ["kink", "MISMATCH"], str(report)
+    assert not report.ok and "1 MISMATCH(ES)" in str(report)
+
+
+@pytest.mark.parametrize("f, at", [
+    (da.log, -1.0), (da.sqrt, -1.0), (da.reciprocal, 0.0), (da.exp, 1000.0),
+    (lambda x: da.log(x) * 0.0 + x, -1.0),
+])
+def test_at_a_singular_point_nothing_is_compared_and_the_summary_says_so(f, at):
+    # issue 18: log(-1) showed rel. error inf yet "all agree"; exp(1000) was a MISMATCH
+    # although reverse, forward and symbolic were all inf; reciprocal(0) was a "kink"
+    report = compare(f, at)
+    (row,) = report.rows
+    assert row.status == "singular" and np.isnan(row.error), str(report)
+    assert not report.ok and not report.mismatches
+    text = str(report)
+    assert "all agree" not in text and "1 at a singular point" in text
+
+
+def test_division_at_a_pole_gets_the_same_verdict_as_reciprocal():
+    # issue 18: x/y at y=0 was a MISMATCH (reverse inf, forward nan), 1/y a "kink"
+    div = compare(lambda x, y: x / y, 1.0, 0.0)
+    rec = compare(lambda x, y: x * da.reciprocal(y), 1.0, 0.0)
+    assert [r.status for r in div.rows] == [r.status for r in rec.rows] == ["singular"] * 2
+
+
+@pytest.mark.parametrize("f, at", [(da.sign, 0.0), (lambda x: da.minimum(x, da.tensor(0.0)), 0.0),
+                                   (da.sqrt, 0.0), (lambda x: da.round(x) * x, 2.5)])
+def test_at_a_kink_the_row_error_is_what_was_compared_and_the_summary_counts_it(f, at):
+    # issue 18: kink rows showed rel. error inf (or 1e6) while the summary said "all agree"
+    report = compare(f, at)
+    (row,) = report.rows
+    assert row.status == "kink" and row.error == 0.0 and row.reverse == row.forward
+    assert report.ok and report.worst == 0.0
+    assert "all agree" not in str(report) and "1 at a kink" in str(report)
+
+
+def test_finite_differences_lost_in_rounding_are_not_compared():
+    # found by the CLI fuzz test: 1e308 - x at 1e-300 was a MISMATCH, its finite difference
+    # 0 (x +- eps vanishes in the rounding of 1e308) against the exact -1 of the other three
+    report = compare(lambda x: 1e308 - x, 1e-300)
+    (row,) = report.rows
+    assert row.status == "ok" and row.reverse == row.forward == row.symbolic == -1.0
+    assert "too large for the step" in row.note
 
 
 _UNARY = {

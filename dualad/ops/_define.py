@@ -182,6 +182,21 @@ def sym_sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return out if out.ndim else out[()]
 
 
+def sym_matmul(x: Any, y: Any) -> Any:
+    """``np.matmul`` of object arrays of SymPy values (at least 1-d), one n-ary ``Add`` per
+    result element (``np.matmul`` adds one term at a time, which is quadratic)."""
+    x, y = np.asarray(x, dtype=object), np.asarray(y, dtype=object)
+    vec_x, vec_y = x.ndim == 1, y.ndim == 1
+    products = (x[None, :] if vec_x else x)[..., :, :, None] * \
+        (y[:, None] if vec_y else y)[..., None, :, :]
+    out = np.asarray(sym_sum(products, -2), dtype=object)
+    if vec_x:
+        out = out[..., 0, :]
+    if vec_y:
+        out = out[..., 0]
+    return out if out.ndim else out[()]
+
+
 class Formula:
     """A derivative value that depends on the inputs, for ``Kink.pytorch``/``Kink.jax``.
 

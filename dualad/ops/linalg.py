@@ -16,7 +16,7 @@ import numpy as np
 from .._sympy import sp
 from ..registry import LINEAR, Domain, Op, apply, fit_batched_array_to, register_op
 from ..tensor import Tensor, shape_of
-from ._define import quiet
+from ._define import quiet, sym_matmul
 from .shape import broadcast_to, reshape, transpose
 
 
@@ -92,7 +92,7 @@ def _matmul_array_rule(which: int):
 _MATMUL = register_op(Op(
     name="matmul", forward=np.matmul, vjp=(_matmul_grad_x, _matmul_grad_y),
     jvp=(LINEAR, LINEAR),
-    sympy=lambda x, y: np.matmul(x, y) if np.ndim(x) and np.ndim(y) else x * y,
+    sympy=lambda x, y: sym_matmul(x, y) if np.ndim(x) and np.ndim(y) else x * y,
     domain=Domain(ranges=(((-2.0, 2.0),), ((-2.0, 2.0),)), shapes=[
         (((3, 4), (4, 2)), {}), (((4,), (4,)), {}), (((3, 4), (4,)), {}),
         (((4,), (4, 2)), {}), (((2, 3, 4), (4, 2)), {}), (((2, 3, 4), (2, 4, 5)), {})]),
@@ -208,10 +208,10 @@ def _cofactors(x: Tensor) -> Tensor:
 def _sym_det(x: Any) -> Any:
     x = np.asarray(x, dtype=object)
     if x.ndim == 2:
-        return sp.Matrix(x.tolist()).det()
+        return sp.Matrix(x.tolist()).det(method="laplace")  # Bareiss: 6x6 takes minutes
     out = np.empty(x.shape[:-2], dtype=object)
     for idx in np.ndindex(*x.shape[:-2]):
-        out[idx] = sp.Matrix(x[idx].tolist()).det()
+        out[idx] = sp.Matrix(x[idx].tolist()).det(method="laplace")
     return out
 
 
@@ -257,7 +257,9 @@ def _sym_inv(x: Any) -> Any:
     x = np.asarray(x, dtype=object)
     out = np.empty(x.shape, dtype=object)
     for idx in np.ndindex(*x.shape[:-2]):
-        out[idx] = np.array(sp.Matrix(x[idx].tolist()).inv().tolist(), dtype=object)
+        m = sp.Matrix(x[idx].tolist())  # the adjugate over the determinant, by cofactors
+        out[idx] = np.array((m.adjugate(method="laplace") / m.det(method="laplace")).tolist(),
+                            dtype=object)
     return out
 
 

@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+import builtins
+import fractions
 import functools
 import math
 from typing import Any
@@ -31,6 +33,7 @@ _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 
+@functools.cache
 @functools.cache
 def _step_function(name: str) -> type:
     """SymPy's ``floor`` or ``ceiling`` with the derivative 0 that dualad uses (SymPy leaves
@@ -154,8 +157,33 @@ floor = elementwise_unary("floor", np.floor, _flat, lambda x: _step_function("fl
                           valid=_away_from(0.0), kinks=_step_kink("x is an integer", 1.0))
 ceil = elementwise_unary("ceil", np.ceil, _flat, lambda x: _step_function("ceiling")(x),
                          valid=_away_from(0.0), kinks=_step_kink("x is an integer", 1.0))
+
+
+@functools.cache
+def _round_function() -> type:
+    """A SymPy function rounding half to even, as NumPy does (exactly, at ties too), with
+    dualad's derivative 0; it stays unevaluated on symbols, so it costs nothing to build."""
+
+    def eval(cls: type, arg: Any) -> Any:  # noqa: A001  (SymPy's name)
+        if arg.is_Number and arg.is_finite:
+            return sp.Integer(builtins.round(fractions.Fraction(str(sp.Rational(arg)))))
+        return None
+
+    def fdiff(self: Any, argindex: int = 1) -> Any:
+        return sp.S.Zero
+
+    return type("_RoundHalfEven", (sp.Function,), {
+        "eval": classmethod(eval), "fdiff": fdiff, "_imp_": staticmethod(np.round),
+        "is_integer": True, "__module__": __name__})
+
+
+def _sym_round(x: Any) -> Any:
+    """Round half to even, as NumPy (SymPy's own ``round`` works on numbers only)."""
+    return _round_function()(x)
+
+
 _round_op = elementwise_unary(
-    "round", np.round, _flat, lambda x: _step_function("floor")(x + sp.Rational(1, 2)),
+    "round", np.round, _flat, _sym_round,
     valid=_away_from(0.5),
     kinks=_step_kink("x is halfway between integers (rounds half to even)", 0.5))
 

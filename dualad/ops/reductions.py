@@ -260,8 +260,8 @@ def _std_weights(out_kept: Tensor, x: Tensor, axis: Any = None, correction: floa
 def _sym_var(x: Any, axis: Any = None, keepdims: bool = False, correction: float = 1) -> Any:
     x = np.asarray(x, dtype=object)
     n = _count_axes(x.shape, axis)
-    m = np.sum(x, axis=axis, keepdims=True) / n
-    return np.sum((x - m) ** 2, axis=axis, keepdims=keepdims) / (n - correction)
+    m = sym_sum(x, axis, True) / n
+    return sym_sum((x - m) ** 2, axis, keepdims) / (n - correction)
 
 
 _VAR_SHAPES = [(((3, 4),), {"axis": None, "keepdims": False, "correction": 1}),
@@ -408,7 +408,7 @@ def _logsumexp_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) 
 
 def _sym_logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     e = _smap(sp.exp, 1, 1)(np.asarray(x, dtype=object))
-    return _smap(sp.log, 1, 1)(np.sum(e, axis=axis, keepdims=keepdims))
+    return _smap(sp.log, 1, 1)(sym_sum(e, axis, keepdims))
 
 
 _LOGSUMEXP = _reduce_op(  # the weights are softmax(x), computed stably (registered below)
@@ -446,10 +446,10 @@ def _sym_norm(x: Any, ord: float = 2.0, axis: Any = None,  # noqa: A002
               keepdims: bool = False) -> Any:
     x = np.asarray(x, dtype=object)
     if ord == 2:
-        return _smap(sp.sqrt, 1, 1)(np.sum(x * x, axis=axis, keepdims=keepdims))
+        return _smap(sp.sqrt, 1, 1)(sym_sum(x * x, axis, keepdims))
     p = sp.nsimplify(ord)
     powered = _smap(lambda e: sp.Abs(e) ** p, 1, 1)(x)
-    return _smap(lambda e: e ** (1 / p), 1, 1)(np.sum(powered, axis=axis, keepdims=keepdims))
+    return _smap(lambda e: e ** (1 / p), 1, 1)(sym_sum(powered, axis, keepdims))
 
 
 def _nonzero_entries(x: Any, **params: Any) -> bool:
@@ -516,7 +516,7 @@ def _log_softmax_rule(g: Tensor, out: Tensor, x: Any, axis: int = -1) -> Tensor:
 
 def _sym_softmax(x: Any, axis: int = -1) -> Any:
     e = _smap(sp.exp, 1, 1)(np.asarray(x, dtype=object))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    return e / sym_sum(e, axis, True)
 
 
 def _sym_log_softmax(x: Any, axis: int = -1) -> Any:
