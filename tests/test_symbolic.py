@@ -6,6 +6,7 @@ evaluation, closed forms, and finite differences (inside ``compare``).
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -604,3 +605,22 @@ def test_compare_without_symbolic_or_forward_rules_compares_what_it_can():
     assert row.symbolic is None and row.forward is None and "n/a" in str(report)
     assert "jvp" in report.forward_note  # this Function defines no forward rule
     assert row.reverse == pytest.approx(3 * 0.49) and row.numeric == pytest.approx(1.47)
+
+
+def test_a_nan_symbolic_form_at_a_smooth_point_leaves_the_check_to_the_other_columns():
+    # d/dx x**y and d/dy x**y at (0, 2): the function is x**2 along x and 0 for y > 0, so
+    # both derivatives are 0; SymPy's forms are y*x**(y-1) and x**y*log(x): 0*log(0) = nan
+    report = da.symbolic.compare(lambda x, y: x ** y, 0.0, 2.0)
+    assert [r.status for r in report.rows] == ["ok", "ok"], str(report)
+    assert all(r.reverse == 0.0 and np.isnan(r.symbolic) for r in report.rows)
+    assert all("undefined (nan)" in r.note for r in report.rows)
+
+
+def test_a_nan_symbolic_form_does_not_hide_a_wrong_derivative():
+    from dualad.symbolic import _verdict
+
+    # reverse and forward agree on 1, finite differences say 0, SymPy says nan: a mismatch
+    status, _, _ = _verdict(0.0, 1.0, 1.0, math.nan, 0.0, False, False, 1e-8, 1e-5)
+    assert status == "MISMATCH"
+    status, _, _ = _verdict(0.0, 0.0, 0.0, math.nan, 0.0, False, False, 1e-8, 1e-5)
+    assert status == "ok"
