@@ -44,6 +44,19 @@ class Group:
         self.data_writes = 0  # writes through .data: untracked, no version bump
 
 
+def _note_reads(reads: dict, *sources) -> dict:
+    """Add to ``reads`` the groups read now (``Group``) or earlier (a ``reads`` dict).
+
+    A group read twice keeps its older ``.data`` count: a Jacobian is stale as soon as one
+    of its reads is (``data_writes`` only grows, so the oldest count is the smallest).
+    """
+    for src in sources:
+        items = src.items() if isinstance(src, dict) else [(src, src.data_writes)]
+        for group, n in items:
+            reads[group] = min(n, reads.get(group, n))
+    return reads
+
+
 class Root:
     """A tensor that is no view: its value array, Jacobian and autograd facts."""
 
@@ -55,7 +68,8 @@ class Root:
         self.group = group
         self.leaf = leaf  # a leaf that requires grad
         self.readonly = readonly
-        self.reads = dict(reads or {})  # groups whose values the Jacobian read: .data count
+        # groups whose values the Jacobian read, each with its .data count at the oldest read
+        self.reads = dict(reads or {})
         self.history = history  # ids of the recorded ops below (for freed graphs)
 
 
@@ -188,9 +202,9 @@ class Programs(RuleBasedStateMachine):
         group = Group()
         reads = dict(h.root.reads)
         if kind in ("sin", "square"):
-            reads[h.root.group] = h.root.group.data_writes
+            _note_reads(reads, h.root.group)
         elif kind == "tanh":
-            reads[group] = 0
+            _note_reads(reads, group)
         jac = deriv[..., None] * h.jac if rec else np.zeros(out.shape + (N,))
         history = h.root.history | {next(_ids)} if rec else frozenset()
         self.add(Handle(d, t, Root(out, jac, rec, group, reads=reads, history=history)))
@@ -212,10 +226,9 @@ class Programs(RuleBasedStateMachine):
             out, jac = va + vb, a.jac + b.jac
         else:
             out, jac = va * vb, vb[..., None] * a.jac + va[..., None] * b.jac
-        reads = {**a.root.reads, **b.root.reads}
+        reads = _note_reads({}, a.root.reads, b.root.reads)
         if kind == "mul":
-            reads[a.root.group] = a.root.group.data_writes
-            reads[b.root.group] = b.root.group.data_writes
+            _note_reads(reads, a.root.group, b.root.group)
         history = a.root.history | b.root.history | {next(_ids)} if rec else frozenset()
         jac = jac if rec else np.zeros(out.shape + (N,))
         self.add(Handle(d, t, Root(out, jac, rec, Group(), reads=reads, history=history)))
@@ -295,8 +308,7 @@ class Programs(RuleBasedStateMachine):
             root.jac = -1.25 * jac_h
         elif kind == "mul_t":
             root.jac = vo[..., None] * jac_h + old[..., None] * jac_o
-            root.reads[root.group] = root.group.data_writes
-            root.reads[o.root.group] = o.root.group.data_writes
+            _note_reads(root.reads, root.group, o.root.group)
         elif kind == "zero_":
             root.jac = np.zeros_like(jac_h)
         elif kind == "copy_":
@@ -305,7 +317,7 @@ class Programs(RuleBasedStateMachine):
             jac_h[0] = 0.0
             root.jac = jac_h
         if uses_o:
-            root.reads.update(o.root.reads)
+            _note_reads(root.reads, o.root.reads)
             root.history = root.history | o.root.history
         root.requires_grad = True
         root.history = root.history | {next(_ids)}
@@ -402,6 +414,21 @@ SETTINGS = settings(max_examples=max(settings.default.max_examples, 100), statef
                     report_multiple_bugs=False)
 Programs.TestCase.settings = SETTINGS
 test_programs_against_the_reference = Programs.TestCase
+
+
+def test_a_data_write_between_two_reads_of_a_group_keeps_the_jacobian_stale():
+    """``y = x.sin(); x.data *= 3; (x * y).sum().backward()``: sin's backward reads the
+    current x (``.data`` is untracked, as in PyTorch), not the x its Jacobian was taken at.
+    The reference must keep the older read of x's group (hypothesis found it: the later
+    read used to overwrite it, and the stale Jacobian was taken as the truth)."""
+    machine = Programs()
+    machine.start(seed=0)
+    machine.unary(i=0, kind="sin", grad=True)  # handle 3 = sin(x), x = handle 0
+    machine.write_through_data(i=0)
+    machine.binary(i=0, j=3, kind="mul", grad=True)  # handle 4 = x * sin(x)
+    machine.values_and_flags_agree()
+    assert machine.handles[4].root.reads[machine.handles[0].root.group] == 0
+    machine.backward(i=4, retain=False)
 
 
 def test_programs_against_the_reference_and_torch():
