@@ -20,3 +20,19 @@ class Cube(da.autograd.Function):
     @staticmethod
     def jvp(ctx, t):
         return t * 3 * ctx.x ** 2
+
+
+class TwoOutputs(da.autograd.Function):
+    """(2x, 3x): the second output's gradient must reach x multiplied by 3, not 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2, x * 3
+
+    @staticmethod
+    def backward(ctx, ga, gb):
+        return ga * 2 + gb * 3
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * 2, t * 3

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from custom_functions import Cube
+from custom_functions import Cube, TwoOutputs
 
 import dualad as da
 from dualad import forward_ad as fwad
@@ -261,28 +261,12 @@ def test_gradient_with_broadcast_axes_is_summed_to_the_input():
     np.testing.assert_array_equal(x.grad.numpy(), np.full((1, 3), 8.0))
 
 
-class _TwoOutputs(da.autograd.Function):
-    """(2x, 3x): the second output's gradient must reach x multiplied by 3."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return x * 2, x * 3
-
-    @staticmethod
-    def backward(ctx, ga, gb):
-        return ga * 2 + gb * 3
-
-    @staticmethod
-    def jvp(ctx, t):
-        return t * 2, t * 3
-
-
 def test_second_output_used_inside_a_dual_level_sends_its_gradient_to_its_own_slot():
     # inside a dual level every op works on an alias of its input; the alias of output 1
     # was output 0, so the gradient came back times 2 instead of 3
     x = da.tensor([1.0, 2.0], requires_grad=True)
     with da.forward_ad.dual_level():
-        b = _TwoOutputs.apply(da.forward_ad.make_dual(x, da.tensor([1.0, 0.0])))[1]
+        b = TwoOutputs.apply(da.forward_ad.make_dual(x, da.tensor([1.0, 0.0])))[1]
         y = (b * 1).sum()
         assert da.forward_ad.unpack_dual(y).tangent.item() == 3.0
     y.backward()
@@ -291,19 +275,19 @@ def test_second_output_used_inside_a_dual_level_sends_its_gradient_to_its_own_sl
 
 def test_hessian_through_the_second_output():
     # sum((3x)**2) = 9 sum(x**2): Hessian 18 I (jacfwd over jacrev meets output 1 in a level)
-    h = da.func.hessian(lambda v: (_TwoOutputs.apply(v)[1] ** 2).sum())(np.array([1.0, 2.0]))
+    h = da.func.hessian(lambda v: (TwoOutputs.apply(v)[1] ** 2).sum())(np.array([1.0, 2.0]))
     np.testing.assert_allclose(h, 18 * np.eye(2))
 
 
 def test_in_place_op_on_the_second_output():
     # b = 3x, then b *= 5: d sum(b)/dx = 15 (the in-place op read output 0's gradient slot)
     x = da.tensor([1.0, 2.0], requires_grad=True)
-    _, b = _TwoOutputs.apply(x)
+    _, b = TwoOutputs.apply(x)
     b.mul_(5)
     (b * 1).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [15.0, 15.0])
     x2 = da.tensor([1.0, 2.0], requires_grad=True)
-    _, b2 = _TwoOutputs.apply(x2)
+    _, b2 = TwoOutputs.apply(x2)
     b2.retain_grad()
     b2.mul_(5)
     (b2 * b2).sum().backward()  # b2 = 15 x: retained 2*b2 = 30x, x.grad = 450x

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from custom_functions import TwoOutputs
 
 import dualad as da
 
@@ -283,20 +284,10 @@ def test_a_node_post_hook_returning_the_wrong_thing_is_named(returned, message):
     assert x.grad is None
 
 
-class _TwoOutputs(da.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        return x * 2, x * 3
-
-    @staticmethod
-    def backward(ctx, ga, gb):
-        return ga * 2 + gb * 3
-
-
 def test_hooks_and_retain_grad_on_the_second_output_of_a_node_see_its_gradient():
     """They used to act on the first output's gradient."""
     x = da.tensor([1.0, 2.0], requires_grad=True)
-    a, b = _TwoOutputs.apply(x)
+    a, b = TwoOutputs.apply(x)
     seen = []
     b.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 100)
     b.retain_grad()
@@ -324,7 +315,7 @@ def test_hook_messages_and_values_match_pytorch():
     b.register_hook(lambda g: g * 100)
     (a + b * 5).sum().backward()
     x = da.tensor([1.0, 2.0], requires_grad=True)
-    a, b = _TwoOutputs.apply(x)
+    a, b = TwoOutputs.apply(x)
     b.register_hook(lambda g: g * 100)
     (a + b * 5).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
