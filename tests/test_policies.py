@@ -385,3 +385,23 @@ def test_max_along_dim_at_a_tie_follows_each_profile_in_both_modes(name):
     t = torch.tensor(data, requires_grad=True)
     (getattr(torch, name)(t) + getattr(torch, "a" + name)(t)).backward()
     np.testing.assert_array_equal(t.grad.numpy(), 2 * full / full.sum())
+
+
+@pytest.mark.parametrize("transform", [da.func.jacrev, da.func.jacfwd])
+def test_nan_policy_marks_only_the_entries_taken_at_the_kink(transform):
+    # relu at [0, 1]: the Jacobian is diag(undefined, 1); the off-diagonal entries are 0
+    # whatever relu'(0) is. 0 * nan used to spread the nan over a column (jacrev) or a row
+    # (jacfwd), so the two modes disagreed
+    with da.nondiff.policy("nan"):
+        jac = transform(da.relu)(np.array([0.0, 1.0]))
+    jac = np.asarray(jac)
+    assert np.isnan(jac[0, 0])
+    np.testing.assert_array_equal(jac[[0, 1, 1], [1, 0, 1]], [0.0, 0.0, 1.0])
+
+
+def test_nan_policy_backward_puts_nan_where_the_kink_was_hit():
+    x = da.tensor([0.0, 2.0, -1.0], requires_grad=True)
+    with da.nondiff.policy("nan"):
+        da.relu(x).sum().backward()
+    assert np.isnan(x.grad[0].item())
+    np.testing.assert_array_equal(x.grad.numpy()[1:], [1.0, 0.0])

@@ -117,10 +117,12 @@ def scale(g: Any, d: Any) -> Any:
 
     Under ``dualad.nondiff.strong_zero()`` a zero ``g`` annihilates an
     infinite or nan ``d`` (0 * inf is 0, not nan): the one place this is done.
+    Policy ``"nan"`` does the same, so that its nan marks only the derivatives
+    taken at a kink (a zero row or column of a Jacobian stays 0, in both modes).
     The product is the op ``strong_mul``, whose own rules keep the rule at
     every order and for cotangents carrying tangents (``jacrev``, ``hessian``).
     """
-    if census.policy and state.strong_zero:
+    if census.policy and (state.strong_zero or state.kink_policy == "nan"):
         return call("strong_mul", g, d)
     return g * d
 

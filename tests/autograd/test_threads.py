@@ -214,7 +214,9 @@ def test_a_policy_in_another_thread_leaves_this_threads_rules_alone():
         assert relu == 0.0 and np.isnan(sqrt), name
         relu, sqrt = seen[1]
         assert np.isnan(relu) == (name == "policy"), name
-        assert (sqrt == 0.0) == (name == "strong_zero"), name
+        # a zero cotangent annihilates the infinite partial under strong_zero, and under
+        # policy "nan" (whose nan marks only the derivatives taken at the kink)
+        assert (sqrt == 0.0) == (name in ("strong_zero", "policy")), name
         if name == "track":  # thread 1's relu and sqrt at 0, forward and backward: not 0's
             assert seen["hits"] == 4
 
