@@ -167,6 +167,37 @@ def test_custom_function_without_jvp_raises_clearly():
             _NoJvp.apply(x)
 
 
+class _SummedJvp(da.autograd.Function):
+    """2x whose jvp wrongly returns the summed tangent (shape ()); or, as a pair, too few."""
+
+    @staticmethod
+    def forward(ctx, x, pair=False):
+        return (x * 2, x * 3) if pair else x * 2
+
+    @staticmethod
+    def backward(ctx, g, *rest):
+        return g * 2, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return (t * 2).sum()
+
+
+@pytest.mark.parametrize("batch_size", [None, 3])
+def test_custom_function_jvp_of_the_wrong_shape_or_count_raises(batch_size):
+    # the () tangent was broadcast against the (3,) output: every component got the sum,
+    # a silently wrong jvp (and jacfwd); a missing tangent of a pair was a silent zero
+    x = da.tensor([0.3, -1.2, 2.0])
+    tangent = da.ones(3) if batch_size is None else da.eye(3)
+    with fwAD.dual_level(batch_size=batch_size):
+        d = fwAD.make_dual(x, tangent)
+        with pytest.raises(RuntimeError, match=r"tangent of shape \(\) for output 0 of "
+                                               r"shape \(3,\)"):
+            _SummedJvp.apply(d)
+        with pytest.raises(RuntimeError, match="returned 1 tangent.* 2 output"):
+            _SummedJvp.apply(d, True)
+
+
 def test_custom_function_under_two_levels_raises_instead_of_a_wrong_answer():
     with fwAD.dual_level():
         x = fwAD.make_dual(da.tensor(1.0), da.tensor(1.0))

@@ -167,3 +167,40 @@ def test_second_derivatives_through_a_custom_function():
     np.testing.assert_allclose(func.hessian(f)(x), expected)
     _, hv = func.hvp(f, x, np.array([1.0, 1.0]))
     np.testing.assert_allclose(hv, 6 * x)
+
+
+class _CubeOnCtx(da.autograd.Function):
+    """x**3 keeping its input as ``ctx.x`` (backward) and, via setup_context, in a tuple
+    (jvp), not with save_for_backward."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.x = x
+        return x ** 3
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.inputs = inputs
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 3 * ctx.x ** 2
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * 3 * ctx.inputs[0] ** 2
+
+
+def test_second_derivatives_through_inputs_kept_on_ctx():
+    # an input stored on ctx is the caller's tensor, as in PyTorch: every second derivative
+    # was a silent 0 when jvp and backward saw the detached input forward was given
+    f = lambda x: _CubeOnCtx.apply(x).sum()  # noqa: E731
+    x = np.array([0.3, -1.2, 2.0])
+    ones = np.ones(3)
+    expected = np.diag(6 * x)
+    np.testing.assert_allclose(func.hessian(f)(x), expected, rtol=1e-12)
+    np.testing.assert_allclose(func.jacrev(func.jacrev(f))(x), expected, rtol=1e-12)
+    np.testing.assert_allclose(func.jvp(func.grad(f), (x,), (ones,))[1], 6 * x, rtol=1e-12)
+    grad_of_jvp = func.grad(lambda v: func.jvp(f, (v,), (ones,))[1])(x)
+    np.testing.assert_allclose(grad_of_jvp, 6 * x, rtol=1e-12)
+    np.testing.assert_allclose(func.jacfwd(f)(x), 3 * x ** 2, rtol=1e-12)

@@ -23,6 +23,7 @@ tensor(12.)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -182,8 +183,10 @@ class Function:
                 o.grad_fn = node
                 o.requires_grad_flag = True
             _register_multi_output(node, outs)
+        _relink(ctx, raw, call_args)
         if level is not None:
             _push_tangents(cls, ctx, args, outs, level, single)
+        _relink(ctx, call_args, args)
         _rebase_dirty(outs, call_args, state.grad_enabled and any(ctx.needs_input_grad))
         return outs[0] if single else tuple(outs)
 
@@ -273,6 +276,28 @@ def _save_callers_inputs(ctx: FunctionCtx, raw: list, args: tuple) -> None:
                   for s in ctx._saved]
 
 
+def _relink(ctx: FunctionCtx, old: list, new: Sequence) -> None:
+    """Inputs kept as ``ctx`` attributes (``ctx.x = x``, also in a tuple) become ``new``'s.
+
+    ``forward`` sees detached inputs, but as in PyTorch an input stored on ``ctx``
+    must be the caller's tensor, so that ``jvp`` and ``backward`` computed from it
+    can be differentiated again: ``jvp`` sees it as a constant of its own dual
+    level (``call_args``), ``backward`` as the caller passed it.
+    """
+    swap = {id(o): n for o, n in zip(old, new) if isinstance(o, Tensor) and o is not n}
+    if not swap:
+        return
+    for name, v in vars(ctx).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(v, Tensor) and id(v) in swap:
+            setattr(ctx, name, swap[id(v)])
+        elif isinstance(v, (tuple, list)) and any(id(e) in swap for e in v
+                                                  if isinstance(e, Tensor)):
+            setattr(ctx, name, type(v)(swap.get(id(e), e) if isinstance(e, Tensor) else e
+                                       for e in v))
+
+
 def _dual_levels(tensors: list) -> int:
     return len({lv for t in tensors if t._tangents for lv in t._tangents if lv in state.levels})
 
@@ -294,8 +319,7 @@ def _push_tangents(cls: type, ctx: FunctionCtx, args: tuple, outs: list, level: 
         ts = [select(t) if t is not None else (_wrap(np.zeros_like(a._data))
                                                if isinstance(a, Tensor) else None)
               for t, a in zip(tangents, args)]
-        touts = cls.jvp(ctx, *ts)
-        return [touts] if single else list(touts)
+        return _checked_tangents(cls.jvp(ctx, *ts), outs, single, cls.__name__)
 
     if batch is None:
         touts = run(lambda t: t)
@@ -306,7 +330,25 @@ def _push_tangents(cls: type, ctx: FunctionCtx, args: tuple, outs: list, level: 
     for o, t in zip(outs, touts):
         if t is not None:
             o._tangents = dict(o._tangents or {})
-            o._tangents[level] = t if isinstance(t, Tensor) else _wrap(np.asarray(t))
+            o._tangents[level] = t
+
+
+def _checked_tangents(touts: Any, outs: list, single: bool, name: str) -> list:
+    """``jvp``'s results as Tensors, one per output, each of its output's shape."""
+    touts = [touts] if single else list(touts) if isinstance(touts, (tuple, list)) else [touts]
+    if len(touts) != len(outs):
+        raise RuntimeError(f"{name}.jvp returned {len(touts)} tangent(s) but forward returned "
+                           f"{len(outs)} output(s); return one tangent (or None) per output")
+    checked = []
+    for k, (t, o) in enumerate(zip(touts, outs)):
+        if t is not None and not isinstance(t, Tensor):
+            t = _wrap(np.asarray(t))
+        if t is not None and t.shape != o.shape:
+            raise RuntimeError(f"{name}.jvp returned a tangent of shape {tuple(t.shape)} for "
+                               f"output {k} of shape {tuple(o.shape)}; each tangent must have "
+                               "its output's shape")
+        checked.append(t)
+    return checked
 
 
 def _inherits_jvp(cls: type) -> bool:
