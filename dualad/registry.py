@@ -260,6 +260,8 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
             datas.append(a)
             if type(a) not in _NUMBERS:  # a list, say: scalar_forward may not take it
                 numbers = False
+                if isinstance(a, (tuple, list)) and any(isinstance(e, Tensor) for e in a):
+                    raise TypeError(_tensors_in_sequence(op.name, a))
     if not tensors and state.array_rules:  # inside a rule the engine runs on raw arrays
         return op.forward(*datas, **params)
     if dual and state.levels:
@@ -286,6 +288,16 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
     if op.kinks and census.policy and (state.kink_trackers or state.kink_policy == "raise"):
         _notify_kinks(op, datas, params, out)
     return out
+
+
+def _tensors_in_sequence(name: str, seq: tuple | list) -> str:
+    """The error for a tuple or list of Tensors given where one operand goes (NumPy would
+    turn it into an array, silently dropping the Tensors' gradients and tangents)."""
+    return (f"{name}: an operand is a {type(seq).__name__} of {len(seq)} values containing "
+            "Tensors, not a Tensor; converting it would drop their gradients and tangents. "
+            "Pick the Tensor you mean (e.g. "
+            "the .values of a (values, indices) result of max/min) or combine them with "
+            "dualad.stack")
 
 
 def _notify_kinks(op: Op, datas: list, params: dict, out: Tensor) -> None:

@@ -461,3 +461,20 @@ def test_hvp_errors_name_hvp_and_do_not_suggest_has_aux():
     with pytest.raises(ValueError, match=r"^hvp: the function returned a tuple") as info:
         func.hvp(lambda a: ((a ** 2).sum(), 1), x, x)
     assert "has_aux" not in str(info.value)
+
+
+def test_an_operand_that_is_a_tuple_of_tensors_raises_instead_of_dropping_derivatives():
+    # max(axis=...) returns (values, indices); adding it to a Tensor turned both into one
+    # array: under jacfwd the tangents were dropped (a silently wrong Jacobian), in plain
+    # reverse mode the values' gradient; PyTorch refuses such an operand too
+    x = np.array([[0.3, -1.2], [2.0, 0.5]])
+    with pytest.raises(TypeError, match="ValuesIndices of 2 values containing Tensors"):
+        func.jacfwd(lambda v: v.max(axis=1) + v[:, 0])(x)
+    w = da.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="mul: an operand is a list"):
+        da.tensor([1.0, 2.0]) * [w[0], w[1]]
+    with pytest.raises(TypeError, match="add: an operand is a tuple"):
+        da.add(da.tensor(1.0), (da.tensor(2.0),))
+    np.testing.assert_allclose((da.tensor([1.0, 2.0]) + [1.0, 2.0]).numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(func.jacfwd(lambda v: v.max(axis=1).values)(x),
+                               [[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [1.0, 0.0]]])
