@@ -173,7 +173,7 @@ def _graph_facts(outs: list[Tensor], own: list[Tensor]) -> tuple[bool, bool]:
     own_ids = {id(t) for t in own}
     stack = [o.grad_fn for o in outs if o.grad_fn is not None]
     stack += [o for o in outs if o.grad_fn is None and o.requires_grad_flag and id(o)
-              not in own_ids]
+              not in own_ids and not o._get_extra("private_done")]
     foreign = any(isinstance(s, Tensor) for s in stack)
     stack = [s for s in stack if not isinstance(s, Tensor)]
     plain = True
@@ -184,8 +184,9 @@ def _graph_facts(outs: list[Tensor], own: list[Tensor]) -> tuple[bool, bool]:
             continue
         seen.add(id(node))
         if isinstance(node, AccumulateGrad):
-            if id(node.variable) not in own_ids:
-                foreign = True
+            v = node.variable
+            if id(v) not in own_ids and not v._get_extra("private_done"):
+                foreign = True  # (a finished transform's input is never differentiated again)
             continue
         if not isinstance(node, OpNode) or node._extras is not None:  # hooks, retain_grad, trace
             plain = False
@@ -238,6 +239,9 @@ class _Traced:
         self.outs, self.single_out = _flatten(out, name)
         foreign, self.plain = _graph_facts(self.outs, self.inputs)
         self.nested = record and foreign
+        for x in self.inputs:
+            if x.grad_fn is None:  # a private leaf: only this transform differentiates it
+                x._set_extra("private_done", True)
 
     def pull_back(self, cots: list) -> list[Tensor]:
         nested = self.nested or (state.grad_enabled and any(

@@ -478,3 +478,19 @@ def test_an_operand_that_is_a_tuple_of_tensors_raises_instead_of_dropping_deriva
     np.testing.assert_allclose((da.tensor([1.0, 2.0]) + [1.0, 2.0]).numpy(), [2.0, 4.0])
     np.testing.assert_allclose(func.jacfwd(lambda v: v.max(axis=1).values)(x),
                                [[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [1.0, 0.0]]])
+
+
+def test_reverse_over_reverse_through_a_closure_returns_numpy_without_a_graph():
+    # the inner transform's private input stayed in the result's graph, so the outer one
+    # took it for a Tensor differentiated outside: NumPy in gave a Tensor requiring grad
+    x = np.array([0.3, -1.2, 2.0])
+    a = np.array([0.1, 0.2, 0.4])
+    hv = func.jacrev(lambda a: func.hvp(lambda w: da.sin(w * a).sum(), x, np.ones(3))[1])(a)
+    gg = func.grad(lambda a: func.grad(lambda w: da.sin(w * a).sum())(x).sum())(a)
+    assert type(hv) is np.ndarray and type(gg) is np.ndarray
+    np.testing.assert_allclose(hv, np.diag(-2 * a * np.sin(x * a) - a ** 2 * x * np.cos(x * a)))
+    np.testing.assert_allclose(gg, np.cos(x * a) - x * a * np.sin(x * a))
+    at = da.tensor(a, requires_grad=True)  # still differentiable with respect to a Tensor
+    j = func.jacrev(lambda a: func.grad(lambda w: da.sin(w * a).sum())(x))(at)
+    j.sum().backward()
+    np.testing.assert_allclose(at.grad.numpy(), -2 * x * np.sin(x * a) - x ** 2 * a * np.cos(x * a))
