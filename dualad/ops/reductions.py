@@ -484,7 +484,10 @@ _NORM = _reduce_op(
 
 def _shift(x: np.ndarray, axis: Any) -> np.ndarray:
     """Each group's maximum where it is finite, else 0 (also for an empty group): the shift
-    subtracted before ``exp``."""
+    subtracted before ``exp``; integers and booleans are taken as float64 (the ``-inf``
+    start of the maximum has no integer value)."""
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
     m = np.amax(x, axis=axis, keepdims=True, initial=-np.inf)
     return np.where(np.isfinite(m), m, 0.0)
 
