@@ -120,6 +120,23 @@ def test_softmax_family_of_integer_or_boolean_input_is_float64(dtype):
     np.testing.assert_allclose(loss.item(), -(np.log(p[0, 0]) + np.log(p[1, 2])) / 2, rtol=1e-14)
 
 
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("fn, value, slope", [
+    (lambda t, d: da.mean(t, d), 2.5, 1.0), (lambda t, d: da.sum(t, d), 2.5, 1.0),
+    (lambda t, d: da.var(t, d, correction=0), 0.0, 0.0),
+    (lambda t, d: da.std(t, d, correction=0), 0.0, 0.0),
+    (lambda t, d: da.cumsum(t, d), 2.5, 1.0)], ids=["mean", "sum", "var", "std", "cumsum"])
+def test_a_0d_tensor_reduces_over_dim_0_or_minus_1_to_0d(fn, value, slope, dim):
+    # as sum already did (and PyTorch): mean crashed with IndexError, var/std raised
+    # AxisError, cumsum returned shape (1,)
+    t = da.tensor(2.5, requires_grad=True)
+    y = fn(t, dim)
+    assert y.shape == ()
+    assert y.item() == value
+    y.backward()
+    assert t.grad.item() == slope
+
+
 def test_softmax_needs_a_dim():
     with pytest.raises(TypeError, match="dim="):
         da.softmax(da.tensor([1.0, 2.0]))
