@@ -57,7 +57,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 def count(shape: tuple, axis: Any) -> int:
     """How many elements a reduction over ``axis`` (None: all) of an array of ``shape``
     takes in: the divisor of a mean."""
-    if axis is None:
+    if axis is None or not shape:  # a 0-d array's dim 0 (or -1) is the whole array
         return math.prod(shape)
     return math.prod([shape[a] for a in ((axis,) if isinstance(axis, int) else axis)])
 

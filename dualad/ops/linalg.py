@@ -280,6 +280,7 @@ inverse = inv
 # --------------------------------------------------------------------- solve
 
 
+# ``b`` 1-d is a vector even when ``a`` is a stack (the solution is then a stack of vectors)
 def _as_matrix(b: Any, vector: bool) -> Any:
     return reshape(b, b.shape + (1,)) if vector else b
 
@@ -289,18 +290,18 @@ def _from_matrix(b: Tensor, vector: bool) -> Tensor:
 
 
 def _solve_vjp_a(g: Tensor, out: Tensor, a: Any, b: Any) -> Tensor:
-    vec = out.ndim == 1
+    vec = len(shape_of(b)) == 1
     gb = apply(_SOLVE, _mT(a), _as_matrix(g, vec))
     return -matmul(gb, _mT(_as_matrix(out, vec)))
 
 
 def _solve_vjp_b(g: Tensor, out: Tensor, a: Any, b: Any) -> Tensor:
-    vec = out.ndim == 1
+    vec = len(shape_of(b)) == 1
     return _from_matrix(apply(_SOLVE, _mT(a), _as_matrix(g, vec)), vec)
 
 
 def _solve_jvp_a(t: Tensor, out: Tensor, a: Any, b: Any) -> Tensor:
-    vec = out.ndim == 1
+    vec = len(shape_of(b)) == 1
     return -_from_matrix(apply(_SOLVE, a, matmul(t, _as_matrix(out, vec))), vec)
 
 

@@ -145,8 +145,13 @@ exp2 = elementwise_unary("exp2", quiet(np.exp2), lambda out, x: out * _LN2, lamb
 
 # ------------------------------------------------------------------- powers
 square = elementwise_unary("square", np.square, lambda out, x: 2.0 * x, lambda x: x ** 2)
+def _reciprocal(x: Any) -> Any:
+    """``1 / x``, true division (NumPy's ``reciprocal`` of an integer is integral: 1/2 -> 0)."""
+    return np.true_divide(1, x)
+
+
 reciprocal = elementwise_unary(
-    "reciprocal", quiet(np.reciprocal), lambda out, x: -(out * out), lambda x: 1 / x,
+    "reciprocal", quiet(_reciprocal), lambda out, x: -(out * out), lambda x: 1 / x,
     ranges=((-3.0, -0.3), (0.3, 3.0)), uses_output=True,
     kinks=(Kink("x == 0", ((0.0,),), (-np.inf,), 4,
                 "1/x is +inf at +0 in IEEE arithmetic; -1/x**2 tends to -inf from both sides",

@@ -484,7 +484,10 @@ _NORM = _reduce_op(
 
 def _shift(x: np.ndarray, axis: Any) -> np.ndarray:
     """Each group's maximum where it is finite, else 0 (also for an empty group): the shift
-    subtracted before ``exp``."""
+    subtracted before ``exp``; integers and booleans are taken as float64 (the ``-inf``
+    start of the maximum has no integer value)."""
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
     m = np.amax(x, axis=axis, keepdims=True, initial=-np.inf)
     return np.where(np.isfinite(m), m, 0.0)
 
@@ -565,6 +568,15 @@ def prod(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
     return out if dtype is None else out.to(dtype)
 
 
+def _whole_if_0d(x: Any, axis: Any) -> Any:
+    """``axis`` checked against a 0-d ``x`` and taken as None (all of it): PyTorch reduces a
+    0-d tensor over dim 0 or -1, where NumPy's var and cumsum do not take an axis."""
+    if axis is not None and not shape_of(x):
+        axes_of(axis, 0)
+        return None
+    return axis
+
+
 def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: Any = None, *,
         correction: Any = None, axis: Any = None, keepdims: Any = None, ddof: Any = None) -> Tensor:
     """Variance with Bessel's correction by default (PyTorch); ``correction``/``ddof`` to change.
@@ -577,7 +589,7 @@ def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: Any = None, *,
         dim, unbiased = None, dim
     ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
     c = _correction(unbiased, correction, ddof)
-    return apply(_VAR, x, axis=ax, keepdims=keep, correction=c)
+    return apply(_VAR, x, axis=_whole_if_0d(x, ax), keepdims=keep, correction=c)
 
 
 def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: Any = None, *,
@@ -592,7 +604,7 @@ def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: Any = None, *,
         dim, unbiased = None, dim
     ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
     c = _correction(unbiased, correction, ddof)
-    return apply(_STD, x, axis=ax, keepdims=keep, correction=c)
+    return apply(_STD, x, axis=_whole_if_0d(x, ax), keepdims=keep, correction=c)
 
 
 def _nonempty(name: str, x: Any, axis: Any) -> None:
@@ -788,8 +800,8 @@ def cumsum(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> T
     [1.0, 3.0, 6.0]
     """
     ax, _ = normalize_axis(dim, axis)
-    if ax is None:
-        x = reshape(x, (-1,))
-        ax = 0
+    if _whole_if_0d(x, ax) is None:
+        shape = shape_of(x) if ax is not None else (-1,)  # a 0-d tensor stays 0-d
+        return reshape(cumsum(reshape(x, (-1,)), 0, dtype=dtype), shape)
     out = apply(_CUMSUM, x, axis=int(ax))
     return out if dtype is None else out.to(dtype)

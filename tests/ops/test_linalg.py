@@ -54,6 +54,23 @@ def test_solve_gradients_in_both_arguments(b):
                                                        * da.tensor(w)).sum(), b), gb)
 
 
+def test_solve_with_a_stack_of_matrices_and_one_vector_rhs():
+    # a (2, 3, 3) with b (3,): b is one vector shared by the stack, x is (2, 3); the backward
+    # took x's ndim (2) for "b is a matrix" and crashed in both arguments, forward mode in a
+    stack = np.stack([M, M.T + np.eye(3)])
+    b = B[:, 0]
+    w = weights_like((2, 3))
+    x = np.linalg.solve(stack, b)
+    np.testing.assert_allclose(x, np.stack([np.linalg.solve(m, b) for m in stack]))
+    np.testing.assert_allclose(da.solve(da.tensor(stack), da.tensor(b)).numpy(), x)
+    check_gradients(lambda t: (da.solve(t, da.tensor(b)) * da.tensor(w)).sum(), stack,
+                    second=True)
+    check_gradients(lambda t: (da.solve(da.tensor(stack), t) * da.tensor(w)).sum(), b)
+    gb = sum(np.linalg.solve(m.T, wi) for m, wi in zip(stack, w))
+    np.testing.assert_allclose(reverse_grad(lambda t: (da.solve(da.tensor(stack), t)
+                                                       * da.tensor(w)).sum(), b), gb)
+
+
 def test_trace_diag_tril_triu():
     x = np.arange(12.0).reshape(3, 4)
     np.testing.assert_array_equal(reverse_grad(da.trace, x), np.eye(3, 4))

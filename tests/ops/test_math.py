@@ -52,6 +52,16 @@ def test_second_derivatives_against_finite_differences(fn):
                     [0.35, 0.6, 0.15], second=True)
 
 
+def test_reciprocal_of_integers_is_true_division():
+    # NumPy's reciprocal of an integer array is integral (1/2 -> 0): it was 0 silently
+    for x in (da.tensor([1, 2, 4, -8]), da.tensor(np.array([1, 2, 4, -8], dtype=np.int32))):
+        y = da.reciprocal(x)
+        assert y.dtype == np.float64
+        np.testing.assert_array_equal(y.numpy(), [1.0, 0.5, 0.25, -0.125])
+        np.testing.assert_array_equal(np.reciprocal(x).numpy(), [1.0, 0.5, 0.25, -0.125])
+    assert da.reciprocal(da.tensor(np.float32([4.0]))).dtype == np.float32
+
+
 def test_arctan2_partials_and_quadrants():
     y = np.array([1.0, -1.0, 2.0, -0.5])
     x = np.array([1.0, 2.0, -3.0, -0.5])

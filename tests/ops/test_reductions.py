@@ -104,6 +104,39 @@ def test_softmax_jacobian_is_diag_p_minus_p_p_transpose():
         np.testing.assert_allclose(row, jac[i], rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+def test_softmax_family_of_integer_or_boolean_input_is_float64(dtype):
+    # integer logits (counts, labels) crashed with OverflowError: the shifted maximum
+    # started at -inf, which has no integer value; they are taken as float64, as exp is
+    x = np.array([[3, 0, 1], [1, 1, 0]]).astype(dtype)
+    xf = x.astype(np.float64)
+    p = np.exp(xf) / np.exp(xf).sum(axis=1, keepdims=True)
+    for fn, expected in [(da.softmax, p), (da.log_softmax, np.log(p)),
+                         (da.nn.functional.softmax, p), (da.nn.functional.log_softmax, np.log(p))]:
+        y = fn(da.tensor(x), dim=1)
+        assert y.dtype == np.float64
+        np.testing.assert_allclose(y.numpy(), expected, rtol=1e-14)
+    loss = da.nn.functional.cross_entropy(da.tensor(x), da.tensor([0, 2]))
+    np.testing.assert_allclose(loss.item(), -(np.log(p[0, 0]) + np.log(p[1, 2])) / 2, rtol=1e-14)
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("fn, value, slope", [
+    (lambda t, d: da.mean(t, d), 2.5, 1.0), (lambda t, d: da.sum(t, d), 2.5, 1.0),
+    (lambda t, d: da.var(t, d, correction=0), 0.0, 0.0),
+    (lambda t, d: da.std(t, d, correction=0), 0.0, 0.0),
+    (lambda t, d: da.cumsum(t, d), 2.5, 1.0)], ids=["mean", "sum", "var", "std", "cumsum"])
+def test_a_0d_tensor_reduces_over_dim_0_or_minus_1_to_0d(fn, value, slope, dim):
+    # as sum already did (and PyTorch): mean crashed with IndexError, var/std raised
+    # AxisError, cumsum returned shape (1,)
+    t = da.tensor(2.5, requires_grad=True)
+    y = fn(t, dim)
+    assert y.shape == ()
+    assert y.item() == value
+    y.backward()
+    assert t.grad.item() == slope
+
+
 def test_softmax_needs_a_dim():
     with pytest.raises(TypeError, match="dim="):
         da.softmax(da.tensor([1.0, 2.0]))
