@@ -540,12 +540,22 @@ def rebase_views(t: Tensor, history: bool) -> None:
             continue  # (another tensor's view; one made by a custom Function; t.data replaced)
         new = _remake(t, chain)
         if history:
-            v.grad_fn = new.grad_fn
+            old_fn, v.grad_fn = v.grad_fn, new.grad_fn
             v.requires_grad_flag = new.requires_grad_flag
-            if new.grad_fn is not None and v._extra.get("retains_grad"):
-                new.grad_fn._retain(v)  # retain_grad() holds on (as in PyTorch)
+            if v._extra.get("retains_grad"):
+                move_retain(v, old_fn)  # retain_grad() holds on (as in PyTorch)
         v._tangents = new._tangents
     _prune(views)  # (the views made again above are gone already)
+
+
+def move_retain(t: Tensor, old_fn: Any) -> None:
+    """``t.retain_grad()`` moves from ``old_fn`` to ``t``'s new node: the gradient retained
+    is the one of t's new value (uses of the old value no longer add to it)."""
+    extras = None if old_fn is None else old_fn._extras
+    if extras is not None and extras.retained:
+        extras.retained[:] = [(n, ref) for n, ref in extras.retained if ref() is not t]
+    if t.grad_fn is not None:
+        t.grad_fn._retain(t)
 
 
 def alias(t: Tensor, tangents: dict | None) -> Tensor:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._state import state
-from ..registry import alias, check_fixed_views, rebase_views
+from ..registry import alias, check_fixed_views, move_retain, rebase_views
 from ..tensor import Tensor, _wrap, bump_version
 from . import elementwise as _elementwise
 from . import shape as _shape
@@ -81,10 +81,7 @@ def _take_history(x: Tensor, out: Tensor) -> None:
     if nr or x._get_extra("output_nr"):
         x._set_extra("output_nr", nr)
     if x._get_extra("retains_grad"):
-        extras = None if old_fn is None else old_fn._extras
-        if extras is not None and extras.retained:
-            extras.retained[:] = [(n, ref) for n, ref in extras.retained if ref() is not x]
-        x.grad_fn._retain(x)
+        move_retain(x, old_fn)
 
 
 def zeros_like_op(x: Any) -> Tensor:

@@ -31,9 +31,12 @@ def _sum_to_forward(x: np.ndarray, shape: tuple) -> np.ndarray:
     return fast.sum(x, axes, True).reshape(shape) if axes else x.reshape(shape)
 
 
-def _readonly(a: np.ndarray) -> np.ndarray:
-    """Views are handed out read-only: writing into one would bypass autograd."""
-    if isinstance(a, np.ndarray) and a.base is not None and a.dtype != object:
+def _readonly(a: np.ndarray, x: Any) -> np.ndarray:
+    """Views of ``x`` are handed out read-only: writing into one would bypass autograd. A copy
+    (reshaping a transposed array, integer-array indexing) may still have a ``.base`` (NumPy's
+    own buffer) and stays writable."""
+    if isinstance(a, np.ndarray) and a.base is not None and a.dtype != object \
+            and np.may_share_memory(a, x):
         a = a.view()
         a.flags.writeable = False
     return a
@@ -52,22 +55,23 @@ _ASTYPE = _linear("astype", lambda x, dtype: np.asarray(x).astype(dtype),
                   shapes=[(((3,),), {"dtype": np.float64})], node_name="ToCopyBackward0")
 _CLONE = _linear("clone", lambda x: np.array(x, copy=True), lambda g, out, x: g,
                  shapes=[(((3,),), {})])
-_RESHAPE = _linear("reshape", lambda x, shape: _readonly(fast.reshape(x, shape)),
+_RESHAPE = _linear("reshape", lambda x, shape: _readonly(fast.reshape(x, shape), x),
                    lambda g, out, x, shape: reshape(g, shape_of(x)),
                    sympy=lambda x, shape: np.reshape(x, shape),
                    shapes=[(((2, 6),), {"shape": (3, 4)}), (((6,),), {"shape": (2, -1)})],
                    node_name="ViewBackward0")
-_PERMUTE = _linear("permute", lambda x, axes: _readonly(fast.transpose(x, axes)),
+_PERMUTE = _linear("permute", lambda x, axes: _readonly(fast.transpose(x, axes), x),
                    lambda g, out, x, axes: permute(g, tuple(np.argsort(axes))),
                    sympy=lambda x, axes: np.transpose(x, axes),
                    shapes=[(((2, 3, 4),), {"axes": (2, 0, 1)}), (((3, 4),), {"axes": (1, 0)})])
 
 
 def _getitem_forward(x: np.ndarray, index: Any) -> np.ndarray:
-    out = np.asarray(x)[index]
+    x = np.asarray(x)
+    out = x[index]
     if not isinstance(out, np.ndarray):  # a NumPy scalar: take the 0-d view (as PyTorch)
-        out = np.asarray(x)[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
-    return _readonly(out)
+        out = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+    return _readonly(out, x)
 
 
 def _index_add_forward(g: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
@@ -119,12 +123,36 @@ def _mask_out(g: Tensor, index: Any) -> Tensor:
     return g * keep
 
 
+def _kept(shape: tuple, index: Any) -> np.ndarray | None:
+    """Which elements of ``v`` (broadcast to ``x[index]``) ``x[index] = v`` keeps: where an
+    integer index repeats a position, NumPy keeps the last one written. None: all of them."""
+    if _is_basic(index):
+        return None
+    slots = np.full(shape, -1, dtype=np.intp)
+    sub = slots[index].shape
+    ids = np.arange(int(np.prod(sub)), dtype=np.intp).reshape(sub)
+    slots[index] = ids
+    kept = slots[index] == ids
+    return None if kept.all() else kept
+
+
+def _setitem_value_vjp(g: Tensor, out: Any, x: Any, v: Any, index: Any) -> Tensor:
+    gv = getitem(g, index)
+    kept = _kept(g.shape, index)
+    return gv if kept is None else gv * kept.astype(gv.dtype)
+
+
+def _setitem_value_jvp(t: Tensor, out: Any, x: Any, v: Any, index: Any) -> Tensor:
+    kept = _kept(out.shape, index)
+    if kept is not None:
+        t = broadcast_to(t, kept.shape) * kept.astype(t.dtype)
+    return index_add(t, index, out.shape)
+
+
 _SETITEM = register_op(Op(
     name="setitem", forward=_setitem_forward,
-    vjp=(lambda g, out, x, v, index: _mask_out(g, index),
-         lambda g, out, x, v, index: getitem(g, index)),
-    jvp=(lambda t, out, x, v, index: _mask_out(t, index),
-         lambda t, out, x, v, index: index_add(t, index, out.shape)),
+    vjp=(lambda g, out, x, v, index: _mask_out(g, index), _setitem_value_vjp),
+    jvp=(lambda t, out, x, v, index: _mask_out(t, index), _setitem_value_jvp),
     sympy=_setitem_forward,
     domain=Domain(ranges=(((-3.0, 3.0),), ((-3.0, 3.0),)),
                   shapes=[(((5,), (2,)), {"index": slice(1, 3)}),
@@ -261,7 +289,7 @@ def setitem(x: Any, index: Any, value: Any) -> Tensor:
 # ------------------------------------------------- squeeze, unsqueeze, flatten
 def _reshaping(name: str, forward, shapes, node_name: str = "") -> Op:
     """A linear op that only reshapes: its reverse rule reshapes the gradient back."""
-    return _linear(name, lambda x, **p: _readonly(forward(np.asarray(x), **p)),
+    return _linear(name, lambda x, **p: _readonly(forward(np.asarray(x), **p), x),
                    lambda g, out, x, **p: reshape(g, shape_of(x)),
                    sympy=lambda x, **p: forward(np.asarray(x, dtype=object), **p),
                    shapes=shapes, node_name=node_name)
@@ -450,7 +478,7 @@ def np_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list:
 
 
 # ------------------------------------------------------------------------ flip
-_FLIP = _linear("flip", lambda x, axis: _readonly(np.flip(x, axis)),
+_FLIP = _linear("flip", lambda x, axis: _readonly(np.flip(x, axis), x),
                 lambda g, out, x, axis: apply(_FLIP, g, axis=axis),
                 sympy=lambda x, axis: np.flip(np.asarray(x, dtype=object), axis),
                 shapes=[(((3, 4),), {"axis": (1,)}), (((2, 3, 2),), {"axis": (0, 2)})])

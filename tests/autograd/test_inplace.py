@@ -321,3 +321,24 @@ def test_fill_with_a_0d_tensor_keeps_the_dtype_and_its_gradient():
     assert v.grad.item() == 6.0
     with pytest.raises(RuntimeError, match="fill_ takes a number or a 0-d tensor"):
         da.zeros(3).fill_(da.tensor([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("make", [
+    lambda y: y.T.reshape(-1), lambda y: y.T.flatten(), lambda y: y.T.ravel(),
+    lambda y: y[:, np.array([2, 0])]])
+def test_in_place_on_a_copy_made_by_reshape_or_integer_indexing(make):
+    # reshaping a transposed tensor and integer-array indexing copy: the copy's .base is NumPy's
+    # buffer, not the tensor's storage; it was refused as a read-only view (PyTorch allows it)
+    x0 = np.arange(6.0).reshape(2, 3)
+    x = da.tensor(x0, requires_grad=True)
+    y = x * 1.0
+    a = make(y)
+    a.mul_(a.detach() + 1.0)
+    (a * a).sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), x0)
+    # sum over the copy of (x (x + 1))**2 per element: d/dx = 2 x (x + 1) (x + 1)
+    sel = make(da.tensor(x0)).numpy()
+    expected = np.zeros_like(x0)
+    for v in np.unique(sel):
+        expected[x0 == v] = 2.0 * v * (v + 1.0) ** 2 * np.count_nonzero(sel == v)
+    np.testing.assert_allclose(x.grad.numpy(), expected)

@@ -583,3 +583,21 @@ def test_forward_mode_views_follow_in_place_changes_of_their_base(names, kind, g
         new, dnew = _STEPS[name][1](new), _STEPS[name][1](dnew)
     np.testing.assert_allclose(primal.numpy(), new, rtol=1e-14)
     np.testing.assert_allclose(tangent.numpy(), dnew, rtol=1e-14, atol=1e-15)
+
+
+def test_retained_gradient_of_a_view_is_its_new_value_s_after_the_base_changes():
+    # as for a tensor modified in place itself: a use of the view's old value (u) no longer adds
+    # to v.grad once the base's in-place op gives v a new node (v.grad was [13, 17]: 8 + 5, ...)
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1.0
+    v = y[1:]
+    w = v[1:]
+    v.retain_grad()
+    w.retain_grad()
+    u = v * 5.0 + w * 7.0           # uses of the old values
+    y.mul_(2.0)                     # v = 2 x[1:], w = 2 x[2:]
+    (u.sum() + (v * v).sum() + (w * w * w).sum()).backward()
+    np.testing.assert_array_equal(v.grad.numpy(), [2.0 * 4.0, 2.0 * 6.0])  # 2 v, v = [4, 6]
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0 * 36.0])            # 3 w**2, w = [6]
+    # d/dx of 5 x1 + 5 x2 + 14 x2 + 4 x1**2 + 4 x2**2 + 8 x2**3 (u broadcasts w over 2)
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 5.0 + 16.0, 19.0 + 24.0 + 24.0 * 9.0])

@@ -133,3 +133,42 @@ def test_a_0d_boolean_index_adds_an_axis_as_in_numpy(index):
     oracle = np.zeros((2, 3))
     oracle[index] = 1.0
     np.testing.assert_array_equal(x.grad.numpy(), oracle)
+
+
+def _repeated_setitem(t):
+    """x[[0, 2, 0]] = v * w: NumPy keeps the last value written to position 0."""
+    y = t * np.array([1.0, -1.0, 0.5])
+    y[np.array([0, 2, 0])] = t ** 2 * np.array([1.0, 10.0, 100.0])
+    return (y * np.array([2.0, 3.0, 5.0])).sum()
+
+
+def test_setitem_with_repeated_indices_differentiates_only_the_value_written_last():
+    # y[0] = 100 v2**2: v0 is overwritten and gets no gradient (it got 2 v0, as in PyTorch's
+    # index_put, whose value gradient is g[index] for every duplicate; forward mode summed the
+    # tangents of the duplicates into y[0]: 2 v0 + 200 v2 for a value of 100 v2**2)
+    check_gradients(_repeated_setitem, [0.7, -1.3, 0.4], second=True)
+    x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = da.tensor([5.0, 7.0], requires_grad=True)
+    y = x * 1.0
+    y[np.array([0, 0])] = v
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), [7.0, 2.0, 3.0])
+    np.testing.assert_array_equal(v.grad.numpy(), [0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 1.0])
+
+
+def test_augmented_assignment_through_repeated_integer_indices():
+    # y[:, [0, 0]] += 1: the integer-array result is a copy (its .base is NumPy's buffer, not
+    # y's storage); it was refused as a read-only view. y[:, 0] = x[:, 0] + 1 once.
+    x = np.arange(6.0).reshape(2, 3)
+
+    def f(t):
+        y = t * 1.0
+        y[:, np.array([0, 0])] += 1.0
+        return (y * y).sum()
+
+    check_gradients(f, x)
+    t = da.tensor(x, requires_grad=True)
+    a = (t * 1.0)[:, np.array([2, 0])]
+    a.mul_(3.0)  # a copy: in place on it is allowed and leaves t alone
+    np.testing.assert_array_equal(a.detach().numpy(), 3.0 * x[:, [2, 0]])
