@@ -137,6 +137,8 @@ def _terms(node: OpNode) -> float:
 
 
 FLOAT_WEIGHT = 4.0
+SMALL_ARGUMENTS = 16.0
+"""Estimated terms below which the arguments of an extremum compare at no extra cost."""
 ELEMENTWISE_WEIGHT = 4.0
 _WIDENING = frozenset({"add", "sub", "neg", "mul", "div"})
 """Elementwise ops whose SymPy result flattens the sums (and products) it is given, or
@@ -245,12 +247,13 @@ class _Graph:
         largest = (0.0, "")
         depth: dict[int, int] = {}
         width: dict[int, float] = {}  # terms at the top of each element's expression
+        whole: dict[int, float] = {}  # terms in each element's whole expression (a bound)
         for node in self.order:
             depth[id(node)] = 1 + max((depth[id(edge_node(e))] for e in node.next_edges
                                        if e is not None), default=0)
             if isinstance(node, AccumulateGrad):
                 n = cost = float(node.variable._data.size)
-                width[id(node)] = 1.0
+                width[id(node)] = whole[id(node)] = 1.0
             elif isinstance(node, OpNode):
                 if node.freed:
                     raise RuntimeError(
@@ -261,8 +264,13 @@ class _Graph:
                     raise ValueError(f"cannot export op {node.op.name!r} to SymPy: it has no "
                                      "sympy form; give its registry entry one")
                 n = float(node.out_data.size)
-                per, width[id(node)] = _cost(node, [width[id(edge_node(e))]
-                                                    for e in node.next_edges if e is not None])
+                below = [id(edge_node(e)) for e in node.next_edges if e is not None]
+                per, width[id(node)] = _cost(node, [width[i] for i in below])
+                args = sum(whole[i] for i in below)
+                whole[id(node)] = min(per + args, 1e18)
+                if getattr(node.op.sympy_terms, "compares_arguments", False):
+                    # SymPy's Max compares whole arguments pairwise: cheap for small ones
+                    per *= max(1.0, args / SMALL_ARGUMENTS)
                 cost = n * per
                 largest = max(largest, (cost, f"op {node.op.name!r}"))
             else:

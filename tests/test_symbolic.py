@@ -624,3 +624,21 @@ def test_a_nan_symbolic_form_does_not_hide_a_wrong_derivative():
     assert status == "MISMATCH"
     status, _, _ = _verdict(0.0, 0.0, 0.0, math.nan, 0.0, False, False, 1e-8, 1e-5)
     assert status == "ok"
+
+
+def test_an_extremum_of_large_expressions_is_refused_at_once():
+    # amax of 8 elements that are each round(softmax(...)) of a dense product: small graph,
+    # but SymPy's Max compares the whole arguments pairwise (31 s to export, 63 s for the
+    # gradient, found by the fuzz test); the estimate weighs an extremum by their size
+    rng = np.random.default_rng(200)
+    x = da.tensor(np.linspace(-0.9, 0.9, 8), requires_grad=True, name="x")
+    y = da.tensor(rng.random((8, 8))) @ (x * x)
+    y = (y[:, None] * y[None, :]).sum(0)
+    y = da.amax(da.round(da.softmax(da.relu(y), 0)))
+    for export in (lambda: da.symbolic.to_sympy(y), lambda: da.symbolic.gradient(y, x)):
+        t0 = time.perf_counter()
+        with pytest.raises(da.symbolic.GraphTooLarge, match="op 'amax'"):
+            export()
+        assert time.perf_counter() - t0 < 1.0
+    small = da.amax(da.relu(x))  # an extremum of small expressions still exports
+    assert da.symbolic.to_sympy(small) is not None

@@ -48,8 +48,12 @@ def cubic(shapes: Shapes, out: tuple, params: dict) -> float:
 
 def extremum(shapes: Shapes, out: tuple, params: dict) -> float:
     """``Max(Max(a, b), c)...``: SymPy compares every pair of arguments as it builds and
-    differentiates, so an extremum of more than a dozen elements is slow."""
+    differentiates, so an extremum of more than a dozen elements is slow; each comparison
+    walks the arguments, so the export weighs this by their size (``compares_arguments``)."""
     return quadratic(shapes, out, params) ** 2
+
+
+extremum.compares_arguments = True  # type: ignore[attr-defined]
 
 
 def _along_axis(shapes: Shapes, params: dict) -> int:
