@@ -8,7 +8,7 @@
 0.077004
 """
 
-from . import autograd, forward_ad, func, nn, nondiff, ops, optim, registry
+from . import _methods, autograd, forward_ad, func, nn, nondiff, ops, optim, registry
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -141,6 +141,10 @@ from .ops import (
 )
 from .registry import Domain, Kink, Op, register_op
 from .tensor import Tensor
+
+# Tensor's operators and methods call the ops and the engine, layers above dualad.tensor:
+# they are put on the class here, once every layer is imported
+_methods.install(Tensor)
 
 float16 = "float16"
 float32 = "float32"

@@ -88,10 +88,22 @@ class _ThreadState(threading.local):
         self.kink_policy = "subgradient"
         self.strong_zero = False
         self.kink_trackers: list = []
-        self.tangent_inputs: tuple | None = None  # inside a jvp rule: inputs with tangents
+        # What runs now, read by dualad.nondiff (no frame inspection): the graph node whose
+        # backward rules run (set by OpNode.apply only while kinks_watched(): free otherwise),
+        # and the inputs with tangents while an op's jvp rules run (set by
+        # registry._apply_dual; not None means "inside a jvp rule").
+        self.rule_node: Any = None
+        self.tangent_inputs: tuple | None = None
         self.array_rules = False  # inside a vjp rule run on raw arrays: ops return raw arrays
 
 
 state = _ThreadState()
 level_ids = itertools.count(1)
 sequence_ids = itertools.count()
+
+
+def kinks_watched() -> bool:
+    """Whether dualad.nondiff watches this thread's rules (a kink tracker, or policy
+    ``"raise"``): then the backward pass runs rules through ``OpNode.apply``, which sets
+    ``state.rule_node``. Read it after ``census.policy`` (it is 0 when nothing watches)."""
+    return bool(state.kink_trackers) or state.kink_policy == "raise"

@@ -313,7 +313,11 @@ def _record(hit: KinkHit) -> None:
 
 
 def _user_location() -> str | None:
-    """``file:line`` of the innermost frame outside the dualad package."""
+    """``file:line`` of the innermost frame outside the dualad package.
+
+    The one walk over stack frames here, as ``warnings``' stacklevel does: it looks for
+    the user's code, never for dualad's state (the engine reports that: see _node_location).
+    """
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
@@ -334,19 +338,10 @@ def _user_stacklevel() -> int:
 
 
 def _node_location() -> str | None:
-    """Where the graph node whose backward rule is running was created (if recorded)."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        name = frame.f_code.co_name  # OpNode.apply runs the rules, or the engine inlines it
-        node = frame.f_locals.get("self") if name == "apply" else \
-            frame.f_locals.get("node") if name == "run_backward" else None
-        if node is not None and getattr(node, "op", None) is not None:
-            try:
-                return _LOCATIONS.get(node)
-            except TypeError:
-                return None
-        frame = frame.f_back
-    return None
+    """Where the graph node whose backward rules run was created (if recorded): the engine
+    says which node that is (``state.rule_node``, set while a tracker or "raise" watches)."""
+    node = state.rule_node
+    return None if node is None else _LOCATIONS.get(node)
 
 
 def _active_kinks(op: registry.Op) -> list:
@@ -437,38 +432,22 @@ def _raise(op: registry.Op, kink: registry.Kink, index: int, mask: np.ndarray, r
         "dualad.nondiff.policy('subgradient') to accept the documented convention there")
 
 
-def _rule_sites() -> frozenset:
-    """Code objects that run derivative rules: an op called from them is not a user forward."""
-    from .autograd.engine import run_backward
-    from .autograd.node import OpNode
-
-    return frozenset({OpNode.apply.__code__, run_backward.__code__,
-                      registry._contribution.__code__, registry._batched_contribution.__code__})
-
-
-def _caller() -> tuple[str | None, bool]:
-    """(``file:line`` of the user code that called the op, whether a rule called it)."""
-    sites = _rule_sites()
-    frame = sys._getframe(2)
-    inside_rule = False
-    while frame is not None:
-        if frame.f_code in sites:
-            inside_rule = True
-        elif not os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
-            return f"{frame.f_code.co_filename}:{frame.f_lineno}", inside_rule
-        frame = frame.f_back
-    return None, inside_rule
+def _inside_rule() -> bool:
+    """Whether a derivative rule is running: a node's backward rules (``state.rule_node``)
+    or an op's jvp rules (``state.tangent_inputs``)."""
+    return state.rule_node is not None or state.tangent_inputs is not None
 
 
 def _report_forward(op: registry.Op, datas: list, params: dict, out: Tensor) -> None:
-    """Called by dispatch for ops with kinks while tracking (or under 'raise').
+    """The kink observer of dispatch (``registry.kink_observer``): called for ops with kinks
+    while tracking (or under 'raise').
 
     An op that a derivative rule calls (``sign`` inside ``abs``'s rule) is part
     of that rule, not a forward evaluation by the user: it is not reported.
     """
-    loc, inside_rule = _caller()
-    if inside_rule:
+    if _inside_rule():
         return
+    loc = _user_location()
     if out.grad_fn is not None:
         _LOCATIONS[out.grad_fn] = loc
     if not state.kink_trackers:
@@ -489,3 +468,6 @@ def _declared(kink: registry.Kink, name: str) -> tuple:
     if name == "nan":
         return tuple(None if g is None else np.nan for g in kink.grads)
     return tuple(getattr(kink, name) or (None,) * len(kink.grads))
+
+
+registry.set_kink_observer(_report_forward)

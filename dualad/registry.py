@@ -43,7 +43,6 @@ from .tensor import Tensor, _wrap
 _float64, _FLOAT64, _ndarray = np.float64, np.dtype(np.float64), np.ndarray
 _ref = weakref.ref
 _NUMBERS = frozenset({float, int, bool, np.float64})
-OpNode: Any = None  # bound by dualad.autograd.node at import (it imports this module's users)
 
 LINEAR = "linear"
 """Marker for a jvp entry: the op is linear in this input."""
@@ -223,6 +222,36 @@ def ops() -> list[Op]:
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
+# ------------------------------------------------------------------- hooks
+# Dispatch records graph nodes and reports kinks, but the node type and the kink observer
+# live in higher layers (dualad.autograd, dualad.nondiff), which this module never imports:
+# each fills its hook point when it is imported, through the setter below.
+
+def _no_observer(op: Op, datas: list, params: dict, out: Tensor) -> None:
+    """The kink observer until dualad.nondiff installs its own."""
+
+
+OpNode: Any = None
+"""Hook: the graph node type ``apply`` records (``dualad.autograd.node.OpNode``): called
+with no arguments, then ``node.record(op, args, params, out, datas, out_data)``."""
+
+kink_observer: Callable[[Op, list, dict, Tensor], None] = _no_observer
+"""Hook: called by ``apply`` as ``kink_observer(op, datas, params, out)`` after an op with
+kinks ran while a kink tracker or policy ``"raise"`` is active (``dualad.nondiff``)."""
+
+
+def set_node_type(node_type: Any) -> None:
+    """Fill the hook :data:`OpNode` (done by ``dualad.autograd.node`` at import)."""
+    global OpNode
+    OpNode = node_type
+
+
+def set_kink_observer(observer: Callable[[Op, list, dict, Tensor], None]) -> None:
+    """Fill the hook :data:`kink_observer` (done by ``dualad.nondiff`` at import)."""
+    global kink_observer
+    kink_observer = observer
+
+
 # ---------------------------------------------------------------- dispatch
 
 def _shape_error(name: str, message: str, datas: list) -> str:
@@ -286,7 +315,7 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
             node.record(op, args, params, out, datas, out_data if scalar_out else out._data)
             out.requires_grad_flag = True
     if op.kinks and census.policy and (state.kink_trackers or state.kink_policy == "raise"):
-        _notify_kinks(op, datas, params, out)
+        kink_observer(op, datas, params, out)
     return out
 
 
@@ -298,12 +327,6 @@ def _tensors_in_sequence(name: str, seq: tuple | list) -> str:
             "Pick the Tensor you mean (e.g. "
             "the .values of a (values, indices) result of max/min) or combine them with "
             "dualad.stack")
-
-
-def _notify_kinks(op: Op, datas: list, params: dict, out: Tensor) -> None:
-    from . import nondiff
-
-    nondiff._report_forward(op, datas, params, out)
 
 
 def _apply_dual(op: Op, args: tuple, params: dict) -> Tensor:

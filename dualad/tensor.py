@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -298,88 +298,12 @@ class Tensor:
         self._set_extra("retains_grad", True)
         self.grad_fn._retain(self)
 
-    def register_hook(self, hook) -> Any:
-        """Call ``hook(grad)`` when the gradient of this tensor is computed.
-
-        The hook may return a new gradient to use instead. Returns a handle
-        whose ``remove()`` unregisters it.
-        """
-        if not self.requires_grad_flag:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        from .autograd.node import accumulator_of, output_nr
-
-        if self.grad_fn is not None:
-            return self.grad_fn.register_prehook(hook, output_nr(self))
-        node = accumulator_of(self)
-        self._set_extra("hooked_accumulator", node)  # keep it (and its hooks) alive
-        return node.register_prehook(hook)
-
-    def clone(self) -> Tensor:
-        return F.clone(self)
-
     # ------------------------------------------------------------- operators
-    def __neg__(self):
-        return F.neg(self)
-
-    def __pos__(self):
+    # Arithmetic, indexing, in-place ops, backward() and the NumPy protocols call the ops
+    # and the engine, higher layers: dualad._methods installs them on this class (the stubs
+    # below say so to type checkers).
+    def __pos__(self) -> Tensor:
         return self
-
-    def __abs__(self):
-        return F.abs(self)
-
-    def __add__(self, other):
-        return F.add(self, other)
-
-    def __radd__(self, other):  # self first, as PyTorch records it
-        return F.add(self, other)
-
-    def __sub__(self, other):
-        return F.sub(self, other)
-
-    def __rsub__(self, other):
-        return F.sub(other, self)
-
-    def __mul__(self, other):
-        return F.mul(self, other)
-
-    def __rmul__(self, other):
-        return F.mul(self, other)
-
-    def __truediv__(self, other):
-        return F.div(self, other)
-
-    def __rtruediv__(self, other):
-        return F.div(other, self)
-
-    def __pow__(self, other):
-        return F.pow(self, other)
-
-    def __rpow__(self, other):
-        return F.pow(other, self)
-
-    def __matmul__(self, other):
-        return F.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return F.matmul(other, self)
-
-    def __getitem__(self, index):
-        return F.getitem(self, index)
-
-    def __setitem__(self, index, value) -> None:
-        F.setitem_(self, index, value)
-
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
 
     # comparisons give boolean tensors with no gradient
     def __eq__(self, other):  # type: ignore[override]
@@ -413,53 +337,43 @@ class Tensor:
         """True if both tensors have the same shape and elements."""
         return self.shape == other.shape and bool(np.array_equal(self._data, _raw(other)))
 
-    # ---------------------------------------------------------- in-place ops
-    def add_(self, other, alpha=1):
-        return F.inplace(self, F.add, other if alpha == 1 else F.mul(other, alpha))
-
-    def sub_(self, other, alpha=1):
-        return F.inplace(self, F.sub, other if alpha == 1 else F.mul(other, alpha))
-
-    def mul_(self, other):
-        return F.inplace(self, F.mul, other)
-
-    def div_(self, other):
-        return F.inplace(self, F.div, other)
-
-    def pow_(self, other):
-        return F.inplace(self, F.pow, other)
-
-    def clamp_(self, min=None, max=None):
-        return F.inplace(self, F.clamp, min=min, max=max)
-
-    def zero_(self):
-        return F.inplace(self, F.zeros_like_op)
-
-    def fill_(self, value):
-        return F.inplace(self, F.full_like_op, fill_value=value)
-
-    def copy_(self, src):
-        return F.inplace(self, F.copy_from, src)
-
-    # -------------------------------------------------------- reverse mode
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
-        """Accumulate the gradient of this tensor into ``.grad`` of the leaves."""
-        from .autograd.engine import backward
-
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
-                 inputs=inputs)
-
-    # ------------------------------------------------------ NumPy protocols
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .ops.interop import array_ufunc
-
-        return array_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        from .ops.interop import array_function
-
-        return array_function(func, types, args, kwargs)
-
+    if TYPE_CHECKING:  # installed by dualad._methods.install (they call higher layers)
+        def __neg__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __add__(self, other: Any) -> Tensor: ...
+        def __radd__(self, other: Any) -> Tensor: ...
+        def __sub__(self, other: Any) -> Tensor: ...
+        def __rsub__(self, other: Any) -> Tensor: ...
+        def __mul__(self, other: Any) -> Tensor: ...
+        def __rmul__(self, other: Any) -> Tensor: ...
+        def __truediv__(self, other: Any) -> Tensor: ...
+        def __rtruediv__(self, other: Any) -> Tensor: ...
+        def __pow__(self, other: Any) -> Tensor: ...
+        def __rpow__(self, other: Any) -> Tensor: ...
+        def __matmul__(self, other: Any) -> Tensor: ...
+        def __rmatmul__(self, other: Any) -> Tensor: ...
+        def __getitem__(self, index: Any) -> Tensor: ...
+        def __setitem__(self, index: Any, value: Any) -> None: ...
+        def __iadd__(self, other: Any) -> Tensor: ...
+        def __isub__(self, other: Any) -> Tensor: ...
+        def __imul__(self, other: Any) -> Tensor: ...
+        def __itruediv__(self, other: Any) -> Tensor: ...
+        def add_(self, other: Any, alpha: Any = 1) -> Tensor: ...
+        def sub_(self, other: Any, alpha: Any = 1) -> Tensor: ...
+        def mul_(self, other: Any) -> Tensor: ...
+        def div_(self, other: Any) -> Tensor: ...
+        def pow_(self, other: Any) -> Tensor: ...
+        def clamp_(self, min: Any = None, max: Any = None) -> Tensor: ...
+        def zero_(self) -> Tensor: ...
+        def fill_(self, value: Any) -> Tensor: ...
+        def copy_(self, src: Any) -> Tensor: ...
+        def clone(self) -> Tensor: ...
+        def register_hook(self, hook: Any) -> Any: ...
+        def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                     create_graph: bool = False, inputs: Any = None) -> None: ...
+        def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+            ...
+        def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any: ...
 
 def _rebuild(data: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
     """A leaf from pickled state (see ``Tensor.__reduce_ex__``)."""
@@ -527,13 +441,3 @@ def _wrap(data: Any) -> Tensor:
     return t
 
 
-from . import ops as F  # noqa: E402  (ops import Tensor; methods call them at run time)
-
-# the commonest operators call the op functions directly: one Python frame less per op
-Tensor.__add__ = Tensor.__radd__ = F.add  # type: ignore[assignment]
-Tensor.__mul__ = Tensor.__rmul__ = F.mul  # type: ignore[assignment]
-Tensor.__sub__ = F.sub  # type: ignore[assignment]
-Tensor.__truediv__ = F.div  # type: ignore[assignment]
-from ._methods import install as _install_methods  # noqa: E402
-
-_install_methods(Tensor)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._fperr import quiet_off, quiet_on
-from .._state import census, census_lock, state
+from .._state import census, census_lock, kinks_watched, state
 from ..registry import fit_array_to, fit_to
 from ..tensor import Tensor, _wrap, bump_version
 from .node import (
@@ -439,6 +439,9 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
     captured: dict[Node, Tensor] = {}
     owned: set | None = None if create_graph else set()
     anomaly = census.recording and state.anomaly
+    # rules run inline below unless something watches them: anomaly mode, or a kink tracker
+    # (OpNode.apply tells it whose rules run: state.rule_node)
+    inline = not anomaly and not (census.policy and kinks_watched())
     # ops with array_vjp rules run them on raw arrays (the buffers then hold raw arrays too)
     # unless something needs Tensors: a recorded backward, dual levels, policies, trackers
     arrays = not create_graph and not anomaly and not state.levels and not (
@@ -460,7 +463,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
             buf = pop_buffer(node, None)
             if buf is None or (need is not None and node not in need):
                 continue
-            if type(node) is OpNode and node._extras is None and not anomaly \
+            if type(node) is OpNode and node._extras is None and inline \
                     and not (targets and node in targets):
                 # an op node without hooks whose gradient is not captured: only its rules
                 # run, in the edge loop below (OpNode.apply inlined): on raw arrays (see

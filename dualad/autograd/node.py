@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .._state import census, sequence_ids, state
+from .._state import census, kinks_watched, sequence_ids, state
+from ..registry import fit_to, set_node_type
 from ..tensor import Tensor, _wrap
 
 
@@ -558,6 +559,17 @@ class OpNode(Node):
         ``check=False`` skips the version checks when the engine has just done them.
         """
         inputs = self.inputs(check)
+        if census.policy and kinks_watched():  # tell dualad.nondiff whose rules run
+            outer = state.rule_node
+            state.rule_node = self
+            try:
+                return self._cotangents(g, inputs)
+            finally:
+                state.rule_node = outer
+        return self._cotangents(g, inputs)
+
+    def _cotangents(self, g: Tensor, inputs: list) -> list:
+        """The rules of :meth:`apply`, run on ``inputs``, each result fitted to its input."""
         op = self.op
         out = self.output() if op.saves_output else None
         vjp = op.vjp
@@ -572,7 +584,7 @@ class OpNode(Node):
             if c is not None:
                 shape, dtype = self.input_meta(i)
                 if type(c) is not Tensor or c._data.shape != shape or c._data.dtype != dtype:
-                    c = _fit_to(c, shape, dtype)
+                    c = fit_to(c, shape, dtype)
             result.append(c)
             i += 1
         return result
@@ -640,19 +652,4 @@ class OpNode(Node):
     _saved_result = property(lambda self: self.output() if self.kept_output() else None)
 
 
-def _fit_to(c, shape, dtype):
-    return fit_to(c, shape, dtype)
-
-
-fit_to: Any = None
-
-
-def _bind() -> None:
-    global fit_to
-    from .. import registry
-
-    registry.OpNode = OpNode
-    fit_to = registry.fit_to
-
-
-_bind()
+set_node_type(OpNode)  # registry.apply records OpNodes (a hook: registry is a lower layer)
