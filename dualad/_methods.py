@@ -17,7 +17,7 @@ from . import ops as F
 from .autograd.engine import backward as _backward
 from .autograd.node import accumulator_of, output_nr
 from .ops.interop import array_function, array_ufunc
-from .tensor import Tensor
+from .tensor import Tensor, own_meta
 
 # methods whose signature is the function's, with the tensor first
 _SAME_AS_FUNCTION = (
@@ -152,7 +152,7 @@ def _register_hook(self: Tensor, hook: Any) -> Any:
     if self.grad_fn is not None:
         return self.grad_fn.register_prehook(hook, output_nr(self))
     node = accumulator_of(self)
-    self._set_extra("hooked_accumulator", node)  # keep it (and its hooks) alive
+    own_meta(self).hooked_accumulator = node  # keep it (and its hooks) alive
     return node.register_prehook(hook)
 
 

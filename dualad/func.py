@@ -40,7 +40,7 @@ from .autograd.engine import grad as _engine_grad
 from .autograd.grad_mode import enable_grad
 from .autograd.node import AccumulateGrad, OpNode, edge_node
 from .registry import call, stack_batch
-from .tensor import Tensor, _wrap
+from .tensor import Tensor, _wrap, meta_of, own_meta
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp"]
 
@@ -173,7 +173,7 @@ def _graph_facts(outs: list[Tensor], own: list[Tensor]) -> tuple[bool, bool]:
     own_ids = {id(t) for t in own}
     stack = [o.grad_fn for o in outs if o.grad_fn is not None]
     stack += [o for o in outs if o.grad_fn is None and o.requires_grad_flag and id(o)
-              not in own_ids and not o._get_extra("private_done")]
+              not in own_ids and not meta_of(o).private_done]
     foreign = any(isinstance(s, Tensor) for s in stack)
     stack = [s for s in stack if not isinstance(s, Tensor)]
     plain = True
@@ -185,7 +185,7 @@ def _graph_facts(outs: list[Tensor], own: list[Tensor]) -> tuple[bool, bool]:
         seen.add(id(node))
         if isinstance(node, AccumulateGrad):
             v = node.variable
-            if id(v) not in own_ids and not v._get_extra("private_done"):
+            if id(v) not in own_ids and not meta_of(v).private_done:
                 foreign = True  # (a finished transform's input is never differentiated again)
             continue
         if not isinstance(node, OpNode) or node._extras is not None:  # hooks, retain_grad, trace
@@ -241,7 +241,7 @@ class _Traced:
         self.nested = record and foreign
         for x in self.inputs:
             if x.grad_fn is None:  # a private leaf: only this transform differentiates it
-                x._set_extra("private_done", True)
+                own_meta(x).private_done = True
 
     def pull_back(self, cots: list) -> list[Tensor]:
         nested = self.nested or (state.grad_enabled and any(

@@ -38,7 +38,7 @@ import numpy as np
 
 from . import _fastnp as fast
 from ._state import census, census_lock, state
-from .tensor import Tensor, _wrap
+from .tensor import Tensor, TensorMeta, _wrap, meta_of, own_meta
 
 _float64, _FLOAT64, _ndarray = np.float64, np.dtype(np.float64), np.ndarray
 _ref = weakref.ref
@@ -346,7 +346,7 @@ def _apply_dual(op: Op, args: tuple, params: dict) -> Tensor:
         if isinstance(a, Tensor):
             primals[i] = strip_level(a, level)
     out = apply(op, *primals, **params)
-    if out._extra is not None and "view_of" in out._extra:
+    if out._meta is not None and out._meta.view_of is not None:
         note_view(op, out, args, params)  # a view of the caller's tensor, not of a primal
     if not op.differentiable:
         return out
@@ -453,8 +453,8 @@ def note_view(op: Op, out: Tensor, args: tuple, params: dict) -> None:
     else:
         return
     vc = a._vc if a._vc is not None else a._version_counter()
-    extra = a._extra
-    parent = None if extra is None else extra.get("view_of")
+    meta = a._meta
+    parent = None if meta is None else meta.view_of
     if parent is None:
         root, chain, fixed = a, (), None
     else:
@@ -463,12 +463,12 @@ def note_view(op: Op, out: Tensor, args: tuple, params: dict) -> None:
         fixed = "no_grad"
     view = (root, None if chain is None else chain + ((op, args, i, params),), fixed)
     out._vc = vc
-    extra = out._extra
-    if extra is None:
-        out._extra = {"view_of": view}
+    meta = out._meta
+    if meta is None:
+        out._meta = TensorMeta(view)  # (view_of)
     else:
-        known = "view_of" in extra  # (noted again by _apply_dual: registered already)
-        extra["view_of"] = view
+        known = meta.view_of is not None  # (noted again by _apply_dual: registered already)
+        meta.view_of = view
         if known:
             return
     views = vc.views
@@ -502,11 +502,11 @@ def note_fixed_view(out: Tensor, base: Tensor, why: str) -> None:
     """Make ``out`` a view of ``base``'s storage that cannot be made again from it (``why``:
     the name of the custom Function that returned it)."""
     vc = base._version_counter()
-    parent = base._get_extra("view_of")
+    parent = meta_of(base).view_of
     root = base if parent is None else parent[0]
-    known = out._extra is not None and "view_of" in out._extra and out._vc is vc
+    known = meta_of(out).view_of is not None and out._vc is vc
     out._vc = vc
-    out._set_extra("view_of", (root, None, why))
+    own_meta(out).view_of = (root, None, why)
     if not known:
         if vc.views is None:
             vc.views = []
@@ -520,7 +520,7 @@ def _live_views(t: Tensor) -> list:
     found = []
     for ref in views or ():
         v = ref()
-        if v is not None and v._extra["view_of"][0] is t:
+        if v is not None and v._meta.view_of[0] is t:
             found.append(v)
     return found
 
@@ -530,7 +530,7 @@ def check_fixed_views(t: Tensor) -> None:
     history: one taken under no_grad, or one returned by a custom Function (PyTorch forbids
     both too)."""
     for v in _live_views(t):
-        why = v._extra["view_of"][2]
+        why = v._meta.view_of[2]
         if why == "no_grad":
             raise RuntimeError(
                 "A view was taken of this tensor in no_grad mode, and the tensor is being "
@@ -558,14 +558,14 @@ def rebase_views(t: Tensor, history: bool) -> None:
         v = ref()
         if v is None:
             continue
-        root, chain, _ = v._extra["view_of"]
+        root, chain, _ = v._meta.view_of
         if root is not t or chain is None or not np.may_share_memory(v._data, t._data):
             continue  # (another tensor's view; one made by a custom Function; t.data replaced)
         new = _remake(t, chain)
         if history:
             old_fn, v.grad_fn = v.grad_fn, new.grad_fn
             v.requires_grad_flag = new.requires_grad_flag
-            if v._extra.get("retains_grad"):
+            if v._meta.retains_grad:
                 move_retain(v, old_fn)  # retain_grad() holds on (as in PyTorch)
         v._tangents = new._tangents
     _prune(views)  # (the views made again above are gone already)
@@ -588,10 +588,12 @@ def alias(t: Tensor, tangents: dict | None) -> Tensor:
     out.grad_fn = t.grad_fn
     out._vc = t._version_counter()
     out._tangents = tangents or None
+    meta = t._meta
     if t.grad_fn is None and t.requires_grad_flag:
-        out._extra = {"alias_of": t._get_extra("alias_of", t)}
-    elif t._extra is not None and "output_nr" in t._extra:  # output 1 of a custom Function
-        out._extra = {"output_nr": t._extra["output_nr"]}
+        leaf = t if meta is None or meta.alias_of is None else meta.alias_of
+        out._meta = TensorMeta(None, leaf)  # (alias_of)
+    elif meta is not None and meta.output_nr:  # output 1 of a custom Function
+        out._meta = TensorMeta(output_nr=meta.output_nr)
     return out
 
 

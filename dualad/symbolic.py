@@ -33,7 +33,7 @@ import sympy as sp
 
 from .autograd.node import AccumulateGrad, OpNode, edge_node
 from .registry import LINEAR
-from .tensor import Tensor
+from .tensor import Tensor, meta_of
 
 __all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE",
            "MAX_DEPTH"]
@@ -350,7 +350,8 @@ class _Graph:
                         f"the leaves (name=) so their symbols differ, or pass symbols=")
 
     def leaf_node(self, t: Tensor) -> AccumulateGrad | None:
-        base = t._get_extra("alias_of", t)
+        alias_of = meta_of(t).alias_of
+        base = t if alias_of is None else alias_of
         for node in self.order:
             if isinstance(node, AccumulateGrad) and node.variable is base:
                 return node
@@ -448,7 +449,7 @@ def _symbol_map(symbols: Mapping | Iterable | None) -> dict[int, Any]:
         if not isinstance(t, Tensor):
             raise TypeError(f"symbols=: keys must be dualad Tensors, got {type(t).__name__}")
         out[id(t)] = s
-        base = t._get_extra("alias_of")
+        base = meta_of(t).alias_of
         if base is not None:
             out[id(base)] = s
     return out

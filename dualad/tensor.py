@@ -42,6 +42,66 @@ def bump_version(t: Tensor) -> None:
         census.changes += 1
 
 
+class TensorMeta:
+    """The rare facts about a tensor, one field each; most tensors have none
+    (``Tensor._meta`` is None). Read them with :func:`meta_of`, write with :func:`own_meta`.
+
+    ``name``: the user's name (``Tensor.name``); ``inference``: made in inference mode;
+    ``retains_grad``: ``retain_grad()`` was called; ``view_of``: for a view, ``(root,
+    chain, why)``: the tensor whose storage it views, the view ops that made it from there
+    (None: it cannot be made again) and why it is fixed (None, "no_grad" or a custom
+    Function's name; see ``registry.note_view``); ``alias_of``: the leaf an alias of a leaf
+    stands for (``registry.alias``: they share one AccumulateGrad); ``output_nr``: which
+    output of ``grad_fn`` it is (0 but for multi-output nodes); ``accumulator``: a weak
+    reference to a leaf's AccumulateGrad; ``hooked_accumulator``: that node, kept alive by
+    ``register_hook``; ``result_of``: the non-differentiable op that made it (argmax...),
+    for the error of ``backward()``; ``private_done``: an input of a finished ``dualad.func``
+    transform (see ``func._graph_facts``).
+    """
+
+    __slots__ = ("name", "inference", "retains_grad", "view_of", "alias_of", "output_nr",
+                 "accumulator", "hooked_accumulator", "result_of", "private_done")
+
+    # (positional arguments are faster to pass: registry makes one per view and alias)
+    def __init__(self, view_of: tuple | None = None, alias_of: Tensor | None = None,
+                 inference: bool = False, output_nr: int = 0) -> None:
+        self.view_of = view_of
+        self.alias_of = alias_of
+        self.inference = inference
+        self.output_nr = output_nr
+        self.name: str | None = None
+        self.accumulator: Any = None
+        self.hooked_accumulator: Any = None
+        self.result_of: str | None = None
+        self.retains_grad = self.private_done = False
+
+
+class _NoMeta(TensorMeta):
+    """The facts of a tensor with none (what :func:`meta_of` gives then): read only."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if hasattr(self, "private_done"):  # (initialized)
+            raise AttributeError("write tensor facts through dualad.tensor.own_meta(t)")
+        object.__setattr__(self, name, value)
+
+
+_NO_META = _NoMeta()
+
+
+def meta_of(t: Tensor) -> TensorMeta:
+    """``t``'s rare facts, to read (the defaults when it has none)."""
+    return _NO_META if t._meta is None else t._meta
+
+
+def own_meta(t: Tensor) -> TensorMeta:
+    """``t``'s rare facts, to write (made on first use)."""
+    if t._meta is None:
+        t._meta = TensorMeta()
+    return t._meta
+
+
 def _is_floating(dtype: np.dtype) -> bool:
     return dtype.kind in "fc"
 
@@ -49,9 +109,16 @@ def _is_floating(dtype: np.dtype) -> bool:
 class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
-    __slots__ = ("_data", "requires_grad_flag", "grad_fn", "_grad", "_tangents", "_vc", "_extra",
+    __slots__ = ("_data", "requires_grad_flag", "grad_fn", "_grad", "_tangents", "_vc", "_meta",
                  "__weakref__")
     __array_priority__ = 1000
+    _data: np.ndarray
+    requires_grad_flag: bool
+    grad_fn: Any  # the Node that made it (None for a leaf)
+    _grad: Tensor | None
+    _tangents: dict[int, Tensor] | None  # dual level -> tangent
+    _vc: _VersionCounter | None  # shared with views, made on first use
+    _meta: TensorMeta | None  # rare facts (None on most tensors)
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None) -> None:
@@ -63,7 +130,7 @@ class Tensor:
                             f"(got an object array from {type(data).__name__})")
         _init(self, arr)
         if name is not None:
-            self._set_extra("name", name)
+            own_meta(self).name = name
         if requires_grad:
             self.requires_grad_(True)
 
@@ -134,7 +201,7 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        if self.grad_fn is not None and self._grad is None and not self._get_extra("retains_grad"):
+        if self.grad_fn is not None and self._grad is None and not meta_of(self).retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
                 ".grad attribute won't be populated during autograd.backward(). If you indeed "
@@ -157,27 +224,19 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
-        return bool(self._get_extra("retains_grad"))
+        return meta_of(self).retains_grad
 
     @property
     def name(self) -> str | None:
-        return self._get_extra("name")
+        return meta_of(self).name
 
     @name.setter
     def name(self, value: str | None) -> None:
-        self._set_extra("name", value)
+        own_meta(self).name = value
 
     @property
     def _version(self) -> int:
         return self._vc.value if self._vc is not None else 0
-
-    def _set_extra(self, key: str, value: Any) -> None:
-        if self._extra is None:
-            self._extra = {}
-        self._extra[key] = value
-
-    def _get_extra(self, key: str, default: Any = None) -> Any:
-        return default if self._extra is None else self._extra.get(key, default)
 
     def _version_counter(self) -> _VersionCounter:
         if self._vc is None:
@@ -188,16 +247,16 @@ class Tensor:
 
     def _is_view(self) -> bool:
         """Whether this tensor is a view of another one's storage (made by a view op)."""
-        return self._extra is not None and "view_of" in self._extra
+        return self._meta is not None and self._meta.view_of is not None
 
     @property
     def _base(self) -> Tensor | None:
         """The tensor this view was taken of (its root, as in PyTorch), or None."""
-        view = self._get_extra("view_of")
+        view = meta_of(self).view_of
         return None if view is None else view[0]
 
     def is_inference(self) -> bool:
-        return bool(self._get_extra("inference"))
+        return meta_of(self).inference
 
     # ------------------------------------------------------- copy and pickle
     def __reduce_ex__(self, protocol: Any) -> Any:
@@ -293,9 +352,9 @@ class Tensor:
         """Populate ``.grad`` of this non-leaf tensor during backward."""
         if not self.requires_grad_flag:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._get_extra("retains_grad"):
+        if self.grad_fn is None or meta_of(self).retains_grad:
             return
-        self._set_extra("retains_grad", True)
+        own_meta(self).retains_grad = True
         self.grad_fn._retain(self)
 
     # ------------------------------------------------------------- operators
@@ -380,7 +439,7 @@ def _rebuild(data: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
     t = _wrap(data)
     t.requires_grad_flag = bool(requires_grad)
     if name is not None:
-        t._set_extra("name", name)
+        own_meta(t).name = name
     return t
 
 
@@ -405,9 +464,7 @@ def _init(t: Tensor, arr: np.ndarray) -> None:
     t._grad = None
     t._tangents = None
     t._vc = None
-    t._extra = None
-    if census.inference and state.inference:
-        t._extra = {"inference": True}
+    t._meta = TensorMeta(inference=True) if census.inference and state.inference else None
 
 
 _new = object.__new__
@@ -437,7 +494,7 @@ def _wrap(data: Any) -> Tensor:
         if isinstance(data, _generic) else np.asarray(data)
     t.requires_grad_flag = False
     t.grad_fn = t._grad = t._tangents = t._vc = None
-    t._extra = {"inference": True} if census.inference and state.inference else None
+    t._meta = TensorMeta(inference=True) if census.inference and state.inference else None
     return t
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from .._fperr import quiet_off, quiet_on
 from .._state import census, census_lock, kinks_watched, state
 from ..registry import fit_array_to, fit_to
-from ..tensor import Tensor, _wrap, bump_version
+from ..tensor import Tensor, _wrap, bump_version, meta_of
 from .node import (
     AccumulateGrad,
     Node,
@@ -109,7 +109,7 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
 
 def _why_no_grad(out: Tensor) -> str:
     """The end of the "does not require grad" error: the likely reason and what to do."""
-    op = out._get_extra("result_of")
+    op = meta_of(out).result_of
     if op is not None:
         return (f": it is the result of {op}, which is not differentiable (an index has no "
                 f"derivative); differentiate the values it selects, e.g. x.{op[3:]}(dim).values "

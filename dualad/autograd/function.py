@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .._state import state
-from ..tensor import Tensor, _wrap, bump_version
+from ..tensor import Tensor, _wrap, bump_version, own_meta
 from .grad_mode import no_grad
 from .node import _FREED, _INFERENCE, Node, SavedTensor, edge_of
 
@@ -76,7 +76,7 @@ class FunctionNode(Node):
         self.fn = fn
         self.ctx = ctx
         for a in args:
-            if isinstance(a, Tensor) and a._get_extra("inference"):
+            if isinstance(a, Tensor) and a.is_inference():
                 raise RuntimeError(_INFERENCE.format(op=fn.__name__))
         self.next_edges = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
         self._init_base()  # after the edges: a node's number is above its inputs' nodes'
@@ -251,7 +251,7 @@ def _register_multi_output(node: FunctionNode, outs: list) -> None:
     if len(outs) > 1:
         for nr, o in enumerate(outs):
             if o.grad_fn is node:
-                o._set_extra("output_nr", nr)
+                own_meta(o).output_nr = nr
 
 
 def _innermost_level(tensors: list) -> int | None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._state import census, kinks_watched, sequence_ids, state
 from ..registry import fit_to, set_node_type
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, own_meta
 
 
 class RemovableHandle:
@@ -126,15 +126,15 @@ class AccumulateGrad(Node):
 
 def accumulator_of(t: Tensor) -> AccumulateGrad:
     """The (shared) AccumulateGrad node of a leaf that requires grad."""
-    extra = t._extra  # (read directly: this runs for every use of a leaf)
-    if extra is not None and "alias_of" in extra:
-        t = extra["alias_of"]
-        extra = t._extra
-    ref = None if extra is None else extra.get("accumulator")
+    meta = t._meta  # (read directly: this runs for every use of a leaf)
+    if meta is not None and meta.alias_of is not None:
+        t = meta.alias_of
+        meta = t._meta
+    ref = None if meta is None else meta.accumulator
     node = ref() if ref is not None else None
     if node is None:
         node = AccumulateGrad(t)
-        t._set_extra("accumulator", weakref.ref(node))
+        own_meta(t).accumulator = weakref.ref(node)
     return node
 
 
@@ -155,7 +155,7 @@ def edge_of(t: Tensor) -> Node | tuple | None:
 
 def output_nr(t: Tensor) -> int:
     """Which output of its ``grad_fn`` the tensor is (0 for all but multi-output nodes)."""
-    return 0 if t._extra is None else t._extra.get("output_nr", 0)
+    return 0 if t._meta is None else t._meta.output_nr
 
 
 def edge_node(edge: Node | tuple) -> Node:
@@ -190,8 +190,8 @@ class SavedTensor:
     def __init__(self, t: Any) -> None:
         self.unpack = None
         if isinstance(t, Tensor):
-            extra = t._extra
-            if extra is not None and extra.get("inference"):
+            meta = t._meta
+            if meta is not None and meta.inference:
                 raise RuntimeError(
                     "Inference tensors cannot be saved for backward. To work around you can "
                     "make a clone to get a normal tensor and use it in autograd.")
@@ -378,15 +378,15 @@ class OpNode(Node):
         for a in args:
             if isinstance(a, Tensor):
                 tensors |= 1 << i
-                extra = a._extra
-                if extra is not None and extra.get("inference"):
+                meta = a._meta
+                if meta is not None and meta.inference:
                     raise RuntimeError(_INFERENCE.format(op=op.name))
                 if a.requires_grad_flag:  # else no edge: its cotangent and meta are never needed
                     node = a.grad_fn
                     if node is None:
                         edges[i] = accumulator_of(a)
                     else:
-                        edges[i] = node if extra is None else edge_of(a)
+                        edges[i] = node if meta is None else edge_of(a)
                         if node.low < low:
                             low = node.low
                     mask |= 1 << i

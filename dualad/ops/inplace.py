@@ -17,7 +17,7 @@ import numpy as np
 
 from .._state import state
 from ..registry import alias, check_fixed_views, move_retain, rebase_views
-from ..tensor import Tensor, _wrap, bump_version
+from ..tensor import Tensor, _wrap, bump_version, meta_of, own_meta
 from . import elementwise as _elementwise
 from . import shape as _shape
 
@@ -36,7 +36,7 @@ def inplace(x: Tensor, fn, *args: Any, **kwargs: Any) -> Tensor:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation. Wrap the update in 'with dualad.no_grad():' or operate "
                            "on x.data.")
-    if x._get_extra("inference") and not state.inference:
+    if x.is_inference() and not state.inference:
         raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
                            "allowed. Make a clone to get a normal tensor before doing inplace "
                            "update.")
@@ -77,10 +77,10 @@ def _take_history(x: Tensor, out: Tensor) -> None:
     old_fn = x.grad_fn
     x.grad_fn = out.grad_fn
     x.requires_grad_flag = True
-    nr = out._get_extra("output_nr", 0)
-    if nr or x._get_extra("output_nr"):
-        x._set_extra("output_nr", nr)
-    if x._get_extra("retains_grad"):
+    nr = meta_of(out).output_nr
+    if nr or meta_of(x).output_nr:
+        own_meta(x).output_nr = nr
+    if meta_of(x).retains_grad:
         move_retain(x, old_fn)
 
 

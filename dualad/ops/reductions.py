@@ -21,7 +21,7 @@ import numpy as np
 from .. import _fastnp as fast
 from .._sympy import sp
 from ..registry import LINEAR, Domain, Kink, Op, apply, register_op
-from ..tensor import Tensor, _wrap, shape_of
+from ..tensor import Tensor, _wrap, own_meta, shape_of
 from ._define import Formula, kink_adjust, normalize_axis, quiet, scale, sym_sum
 from .elementwise import abs, exp, maximum, minimum, sign, where
 from .shape import _CONCATENATE, _PERMUTE, broadcast_to, flip, reshape
@@ -643,7 +643,7 @@ def _arg(np_fn, x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> Ten
     else:
         out = _wrap(np.asarray(np_fn(data, axis=ax, keepdims=keep)))
     if isinstance(x, Tensor) and x.requires_grad_flag:  # backward() of it says why it fails
-        out._set_extra("result_of", np_fn.__name__)
+        own_meta(out).result_of = np_fn.__name__
     return out
 
 
