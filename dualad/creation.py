@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, shape_of
+from .tensor import Tensor, _init, shape_of
 
 _rng = np.random.default_rng()
 
@@ -58,8 +58,6 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
     t = Tensor.__new__(Tensor)
-    from .tensor import _init
-
     _init(t, array)
     return t.requires_grad_(requires_grad) if requires_grad else t
 

@@ -4,7 +4,10 @@ A Tensor holds its data (``numpy.ndarray``), whether it requires grad, the
 node that created it (``grad_fn``), its accumulated ``grad``, its tangents
 (one per active dual level) and a version counter shared with the tensors
 that share its storage. Every operator and method forwards to a registered
-op; this module holds no derivative knowledge.
+op; this module holds no derivative knowledge. It sits below the ops and the
+engine and imports neither: the operators, in-place ops, ``backward()`` and the
+NumPy protocols are put on the class by :mod:`dualad._methods` (see
+``tests/test_layers.py`` for the layers).
 
 >>> import dualad as da
 >>> x = da.tensor([1.0, 2.0], requires_grad=True)
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._repr import tensor_repr
 from ._state import census, census_lock, state
 
 
@@ -322,8 +326,6 @@ class Tensor:
         return id(self)
 
     def __repr__(self) -> str:
-        from ._repr import tensor_repr
-
         return tensor_repr(self)
 
     def __iter__(self):

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .._state import state
+from ..registry import call, fit_to, note_fixed_view, rebase_views, stack_batch, strip_level
 from ..tensor import Tensor, _wrap, bump_version, own_meta
 from .grad_mode import no_grad
 from .node import _FREED, _INFERENCE, Node, SavedTensor, edge_of
@@ -96,8 +97,6 @@ class FunctionNode(Node):
         return f"{self.fn.__name__}Backward"
 
     def apply(self, grads: list) -> list:
-        from ..registry import fit_to
-
         if self.ctx._saved is None:
             raise RuntimeError(_FREED)
         result = self.fn.backward(self.ctx, *grads)
@@ -158,8 +157,6 @@ class Function:
                                "time, but its inputs carry tangents of several nested levels; "
                                "express it with dualad ops (or register an Op) to nest "
                                "forward mode")
-        from ..registry import strip_level
-
         call_args = [strip_level(a, level) if level is not None and isinstance(a, Tensor)
                      else a for a in args]
         with no_grad():
@@ -223,16 +220,12 @@ def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list, name: str)
                                    "ctx.mark_dirty). Pass a clone of it instead.")
             bump_version(a)
             return a
-        from ..registry import note_fixed_view
-
         out = _wrap(o._data)
         note_fixed_view(out, a, name)
         return out
     if o._is_view():  # a view of an input, taken in forward
         for a in args:
             if isinstance(a, Tensor) and np.may_share_memory(o._data, a._data):
-                from ..registry import note_fixed_view
-
                 note_fixed_view(o, a, name)
                 break
     return o
@@ -242,8 +235,6 @@ def _rebase_dirty(outs: list, args: list, history: bool) -> None:
     """Inputs modified in place and returned: their views follow (as after an in-place op)."""
     for o in outs:
         if o._vc is not None and o._vc.views and any(o is a for a in args):
-            from ..registry import rebase_views
-
             rebase_views(o, history)
 
 
@@ -309,8 +300,6 @@ def _push_tangents(cls: type, ctx: FunctionCtx, args: tuple, outs: list, level: 
     At a batched level the user's ``jvp`` runs once per batch element (it was
     written for unbatched tangents) and the results are stacked.
     """
-    from ..registry import call, stack_batch
-
     tangents = [a._tangents.get(level) if isinstance(a, Tensor) and a._tangents else None
                 for a in args]
     batch = state.level_batch.get(level)
