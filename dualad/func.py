@@ -38,7 +38,7 @@ from .autograd.batched import pull_back_batched
 from .autograd.engine import as_gradient
 from .autograd.engine import grad as _engine_grad
 from .autograd.grad_mode import enable_grad
-from .autograd.node import AccumulateGrad, OpNode, edge_node
+from .autograd.node import AccumulateGrad, Node, OpNode, edge_node
 from .registry import call, stack_batch
 from .tensor import Tensor, _wrap
 
@@ -52,9 +52,12 @@ Argnums = int | Sequence[int]
 def _argnums(argnums: Argnums, nargs: int, name: str) -> tuple[tuple[int, ...], bool]:
     """Normalized ``argnums`` and whether a single index (not a tuple) was given."""
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
-    if not single and not isinstance(argnums, (tuple, list)):
+    if single:
+        nums: tuple[object, ...] = (argnums,)
+    elif isinstance(argnums, (tuple, list)):
+        nums = tuple(argnums)
+    else:
         raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got {argnums!r}")
-    nums = (argnums,) if single else tuple(argnums)
     if not nums:
         raise ValueError(f"{name}: argnums is empty; give at least one argument index")
     out = []
@@ -92,7 +95,7 @@ def _numpy_mode(values: Sequence[Any]) -> bool:
 
 
 def _active_tangents(t: Tensor) -> bool:
-    return bool(t._tangents) and any(lv in state.levels for lv in t._tangents)
+    return t._tangents is not None and any(lv in state.levels for lv in t._tangents)
 
 
 def _convert(x: Any, numpy_mode: bool) -> Any:
@@ -171,11 +174,9 @@ def _graph_facts(outs: list[Tensor], own: list[Tensor]) -> tuple[bool, bool]:
     needs it), and whether every node is a registered op (no custom Function
     or hook that might not be batch-safe)."""
     own_ids = {id(t) for t in own}
-    stack = [o.grad_fn for o in outs if o.grad_fn is not None]
-    stack += [o for o in outs if o.grad_fn is None and o.requires_grad_flag and id(o)
-              not in own_ids and not o._get_extra("private_done")]
-    foreign = any(isinstance(s, Tensor) for s in stack)
-    stack = [s for s in stack if not isinstance(s, Tensor)]
+    stack: list[Node] = [o.grad_fn for o in outs if o.grad_fn is not None]
+    foreign = any(o.grad_fn is None and o.requires_grad_flag and id(o) not in own_ids
+                  and not o._get_extra("private_done") for o in outs)
     plain = True
     seen: set[int] = set()
     while stack:
@@ -492,15 +493,19 @@ def _jacrev_rows(tr: _Traced, k: int, chunk_size: int | None) -> list[Tensor]:
             e[j] = 1.0
             cots[k] = _wrap(e.reshape(oshape))
             rows.append(tr.pull_back(cots))
-        return [stack_batch([r[a] for r in rows], x._data.shape, x._data.dtype)
-                for a, x in enumerate(tr.inputs)]
+        blocks = []
+        for a, x in enumerate(tr.inputs):
+            block = stack_batch([r[a] for r in rows], x._data.shape, x._data.dtype)
+            assert block is not None  # m > 0 rows (checked by jacrev), none of them None
+            blocks.append(block)
+        return blocks
     chunks = []
     for start, stop in _chunks(m, chunk_size, "jacrev"):
         if not tr.nested:  # every row at once through raw-array rules, where they exist
-            rows = pull_back_batched(o, _basis((start, stop), 0, oshape, o._data.dtype)._data,
-                                     tr.inputs)
-            if rows is not None:
-                chunks.append([_wrap(r) for r in rows])
+            arrays = pull_back_batched(o, _basis((start, stop), 0, oshape, o._data.dtype)._data,
+                                       tr.inputs)
+            if arrays is not None:
+                chunks.append([_wrap(r) for r in arrays])
                 continue
         with fwd.dual_level(batch_size=stop - start):
             basis = _basis((start, stop), 0, oshape, o._data.dtype)

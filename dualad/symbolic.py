@@ -554,7 +554,7 @@ class _Local:
             _DUMMIES.append(sp.Dummy(f"a{len(_DUMMIES)}", real=True))
         dummies = {i: _DUMMIES[i] for i in graph_pos}
         try:
-            base = (op, tuple(graph_pos), tuple(sorted(node.params.items())))
+            base: tuple[object, ...] = (op, tuple(graph_pos), tuple(sorted(node.params.items())))
             hash(base)
         except TypeError:  # unhashable params: templates are shared within this node only
             base = (op, tuple(graph_pos), id(node))
@@ -702,7 +702,7 @@ def gradient(tensor: Tensor, wrt: Tensor | Iterable[Tensor],
     [2*x_0, 2*x_1]
     """
     many = not isinstance(wrt, Tensor)
-    ws = list(wrt) if many else [wrt]
+    ws = [wrt] if isinstance(wrt, Tensor) else list(wrt)
     graph = _Graph(tensor, symbols, max_size, evaluate, for_gradient=True)
     with _depth_guard():
         blocks = _jacobian(graph, ws)
@@ -779,8 +779,8 @@ class Row:
 
     label: str
     reverse: float
-    forward: float
-    symbolic: float
+    forward: float | None  # None: not available (the note of the report says why)
+    symbolic: float | None
     numeric: float
     error: float
     status: str  # "ok", "kink", "singular" or "MISMATCH"
@@ -858,11 +858,12 @@ class CompareReport:
         return self.ok
 
     def __str__(self) -> str:
-        head = ("derivative", "reverse", "forward", "symbolic", "finite diff", "rel. error",
-                "status", "note")
-        body = [(r.label, _fmt(r.reverse), _fmt(r.forward), _fmt(r.symbolic), _fmt(r.numeric),
-                 "-" if math.isnan(r.error) else f"{r.error:.1e}", r.status, r.note)
-                for r in self.rows]
+        head: tuple[str, ...] = ("derivative", "reverse", "forward", "symbolic", "finite diff",
+                                 "rel. error", "status", "note")
+        body: list[tuple[str, ...]] = [
+            (r.label, _fmt(r.reverse), _fmt(r.forward), _fmt(r.symbolic), _fmt(r.numeric),
+             "-" if math.isnan(r.error) else f"{r.error:.1e}", r.status, r.note)
+            for r in self.rows]
         if not any(r.note for r in self.rows):
             head, body = head[:-1], [row[:-1] for row in body]
         widths = [max(len(row[c]) for row in [head, *body]) for c in range(len(head))]
@@ -880,7 +881,7 @@ class CompareReport:
         return "\n".join(lines)
 
 
-def _fmt(v: float) -> str:
+def _fmt(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.10g}"
 
 
@@ -910,18 +911,19 @@ def _verdict(value: float, r: float, fw: float | None, s: float | None, n: float
     if not math.isfinite(value):
         return "singular", math.nan, f"the value is {value} here"
     note = ""
+    numeric: float | None = n  # None: finite differences are not compared
     if not math.isfinite(n) and n != r:  # f is not finite at x +- eps: nothing to compare
-        note, n = "finite differences: the value is not finite next to this point", None
+        note, numeric = "finite differences: the value is not finite next to this point", None
     elif abs(value) * _ROUNDING / eps > 0.1 * fd_rtol * max(1.0, abs(r)):
         # f(x +- eps) - f(x) is lost in the rounding of f's value (1e308 - x, say)
-        note, n = "finite differences: the value is too large for the step", None
-    if s is not None and math.isnan(s) and math.isfinite(r) and n is not None:
+        note, numeric = "finite differences: the value is too large for the step", None
+    if s is not None and math.isnan(s) and math.isfinite(r) and numeric is not None:
         # SymPy's expression is 0 * log(0), 0/0... at a point where the function is smooth
         # (d/dy 0**y at y = 2): the symbolic column has no value to compare, and forward
         # mode and finite differences still check reverse mode
         note, s = "symbolic: SymPy's form is undefined (nan) here", None
     exact = max(_rel(fw, r), _rel(s, r))
-    fd = _rel(n, r)
+    fd = _rel(numeric, r)
     if exact <= rtol and fd <= fd_rtol:
         return "ok", max(exact, fd), note
     if kinks and rough and _rel(fw, r) <= rtol:
@@ -994,14 +996,15 @@ def _forward_jacobian(f: Callable, values: list, out_shape: tuple) -> list[np.nd
                         for j, w in enumerate(values)]
                 _, t = forward_ad.unpack_dual(f(*args))
             if t is not None:
-                jac[i][(Ellipsis, *e)] = t._data
+                column = (Ellipsis, *e)  # named: mypy takes a[(..., *e)] for 3.11 syntax
+                jac[i][column] = t._data
     return jac
 
 
 def _symbolic_jacobian(out: Tensor, leaves: list, names: list,
                        max_size: int | None) -> tuple[list | None, str | None]:
     syms = {}
-    at = {}
+    at: dict[sp.Symbol, float] = {}
     for t, n in zip(leaves, names):
         arr = _symbol_array(t.shape, n, dummy=True)  # names may clash: x_0 and x[0]
         syms[t] = arr if arr.ndim else arr[()]
@@ -1033,8 +1036,9 @@ def _differences(f: Callable, values: list, eps: float) -> tuple[list, list]:
             wide = sum(_one_sided(f, values, i, step, 4 * eps, f0)) / 2
             mid = (left + right) / 2
             tol = 1e-3 * np.maximum(1.0, np.abs(mid))
-            c[(Ellipsis, *e)] = mid
-            bad[(Ellipsis, *e)] = ~(np.isfinite(left) & np.isfinite(right)) | \
+            column = (Ellipsis, *e)  # named: mypy takes a[(..., *e)] for 3.11 syntax
+            c[column] = mid
+            bad[column] = ~(np.isfinite(left) & np.isfinite(right)) | \
                 (np.abs(left - right) > tol) | (np.abs(wide - mid) > tol)
         central.append(c)
         rough.append(bad)
