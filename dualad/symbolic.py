@@ -32,7 +32,7 @@ import numpy as np
 import sympy as sp
 
 from .autograd.node import AccumulateGrad, OpNode, edge_node
-from .registry import LINEAR
+from .registry import LINEAR, Op
 from .tensor import Tensor
 
 __all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE",
@@ -201,6 +201,14 @@ def _map_elementwise(fn: Callable, args: list[np.ndarray], params: dict) -> np.n
     return out.reshape(shape)
 
 
+def _sympy_form(op: Op) -> Callable[..., Any]:
+    """``op``'s SymPy form; an op without one cannot be exported."""
+    if op.sympy is None:
+        raise ValueError(f"cannot export op {op.name!r} to SymPy: it has no sympy form; give "
+                         "its registry entry one")
+    return op.sympy
+
+
 def _node_label(node: Any) -> str:
     return node.name() if hasattr(node, "name") else type(node).__name__
 
@@ -260,9 +268,7 @@ class _Graph:
                         f"cannot export the graph to SymPy: the values saved by {node.name()} "
                         "were freed by a backward pass. Call to_sympy before backward(), or "
                         "pass retain_graph=True to backward().")
-                if node.op.sympy is None:
-                    raise ValueError(f"cannot export op {node.op.name!r} to SymPy: it has no "
-                                     "sympy form; give its registry entry one")
+                _sympy_form(node.op)  # an op without one is refused here, before any work
                 n = float(node.out_data.size)
                 below = [id(edge_node(e)) for e in node.next_edges if e is not None]
                 per, width[id(node)] = _cost(node, [width[i] for i in below])
@@ -402,9 +408,9 @@ class _Graph:
         args = self.input_values(node)
         try:
             if op.elementwise:
-                value = _map_elementwise(op.sympy, [_obj(a) for a in args], node.params)
+                value = _map_elementwise(_sympy_form(op), [_obj(a) for a in args], node.params)
             else:
-                value = _obj(op.sympy(*args, **node.params))
+                value = _obj(_sympy_form(op)(*args, **node.params))
         except Exception as exc:
             raise _with_op(exc, f"the sympy form of op {op.name!r} failed") from exc
         if value.shape != node.out_data.shape:
@@ -544,7 +550,8 @@ class _Local:
                            f"{op.name!r}") from exc
 
     @staticmethod
-    def _elementwise(op, args, graph_pos, node, templates: dict) -> list[list[tuple]]:
+    def _elementwise(op: Op, args: list[Any], graph_pos: list[int], node: OpNode,
+                     templates: dict) -> list[list[tuple]]:
         shape = node.out_data.shape
         n = int(np.prod(shape, dtype=np.int64))
         flats = [np.broadcast_to(a, shape).ravel() for a in args]
@@ -565,7 +572,7 @@ class _Local:
             if tmpl is None:
                 call = [dummies[i] if i in dummies else flats[i][k] for i in range(len(args))]
                 with sp.evaluate(True):
-                    expr = sp.sympify(op.sympy(*call, **node.params))
+                    expr = sp.sympify(_sympy_form(op)(*call, **node.params))
                     tmpl = [(i, expr.diff(dummies[i])) for i in graph_pos]
                 tmpl = [(i, p) for i, p in tmpl if p != 0]
                 templates[key] = tmpl
@@ -574,7 +581,8 @@ class _Local:
         return entries
 
     @staticmethod
-    def _general(op, args, graph_pos, node) -> list[list[tuple]]:
+    def _general(op: Op, args: list[Any], graph_pos: list[int],
+                 node: OpNode) -> list[list[tuple]]:
         call = list(args)
         where: dict = {}
         sub: dict = {}
@@ -589,7 +597,7 @@ class _Local:
                 sub[d] = actual_flat[j]
             call[i] = ds if ds.ndim else ds[()]
         with sp.evaluate(True):
-            local = _obj(op.sympy(*call, **node.params))
+            local = _obj(_sympy_form(op)(*call, **node.params))
             partials = [_partials(expr, where) for expr in local.reshape(-1)]
         entries = []
         for parts in partials:
