@@ -34,11 +34,12 @@ import numpy as np
 
 from . import forward_ad as fwd
 from ._state import state
+from .autograd import graph
 from .autograd.batched import pull_back_batched
 from .autograd.engine import as_gradient
 from .autograd.engine import grad as _engine_grad
 from .autograd.grad_mode import enable_grad
-from .autograd.node import AccumulateGrad, Node, OpNode, edge_node
+from .autograd.node import AccumulateGrad, Node, OpNode
 from .registry import call, stack_batch
 from .tensor import Tensor, _wrap
 
@@ -174,24 +175,17 @@ def _graph_facts(outs: list[Tensor], own: list[Tensor]) -> tuple[bool, bool]:
     needs it), and whether every node is a registered op (no custom Function
     or hook that might not be batch-safe)."""
     own_ids = {id(t) for t in own}
-    stack: list[Node] = [o.grad_fn for o in outs if o.grad_fn is not None]
+    roots: list[Node] = [o.grad_fn for o in outs if o.grad_fn is not None]
     foreign = any(o.grad_fn is None and o.requires_grad_flag and id(o) not in own_ids
                   and not o._get_extra("private_done") for o in outs)
     plain = True
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
+    for node in graph.reachable(roots):
         if isinstance(node, AccumulateGrad):
             v = node.variable
             if id(v) not in own_ids and not v._get_extra("private_done"):
                 foreign = True  # (a finished transform's input is never differentiated again)
-            continue
-        if not isinstance(node, OpNode) or node._extras is not None:  # hooks, retain_grad, trace
+        elif not isinstance(node, OpNode) or node._extras is not None:  # hooks, retain_grad
             plain = False
-        stack.extend(edge_node(e) for e in node.next_edges if e is not None)
     return foreign, plain
 
 

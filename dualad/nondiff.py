@@ -339,7 +339,7 @@ def _node_location() -> str | None:
     while frame is not None:
         name = frame.f_code.co_name  # OpNode.apply runs the rules, or the engine inlines it
         node = frame.f_locals.get("self") if name == "apply" else \
-            frame.f_locals.get("node") if name == "run_backward" else None
+            frame.f_locals.get("node") if name == "run" else None
         if node is not None and getattr(node, "op", None) is not None:
             try:
                 return _LOCATIONS.get(node)
@@ -439,10 +439,9 @@ def _raise(op: registry.Op, kink: registry.Kink, index: int, mask: np.ndarray, r
 
 def _rule_sites() -> frozenset:
     """Code objects that run derivative rules: an op called from them is not a user forward."""
-    from .autograd.engine import run_backward
-    from .autograd.node import OpNode
+    from .autograd.engine import _TensorRules
 
-    return frozenset({OpNode.apply.__code__, run_backward.__code__,
+    return frozenset({_TensorRules.run.__code__,
                       registry._contribution.__code__, registry._batched_contribution.__code__})
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .autograd import graph
 from .autograd.node import AccumulateGrad, OpNode, edge_node
 from .registry import LINEAR, Op
 from .tensor import Tensor
@@ -239,12 +240,13 @@ class _Graph:
             from .autograd.node import accumulator_of
 
             self.root = accumulator_of(tensor)
-        self.order = _topological(self.root) if self.root is not None else []
+        self.order = [] if self.root is None else graph.oldest_first(graph.reachable([self.root]))
         self._check(max_size, for_gradient)
         self.evaluate = self.depth <= DEEP if evaluate is None else bool(evaluate)
         self.user_symbols = _symbol_map(symbols)
         self.symbols: dict[int, np.ndarray] = {}  # id(leaf node) -> object array of symbols
         self.values: dict[int, np.ndarray] = {}
+        self.built: set = set()  # the nodes whose value is in ``values``
         self._assign_symbols()
 
     def _check(self, max_size: int | None, for_gradient: bool) -> None:
@@ -395,11 +397,13 @@ class _Graph:
         subgraphs are built once, and values nothing asks for are never built)."""
         if id(node) not in self.values:
             # the root needs every node: the order found when the graph was walked
-            order = self.order if node is self.root else _topological(node, skip=self.values)
+            order = self.order if node is self.root else \
+                graph.oldest_first(graph.reachable([node], skip=self.built))
             with sp.evaluate(self.evaluate):
                 for n in order:
                     if id(n) not in self.values:
                         value = self.values[id(n)] = self._node_value(n)
+                        self.built.add(n)
                         _settle(value)
         return self.values[id(node)]
 
@@ -417,27 +421,6 @@ class _Graph:
             raise ValueError(f"the sympy form of op {op.name!r} gave shape {value.shape} "
                              f"but its forward gave {node.out_data.shape}")
         return value
-
-
-def _topological(root: Any, skip: Mapping = _NOTHING) -> list:
-    """Nodes reachable from ``root``, each after all of its inputs (iterative DFS); nodes
-    whose id is in ``skip`` are left out, with everything reachable only through them."""
-    order: list = []
-    seen: set[int] = set(skip)
-    stack: list = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for edge in getattr(node, "next_edges", ()):
-            if edge is not None and id(edge_node(edge)) not in seen:
-                stack.append((edge_node(edge), False))
-    return order
 
 
 def _symbol_map(symbols: Mapping | Iterable | None) -> dict[int, Any]:
