@@ -53,8 +53,8 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
     targets: dict[Any, list[int]] = {}  # node -> the inputs it stands for (one may repeat)
     for i, x in enumerate(inputs):
         if x.requires_grad_flag:
-            targets.setdefault(edge_node(edge_of(x)), []).append(i)
-    root = edge_of(output)
+            targets.setdefault(edge_node(edge_of(x)), []).append(i)  # type: ignore[arg-type]
+    root: Any = edge_of(output)  # (not None: the output requires grad)
     need = graph.leading_to(graph.reachable([edge_node(root)]), targets)
     for node in need:  # give up (having changed nothing) on a node without batched rules
         if type(node) is not OpNode or node._extras is not None \

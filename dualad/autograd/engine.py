@@ -11,7 +11,7 @@ itself when ``create_graph``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 from typing import Any
 
@@ -293,19 +293,19 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                  inputs: list | None, allow_unused: bool, accumulate: bool) -> list | None:
     """The engine. Returns the gradients of ``inputs`` when not accumulating."""
     grads = _root_grads(outputs, grad_outputs)
-    input_nodes = None if inputs is None else _input_nodes(inputs)
+    input_nodes = [] if inputs is None else _input_nodes(inputs)
     targets: dict[Node, Tensor] = {} if inputs is None else dict(zip(input_nodes, inputs))
-    root_edges = [edge_of(o) for o in outputs]
-    need, order = _prepare([edge_node(e) for e in root_edges],
+    root_edges = [edge_of(o) for o in outputs]  # (each requires grad: an edge, not None)
+    need, order = _prepare([edge_node(e) for e in root_edges],  # type: ignore[arg-type]
                            None if inputs is None else targets)
-    if input_nodes is not None and not allow_unused and not accumulate:
+    if need is not None and not allow_unused and not accumulate:
         _check_reached(input_nodes, need)
     rules = _ArrayRules if _arrays_allowed(create_graph) else _TensorRules
     run = _Pass(rules, need, order, targets, accumulate, create_graph)
     run.start(root_edges, grads, retain_graph)
     if accumulate:
         return None
-    return _results(input_nodes or [], run.captured, allow_unused, create_graph)
+    return _results(input_nodes, run.captured, allow_unused, create_graph)
 
 
 def _input_nodes(inputs: list) -> list[Node]:
@@ -317,7 +317,7 @@ def _input_nodes(inputs: list) -> list[Node]:
         if not t.requires_grad_flag:
             raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) does not "
                                "require grad")
-        nodes.append(edge_node(edge_of(t)))
+        nodes.append(edge_node(edge_of(t)))  # type: ignore[arg-type]  # (requires grad)
     return nodes
 
 
@@ -363,7 +363,7 @@ class _Pass:
     __slots__ = ("rules", "need", "order", "targets", "accumulate", "create_graph", "anomaly",
                  "owned", "buffers", "heap", "captured", "verified")
 
-    def __init__(self, rules: type, need: set | None, order: list | None, targets: dict,
+    def __init__(self, rules: type[_Rules], need: set | None, order: list | None, targets: dict,
                  accumulate: bool, create_graph: bool) -> None:
         self.rules = rules
         self.need = need
@@ -413,6 +413,8 @@ class _Pass:
             self.need, self.targets, self.owned
         run_op, add, raw = self.rules.run, self.rules.add, self.rules.raw
         node: Any = None
+        edges: Any
+        cots: Any
         check = False  # the versions checked before the pass still hold: see ``verified``
         edges, cots = root_edges, grads  # the roots' gradients are sent first
         while True:
@@ -486,7 +488,7 @@ class _Pass:
         if isinstance(node, AccumulateGrad):
             if self.accumulate and not targets:
                 owned = self.owned
-                fresh = bool(owned) and node in owned and extras is None
+                fresh = owned is not None and node in owned and extras is None
                 _accumulate(node.variable, buf[0], create_graph, fresh)
             return None
         if len(buf) > 1 and any(b is None for b in buf):
@@ -507,7 +509,17 @@ class _Pass:
 
 # ------------------------------------------------------------------ the two backends
 
-class _TensorRules:
+class _Rules:
+    """A backend: how an op node's rules run in a pass. ``run(node, g, check)`` gives one
+    cotangent per edge, fitted to its input (None where none); ``add`` sums a cotangent into
+    an input buffer; ``raw``: the values are raw arrays (``state.array_rules`` is on)."""
+
+    raw = False
+    add: Callable[..., None]
+    run: Callable[[OpNode, Any, bool], list]
+
+
+class _TensorRules(_Rules):
     """An op node's registered ``vjp`` rules on Tensors (recorded when create_graph)."""
 
     add = staticmethod(_add)
@@ -539,7 +551,7 @@ class _TensorRules:
         return cots
 
 
-class _ArrayRules:
+class _ArrayRules(_Rules):
     """An op node's ``array_vjp`` rules on raw NumPy arrays (``state.array_rules`` is on:
     the ops they call return arrays); an op without them runs its Tensor rules."""
 
@@ -595,7 +607,7 @@ class _BatchedArrayRules(_ArrayRules):
 
     @staticmethod
     def run(node: OpNode, g: Any, check: bool) -> list:
-        rules = batched_rules(node.op)
+        rules: Any = batched_rules(node.op)  # (not None: pull_back_batched checked)
         inputs = node.raw_inputs(check)
         out = node.out_data if node.op.saves_output else None
         params = node.params
@@ -681,4 +693,5 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     gouts = _given_grads(grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
-    return tuple(run_backward(outs, gouts, retain_graph, create_graph, ins, allow_unused, False))
+    return tuple(run_backward(outs, gouts, retain_graph, create_graph, ins, allow_unused,
+                              False) or ())

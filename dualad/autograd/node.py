@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -53,6 +53,14 @@ class Node:
     __slots__ = ("seq", "_extras", "__weakref__")
     num_outputs = 1
     low = -1  # see OpNode: nodes of other kinds are always looked at before a backward pass
+    if TYPE_CHECKING:  # what every kind of node has (a slot or a property in each)
+        next_edges: tuple
+        seq: int
+        _extras: _Extras | None
+
+        def output_meta(self) -> list: ...
+
+        def apply(self, grads: list) -> list: ...
 
     def name(self) -> str:
         return type(self).__name__
