@@ -20,12 +20,15 @@ array([[2., 2.],
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 _ndarray, _FLOAT64 = np.ndarray, np.dtype(np.float64)
-_add_reduce = np.add.reduce
+# called positionally, (x, axis, dtype, out, keepdims), which NumPy's overloads of
+# ufunc.reduce (keepdims as a keyword Literal) do not describe
+_add_reduce: Callable[..., Any] = np.add.reduce
 
 
 def reshape(x: Any, shape: tuple) -> Any:

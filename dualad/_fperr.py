@@ -17,17 +17,29 @@ inf
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 
-_IGNORED = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
+
+class _Quiet(TypedDict):
+    """The keywords of ``np.errstate`` that switch the three warnings off."""
+
+    divide: Literal["ignore"]
+    invalid: Literal["ignore"]
+    over: Literal["ignore"]
 
 
-def _context_variable() -> tuple | None:
+_IGNORED: _Quiet = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
+_Api = tuple[ContextVar[Any], Callable[..., Any]]  # (the context variable, make a state)
+
+
+def _context_variable() -> _Api | None:
     """NumPy's error-state context variable and the function making a state, if they work."""
     try:
-        from numpy._core._ufunc_config import _extobj_contextvar as var
+        from numpy._core.umath import _extobj_contextvar as var
         from numpy._core.umath import _make_extobj as make
     except ImportError:
         return None
@@ -38,15 +50,14 @@ def _context_variable() -> tuple | None:
             quiet = np.geterr()
         finally:
             var.reset(token)
-        works = np.geterr() == before and all(quiet[k] == "ignore" for k in _IGNORED) \
-            and quiet["under"] == before["under"]
+        works = np.geterr() == before and quiet == {**before, **_IGNORED}
     except Exception:  # a different NumPy: use the public API
         return None
     return (var, make) if works else None
 
 
 _API = _context_variable()
-_made: tuple = (None, None)  # (the state the quiet one was made from, the quiet one)
+_made: tuple[Any, Any] = (None, None)  # (the state the quiet one was made from, the quiet one)
 
 
 def quiet_on() -> Any:

@@ -17,8 +17,12 @@ tensor(0.4794, grad_fn=<SinBackward0>)
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 _PRECISION = 4
 _LINEWIDTH = 80
@@ -58,7 +62,7 @@ class _Formatter:
                 text = f"{v:.{_PRECISION}f}"
             self.width = max(self.width, len(text))
 
-    def format(self, v) -> str:
+    def format(self, v: float) -> str:
         if not self.floating:
             text = str(v)
         elif self.sci_mode:
@@ -118,7 +122,7 @@ def format_data(data: np.ndarray, indent: int) -> str:
     return _body(data, indent, summarize, fmt)
 
 
-def tensor_repr(t) -> str:
+def tensor_repr(t: Tensor) -> str:
     data = t._data
     prefix = "tensor("
     body = format_data(data, len(prefix))

@@ -89,7 +89,7 @@ class _ThreadState(threading.local):
         self.strong_zero = False
         self.kink_trackers: list = []
         # What runs now, read by dualad.nondiff (no frame inspection): the graph node whose
-        # backward rules run (set by OpNode.apply only while kinks_watched(): free otherwise),
+        # backward rules run (set by the engine only while kinks_watched(): free otherwise),
         # and the inputs with tangents while an op's jvp rules run (set by
         # registry._apply_dual; not None means "inside a jvp rule").
         self.rule_node: Any = None
@@ -104,6 +104,7 @@ sequence_ids = itertools.count()
 
 def kinks_watched() -> bool:
     """Whether dualad.nondiff watches this thread's rules (a kink tracker, or policy
-    ``"raise"``): then the backward pass runs rules through ``OpNode.apply``, which sets
-    ``state.rule_node``. Read it after ``census.policy`` (it is 0 when nothing watches)."""
+    ``"raise"``): then the backward pass sets ``state.rule_node`` around each node's rules
+    (the engine's _WatchedTensorRules). Read it after ``census.policy`` (it is 0 when
+    nothing watches)."""
     return bool(state.kink_trackers) or state.kink_policy == "raise"

@@ -446,12 +446,12 @@ def gradgradcheck(f: Callable, inputs: Any, grad_outputs: Any = None, eps: float
 
         def vjp_i(*args: Any, _pos: int = pos) -> Tensor:
             with enable_grad():
-                args = [a.detach().requires_grad_() if k in diff and isinstance(a, Tensor)
-                        and not a.requires_grad else a for k, a in enumerate(args)]
-                out = f(*args)
+                inputs = [a.detach().requires_grad_() if k in diff and isinstance(a, Tensor)
+                          and not a.requires_grad else a for k, a in enumerate(args)]
+                out = f(*inputs)
                 if not isinstance(out, Tensor) or not out.requires_grad:
                     return Tensor(np.zeros(values[diff[_pos]].shape))
-                grads = engine.grad(out, [args[k] for k in diff], Tensor(u.copy()),
+                grads = engine.grad(out, [inputs[k] for k in diff], Tensor(u.copy()),
                                     create_graph=True, allow_unused=True)
             g = grads[_pos]
             return Tensor(np.zeros(values[diff[_pos]].shape)) if g is None else g

@@ -34,11 +34,12 @@ import numpy as np
 
 from . import forward_ad as fwd
 from ._state import state
+from .autograd import graph
 from .autograd.batched import pull_back_batched
 from .autograd.engine import as_gradient
 from .autograd.engine import grad as _engine_grad
 from .autograd.grad_mode import enable_grad
-from .autograd.node import AccumulateGrad, OpNode, edge_node
+from .autograd.node import AccumulateGrad, Node, OpNode
 from .registry import call, stack_batch
 from .tensor import Tensor, _wrap, meta_of, own_meta
 
@@ -52,9 +53,12 @@ Argnums = int | Sequence[int]
 def _argnums(argnums: Argnums, nargs: int, name: str) -> tuple[tuple[int, ...], bool]:
     """Normalized ``argnums`` and whether a single index (not a tuple) was given."""
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
-    if not single and not isinstance(argnums, (tuple, list)):
+    if single:
+        nums: tuple[object, ...] = (argnums,)
+    elif isinstance(argnums, (tuple, list)):
+        nums = tuple(argnums)
+    else:
         raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got {argnums!r}")
-    nums = (argnums,) if single else tuple(argnums)
     if not nums:
         raise ValueError(f"{name}: argnums is empty; give at least one argument index")
     out = []
@@ -92,7 +96,7 @@ def _numpy_mode(values: Sequence[Any]) -> bool:
 
 
 def _active_tangents(t: Tensor) -> bool:
-    return bool(t._tangents) and any(lv in state.levels for lv in t._tangents)
+    return t._tangents is not None and any(lv in state.levels for lv in t._tangents)
 
 
 def _convert(x: Any, numpy_mode: bool) -> Any:
@@ -171,26 +175,17 @@ def _graph_facts(outs: list[Tensor], own: list[Tensor]) -> tuple[bool, bool]:
     needs it), and whether every node is a registered op (no custom Function
     or hook that might not be batch-safe)."""
     own_ids = {id(t) for t in own}
-    stack = [o.grad_fn for o in outs if o.grad_fn is not None]
-    stack += [o for o in outs if o.grad_fn is None and o.requires_grad_flag and id(o)
-              not in own_ids and not meta_of(o).private_done]
-    foreign = any(isinstance(s, Tensor) for s in stack)
-    stack = [s for s in stack if not isinstance(s, Tensor)]
+    roots: list[Node] = [o.grad_fn for o in outs if o.grad_fn is not None]
+    foreign = any(o.grad_fn is None and o.requires_grad_flag and id(o) not in own_ids
+                  and not meta_of(o).private_done for o in outs)
     plain = True
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
+    for node in graph.reachable(roots):
         if isinstance(node, AccumulateGrad):
             v = node.variable
             if id(v) not in own_ids and not meta_of(v).private_done:
                 foreign = True  # (a finished transform's input is never differentiated again)
-            continue
-        if not isinstance(node, OpNode) or node._extras is not None:  # hooks, retain_grad, trace
+        elif not isinstance(node, OpNode) or node._extras is not None:  # hooks, retain_grad
             plain = False
-        stack.extend(edge_node(e) for e in node.next_edges if e is not None)
     return foreign, plain
 
 
@@ -492,15 +487,19 @@ def _jacrev_rows(tr: _Traced, k: int, chunk_size: int | None) -> list[Tensor]:
             e[j] = 1.0
             cots[k] = _wrap(e.reshape(oshape))
             rows.append(tr.pull_back(cots))
-        return [stack_batch([r[a] for r in rows], x._data.shape, x._data.dtype)
-                for a, x in enumerate(tr.inputs)]
+        blocks = []
+        for a, x in enumerate(tr.inputs):
+            block = stack_batch([r[a] for r in rows], x._data.shape, x._data.dtype)
+            assert block is not None  # m > 0 rows (checked by jacrev), none of them None
+            blocks.append(block)
+        return blocks
     chunks = []
     for start, stop in _chunks(m, chunk_size, "jacrev"):
         if not tr.nested:  # every row at once through raw-array rules, where they exist
-            rows = pull_back_batched(o, _basis((start, stop), 0, oshape, o._data.dtype)._data,
-                                     tr.inputs)
-            if rows is not None:
-                chunks.append([_wrap(r) for r in rows])
+            arrays = pull_back_batched(o, _basis((start, stop), 0, oshape, o._data.dtype)._data,
+                                       tr.inputs)
+            if arrays is not None:
+                chunks.append([_wrap(r) for r in arrays])
                 continue
         with fwd.dual_level(batch_size=stop - start):
             basis = _basis((start, stop), 0, oshape, o._data.dtype)

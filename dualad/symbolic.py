@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .autograd import graph
 from .autograd.node import AccumulateGrad, OpNode, edge_node
-from .registry import LINEAR
+from .registry import LINEAR, Op
 from .tensor import Tensor, meta_of
 
 __all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE",
@@ -201,6 +202,14 @@ def _map_elementwise(fn: Callable, args: list[np.ndarray], params: dict) -> np.n
     return out.reshape(shape)
 
 
+def _sympy_form(op: Op) -> Callable[..., Any]:
+    """``op``'s SymPy form; an op without one cannot be exported."""
+    if op.sympy is None:
+        raise ValueError(f"cannot export op {op.name!r} to SymPy: it has no sympy form; give "
+                         "its registry entry one")
+    return op.sympy
+
+
 def _node_label(node: Any) -> str:
     return node.name() if hasattr(node, "name") else type(node).__name__
 
@@ -231,12 +240,13 @@ class _Graph:
             from .autograd.node import accumulator_of
 
             self.root = accumulator_of(tensor)
-        self.order = _topological(self.root) if self.root is not None else []
+        self.order = [] if self.root is None else graph.oldest_first(graph.reachable([self.root]))
         self._check(max_size, for_gradient)
         self.evaluate = self.depth <= DEEP if evaluate is None else bool(evaluate)
         self.user_symbols = _symbol_map(symbols)
         self.symbols: dict[int, np.ndarray] = {}  # id(leaf node) -> object array of symbols
         self.values: dict[int, np.ndarray] = {}
+        self.built: set = set()  # the nodes whose value is in ``values``
         self._assign_symbols()
 
     def _check(self, max_size: int | None, for_gradient: bool) -> None:
@@ -260,9 +270,7 @@ class _Graph:
                         f"cannot export the graph to SymPy: the values saved by {node.name()} "
                         "were freed by a backward pass. Call to_sympy before backward(), or "
                         "pass retain_graph=True to backward().")
-                if node.op.sympy is None:
-                    raise ValueError(f"cannot export op {node.op.name!r} to SymPy: it has no "
-                                     "sympy form; give its registry entry one")
+                _sympy_form(node.op)  # an op without one is refused here, before any work
                 n = float(node.out_data.size)
                 below = [id(edge_node(e)) for e in node.next_edges if e is not None]
                 per, width[id(node)] = _cost(node, [width[i] for i in below])
@@ -390,11 +398,13 @@ class _Graph:
         subgraphs are built once, and values nothing asks for are never built)."""
         if id(node) not in self.values:
             # the root needs every node: the order found when the graph was walked
-            order = self.order if node is self.root else _topological(node, skip=self.values)
+            order = self.order if node is self.root else \
+                graph.oldest_first(graph.reachable([node], skip=self.built))
             with sp.evaluate(self.evaluate):
                 for n in order:
                     if id(n) not in self.values:
                         value = self.values[id(n)] = self._node_value(n)
+                        self.built.add(n)
                         _settle(value)
         return self.values[id(node)]
 
@@ -403,36 +413,15 @@ class _Graph:
         args = self.input_values(node)
         try:
             if op.elementwise:
-                value = _map_elementwise(op.sympy, [_obj(a) for a in args], node.params)
+                value = _map_elementwise(_sympy_form(op), [_obj(a) for a in args], node.params)
             else:
-                value = _obj(op.sympy(*args, **node.params))
+                value = _obj(_sympy_form(op)(*args, **node.params))
         except Exception as exc:
             raise _with_op(exc, f"the sympy form of op {op.name!r} failed") from exc
         if value.shape != node.out_data.shape:
             raise ValueError(f"the sympy form of op {op.name!r} gave shape {value.shape} "
                              f"but its forward gave {node.out_data.shape}")
         return value
-
-
-def _topological(root: Any, skip: Mapping = _NOTHING) -> list:
-    """Nodes reachable from ``root``, each after all of its inputs (iterative DFS); nodes
-    whose id is in ``skip`` are left out, with everything reachable only through them."""
-    order: list = []
-    seen: set[int] = set(skip)
-    stack: list = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for edge in getattr(node, "next_edges", ()):
-            if edge is not None and id(edge_node(edge)) not in seen:
-                stack.append((edge_node(edge), False))
-    return order
 
 
 def _symbol_map(symbols: Mapping | Iterable | None) -> dict[int, Any]:
@@ -545,7 +534,8 @@ class _Local:
                            f"{op.name!r}") from exc
 
     @staticmethod
-    def _elementwise(op, args, graph_pos, node, templates: dict) -> list[list[tuple]]:
+    def _elementwise(op: Op, args: list[Any], graph_pos: list[int], node: OpNode,
+                     templates: dict) -> list[list[tuple]]:
         shape = node.out_data.shape
         n = int(np.prod(shape, dtype=np.int64))
         flats = [np.broadcast_to(a, shape).ravel() for a in args]
@@ -555,7 +545,7 @@ class _Local:
             _DUMMIES.append(sp.Dummy(f"a{len(_DUMMIES)}", real=True))
         dummies = {i: _DUMMIES[i] for i in graph_pos}
         try:
-            base = (op, tuple(graph_pos), tuple(sorted(node.params.items())))
+            base: tuple[object, ...] = (op, tuple(graph_pos), tuple(sorted(node.params.items())))
             hash(base)
         except TypeError:  # unhashable params: templates are shared within this node only
             base = (op, tuple(graph_pos), id(node))
@@ -566,7 +556,7 @@ class _Local:
             if tmpl is None:
                 call = [dummies[i] if i in dummies else flats[i][k] for i in range(len(args))]
                 with sp.evaluate(True):
-                    expr = sp.sympify(op.sympy(*call, **node.params))
+                    expr = sp.sympify(_sympy_form(op)(*call, **node.params))
                     tmpl = [(i, expr.diff(dummies[i])) for i in graph_pos]
                 tmpl = [(i, p) for i, p in tmpl if p != 0]
                 templates[key] = tmpl
@@ -575,7 +565,8 @@ class _Local:
         return entries
 
     @staticmethod
-    def _general(op, args, graph_pos, node) -> list[list[tuple]]:
+    def _general(op: Op, args: list[Any], graph_pos: list[int],
+                 node: OpNode) -> list[list[tuple]]:
         call = list(args)
         where: dict = {}
         sub: dict = {}
@@ -590,7 +581,7 @@ class _Local:
                 sub[d] = actual_flat[j]
             call[i] = ds if ds.ndim else ds[()]
         with sp.evaluate(True):
-            local = _obj(op.sympy(*call, **node.params))
+            local = _obj(_sympy_form(op)(*call, **node.params))
             partials = [_partials(expr, where) for expr in local.reshape(-1)]
         entries = []
         for parts in partials:
@@ -703,7 +694,7 @@ def gradient(tensor: Tensor, wrt: Tensor | Iterable[Tensor],
     [2*x_0, 2*x_1]
     """
     many = not isinstance(wrt, Tensor)
-    ws = list(wrt) if many else [wrt]
+    ws = [wrt] if isinstance(wrt, Tensor) else list(wrt)
     graph = _Graph(tensor, symbols, max_size, evaluate, for_gradient=True)
     with _depth_guard():
         blocks = _jacobian(graph, ws)
@@ -780,8 +771,8 @@ class Row:
 
     label: str
     reverse: float
-    forward: float
-    symbolic: float
+    forward: float | None  # None: not available (the note of the report says why)
+    symbolic: float | None
     numeric: float
     error: float
     status: str  # "ok", "kink", "singular" or "MISMATCH"
@@ -859,11 +850,12 @@ class CompareReport:
         return self.ok
 
     def __str__(self) -> str:
-        head = ("derivative", "reverse", "forward", "symbolic", "finite diff", "rel. error",
-                "status", "note")
-        body = [(r.label, _fmt(r.reverse), _fmt(r.forward), _fmt(r.symbolic), _fmt(r.numeric),
-                 "-" if math.isnan(r.error) else f"{r.error:.1e}", r.status, r.note)
-                for r in self.rows]
+        head: tuple[str, ...] = ("derivative", "reverse", "forward", "symbolic", "finite diff",
+                                 "rel. error", "status", "note")
+        body: list[tuple[str, ...]] = [
+            (r.label, _fmt(r.reverse), _fmt(r.forward), _fmt(r.symbolic), _fmt(r.numeric),
+             "-" if math.isnan(r.error) else f"{r.error:.1e}", r.status, r.note)
+            for r in self.rows]
         if not any(r.note for r in self.rows):
             head, body = head[:-1], [row[:-1] for row in body]
         widths = [max(len(row[c]) for row in [head, *body]) for c in range(len(head))]
@@ -881,7 +873,7 @@ class CompareReport:
         return "\n".join(lines)
 
 
-def _fmt(v: float) -> str:
+def _fmt(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.10g}"
 
 
@@ -911,18 +903,19 @@ def _verdict(value: float, r: float, fw: float | None, s: float | None, n: float
     if not math.isfinite(value):
         return "singular", math.nan, f"the value is {value} here"
     note = ""
+    numeric: float | None = n  # None: finite differences are not compared
     if not math.isfinite(n) and n != r:  # f is not finite at x +- eps: nothing to compare
-        note, n = "finite differences: the value is not finite next to this point", None
+        note, numeric = "finite differences: the value is not finite next to this point", None
     elif abs(value) * _ROUNDING / eps > 0.1 * fd_rtol * max(1.0, abs(r)):
         # f(x +- eps) - f(x) is lost in the rounding of f's value (1e308 - x, say)
-        note, n = "finite differences: the value is too large for the step", None
-    if s is not None and math.isnan(s) and math.isfinite(r) and n is not None:
+        note, numeric = "finite differences: the value is too large for the step", None
+    if s is not None and math.isnan(s) and math.isfinite(r) and numeric is not None:
         # SymPy's expression is 0 * log(0), 0/0... at a point where the function is smooth
         # (d/dy 0**y at y = 2): the symbolic column has no value to compare, and forward
         # mode and finite differences still check reverse mode
         note, s = "symbolic: SymPy's form is undefined (nan) here", None
     exact = max(_rel(fw, r), _rel(s, r))
-    fd = _rel(n, r)
+    fd = _rel(numeric, r)
     if exact <= rtol and fd <= fd_rtol:
         return "ok", max(exact, fd), note
     if kinks and rough and _rel(fw, r) <= rtol:
@@ -995,14 +988,15 @@ def _forward_jacobian(f: Callable, values: list, out_shape: tuple) -> list[np.nd
                         for j, w in enumerate(values)]
                 _, t = forward_ad.unpack_dual(f(*args))
             if t is not None:
-                jac[i][(Ellipsis, *e)] = t._data
+                column = (Ellipsis, *e)  # named: mypy takes a[(..., *e)] for 3.11 syntax
+                jac[i][column] = t._data
     return jac
 
 
 def _symbolic_jacobian(out: Tensor, leaves: list, names: list,
                        max_size: int | None) -> tuple[list | None, str | None]:
     syms = {}
-    at = {}
+    at: dict[sp.Symbol, float] = {}
     for t, n in zip(leaves, names):
         arr = _symbol_array(t.shape, n, dummy=True)  # names may clash: x_0 and x[0]
         syms[t] = arr if arr.ndim else arr[()]
@@ -1034,8 +1028,9 @@ def _differences(f: Callable, values: list, eps: float) -> tuple[list, list]:
             wide = sum(_one_sided(f, values, i, step, 4 * eps, f0)) / 2
             mid = (left + right) / 2
             tol = 1e-3 * np.maximum(1.0, np.abs(mid))
-            c[(Ellipsis, *e)] = mid
-            bad[(Ellipsis, *e)] = ~(np.isfinite(left) & np.isfinite(right)) | \
+            column = (Ellipsis, *e)  # named: mypy takes a[(..., *e)] for 3.11 syntax
+            c[column] = mid
+            bad[column] = ~(np.isfinite(left) & np.isfinite(right)) | \
                 (np.abs(left - right) > tol) | (np.abs(wide - mid) > tol)
         central.append(c)
         rough.append(bad)

@@ -13,11 +13,16 @@ Function 'SqrtBackward0' returned inf values in its 0th output.
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from .._state import state
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,7 +40,7 @@ class detect_anomaly:
     def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = check_nan
 
-    def __enter__(self):
+    def __enter__(self) -> detect_anomaly:
         self._prev = state.anomaly
         state.anomaly = self.check_nan
         return self
@@ -43,11 +48,9 @@ class detect_anomaly:
     def __exit__(self, *exc: Any) -> None:
         state.anomaly = self._prev
 
-    def __call__(self, fn):
-        import functools
-
+    def __call__(self, fn: Callable[_P, _R]) -> Callable[_P, _R]:
         @functools.wraps(fn)
-        def wrapper(*a, **k):
+        def wrapper(*a: _P.args, **k: _P.kwargs) -> _R:
             with detect_anomaly(self.check_nan):
                 return fn(*a, **k)
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from .._fperr import quiet_off, quiet_on
 from .._state import state
-from ..registry import batched_rules, fit_batched_array_to
+from ..registry import batched_rules
 from ..tensor import Tensor
-from .engine import _walk
-from .node import OpNode, edge_node, edge_of
+from . import graph
+from .engine import _BatchedArrayRules, _Pass
+from .node import AccumulateGrad, OpNode, edge_node, edge_of
 
 
 def _raw_mode_allowed() -> bool:
@@ -53,56 +53,20 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
     targets: dict[Any, list[int]] = {}  # node -> the inputs it stands for (one may repeat)
     for i, x in enumerate(inputs):
         if x.requires_grad_flag:
-            targets.setdefault(edge_node(edge_of(x)), []).append(i)
-    root = edge_node(edge_of(output))
-    order, need, stale = _walk([root], targets)
-    for node in order:  # fail (or give up) before any work
-        if node not in need or node in targets:
-            continue
+            targets.setdefault(edge_node(edge_of(x)), []).append(i)  # type: ignore[arg-type]
+    root: Any = edge_of(output)  # (not None: the output requires grad)
+    need = graph.leading_to(graph.reachable([edge_node(root)]), targets)
+    for node in need:  # give up (having changed nothing) on a node without batched rules
         if type(node) is not OpNode or node._extras is not None \
                 or batched_rules(node.op) is None:
-            return None
-    for node in stale:
-        if node in need and node not in targets:
-            node.check_versions()
-    buffers: dict[Any, Any] = {root: cotangents}  # nodes hash by identity
-    prev = state.array_rules
-    state.array_rules = True
-    quiet = quiet_on()  # inf/nan follow the conventions, as in the engine
-    try:
-        for node in order:
-            g = buffers.pop(node, None)
-            if g is None or node not in need:
-                continue
-            if node in targets:
-                g = np.asarray(g)  # already fitted to the input by the node that fed it
-                for i in targets[node]:
-                    result[i] = g.copy() if i != targets[node][0] or not g.flags.writeable \
-                        else g
-                continue
-            _pull_through(node, g, buffers, need)
-    finally:
-        quiet_off(quiet)
-        state.array_rules = prev
+            if node not in targets or not isinstance(node, AccumulateGrad):
+                return None
+    for node in graph.may_be_stale(need):
+        node.check_versions()
+    run = _Pass(_BatchedArrayRules, need, graph.newest_first(need), targets, False, False)
+    run.start([root], [cotangents], True)
+    for node, g in run.captured.items():
+        g = g._data
+        for k, i in enumerate(targets[node]):  # (one input may be given twice)
+            result[i] = g if k == 0 and g.flags.writeable else g.copy()
     return result
-
-
-def _pull_through(node: OpNode, g: np.ndarray, buffers: dict, need: set) -> None:
-    """Run ``node``'s batched rules on ``g`` and add the results into the next buffers."""
-    inputs = node.raw_inputs(False)  # versions were checked before the pass
-    out = node.out_data if node.op.saves_output else None
-    params = node.params
-    rules = batched_rules(node.op)
-    for i, edge in enumerate(node.next_edges):
-        if edge is None or rules[i] is None:
-            continue
-        nxt = edge_node(edge)
-        if nxt not in need:
-            continue
-        c = rules[i](g, out, *inputs, **params)
-        if c is None:
-            continue
-        shape, dtype = node.input_meta(i)
-        c = fit_batched_array_to(c._data if isinstance(c, Tensor) else c, shape, dtype)
-        old = buffers.get(nxt)
-        buffers[nxt] = c if old is None else old + c

@@ -11,26 +11,18 @@ itself when ``create_graph``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from .._fperr import quiet_off, quiet_on
 from .._state import census, census_lock, kinks_watched, state
-from ..registry import fit_array_to, fit_to
+from ..registry import batched_rules, fit_array_to, fit_batched_array_to, fit_to
 from ..tensor import Tensor, _wrap, bump_version, meta_of
-from .node import (
-    AccumulateGrad,
-    Node,
-    OpNode,
-    SavedTensor,
-    edge_node,
-    edge_of,
-    edge_output,
-)
+from . import graph
+from .node import AccumulateGrad, Edge, Node, OpNode, edge_node, edge_of
 
 _accumulate_lock = threading.Lock()
 _ndarray, _float64, _FLOAT64 = np.ndarray, np.float64, np.dtype(np.float64)
@@ -118,89 +110,6 @@ def _why_no_grad(out: Tensor) -> str:
         return (f": it has dtype {out._data.dtype}, and integer or boolean results (argmax, "
                 "argmin, comparisons, ...) are not differentiable")
     return " (did you forget requires_grad=True, or compute it under no_grad?)"
-
-
-_SEQ = attrgetter("seq")
-
-
-def _walk(roots: list[Node], targets: dict | None = None) -> tuple[list, set | None, list]:
-    """One pass over the graph below ``roots`` (an iterative search). Returns:
-
-    - ``order``: the nodes reached, newest first (by ``seq``: each node before every
-      node it feeds, the order the backward pass runs them in);
-    - ``need``: with ``targets``, the nodes from which some target can be reached
-      (else None);
-    - ``stale``: the nodes whose version check cannot be skipped, newest first: op
-      nodes recorded before the last in-place write (or freed since), and nodes of
-      other kinds except leaves' accumulators.
-
-    No tuple or iterator per node: a big graph allocates nothing the cyclic GC has to
-    track.
-    """
-    epoch = census.inplace
-    reached: set[Node] = set()  # nodes hash by identity
-    mark = reached.add
-    stale: list[Node] = []
-    # Every path down the graph ends at a node of another kind than OpNode (an op node has
-    # an edge to each input that requires grad, and it records only if one does). When each
-    # of those is a target, every node leads to one: ``need`` is every node reached.
-    partial = False  # some path may end elsewhere: work ``need`` out node by node
-    stack = list(roots)
-    push = stack.append
-    pop = stack.pop
-    while stack:
-        node = pop()
-        if node in reached:
-            continue
-        mark(node)
-        if type(node) is OpNode:
-            if node.epoch != epoch:
-                stale.append(node)
-            # the edges are padded: see OpNode.next_edges
-            edges = (node._edge0, node._edge1) if node._edges_more is None else node.next_edges
-        else:
-            if not isinstance(node, AccumulateGrad):
-                stale.append(node)
-            if targets is not None and node not in targets:
-                partial = True
-            edges = node.next_edges
-        for edge in edges:
-            if edge is not None:
-                if type(edge) is tuple:
-                    edge = edge[0]
-                if edge not in reached:
-                    push(edge)
-    order = sorted(reached, key=_SEQ, reverse=True)
-    if len(stale) > 1:
-        stale.sort(key=_SEQ, reverse=True)  # the first error is the one PyTorch would meet
-    if targets is None:
-        return order, None, stale
-    return order, _needed(order, targets) if partial else reached, stale
-
-
-def _untouched(roots: list) -> bool:
-    """Whether the graphs below ``roots`` hold only op nodes and leaves' accumulators, none
-    stale or freed: no tensor was modified in place and no graph freed since their oldest
-    node was recorded (``OpNode.low``). Then backward needs no look at them first."""
-    changes = census.changes
-    for node in roots:
-        if type(node) is not OpNode or node.low != changes:
-            return False
-    return True
-
-
-def _needed(order: list[Node], targets: dict) -> set[Node]:
-    """The nodes of ``order`` (each before every node it feeds) that lead to a target."""
-    need: set[Node] = set()
-    for node in reversed(order):
-        if node in targets:
-            need.add(node)
-            continue
-        for e in node.next_edges:
-            if e is not None and (e[0] if type(e) is tuple else e) in need:
-                need.add(node)
-                break
-    return need
 
 
 # The input buffers: ``buffers[node]`` is the gradient summed so far for a node with one
@@ -361,255 +270,404 @@ def _check_anomaly(node: Node, cots: list) -> None:
                                f"output.{where}")
 
 
-def _check_versions(node: Node) -> None:
-    """Raise the modified-by-an-inplace-operation error now, before any gradient is written
-    (for a node other than an OpNode, which checks itself)."""
-    saved = getattr(node, "saved", None)
-    if saved is None:
-        ctx = getattr(node, "ctx", None)
-        saved = ctx._saved if ctx is not None else None
-    if saved:
-        for i, s in enumerate(saved):
-            if type(s) is SavedTensor:
-                t = s.tensor
-                if t is not None and (0 if t._vc is None else t._vc.value) != s.version:
-                    s.get(node, i)  # raises the message naming the op, shape and versions
-    vc = getattr(node, "out_vc", None)
-    if vc is not None and vc.value != 0:
-        node.output()  # raises likewise for a modified saved output
-
-
 def _check_reached(input_nodes: list, need: set) -> None:
     """Raise (before any work) if an input of ``grad`` cannot be reached from the outputs."""
     for i, node in enumerate(input_nodes):
         if node not in need:
-            raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) appears to not "
-                               "have been used in the graph. Set allow_unused=True if this is "
-                               "the desired behavior.")
+            raise RuntimeError(_unused(i))
 
+
+def _unused(i: int) -> str:
+    return (f"One of the differentiated Tensors (inputs[{i}]) appears to not have been used "
+            "in the graph. Set allow_unused=True if this is the desired behavior.")
+
+
+# ------------------------------------------------------------------ the pass
+# A pass validates first, then runs the nodes newest first (falling ``seq``: PyTorch's order,
+# and the same order of summing cotangents whatever the path) from a heap that a node enters
+# with its first cotangent. An op node's rules run through the pass's backend; other nodes
+# (leaves' accumulators, custom Functions, nodes with hooks or a captured gradient) take
+# the general runner, where user code may run.
 
 def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_graph: bool,
                  inputs: list | None, allow_unused: bool, accumulate: bool) -> list | None:
     """The engine. Returns the gradients of ``inputs`` when not accumulating."""
     grads = _root_grads(outputs, grad_outputs)
-    targets: dict[Node, Tensor] = {}
-    input_nodes = []  # the node that receives each input's gradient
-    if inputs is not None:
-        for i, t in enumerate(inputs):
-            if not isinstance(t, Tensor):
-                raise TypeError(f"inputs[{i}] is a {type(t).__name__}, not a Tensor")
-            if not t.requires_grad_flag:
-                raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) does not "
-                                   "require grad")
-            node = edge_node(edge_of(t))
-            input_nodes.append(node)
-            targets[node] = t
-    root_edges = [edge_of(o) for o in outputs]
-    roots = [edge_node(e) for e in root_edges]
-    # The nodes run by falling ``seq``, each after every node that feeds it a cotangent
-    # (PyTorch's order too, and the same order of summing cotangents either way): from a
-    # heap that a node enters with its first cotangent when nothing needs checking first
-    # (no walk over the graph), else from the walk's nodes sorted.
-    lazy = inputs is None and _untouched(roots)
-    if lazy:
-        pending: list = []  # the heap
-        need, stale = None, ()
-    else:
-        pending, need, stale = _walk(roots, targets if inputs is not None else None)
-        pending.reverse()  # popped from the end
-    for node in stale:  # fail before any state changes
-        if need is None or node in need:
-            if type(node) is OpNode:
-                node.check_versions()  # raises if freed, too
-                continue
-            if getattr(node, "freed", False):
-                from .node import _FREED
-
-                raise RuntimeError(_FREED)
-            _check_versions(node)
-    if inputs is not None and not allow_unused and not accumulate:
+    input_nodes = [] if inputs is None else _input_nodes(inputs)
+    targets: dict[Node, Tensor] = {} if inputs is None else dict(zip(input_nodes, inputs))
+    root_edges = [edge_of(o) for o in outputs]  # (each requires grad: an edge, not None)
+    need, order = _prepare([edge_node(e) for e in root_edges],  # type: ignore[arg-type]
+                           None if inputs is None else targets)
+    if need is not None and not allow_unused and not accumulate:
         _check_reached(input_nodes, need)
-
-    buffers: dict = {}
-    for edge, g in zip(root_edges, grads):
-        node = edge_node(edge)
-        if lazy and node not in buffers:
-            heappush(pending, (-node.seq, node))
-        _add(buffers, node, edge_output(edge), g)
-    captured: dict[Node, Tensor] = {}
-    owned: set | None = None if create_graph else set()
-    anomaly = census.recording and state.anomaly
-    # rules run inline below unless something watches them: anomaly mode, or a kink tracker
-    # (OpNode.apply tells it whose rules run: state.rule_node)
-    inline = not anomaly and not (census.policy and kinks_watched())
-    # ops with array_vjp rules run them on raw arrays (the buffers then hold raw arrays too)
-    # unless something needs Tensors: a recorded backward, dual levels, policies, trackers
-    arrays = not create_graph and not anomaly and not state.levels and not (
-        census.policy and (state.kink_trackers or state.kink_policy != "subgradient"
-                           or state.strong_zero))
-    verified = True  # the versions checked above still hold: no user code has run since
-    raw = False  # state.array_rules is on: only array rules run until it is turned off
-    pop_buffer = buffers.pop
-    add = _add_array if arrays else _add
-    prev_mode, prev_raw = state.grad_enabled, state.array_rules
-    if prev_mode != create_graph:  # (a property that updates the census: set it only to change)
-        state.grad_enabled = bool(create_graph)
-    # inf/nan in gradients follow the documented conventions (sqrt'(0) = inf, ...): no NumPy
-    # warnings for them; detect_anomaly is the tool that reports them
-    quiet = quiet_on()
-    try:
-        while pending:
-            node = heappop(pending)[1] if lazy else pending.pop()
-            buf = pop_buffer(node, None)
-            if buf is None or (need is not None and node not in need):
-                continue
-            if type(node) is OpNode and node._extras is None and inline \
-                    and not (targets and node in targets):
-                # an op node without hooks whose gradient is not captured: only its rules
-                # run, in the edge loop below (OpNode.apply inlined): on raw arrays (see
-                # ``arrays``) or else on Tensors
-                op = node.op
-                rules = op.array_vjp if arrays else None
-                if rules is not None:
-                    if not raw:
-                        state.array_rules = raw = True
-                    g = buf._data if type(buf) is Tensor else buf
-                    args = node.raw_inputs(not verified)  # (``inputs`` is grad()'s argument)
-                    out = node.out_data if op.saves_output else None
-                else:
-                    if raw:
-                        state.array_rules = raw = False
-                    rules = op.vjp
-                    g = buf if type(buf) is Tensor else _wrap(buf)
-                    args = node.inputs(not verified)
-                    out = node.output() if op.saves_output else None
-                params = node.params
-                meta = node.in_meta
-                cots = None
-            else:
-                if node.num_outputs == 1:
-                    buf = [buf]
-                if arrays:  # leaving the fast path: Tensors from here on, and user code may run
-                    if raw:
-                        state.array_rules = raw = False
-                    for k, b in enumerate(buf):
-                        if b is not None and type(b) is not Tensor:
-                            buf[k] = _wrap(b)
-                # ``verified`` turns False where user code runs: hooks, a Function's backward
-                extras = node._extras  # hooks and retained tensors (None for most nodes)
-                if extras is not None:
-                    if extras.prehooks:
-                        verified = False
-                        _run_prehooks(extras.prehooks, buf)
-                    if extras.retained:
-                        _fill_retained(extras.retained, buf, create_graph)
-                if targets and node in targets:
-                    if not accumulate:
-                        captured[node] = buf[0]
-                    elif isinstance(node, AccumulateGrad):
-                        _accumulate(node.variable, buf[0], create_graph)
-                    else:
-                        t = targets[node]
-                        t._grad = buf[0] if t._grad is None else t._grad + buf[0]
-                if isinstance(node, AccumulateGrad):
-                    if accumulate and inputs is None:
-                        fresh = bool(owned) and node in owned and extras is None
-                        _accumulate(node.variable, buf[0], create_graph, fresh)
-                    continue
-                if len(buf) > 1 and any(b is None for b in buf):
-                    buf = [b if b is not None else _wrap(np.zeros(s, dt))
-                           for b, (s, dt) in zip(buf, node.output_meta())]
-                if type(node) is OpNode:
-                    cots = node.apply(buf[0], not verified)
-                else:
-                    verified = False
-                    cots = node.apply(buf)
-                if anomaly:
-                    _check_anomaly(node, cots)
-                if extras is not None and extras.posthooks:
-                    verified = False
-                    cots = _run_posthooks(extras.posthooks, cots, buf, len(node.next_edges))
-            edges = (node._edge0, node._edge1) if type(node) is OpNode \
-                and node._edges_more is None else node.next_edges  # padded: see OpNode.next_edges
-            i = -1
-            for edge in edges:  # (no zip: an iterator object per node is measurable)
-                i += 1
-                if edge is None:
-                    continue
-                if cots is not None:
-                    c = cots[i]
-                else:  # a rule, run here: no list of cotangents and no second loop
-                    rule = rules[i]
-                    if rule is None:
-                        continue
-                    c = rule(g, out, *args, **params) if params else rule(g, out, *args)
-                    if c is not None:  # fit it to the input's shape and dtype (cheap tests first)
-                        m = node.out_data if meta is None else meta[i]  # see OpNode.in_meta
-                        tc = type(c)
-                        tm = type(m)
-                        # the scalar path needs no fit: a float64 scalar for an input that the
-                        # output's scalar says is 0-d float64 (see Op.scalar_forward)
-                        if tc is not _float64 or tm is not _float64 or not raw:
-                            if tm is _float64:  # a NumPy scalar's .dtype is slow to get
-                                shape = ()
-                                dtype = _FLOAT64
-                            elif tm is tuple:
-                                shape, dtype = m
-                            else:
-                                shape = m.shape
-                                dtype = m.dtype
-                            if not raw:  # a Tensor rule: the fit is recorded (create_graph)
-                                if tc is not Tensor or c._data.shape != shape \
-                                        or c._data.dtype != dtype:
-                                    c = fit_to(c, shape, dtype)
-                            elif tc is _ndarray:
-                                if c.shape != shape or c.dtype != dtype:
-                                    c = fit_array_to(c, shape, dtype)
-                            elif tc is Tensor:
-                                c = c._data
-                                if c.shape != shape or c.dtype != dtype:
-                                    c = fit_array_to(c, shape, dtype)
-                            # a float64 scalar stands for a 0-d array (arithmetic on it is faster)
-                            elif not (tc is _float64 and dtype is _FLOAT64 and shape == ()):
-                                c = fit_array_to(c, shape, dtype)
-                if c is None:
-                    continue
-                if type(edge) is tuple:  # an edge to output 1, 2, ... of a node
-                    nxt, nr = edge
-                else:
-                    nxt = edge
-                    nr = 0
-                if need is None or nxt in need:
-                    if nxt not in buffers:
-                        if lazy:
-                            heappush(pending, (-nxt.seq, nxt))
-                        if nxt.num_outputs == 1:
-                            buffers[nxt] = c  # the common case of add, inlined
-                            continue
-                    add(buffers, nxt, nr, c, owned)
-            if not retain_graph:
-                node.release()
-    finally:
-        quiet_off(quiet)
-        if not retain_graph:  # nodes were freed: graphs recorded before are not untouched
-            with census_lock:
-                census.changes += 1
-        if prev_mode != create_graph:
-            state.grad_enabled = prev_mode
-        state.array_rules = prev_raw
+    rules = _ArrayRules if _arrays_allowed(create_graph) else \
+        _WatchedTensorRules if census.policy and kinks_watched() else _TensorRules
+    run = _Pass(rules, need, order, targets, accumulate, create_graph)
+    run.start(root_edges, grads, retain_graph)
     if accumulate:
         return None
+    return _results(input_nodes, run.captured, allow_unused, create_graph)
+
+
+def _input_nodes(inputs: list) -> list[Node]:
+    """The node that receives each input's gradient (checking the inputs)."""
+    nodes = []
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"inputs[{i}] is a {type(t).__name__}, not a Tensor")
+        if not t.requires_grad_flag:
+            raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) does not "
+                               "require grad")
+        nodes.append(edge_node(edge_of(t)))  # type: ignore[arg-type]  # (requires grad)
+    return nodes
+
+
+def _prepare(roots: list[Node], targets: dict | None) -> tuple[set | None, list | None]:
+    """Check the graph below ``roots`` before any state changes (stale saved values, freed
+    graphs). Returns the nodes that lead to a target (None without targets: all), and the
+    nodes to run newest first (None when the graph was not walked: a graph that nothing
+    can have made stale is not, see graph.untouched)."""
+    if targets is None and graph.untouched(roots):
+        return None, None
+    reached = graph.reachable(roots)
+    need = None if targets is None else graph.leading_to(reached, targets)
+    for node in graph.may_be_stale(reached):
+        if need is None or node in need:
+            node.check_versions()  # raises if stale or freed
+    return need, graph.newest_first(reached if need is None else need)
+
+
+def _arrays_allowed(create_graph: bool) -> bool:
+    """Whether the rules may run on raw arrays: nothing needs Tensors (a recorded backward,
+    dual levels, anomaly mode, a kink policy or tracker, strong_zero)."""
+    return not create_graph and not (census.recording and state.anomaly) and not state.levels \
+        and not (census.policy and (state.kink_trackers or state.kink_policy != "subgradient"
+                                    or state.strong_zero))
+
+
+def _results(input_nodes: list, captured: dict, allow_unused: bool, create_graph: bool) -> list:
+    """The gradient captured for each input of ``grad`` (None if unused and allowed)."""
     result = []
     for i, node in enumerate(input_nodes):
         g = captured.get(node)
         if g is None and not allow_unused:
-            raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) appears to not "
-                               "have been used in the graph. Set allow_unused=True if this is "
-                               "the desired behavior.")
+            raise RuntimeError(_unused(i))
         if g is not None and not create_graph:
             g = g.detach() if g.requires_grad_flag else g
         result.append(g)
     return result
+
+
+class _Pass:
+    """One backward pass: the input buffers, the scheduler, and the node runners."""
+
+    __slots__ = ("rules", "need", "order", "targets", "accumulate", "create_graph", "anomaly",
+                 "owned", "buffers", "heap", "captured", "verified")
+
+    def __init__(self, rules: type[_Rules], need: set | None, order: list | None, targets: dict,
+                 accumulate: bool, create_graph: bool) -> None:
+        self.rules = rules
+        self.need = need
+        # the scheduler: the nodes newest first when the graph was walked (popped from the
+        # end), else a heap of (-seq, node) that a node enters with its first cotangent
+        self.order = None if order is None else order[::-1]
+        self.targets = targets
+        self.accumulate = accumulate
+        self.create_graph = create_graph
+        self.anomaly = census.recording and state.anomaly
+        # with ``owned`` (a set, only when the backward pass is not recorded): a sum this
+        # pass made is owned by the buffer alone, so later gradients are added into it in place
+        self.owned: set | None = None if create_graph else set()
+        # ``buffers[node]``: the gradient summed so far for a node with one output (no list
+        # per node), and a list with one slot per output for a node with several
+        self.buffers: dict = {}
+        self.heap: list = []
+        self.captured: dict = {}
+        self.verified = True  # the versions checked before still hold: no user code ran since
+
+    def start(self, root_edges: list, grads: list, retain_graph: bool) -> None:
+        """Run the pass in its modes: grad mode on only to record (create_graph), the array
+        mode of the array backends, no NumPy warnings (inf/nan in gradients follow the
+        documented conventions, sqrt'(0) = inf...; detect_anomaly reports them)."""
+        create_graph = self.create_graph
+        prev_mode = state.grad_enabled
+        if prev_mode != create_graph:  # (a property that updates the census: set it to change)
+            state.grad_enabled = create_graph
+        prev_arrays, state.array_rules = state.array_rules, self.rules.raw
+        quiet = quiet_on()
+        try:
+            self.run(root_edges, grads, retain_graph)
+        finally:
+            quiet_off(quiet)
+            if not retain_graph:  # nodes were freed: graphs recorded before are not untouched
+                with census_lock:
+                    census.changes += 1
+            if prev_mode != create_graph:
+                state.grad_enabled = prev_mode
+            state.array_rules = prev_arrays
+
+    def run(self, root_edges: list, grads: list, retain_graph: bool) -> None:
+        """Run every node that gets a cotangent, newest first: each sends one cotangent per
+        input edge into the buffer of the node the edge leads to (none to a node that leads
+        to no target)."""
+        heap, order, buffers, need, targets, owned = self.heap, self.order, self.buffers, \
+            self.need, self.targets, self.owned
+        run_op, add, raw = self.rules.run, self.rules.add, self.rules.raw
+        node: Any = None
+        edges: Any
+        cots: Any
+        check = False  # the versions checked before the pass still hold: see ``verified``
+        edges, cots = root_edges, grads  # the roots' gradients are sent first
+        while True:
+            i = 0
+            for edge in edges:  # (no zip: an iterator object per node is measurable)
+                c = None if edge is None else cots[i]
+                i += 1
+                if c is None:
+                    continue
+                if type(edge) is Edge:
+                    nxt, nr = edge
+                else:
+                    nxt, nr = edge, 0
+                if need is None or nxt in need:
+                    if nxt not in buffers:
+                        if order is None:
+                            heappush(heap, (-nxt.seq, nxt))
+                        if nxt.num_outputs == 1:
+                            buffers[nxt] = c
+                            continue
+                    add(buffers, nxt, nr, c, owned)
+            if node is not None and not retain_graph:
+                node.release()
+            if order is None:
+                if not heap:
+                    return
+                node = heappop(heap)[1]
+            else:
+                node = None
+                while order:
+                    node = order.pop()
+                    if node in buffers:
+                        break
+                else:
+                    return
+            buf = buffers.pop(node)
+            if type(node) is OpNode and node._extras is None and not (targets and node in targets):
+                cots = run_op(node, buf, check)
+                edges = (node._edge0, node._edge1) if node._edges_more is None \
+                    else node.next_edges  # (padded with None: see OpNode.next_edges)
+            else:
+                cots = self.run_general(node, buf)
+                edges = () if cots is None else node.next_edges
+                check = not self.verified
+                if raw:
+                    state.array_rules = True
+    def run_general(self, node: Node, buf: Any) -> list | None:
+        """Run a node that is not a plain op node: hooks, retained and captured gradients,
+        leaves' accumulators, custom Functions. Returns the cotangents (None: none)."""
+        buf = [buf] if node.num_outputs == 1 else buf
+        if self.rules.raw:  # user code may see the gradients: Tensors from here
+            state.array_rules = False  # (until the next op node; run_backward resets it)
+            buf = [b if b is None or type(b) is Tensor else _wrap(b) for b in buf]
+        create_graph = self.create_graph
+        extras = node._extras  # hooks and retained tensors (None for most nodes)
+        if extras is not None:
+            if extras.prehooks:
+                self.verified = False
+                _run_prehooks(extras.prehooks, buf)
+            if extras.retained:
+                _fill_retained(extras.retained, buf, create_graph)
+        targets = self.targets
+        if targets and node in targets:
+            if not self.accumulate:
+                self.captured[node] = buf[0]
+            elif isinstance(node, AccumulateGrad):
+                _accumulate(node.variable, buf[0], create_graph)
+            else:
+                t = targets[node]
+                t._grad = buf[0] if t._grad is None else t._grad + buf[0]
+        if isinstance(node, AccumulateGrad):
+            if self.accumulate and not targets:
+                owned = self.owned
+                fresh = owned is not None and node in owned and extras is None
+                _accumulate(node.variable, buf[0], create_graph, fresh)
+            return None
+        if len(buf) > 1 and any(b is None for b in buf):
+            buf = [b if b is not None else _wrap(np.zeros(s, dt))
+                   for b, (s, dt) in zip(buf, node.output_meta())]
+        if type(node) is OpNode:  # (the pass's Tensor backend, or the Tensor one for arrays)
+            rules = _TensorRules if self.rules.raw else self.rules
+            cots = rules.run(node, buf[0], not self.verified)
+        else:
+            self.verified = False
+            cots = node.apply(buf)
+        if self.anomaly:
+            _check_anomaly(node, cots)
+        if extras is not None and extras.posthooks:
+            self.verified = False
+            cots = _run_posthooks(extras.posthooks, cots, buf, len(node.next_edges))
+        return cots
+
+
+# ------------------------------------------------------------------ the two backends
+
+class _Rules:
+    """A backend: how an op node's rules run in a pass. ``run(node, g, check)`` gives one
+    cotangent per edge, fitted to its input (None where none); ``add`` sums a cotangent into
+    an input buffer; ``raw``: the values are raw arrays (``state.array_rules`` is on)."""
+
+    raw = False
+    add: Callable[..., None]
+    run: Callable[[OpNode, Any, bool], list]
+
+
+class _TensorRules(_Rules):
+    """An op node's registered ``vjp`` rules on Tensors (recorded when create_graph)."""
+
+    add = staticmethod(_add)
+    raw = False
+
+    @staticmethod
+    def run(node: OpNode, g: Any, check: bool) -> list:
+        """One cotangent per edge of ``node`` (None where none), fitted to its input."""
+        op = node.op
+        inputs = node.inputs(check)
+        out = node.output() if op.saves_output else None
+        if type(g) is not Tensor:
+            g = _wrap(g)
+        rules = op.vjp
+        params = node.params
+        meta = node.in_meta
+        cots = []
+        i = 0
+        for edge in (node._edge0, node._edge1) if node._edges_more is None else node.next_edges:
+            rule = None if edge is None else rules[i]
+            c = None if rule is None else \
+                rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
+            if c is not None:
+                m = node.out_data if meta is None else meta[i]  # see OpNode.in_meta
+                if type(c) is not Tensor or not _fits(c._data, m):
+                    c = fit_to(c, *_shape_dtype(m))
+            cots.append(c)
+            i += 1
+        return cots
+
+
+class _WatchedTensorRules(_TensorRules):
+    """The Tensor rules, telling a kink tracker or policy "raise" whose rules run:
+    ``state.rule_node`` (dualad.nondiff reads it to name the node's line)."""
+
+    @staticmethod
+    def run(node: OpNode, g: Any, check: bool) -> list:
+        outer = state.rule_node
+        state.rule_node = node
+        try:
+            return _TensorRules.run(node, g, check)
+        finally:
+            state.rule_node = outer
+
+
+class _ArrayRules(_Rules):
+    """An op node's ``array_vjp`` rules on raw NumPy arrays (``state.array_rules`` is on:
+    the ops they call return arrays); an op without them runs its Tensor rules."""
+
+    add = staticmethod(_add_array)
+    raw = True
+
+    @staticmethod
+    def run(node: OpNode, g: Any, check: bool) -> list:
+        """One cotangent per edge of ``node`` (None where none), fitted to its input."""
+        op = node.op
+        rules = op.array_vjp
+        if rules is None:
+            return _ArrayRules.via_tensors(node, g, check)
+        inputs = node.raw_inputs(check)
+        out = node.out_data if op.saves_output else None
+        if type(g) is Tensor:
+            g = g._data
+        params = node.params
+        meta = node.in_meta
+        cots = []
+        i = 0
+        for edge in (node._edge0, node._edge1) if node._edges_more is None else node.next_edges:
+            rule = None if edge is None else rules[i]
+            c = None if rule is None else \
+                rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
+            if c is not None:
+                m = node.out_data if meta is None else meta[i]  # see OpNode.in_meta
+                # a float64 scalar fits an input that the output's scalar says is 0-d float64
+                # (see Op.scalar_forward): arithmetic on it is faster than on a 0-d array
+                tc = type(c)
+                if (tc is not _float64 or type(m) is not _float64) and (
+                        tc is not _ndarray or type(m) is not _ndarray or c.shape != m.shape
+                        or c.dtype != m.dtype):  # (the usual cases tested inline: it fits)
+                    c = _fit_array(c, m)
+            cots.append(c)
+            i += 1
+        return cots
+
+    @staticmethod
+    def via_tensors(node: OpNode, g: Any, check: bool) -> list:
+        """The Tensor rules of an op that has no array rules, their results as arrays."""
+        state.array_rules = False
+        try:
+            cots = _TensorRules.run(node, g, check)
+        finally:
+            state.array_rules = True
+        return [c if c is None else c._data for c in cots]
+
+
+class _BatchedArrayRules(_ArrayRules):
+    """Array rules for cotangents with a leading batch axis (rows of a Jacobian pulled back
+    together: see dualad.autograd.batched); every op node on the way has them."""
+
+    @staticmethod
+    def run(node: OpNode, g: Any, check: bool) -> list:
+        rules: Any = batched_rules(node.op)  # (not None: pull_back_batched checked)
+        inputs = node.raw_inputs(check)
+        out = node.out_data if node.op.saves_output else None
+        params = node.params
+        cots = []
+        for i, edge in enumerate(node.next_edges):
+            rule = None if edge is None else rules[i]
+            c = None if rule is None else rule(g, out, *inputs, **params)
+            if c is not None:
+                c = fit_batched_array_to(c._data if type(c) is Tensor else c,
+                                         *node.input_meta(i))
+            cots.append(c)
+        return cots
+
+
+def _shape_dtype(meta: Any) -> tuple:
+    """The (shape, dtype) an input's ``meta`` stands for: a data array, a (shape, dtype)
+    pair, or a float64 scalar standing for a 0-d array (see OpNode.in_meta)."""
+    tm = type(meta)
+    if tm is _float64:  # a NumPy scalar's .dtype is slow to get
+        return (), _FLOAT64
+    return meta if tm is tuple else (meta.shape, meta.dtype)
+
+
+def _fits(data: Any, meta: Any) -> bool:
+    """Whether array ``data`` has the shape and dtype ``meta`` stands for."""
+    tm = type(meta)
+    if tm is _ndarray:
+        return data.shape == meta.shape and data.dtype == meta.dtype
+    if tm is _float64:
+        return not data.shape and data.dtype is _FLOAT64
+    return data.shape == meta[0] and data.dtype == meta[1]
+
+
+def _fit_array(c: Any, meta: Any) -> Any:
+    """A raw cotangent fitted to the input ``meta`` stands for (see :func:`_shape_dtype`)."""
+    if type(c) is Tensor:
+        c = c._data
+    tc = type(c)
+    if tc is _ndarray:
+        return c if _fits(c, meta) else fit_array_to(c, *_shape_dtype(meta))
+    shape, dtype = _shape_dtype(meta)
+    if tc is _float64 and dtype is _FLOAT64 and shape == ():
+        return c  # a float64 scalar stands for a 0-d array (arithmetic on it is faster)
+    return fit_array_to(c, shape, dtype)
 
 
 def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
@@ -651,4 +709,5 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     gouts = _given_grads(grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
-    return tuple(run_backward(outs, gouts, retain_graph, create_graph, ins, allow_unused, False))
+    return tuple(run_backward(outs, gouts, retain_graph, create_graph, ins, allow_unused,
+                              False) or ())

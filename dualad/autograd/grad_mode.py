@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from .._state import state
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_Mode = TypeVar("_Mode", bound="_GradMode")
 
 
 class _GradMode:
@@ -25,7 +29,7 @@ class _GradMode:
     def _enter(self) -> None:
         raise NotImplementedError
 
-    def __enter__(self):
+    def __enter__(self: _Mode) -> _Mode:
         self._prev = (state.grad_enabled, state.inference)
         self._enter()
         return self
@@ -33,9 +37,9 @@ class _GradMode:
     def __exit__(self, *exc: Any) -> None:
         state.grad_enabled, state.inference = self._prev
 
-    def __call__(self, fn: Callable) -> Callable:
+    def __call__(self, fn: Callable[_P, _R]) -> Callable[_P, _R]:
         @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             with self.__class__(*self._args()):
                 return fn(*args, **kwargs)
 
@@ -70,11 +74,11 @@ class set_grad_enabled(_GradMode):
     def _enter(self) -> None:
         state.grad_enabled = self.mode
 
-    def __enter__(self):
+    def __enter__(self: _Mode) -> _Mode:
         self._enter()
         return self
 
-    def __call__(self, fn: Callable) -> Callable:
+    def __call__(self, fn: Callable[_P, _R]) -> Callable[_P, _R]:
         # used as a decorator: undo the switch made by __init__ at decoration time
         state.grad_enabled, state.inference = self._prev
         return super().__call__(fn)

@@ -12,12 +12,12 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from .._state import census, kinks_watched, sequence_ids, state
-from ..registry import fit_to, set_node_type
+from .._state import census, sequence_ids, state
+from ..registry import set_node_type
 from ..tensor import Tensor, _wrap, own_meta
 
 
@@ -54,13 +54,21 @@ class Node:
     __slots__ = ("seq", "_extras", "__weakref__")
     num_outputs = 1
     low = -1  # see OpNode: nodes of other kinds are always looked at before a backward pass
+    if TYPE_CHECKING:  # what every kind of node has (a slot or a property in each)
+        next_edges: tuple
+        seq: int
+        _extras: _Extras | None
+
+        def output_meta(self) -> list: ...
+
+        def apply(self, grads: list) -> list: ...
 
     def name(self) -> str:
         return type(self).__name__
 
     @property
     def next_functions(self) -> tuple:
-        return tuple((None, 0) if e is None else e if type(e) is tuple else (e, 0)
+        return tuple((None, 0) if e is None else tuple(e) if type(e) is Edge else (e, 0)
                      for e in self.next_edges)
 
     def _extra_list(self, field: str) -> list:
@@ -103,6 +111,27 @@ class Node:
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
 
+    def release(self) -> None:
+        """Free what the node saved for its rules (a backward pass without retain_graph)."""
+
+    def check_versions(self) -> None:
+        """Raise if this node was freed, or a tensor it saved (or its saved output) was
+        modified in place since: before a backward pass writes any gradient."""
+        if getattr(self, "freed", False):
+            raise RuntimeError(_FREED)
+        saved = getattr(self, "saved", None)
+        if saved is None:
+            ctx = getattr(self, "ctx", None)
+            saved = ctx._saved if ctx is not None else None
+        for i, s in enumerate(saved or ()):
+            if type(s) is SavedTensor:
+                t = s.tensor
+                if t is not None and (0 if t._vc is None else t._vc.value) != s.version:
+                    s.get(self, i)  # raises the message naming the op, shape and versions
+        vc = getattr(self, "out_vc", None)
+        if vc is not None and vc.value != 0:
+            self.output()  # type: ignore[attr-defined]  # raises likewise for the output
+
     def _init_base(self) -> None:
         self.seq = next(sequence_ids)
         self._extras = None
@@ -139,10 +168,18 @@ def accumulator_of(t: Tensor) -> AccumulateGrad:
 
 
 # An edge of the graph (an entry of ``next_edges``) is the node that receives the gradient
-# of an input, or a (node, output number) pair when that number is not 0: no tuple for the
-# common case, so a node keeps one GC-tracked object fewer per input.
+# of an input, or an :class:`Edge` when the gradient goes to output 1, 2, ... of a node with
+# several: no object for the common case, so a node keeps one GC-tracked object fewer per
+# input (every collection walks them all). ``edge_node``/``edge_output`` read either.
 
-def edge_of(t: Tensor) -> Node | tuple | None:
+class Edge(NamedTuple):
+    """An edge to output ``output_nr`` (not 0) of ``node``."""
+
+    node: Node
+    output_nr: int
+
+
+def edge_of(t: Tensor) -> Node | Edge | None:
     """The edge to the node that receives ``t``'s gradient (None if it needs none)."""
     if not t.requires_grad_flag:
         return None
@@ -150,7 +187,7 @@ def edge_of(t: Tensor) -> Node | tuple | None:
     if node is None:
         return accumulator_of(t)
     nr = output_nr(t)
-    return node if nr == 0 else (node, nr)
+    return node if nr == 0 else Edge(node, nr)
 
 
 def output_nr(t: Tensor) -> int:
@@ -158,14 +195,14 @@ def output_nr(t: Tensor) -> int:
     return 0 if t._meta is None else t._meta.output_nr
 
 
-def edge_node(edge: Node | tuple) -> Node:
+def edge_node(edge: Node | Edge) -> Node:
     """The node an edge leads to."""
-    return edge[0] if type(edge) is tuple else edge
+    return edge.node if type(edge) is Edge else edge  # type: ignore[return-value]
 
 
-def edge_output(edge: Node | tuple) -> int:
+def edge_output(edge: Node | Edge) -> int:
     """Which output of its node an edge feeds."""
-    return edge[1] if type(edge) is tuple else 0
+    return edge.output_nr if type(edge) is Edge else 0
 
 
 _INFERENCE = ("Inference tensors cannot be used in a computation recorded by autograd "
@@ -551,43 +588,6 @@ class OpNode(Node):
             if type(s) is SavedTensor:
                 inputs[i] = s.get(self, i)
         return inputs
-
-    def apply(self, g: Tensor, check: bool = True) -> list:
-        """Cotangents for each input edge, given the output's gradient ``g``: one per edge in
-        ``(_edge0, _edge1)`` or ``next_edges`` (the engine reads them by index).
-
-        ``check=False`` skips the version checks when the engine has just done them.
-        """
-        inputs = self.inputs(check)
-        if census.policy and kinks_watched():  # tell dualad.nondiff whose rules run
-            outer = state.rule_node
-            state.rule_node = self
-            try:
-                return self._cotangents(g, inputs)
-            finally:
-                state.rule_node = outer
-        return self._cotangents(g, inputs)
-
-    def _cotangents(self, g: Tensor, inputs: list) -> list:
-        """The rules of :meth:`apply`, run on ``inputs``, each result fitted to its input."""
-        op = self.op
-        out = self.output() if op.saves_output else None
-        vjp = op.vjp
-        params = self.params
-        result = []
-        i = 0
-        edges = (self._edge0, self._edge1) if self._edges_more is None else self.next_edges
-        for edge in edges:
-            rule = None if edge is None else vjp[i]
-            c = None if rule is None else \
-                rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
-            if c is not None:
-                shape, dtype = self.input_meta(i)
-                if type(c) is not Tensor or c._data.shape != shape or c._data.dtype != dtype:
-                    c = fit_to(c, shape, dtype)
-            result.append(c)
-            i += 1
-        return result
 
     def raw_inputs(self, check: bool) -> list:
         """The inputs the rules get on the raw-array paths: data arrays (and constants).

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, overload
 
 from .. import ops
 from ..autograd.grad_mode import no_grad
@@ -109,7 +109,13 @@ class Sequential(Module):
     (2, 'Sigmoid')
     """
 
-    def __init__(self, *modules: Module | OrderedDict) -> None:
+    @overload
+    def __init__(self, *modules: Module) -> None: ...
+
+    @overload
+    def __init__(self, modules: OrderedDict[str, Module], /) -> None: ...
+
+    def __init__(self, *modules: Any) -> None:  # anything else is refused by add_module
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             for name, m in modules[0].items():

@@ -22,6 +22,8 @@ from ..tensor import Tensor
 MAX_DIMS = 3
 MAX_SIDE = 4
 
+Case = tuple[tuple[np.ndarray, ...], dict[str, Any]]  # (arrays, params) of one op call
+
 
 def interval_values(intervals: Any) -> st.SearchStrategy:
     """Floats from a union of closed ``(low, high)`` intervals (booleans for ``(False, True)``).
@@ -87,7 +89,7 @@ def _resolve(op: Op | str) -> Op:
     return get(op) if isinstance(op, str) else op
 
 
-def op_inputs(op: Op | str) -> st.SearchStrategy:
+def op_inputs(op: Op | str) -> st.SearchStrategy[Case]:
     """``(arrays, params)`` for one call of ``op``, drawn from its ``Domain``.
 
     Shapes are broadcastable shapes (``shapes="elementwise"``) or one of the
@@ -100,19 +102,19 @@ def op_inputs(op: Op | str) -> st.SearchStrategy:
         raise ValueError(f"op {op.name!r} has no domain: give it a dualad.registry.Domain")
     ranges = dom.ranges
 
-    def arrays_for(input_shapes: tuple) -> st.SearchStrategy:
+    def arrays_for(input_shapes: tuple) -> st.SearchStrategy[tuple[np.ndarray, ...]]:
         return st.tuples(*(arrays_from(tuple(s), r) for s, r in zip(input_shapes, ranges)))
 
     if isinstance(dom.shapes, str):
         if dom.shapes != "elementwise":
             raise ValueError(f"op {op.name!r}: Domain.shapes must be 'elementwise' or a list of "
                              f"(input_shapes, params) examples, not {dom.shapes!r}")
-        cases = broadcastable_shapes(len(ranges)).flatmap(
+        cases: st.SearchStrategy[Case] = broadcastable_shapes(len(ranges)).flatmap(
             lambda ss: arrays_for(ss).map(lambda arrs: (arrs, {})))
     else:
         examples = list(dom.shapes)
         cases = st.sampled_from(examples).flatmap(
-            lambda ex: arrays_for(ex[0]).map(lambda arrs, p=ex[1]: (arrs, dict(p))))
+            lambda ex: arrays_for(ex[0]).map(lambda arrs: (arrs, dict(ex[1]))))
     if dom.valid is not None:
         valid = dom.valid
         cases = cases.filter(lambda c: bool(valid(*c[0], **c[1])))

@@ -13,7 +13,7 @@ import pytest
 from custom_functions import Cube
 
 import dualad as da
-from dualad.autograd import engine
+from dualad.autograd import graph
 
 
 def _three_branches(lib, log):
@@ -77,12 +77,12 @@ def _sums_in_creation_order_differ_from_other_orders():
 def test_backward_and_grad_add_cotangents_in_the_same_order():
     assert _sums_in_creation_order_differ_from_other_orders()  # so the test can fail
     x, out = _many_contributions()
-    assert engine._untouched([out.grad_fn])
+    assert graph.untouched([out.grad_fn])
     out.backward(retain_graph=True)  # no first pass over the graph
     fast = x.grad.item()
     x.grad = None
     da.tensor([1.0]).add_(1.0)  # an unrelated in-place write: now the graph is looked at
-    assert not engine._untouched([out.grad_fn])
+    assert not graph.untouched([out.grad_fn])
     out.backward()
     checked = x.grad.item()
     x, out = _many_contributions()
@@ -94,22 +94,22 @@ def test_untouched_until_an_in_place_write_or_a_freeing_backward():
     x = da.tensor([1.0, 2.0], requires_grad=True)
     y = da.exp(x)
     z = da.sin(y).sum()
-    assert engine._untouched([z.grad_fn])
+    assert graph.untouched([z.grad_fn])
     other = da.tensor(3.0, requires_grad=True)
     (other * 2.0).backward()  # frees another graph
-    assert not engine._untouched([z.grad_fn])
+    assert not graph.untouched([z.grad_fn])
     z2 = da.cos(y).sum()  # y's node is older than that backward
-    assert not engine._untouched([z2.grad_fn])
+    assert not graph.untouched([z2.grad_fn])
     fresh = da.cos(x * 1.0).sum()
-    assert engine._untouched([fresh.grad_fn])
+    assert graph.untouched([fresh.grad_fn])
     da.tensor([0.0]).mul_(2.0)
-    assert not engine._untouched([fresh.grad_fn])
+    assert not graph.untouched([fresh.grad_fn])
 
 
 def test_a_graph_with_a_custom_function_below_is_always_looked_at():
     x = da.tensor([1.5, -2.0], requires_grad=True)
     y = da.sin(Cube.apply(x)).sum()
-    assert y.grad_fn.low == -1 and not engine._untouched([y.grad_fn])
+    assert y.grad_fn.low == -1 and not graph.untouched([y.grad_fn])
     y.backward()
     xs = np.array([1.5, -2.0])
     np.testing.assert_allclose(x.grad.numpy(), 3.0 * xs ** 2 * np.cos(xs ** 3), rtol=1e-14)
@@ -138,7 +138,7 @@ def test_a_chain_of_untouched_graphs_in_a_loop_gives_closed_form_gradients():
     opt_steps = []
     for _ in range(5):
         out = da.tanh(da.sin(x) * 1.0001 + 0.1)
-        assert engine._untouched([out.grad_fn])
+        assert graph.untouched([out.grad_fn])
         out.backward()
         t = np.tanh(np.sin(x.item()) * 1.0001 + 0.1)
         expected = (1.0 - t * t) * 1.0001 * np.cos(x.item())
@@ -183,8 +183,8 @@ def test_of_two_problems_the_newest_nodes_is_reported_as_in_pytorch(modified_is_
 
 def test_backward_of_an_untouched_graph_does_not_walk_it_first(monkeypatch):
     walks = []
-    real_walk = engine._walk
-    monkeypatch.setattr(engine, "_walk", lambda *a, **k: walks.append(1) or real_walk(*a, **k))
+    real_walk = graph.reachable
+    monkeypatch.setattr(graph, "reachable", lambda *a, **k: walks.append(1) or real_walk(*a, **k))
     x = da.tensor([0.5, 1.5], requires_grad=True)
     da.sin(x * 2.0).sum().backward()
     assert walks == []
