@@ -2,9 +2,12 @@
 hooks, the NumPy protocols, and the methods that mirror the op functions (``t.sin()``,
 ``t.sum(dim)``, ``t.reshape(2, 3)``).
 
-``dualad.tensor`` sits below the ops and the engine and imports neither: ``dualad``'s
-``__init__`` calls :func:`install` once everything is imported. Listed explicitly so each
-method can be found by name; the ops live in ``dualad.ops``.
+``dualad.tensor`` sits below the ops and the engine and imports neither: the methods are
+written here, on :class:`TensorMethods`, and ``dualad``'s ``__init__`` copies them onto
+``Tensor`` with :func:`install` once everything is imported. Type checkers see
+``TensorMethods`` as a base class of ``Tensor`` (see ``dualad.tensor``), so every method
+below is known to them. Listed explicitly so each method can be found by name; the ops
+live in ``dualad.ops``.
 """
 
 from __future__ import annotations
@@ -19,222 +22,245 @@ from .autograd.node import accumulator_of, output_nr
 from .ops.interop import array_function, array_ufunc
 from .tensor import Tensor, own_meta
 
-# methods whose signature is the function's, with the tensor first
-_SAME_AS_FUNCTION = (
-    "abs", "add", "clamp", "clip", "cos", "div", "exp", "log", "maximum", "minimum", "mul",
-    "neg", "pow", "relu", "sigmoid", "sign", "sin", "sqrt", "sub", "tanh", "sum", "mean",
-    "matmul", "dot", "transpose", "swapaxes", "broadcast_to", "astype",
-    # the rest of the op library
-    "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arctan2", "asin", "acos", "atan",
-    "atan2", "expm1", "log1p", "log2", "log10", "square", "reciprocal", "floor", "ceil",
-    "round", "softplus", "prod", "var", "std", "max", "min", "amax", "amin", "argmax",
-    "argmin", "norm", "logsumexp", "softmax", "log_softmax", "outer", "inner", "trace", "det",
-    "inverse", "diag", "tril", "triu", "squeeze", "unsqueeze", "flatten", "ravel", "split",
-    "arcsinh", "arccosh", "arctanh", "asinh", "acosh", "atanh", "exp2", "logaddexp", "hypot",
-    "cumsum", "flip",
-)
 
-# methods whose name differs from the function's (PyTorch spellings)
-_RENAMED = {"absolute": "abs", "multiply": "mul", "subtract": "sub", "divide": "div"}
+class TensorMethods:
+    """What :func:`install` puts on ``Tensor`` (every attribute defined here). ``self`` is
+    a Tensor then: annotated ``Any`` here, as this class is not one."""
 
+    __slots__ = ()
 
-# ------------------------------------------------------------- operators
-# (``+``, ``*``, ``-`` and ``/`` are the op functions themselves: one Python frame less)
+    # ------------------------------------------------------------- operators
+    # + - * / are the op functions themselves: one Python frame less per op
+    __add__ = __radd__ = F.add  # (radd: self first, as PyTorch records it)
+    __sub__ = F.sub
+    __mul__ = __rmul__ = F.mul
+    __truediv__ = F.div
 
-def _neg(self: Tensor) -> Tensor:
-    return F.neg(self)
+    def __rsub__(self: Any, other: Any) -> Tensor:
+        return F.sub(other, self)
 
+    def __rtruediv__(self: Any, other: Any) -> Tensor:
+        return F.div(other, self)
 
-def _abs(self: Tensor) -> Tensor:
-    return F.abs(self)
+    def __pow__(self: Any, other: Any) -> Tensor:
+        return F.pow(self, other)
 
+    def __rpow__(self: Any, other: Any) -> Tensor:
+        return F.pow(other, self)
 
-def _rsub(self: Tensor, other: Any) -> Tensor:
-    return F.sub(other, self)
+    def __matmul__(self: Any, other: Any) -> Tensor:
+        return F.matmul(self, other)
 
+    def __rmatmul__(self: Any, other: Any) -> Tensor:
+        return F.matmul(other, self)
 
-def _rtruediv(self: Tensor, other: Any) -> Tensor:
-    return F.div(other, self)
-
-
-def _pow(self: Tensor, other: Any) -> Tensor:
-    return F.pow(self, other)
-
-
-def _rpow(self: Tensor, other: Any) -> Tensor:
-    return F.pow(other, self)
-
-
-def _matmul(self: Tensor, other: Any) -> Tensor:
-    return F.matmul(self, other)
-
-
-def _rmatmul(self: Tensor, other: Any) -> Tensor:
-    return F.matmul(other, self)
-
-
-def _getitem(self: Tensor, index: Any) -> Tensor:
-    return F.getitem(self, index)
-
-
-def _setitem(self: Tensor, index: Any, value: Any) -> None:
-    F.setitem_(self, index, value)
-
-
-def _iadd(self: Tensor, other: Any) -> Tensor:
-    return self.add_(other)
-
-
-def _isub(self: Tensor, other: Any) -> Tensor:
-    return self.sub_(other)
-
-
-def _imul(self: Tensor, other: Any) -> Tensor:
-    return self.mul_(other)
-
-
-def _itruediv(self: Tensor, other: Any) -> Tensor:
-    return self.div_(other)
-
-
-# ---------------------------------------------------------- in-place ops
-
-def _add_(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
-    return F.inplace(self, F.add, other if alpha == 1 else F.mul(other, alpha))
-
-
-def _sub_(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
-    return F.inplace(self, F.sub, other if alpha == 1 else F.mul(other, alpha))
-
-
-def _mul_(self: Tensor, other: Any) -> Tensor:
-    return F.inplace(self, F.mul, other)
-
-
-def _div_(self: Tensor, other: Any) -> Tensor:
-    return F.inplace(self, F.div, other)
-
-
-def _pow_(self: Tensor, other: Any) -> Tensor:
-    return F.inplace(self, F.pow, other)
-
-
-def _clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    return F.inplace(self, F.clamp, min=min, max=max)
-
-
-def _zero_(self: Tensor) -> Tensor:
-    return F.inplace(self, F.zeros_like_op)
-
-
-def _fill_(self: Tensor, value: Any) -> Tensor:
-    return F.inplace(self, F.full_like_op, fill_value=value)
-
-
-def _copy_(self: Tensor, src: Any) -> Tensor:
-    return F.inplace(self, F.copy_from, src)
-
-
-# -------------------------------------------------------- graph handling
-
-def _clone(self: Tensor) -> Tensor:
-    return F.clone(self)
-
-
-def _register_hook(self: Tensor, hook: Any) -> Any:
-    """Call ``hook(grad)`` when the gradient of this tensor is computed.
-
-    The hook may return a new gradient to use instead. Returns a handle
-    whose ``remove()`` unregisters it.
-    """
-    if not self.requires_grad_flag:
-        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-    if self.grad_fn is not None:
-        return self.grad_fn.register_prehook(hook, output_nr(self))
-    node = accumulator_of(self)
-    own_meta(self).hooked_accumulator = node  # keep it (and its hooks) alive
-    return node.register_prehook(hook)
-
-
-def _backward_method(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
-                     create_graph: bool = False, inputs: Any = None) -> None:
-    """Accumulate the gradient of this tensor into ``.grad`` of the leaves."""
-    _backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
-              inputs=inputs)
-
-
-# ------------------------------------------------------ NumPy protocols
-
-def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-    return array_ufunc(ufunc, method, inputs, kwargs)
-
-
-def _array_function(self: Tensor, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-    return array_function(func, types, args, kwargs)
-
-
-_OPERATORS = {
-    "__add__": F.add, "__radd__": F.add,  # self first, as PyTorch records it
-    "__sub__": F.sub, "__rsub__": _rsub, "__mul__": F.mul, "__rmul__": F.mul,
-    "__truediv__": F.div, "__rtruediv__": _rtruediv, "__pow__": _pow, "__rpow__": _rpow,
-    "__matmul__": _matmul, "__rmatmul__": _rmatmul, "__neg__": _neg, "__abs__": _abs,
-    "__getitem__": _getitem, "__setitem__": _setitem,
-    "__iadd__": _iadd, "__isub__": _isub, "__imul__": _imul, "__itruediv__": _itruediv,
-    "add_": _add_, "sub_": _sub_, "mul_": _mul_, "div_": _div_, "pow_": _pow_,
-    "clamp_": _clamp_, "zero_": _zero_, "fill_": _fill_, "copy_": _copy_,
-    "clone": _clone, "register_hook": _register_hook, "backward": _backward_method,
-    "__array_ufunc__": _array_ufunc, "__array_function__": _array_function,
-}
-
-
-# ---------------------------------------------------- methods of the ops
-
-def _reshape(self, *shape: Any):
-    return F.reshape(self, *shape)
-
-
-def _permute(self, *dims: Any):
-    return F.permute(self, *dims)
-
-
-def _expand(self, *sizes: Any):
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = tuple(sizes[0])
-    lead = len(sizes) - self.ndim
-    shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-    return F.broadcast_to(self, shape)
-
-
-def _to(self, dtype: Any):
-    return self if np.dtype(dtype) == self.dtype else F.astype(self, dtype)
-
-
-def _float(self):
-    return _to(self, np.float32)
-
-
-def _double(self):
-    return _to(self, np.float64)
-
-
-def _T(self):
-    return F.T(self)
+    def __neg__(self: Any) -> Tensor:
+        return F.neg(self)
+
+    def __abs__(self: Any) -> Tensor:
+        return F.abs(self)
+
+    def __getitem__(self: Any, index: Any) -> Tensor:
+        return F.getitem(self, index)
+
+    def __setitem__(self: Any, index: Any, value: Any) -> None:
+        F.setitem_(self, index, value)
+
+    # (mypy compares these with __add__..., which are functions, not methods, above)
+    def __iadd__(self, other: Any) -> Tensor:  # type: ignore[misc]
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:  # type: ignore[misc]
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:  # type: ignore[misc]
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:  # type: ignore[misc]
+        return self.div_(other)
+
+    # ---------------------------------------------------------- in-place ops
+    def add_(self: Any, other: Any, alpha: Any = 1) -> Tensor:
+        return F.inplace(self, F.add, other if alpha == 1 else F.mul(other, alpha))
+
+    def sub_(self: Any, other: Any, alpha: Any = 1) -> Tensor:
+        return F.inplace(self, F.sub, other if alpha == 1 else F.mul(other, alpha))
+
+    def mul_(self: Any, other: Any) -> Tensor:
+        return F.inplace(self, F.mul, other)
+
+    def div_(self: Any, other: Any) -> Tensor:
+        return F.inplace(self, F.div, other)
+
+    def pow_(self: Any, other: Any) -> Tensor:
+        return F.inplace(self, F.pow, other)
+
+    def clamp_(self: Any, min: Any = None, max: Any = None) -> Tensor:
+        return F.inplace(self, F.clamp, min=min, max=max)
+
+    def zero_(self: Any) -> Tensor:
+        return F.inplace(self, F.zeros_like_op)
+
+    def fill_(self: Any, value: Any) -> Tensor:
+        return F.inplace(self, F.full_like_op, fill_value=value)
+
+    def copy_(self: Any, src: Any) -> Tensor:
+        return F.inplace(self, F.copy_from, src)
+
+    # -------------------------------------------------------- graph handling
+    def clone(self: Any) -> Tensor:
+        return F.clone(self)
+
+    def register_hook(self: Any, hook: Any) -> Any:
+        """Call ``hook(grad)`` when the gradient of this tensor is computed.
+
+        The hook may return a new gradient to use instead. Returns a handle
+        whose ``remove()`` unregisters it.
+        """
+        if not self.requires_grad_flag:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn.register_prehook(hook, output_nr(self))
+        node = accumulator_of(self)
+        own_meta(self).hooked_accumulator = node  # keep it (and its hooks) alive
+        return node.register_prehook(hook)
+
+    def backward(self: Any, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Accumulate the gradient of this tensor into ``.grad`` of the leaves."""
+        _backward(self, gradient, retain_graph=retain_graph,
+                  create_graph=create_graph, inputs=inputs)
+
+    # ------------------------------------------------------ NumPy protocols
+    def __array_ufunc__(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return array_function(func, types, args, kwargs)
+
+    # ------------------------------------------- methods of the op functions
+    # (the signature is the function's, with the tensor first)
+    abs = absolute = F.abs
+    add = F.add
+    clamp = F.clamp
+    clip = F.clip
+    cos = F.cos
+    div = divide = F.div
+    exp = F.exp
+    log = F.log
+    maximum = F.maximum
+    minimum = F.minimum
+    mul = multiply = F.mul
+    neg = F.neg
+    pow = F.pow
+    relu = F.relu
+    sigmoid = F.sigmoid
+    sign = F.sign
+    sin = F.sin
+    sqrt = F.sqrt
+    sub = subtract = F.sub
+    tanh = F.tanh
+    sum = F.sum
+    mean = F.mean
+    matmul = F.matmul
+    dot = F.dot
+    transpose = F.transpose
+    swapaxes = F.swapaxes
+    broadcast_to = F.broadcast_to
+    astype = F.astype
+    tan = F.tan
+    sinh = F.sinh
+    cosh = F.cosh
+    arcsin = asin = F.arcsin
+    arccos = acos = F.arccos
+    arctan = atan = F.arctan
+    arctan2 = atan2 = F.arctan2
+    arcsinh = asinh = F.arcsinh
+    arccosh = acosh = F.arccosh
+    arctanh = atanh = F.arctanh
+    expm1 = F.expm1
+    log1p = F.log1p
+    log2 = F.log2
+    log10 = F.log10
+    exp2 = F.exp2
+    logaddexp = F.logaddexp
+    hypot = F.hypot
+    square = F.square
+    reciprocal = F.reciprocal
+    floor = F.floor
+    ceil = F.ceil
+    round = F.round
+    softplus = F.softplus
+    prod = F.prod
+    var = F.var
+    std = F.std
+    max = F.max
+    min = F.min
+    amax = F.amax
+    amin = F.amin
+    argmax = F.argmax
+    argmin = F.argmin
+    norm = F.norm
+    logsumexp = F.logsumexp
+    softmax = F.softmax
+    log_softmax = F.log_softmax
+    outer = F.outer
+    inner = F.inner
+    trace = F.trace
+    det = F.det
+    inverse = F.inverse
+    diag = F.diag
+    tril = F.tril
+    triu = F.triu
+    squeeze = F.squeeze
+    unsqueeze = F.unsqueeze
+    flatten = F.flatten
+    ravel = F.ravel
+    split = F.split
+    cumsum = F.cumsum
+    flip = F.flip
+
+    # ------------------------------------------------ PyTorch-style methods
+    def reshape(self: Any, *shape: Any) -> Tensor:
+        return F.reshape(self, *shape)
+
+    view = reshape
+
+    def permute(self: Any, *dims: Any) -> Tensor:
+        return F.permute(self, *dims)
+
+    def expand(self: Any, *sizes: Any) -> Tensor:
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        lead = len(sizes) - self.ndim
+        shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        return F.broadcast_to(self, shape)
+
+    @property
+    def T(self: Any) -> Tensor:
+        return F.T(self)
+
+    @property
+    def mT(self: Any) -> Tensor:
+        return F.transpose(self, -2, -1)
+
+    def to(self: Any, dtype: Any) -> Tensor:
+        return self if np.dtype(dtype) == self.dtype else F.astype(self, dtype)
+
+    def float(self: Any) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self: Any) -> Tensor:
+        return self.to(np.float64)
+
+
+_NOT_METHODS = frozenset({"__module__", "__qualname__", "__doc__", "__slots__", "__dict__",
+                          "__weakref__", "__annotations__"})
 
 
 def install(cls: type) -> None:
     """Put the methods on ``cls`` (the Tensor class; done once by ``dualad/__init__``)."""
-    for name, fn in _OPERATORS.items():
-        setattr(cls, name, fn)
-    for name in _SAME_AS_FUNCTION:
-        setattr(cls, name, getattr(F, name))
-    for name, target in _RENAMED.items():
-        setattr(cls, name, getattr(F, target))
-    cls.reshape = _reshape
-    cls.view = _reshape
-    cls.permute = _permute
-    cls.expand = _expand
-    cls.to = _to
-    cls.float = _float
-    cls.double = _double
-    cls.T = property(_T)
-    cls.mT = property(lambda self: F.transpose(self, -2, -1))
+    for name, value in vars(TensorMethods).items():
+        if name not in _NOT_METHODS:
+            setattr(cls, name, value)
