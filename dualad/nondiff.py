@@ -315,8 +315,9 @@ def _record(hit: KinkHit) -> None:
 def _user_location() -> str | None:
     """``file:line`` of the innermost frame outside the dualad package.
 
-    The one walk over stack frames here, as ``warnings``' stacklevel does: it looks for
-    the user's code, never for dualad's state (the engine reports that: see _node_location).
+    The walks over stack frames here (this one and _user_stacklevel) look for the user's
+    code, as ``warnings``' stacklevel does, never for dualad's state (the engine and
+    dispatch report that through ``state``: see _node_location and _inside_rule).
     """
     frame = sys._getframe(1)
     while frame is not None:
