@@ -90,7 +90,7 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
 def _pull_through(node: OpNode, g: np.ndarray, buffers: dict, need: set) -> None:
     """Run ``node``'s batched rules on ``g`` and add the results into the next buffers."""
     inputs = node.raw_inputs(False)  # versions were checked before the pass
-    out = node.out_data if node.op.saves_output else None
+    out = node.out_data if node.op.hints.saves_output else None
     params = node.params
     rules = batched_rules(node.op)
     for i, edge in enumerate(node.next_edges):

@@ -466,20 +466,21 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                 # run, in the edge loop below (OpNode.apply inlined): on raw arrays (see
                 # ``arrays``) or else on Tensors
                 op = node.op
-                rules = op.array_vjp if arrays else None
+                hints = op.hints
+                rules = hints.array_vjp if arrays else None
                 if rules is not None:
                     if not raw:
                         state.array_rules = raw = True
                     g = buf._data if type(buf) is Tensor else buf
                     args = node.raw_inputs(not verified)  # (``inputs`` is grad()'s argument)
-                    out = node.out_data if op.saves_output else None
+                    out = node.out_data if hints.saves_output else None
                 else:
                     if raw:
                         state.array_rules = raw = False
                     rules = op.vjp
                     g = buf if type(buf) is Tensor else _wrap(buf)
                     args = node.inputs(not verified)
-                    out = node.output() if op.saves_output else None
+                    out = node.output() if hints.saves_output else None
                 params = node.params
                 meta = node.in_meta
                 cots = None
@@ -545,7 +546,7 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
                         tc = type(c)
                         tm = type(m)
                         # the scalar path needs no fit: a float64 scalar for an input that the
-                        # output's scalar says is 0-d float64 (see Op.scalar_forward)
+                        # output's scalar says is 0-d float64 (see Hints.scalar_forward)
                         if tc is not _float64 or tm is not _float64 or not raw:
                             if tm is _float64:  # a NumPy scalar's .dtype is slow to get
                                 shape = ()
