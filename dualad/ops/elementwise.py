@@ -29,12 +29,12 @@ def _ranges(ranges: tuple) -> tuple:
     return tuple(r if isinstance(r[0], tuple) else (r,) for r in ranges)
 
 
-def _binary(name: str, forward, vjp, jvp, sympy, ranges=_PAIR, reads=None, hints=None) -> Op:
+def _binary(name: str, forward, vjp, jvp, sympy, ranges=_PAIR, reads=None) -> Op:
     """A binary elementwise op whose rules are written out (not derived from partials):
     ``strong_mul`` (the product the derived rules use) and ``div`` (rounded as PyTorch)."""
     return register_op(Op(name=name, forward=forward, vjp=vjp, jvp=jvp, sympy=sympy,
                           domain=Domain(ranges=_ranges(ranges)), elementwise=True,
-                          hints=hints or Hints(reads=reads, array_vjp=True)))
+                          hints=Hints(reads=reads, array_vjp=True)))
 
 
 # ------------------------------------------------------------- arithmetic
