@@ -202,3 +202,16 @@ def test_an_op_missing_a_field_fails_naming_it() -> None:
 def test_reads_output_must_name_inputs() -> None:
     with pytest.raises(ValueError, match="reads_output holds input indices, each below 1"):
         _cube(hints=Hints(saves_output=True, reads_output=(1,)))
+
+
+def test_hints_are_fixed_when_the_op_is_declared() -> None:
+    # execution hints are a frozen record, resolved once: nothing patches an op afterwards
+    import dataclasses
+
+    mul = registry.get("mul")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        mul.hints.saves = ()  # type: ignore[misc]
+    assert mul.hints.saves == (0, 1) and mul.hints.keeps[0b01] == (1,)  # x's rule reads y
+    again = Op(name="_test_again", forward=np.multiply, vjp=mul.vjp, jvp=mul.jvp,
+               sympy=mul.sympy, domain=mul.domain, elementwise=True, hints=mul.hints)
+    assert again.hints == mul.hints and again.hints.keeps == mul.hints.keeps
