@@ -98,11 +98,14 @@ class Domain:
 
 @dataclass(frozen=True, slots=True)
 class Hints:
-    """How an op is run fast: optional execution knowledge, never its meaning.
+    """How an op is run: what a node keeps, and fast variants of its rules.
 
-    An op without hints is right; hints make it cheaper. They are checked
-    against the op's own rules by the registry suite (``check_hints``), so a
-    hand-written fast variant cannot drift from the math.
+    An op without hints keeps every input and runs its Tensor rules: right,
+    only slower (one thing to declare: rules that read ``out`` need
+    ``saves_output=True``, else they get None for it). The registry suite
+    checks each hint against the op's own rules (``saved_values``,
+    ``scalar_path``, ``array_rules``, ``batched_jvp``), so a hand-written fast
+    variant cannot drift from the math.
 
     Memory (what a recording node keeps for the reverse rules):
 
@@ -202,7 +205,7 @@ _NO_HINTS = Hints()
 class Op:
     """One op, declared as math: its forward, one rule per input, SymPy form, kinks, domain.
 
-    ``hints`` (:class:`Hints`, optional) says how to run it fast; it holds no meaning.
+    ``hints`` (:class:`Hints`, optional) says what a node keeps and how to run it fast.
     """
 
     name: str
