@@ -24,7 +24,6 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ._state import level_ids, state
-from .ops import batching as _batching  # noqa: F401  (batched forward rules of the built-in ops)
 from .registry import alias
 from .tensor import Tensor, _wrap
 

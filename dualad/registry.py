@@ -1,8 +1,14 @@
 """The op registry: every op is one declarative :class:`Op` entry, and dispatch.
 
-An entry holds the NumPy forward, the reverse rules (one per input), the
-forward rules (one per input), the SymPy form, the kinks and the test domain.
-Rules are written with dualad ops, so they can be differentiated again.
+An entry is the op's math: the NumPy forward, the reverse rules (one per
+input), the forward rules (one per input), the SymPy form, the kinks and the
+test domain. Rules are written with dualad ops, so they can be differentiated
+again. An elementwise op need not write its rules: it gives one partial
+derivative per input and ``dualad.ops._define.elementwise`` derives them all
+(VJP, JVP, raw-array and batched rules) in one place. How an op is run fast
+(what a node keeps, rules on raw arrays, batched rules, a scalar forward) is
+a separate, optional record, :class:`Hints`; the registry suite checks each
+of those against the op's rules.
 
 Rule signatures (``params`` are the op's keyword arguments)::
 
@@ -31,7 +37,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -89,9 +95,117 @@ class Domain:
     valid: Callable[..., bool] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """How an op is run: what a node keeps, and fast variants of its rules.
+
+    An op without hints keeps every input and runs its Tensor rules: right,
+    only slower (one thing to declare: rules that read ``out`` need
+    ``saves_output=True``, else they get None for it). The registry suite
+    checks each hint against the op's own rules (``saved_values``,
+    ``scalar_path``, ``array_rules``, ``batched_jvp``), so a hand-written fast
+    variant cannot drift from the math.
+
+    Memory (what a recording node keeps for the reverse rules):
+
+    - ``saves``: the input indices any rule reads (None: all of them).
+    - ``reads[i]``: the inputs whose values input i's vjp rule reads (each within
+      ``saves``); a node then keeps only what the rules of its differentiated
+      inputs need, and the data array (for its shape) of the rest. None: a node
+      keeps every input in ``saves``.
+    - ``saves_output``: the rules read ``out`` (else they get None for it).
+    - ``reads_output``: with ``saves_output``, the inputs whose vjp rules read the
+      output (None: all); a node keeps a large output only for those.
+
+    Fast paths:
+
+    - ``scalar_forward``: the forward to run when a tensor input is 0-d float64 and
+      the other inputs are numbers; such a tensor's data is then passed as a NumPy
+      scalar, on which NumPy computes several times faster than on a 0-d array. The
+      answer must be the forward's, bit for bit.
+    - ``array_vjp``: reverse rules on raw NumPy arrays (one per input, or True: the
+      vjp rules themselves work on arrays), run when the backward pass is not
+      recorded and the default kink policy holds.
+    - ``batch_array_vjp``: rules on raw arrays for a cotangent with a leading batch
+      axis (``jacrev`` pulls the rows of a Jacobian back together); an elementwise
+      op uses its ``array_vjp`` for this.
+    - ``batch_jvp``: forward rules for a tangent with a leading batch axis (a rule may
+      return ``NotImplemented``: the dispatch then runs the ordinary rule per element).
+
+    The tables a node reads (``keeps``, ``drops``, ``keep_masks``,
+    ``output_readers``) are derived from these when the op is declared
+    (:meth:`resolved`), once.
+
+    >>> Hints(saves=(), reads=((),)).resolved("neg", (None,)).keeps
+    ((), ())
+    """
+
+    saves: tuple | None = None
+    reads: tuple | None = None
+    saves_output: bool = False
+    reads_output: tuple | None = None
+    scalar_forward: Callable[..., Any] | None = None
+    array_vjp: tuple | bool | None = None
+    batch_array_vjp: tuple | None = None
+    batch_jvp: tuple | None = None
+    # derived by ``resolved`` (not given): for each bit mask of inputs with edges, the inputs a
+    # node keeps, does not keep, and the kept ones as a bit mask (None without ``reads``); the
+    # bit mask of the inputs whose rules read the output
+    keeps: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    drops: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    keep_masks: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    output_readers: int = field(default=0, init=False, repr=False, compare=False)
+
+    def resolved(self, name: str, vjp: tuple) -> Hints:
+        """These hints checked against an op's ``vjp`` rules, with the defaults filled in
+        (``saves``: every input; ``array_vjp=True``: the vjp rules) and the node's tables
+        derived."""
+        n = len(vjp)
+        saves = tuple(range(n)) if self.saves is None else tuple(self.saves)
+        reads = None if self.reads is None else tuple(tuple(r) for r in self.reads)
+        if reads is not None and (len(reads) != n or any(set(r) - set(saves) for r in reads)):
+            raise ValueError(f"op {name!r}: reads needs one tuple per input, each within saves")
+        readers = range(n) if self.reads_output is None else tuple(self.reads_output)
+        if any(not 0 <= i < n for i in readers):
+            raise ValueError(f"op {name!r}: reads_output holds input indices, each below "
+                             f"{n} (the number of vjp rules); got {self.reads_output!r}")
+        out = replace(self, saves=saves, reads=reads,
+                      array_vjp=vjp if self.array_vjp is True else
+                      _per_input(name, "array_vjp", self.array_vjp, n),
+                      batch_array_vjp=_per_input(name, "batch_array_vjp", self.batch_array_vjp, n),
+                      batch_jvp=_per_input(name, "batch_jvp", self.batch_jvp, n))
+        set_ = object.__setattr__  # the derived fields of a frozen record: set here only
+        set_(out, "output_readers", sum(1 << i for i in readers) if self.saves_output else 0)
+        if reads is not None:
+            keeps = tuple(tuple(sorted({j for i in range(n) if mask >> i & 1 for j in reads[i]}))
+                          for mask in range(1 << n))
+            set_(out, "keeps", keeps)
+            set_(out, "drops", tuple(tuple(j for j in range(n) if j not in keep)
+                                     for keep in keeps))
+            set_(out, "keep_masks", tuple(sum(1 << j for j in keep) for keep in keeps))
+        return out
+
+
+def _per_input(name: str, field_name: str, rules: Any, n: int) -> tuple | None:
+    """``rules`` as a tuple of one rule (or None) per input, or None; else ValueError."""
+    if rules is None:
+        return None
+    if isinstance(rules, bool) or len(tuple(rules)) != n:
+        raise ValueError(f"op {name!r}: {field_name} needs one rule (or None) per input, {n} in "
+                         "all, like vjp (array_vjp may also be True: the vjp rules work on "
+                         "arrays)")
+    return tuple(rules)
+
+
+_NO_HINTS = Hints()
+
+
 @dataclass(eq=False)
 class Op:
-    """One op: everything any layer needs to know about it, and nothing else."""
+    """One op, declared as math: its forward, one rule per input, SymPy form, kinks, domain.
+
+    ``hints`` (:class:`Hints`, optional) says what a node keeps and how to run it fast.
+    """
 
     name: str
     forward: Callable[..., Any]
@@ -101,35 +215,14 @@ class Op:
     domain: Domain | None
     kinks: tuple = ()
     elementwise: bool = False
-    saves: tuple | None = None  # input indices whose values the rules read (None: all)
-    # reads[i]: the inputs whose values input i's vjp rule reads (each within ``saves``); a
-    # node then keeps only what the rules of its differentiated inputs need, and the data
-    # array (for shapes) of the rest. None: a node keeps every input.
-    reads: tuple | None = None
-    saves_output: bool = False
-    # reads_output: the inputs whose vjp rules read the output (None: all of them, when
-    # saves_output); a node keeps a large output only for those (see OpNode.record)
-    reads_output: tuple | None = None
     differentiable: bool = True
     doc: str = ""
     node_name: str = ""
-    batch_jvp: tuple | None = None  # forward rules for tangents with a leading batch axis
-    # reverse rules on raw NumPy arrays (True: the vjp rules themselves work on arrays), used
-    # when the backward pass is not recorded and the default kink policy is active
-    array_vjp: tuple | bool | None = None
-    # reverse rules on raw arrays for a cotangent with a leading batch axis (rows of a
-    # Jacobian pulled back together); elementwise ops use their array_vjp rules for this
-    batch_array_vjp: tuple | None = None
-    # The forward to run when a tensor input is 0-d float64 and the other inputs are numbers:
-    # such a tensor's data is passed as a NumPy scalar (float64), on which NumPy computes
-    # several times faster than on a 0-d array (an operator is faster still: no ufunc call).
-    # None: the op gets 0-d arrays, as always (for ufuncs of two inputs, which are slower on
-    # a scalar). The answer must not depend on which of the two runs.
-    scalar_forward: Callable[..., Any] | None = None
     # An estimate for the SymPy export's size guard: terms per element of the sympy form's
     # output, from (input shapes, output shape, params). None: the number of inputs for
     # elementwise ops; for others every input element (each output may depend on all).
     sympy_terms: Callable[..., float] | None = None
+    hints: Hints = _NO_HINTS
 
     def __post_init__(self) -> None:
         if not self.node_name:
@@ -141,45 +234,10 @@ class Op:
             raise ValueError(f"op {self.name!r}: vjp has {len(self.vjp)} rules but jvp has "
                              f"{len(self.jvp)}; give one of each per input (None where the "
                              "input is not differentiable)")
-        if self.saves is None:
-            self.saves = tuple(range(len(self.vjp)))
-        self.index_reads()
-        if self.array_vjp is True:
-            self.array_vjp = self.vjp
-        for field_name in ("array_vjp", "batch_array_vjp"):
-            rules = getattr(self, field_name)
-            if rules is None:
-                continue
-            if isinstance(rules, bool) or len(tuple(rules)) != len(self.vjp):
-                raise ValueError(f"op {self.name!r}: {field_name} needs one rule (or None) per "
-                                 f"input, {len(self.vjp)} in all, like vjp (array_vjp may also "
-                                 "be True: the vjp rules work on arrays)")
-            setattr(self, field_name, tuple(rules))
-
-    def index_reads(self) -> None:
-        """Check ``reads`` and tabulate, for each bit mask of inputs with edges, the inputs
-        a node keeps (``keeps``), does not keep (``drops``) and the kept ones as a bit mask
-        (``keep_masks``), all None when the op declares no ``reads``; and the bit mask of
-        the inputs whose rules read the output (``output_readers``). Call it again after
-        changing ``saves``, ``reads``, ``saves_output`` or ``reads_output``."""
-        self.keeps = self.drops = self.keep_masks = None
-        n = len(self.vjp)
-        readers = range(n) if self.reads_output is None else tuple(self.reads_output)
-        if any(not 0 <= i < n for i in readers):
-            raise ValueError(f"op {self.name!r}: reads_output holds input indices, each below "
-                             f"{n} (the number of vjp rules); got {self.reads_output!r}")
-        self.output_readers = sum(1 << i for i in readers) if self.saves_output else 0
-        if self.reads is None:
-            return
-        self.reads = tuple(tuple(r) for r in self.reads)
-        if len(self.reads) != len(self.vjp) or any(set(r) - set(self.saves) for r in self.reads):
-            raise ValueError(f"op {self.name!r}: reads needs one tuple per input, each within "
-                             "saves")
-        self.keeps = tuple(tuple(sorted({j for i in range(n) if mask >> i & 1
-                                         for j in self.reads[i]}))
-                           for mask in range(1 << n))
-        self.drops = tuple(tuple(j for j in range(n) if j not in keep) for keep in self.keeps)
-        self.keep_masks = tuple(sum(1 << j for j in keep) for keep in self.keeps)
+        if not isinstance(self.hints, Hints):
+            raise TypeError(f"op {self.name!r}: hints must be a dualad.registry.Hints, got "
+                            f"{type(self.hints).__name__}")
+        self.hints = self.hints.resolved(self.name, self.vjp)
 
     @property
     def arity(self) -> int:
@@ -277,8 +335,8 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
         if isinstance(a, Tensor):
             tensors = True
             d = a._data
-            if not d.ndim and d.dtype is _FLOAT64 and op.scalar_forward is not None:
-                d = d[()]  # see Op.scalar_forward
+            if not d.ndim and d.dtype is _FLOAT64 and op.hints.scalar_forward is not None:
+                d = d[()]  # see Hints.scalar_forward
                 scalar = True
             datas.append(d)
             if a.requires_grad_flag:
@@ -296,7 +354,7 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
     if dual and state.levels:
         return _apply_dual(op, args, params)
     try:
-        forward = op.scalar_forward if scalar and numbers else op.forward
+        forward = op.hints.scalar_forward if scalar and numbers else op.forward
         out_data = forward(*datas, **params) if params else forward(*datas)
     except ValueError as exc:
         if "broadcast" in str(exc) or "shape" in str(exc) or "mismatch" in str(exc):
@@ -308,7 +366,7 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
         note_view(op, out, args, params)  # the output may be a view of an input's storage
     if needs_grad and (not census.grad_off or state.grad_enabled) and op.differentiable:
         # record the reverse node (inlined: hot path) for a float or complex output; a float64
-        # scalar from the forward stands for the output's data (see Op.scalar_forward)
+        # scalar from the forward stands for the output's data (see Hints.scalar_forward)
         scalar_out = type(out_data) is _float64
         if scalar_out or out._data.dtype.kind in "fc":
             node = out.grad_fn = OpNode()
@@ -400,7 +458,7 @@ def _batched_contribution(op: Op, i: int, t: Tensor, out: Tensor, primals: list,
     """
     if op.elementwise:
         return _contribution(op, i, pad_batched(t, out._data.ndim), out, primals, params)
-    rules = op.batch_jvp
+    rules = op.hints.batch_jvp
     if rules is not None and rules[i] is not None:
         contrib = rules[i](t, out, *primals, **params)
         if contrib is not NotImplemented:
@@ -668,9 +726,9 @@ def fit_batched_array_to(x: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 def batched_rules(op: Op) -> tuple | None:
     """The op's reverse rules for batched raw cotangents, or None if it has none."""
-    if op.batch_array_vjp is not None:
-        return op.batch_array_vjp
-    return op.array_vjp if op.elementwise else None
+    if op.hints.batch_array_vjp is not None:
+        return op.hints.batch_array_vjp
+    return op.hints.array_vjp if op.elementwise else None
 
 
 def call(name: str, *args: Any, **params: Any) -> Tensor:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import dualad  # noqa: F401  (registers every op)
 from dualad import registry
-from dualad.registry import Domain, Op, register_op
+from dualad.registry import Domain, Hints, Op, register_op
 from dualad.testing import (
     PROPERTY_CHECKS,
     OpCheckError,
@@ -25,7 +25,7 @@ from dualad.testing import (
     strategies,
 )
 from dualad.testing.coverage import DEFAULT_PATH
-from dualad.testing.opcheck import differentiable_inputs
+from dualad.testing.opcheck import differentiable_inputs, has_array_rules, has_batched_jvp
 
 OPS = registry.ops()
 IDS = [op.name for op in OPS]
@@ -40,12 +40,19 @@ SUITE_SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
 KNOWN_BUGS: dict[tuple[str, str], str] = {}  # (op name, check) -> the bug, marked xfail
 
 
+# the checks of a fast variant (Hints) run for the ops that have one
+APPLIES = {"scalar_path": lambda op: op.hints.scalar_forward is not None,
+           "array_rules": has_array_rules, "batched_jvp": has_batched_jvp}
+
+
 def _cases() -> list:
     cases = []
     for op in OPS:
         for name in PROPERTY_CHECKS:
             if name != "sympy" and not differentiable_inputs(op):
                 continue  # differentiable=False: exempt from derivative checks only
+            if not APPLIES.get(name, lambda op: True)(op):
+                continue
             bug = KNOWN_BUGS.get((op.name, name))
             marks = [pytest.mark.xfail(reason=bug, raises=OpCheckError)] if bug else []
             cases.append(pytest.param(op, name, id=f"{op.name}-{name}", marks=marks))
@@ -75,6 +82,18 @@ def test_property(op: Op, check: str, data: st.DataObject) -> None:
 def test_suite_covers_every_registered_op() -> None:
     assert len(OPS) >= 30
     assert {op.name for op in OPS} == set(IDS)
+
+
+def test_every_fast_variant_is_checked_against_the_rules() -> None:
+    # each hand-written or derived fast variant of an op (Hints) has its agreement check
+    cases = {c.id for c in _cases()}
+    fields = {"array_vjp": "array_rules", "batch_array_vjp": "array_rules",
+              "batch_jvp": "batched_jvp", "scalar_forward": "scalar_path"}
+    missing = [f"{op.name}-{check}" for op in OPS if differentiable_inputs(op)
+               for field, check in fields.items()
+               if getattr(op.hints, field) is not None and f"{op.name}-{check}" not in cases]
+    assert not missing
+    assert sum(op.hints.array_vjp is not None for op in OPS) >= 40  # (the check can see them)
 
 
 def test_coverage_table_is_current() -> None:
@@ -115,8 +134,14 @@ def test_correct_temporary_op_passes() -> None:
     ({"vjp": (lambda g, out, x: g * 2 * x * x,)}, "vjp"),
     ({"jvp": (lambda t, out, x: t * 3 * x,)}, "jvp"),
     ({"sympy": lambda x: x ** 2}, "sympy"),
-    ({"scalar_forward": lambda x: x ** 2}, "scalar_path"),
-], ids=["wrong-vjp", "wrong-jvp", "wrong-sympy", "wrong-scalar-forward"])
+    ({"hints": Hints(scalar_forward=lambda x: x ** 2)}, "scalar_path"),
+    ({"hints": Hints(array_vjp=(lambda g, out, x: g * 3 * x,))}, "array_rules"),
+    ({"elementwise": False, "hints": Hints(array_vjp=True, batch_array_vjp=(
+        lambda g, out, x: g * 2 * x * x,))}, "array_rules"),
+    ({"elementwise": False, "hints": Hints(batch_jvp=(lambda t, out, x: t * 2 * x * x,))},
+     "batched_jvp"),
+], ids=["wrong-vjp", "wrong-jvp", "wrong-sympy", "wrong-scalar-forward", "wrong-array-vjp",
+        "wrong-batch-array-vjp", "wrong-batch-jvp"])
 def test_suite_fails_on_a_wrong_rule(overrides: dict, check: str) -> None:
     with _temporary(_cube(**overrides)):
         with pytest.raises(OpCheckError, match=f"op '_test_cube': {check}"):
@@ -132,7 +157,7 @@ def test_saved_values_check_catches_an_undeclared_read(reads: tuple, fails: bool
                                                         lambda g, out, x, y: g * x),
             jvp=(lambda t, out, x, y: t * y, lambda t, out, x, y: t * x),
             sympy=lambda x, y: x * y, domain=Domain(ranges=(((-2.0, 2.0),), ((-2.0, 2.0),))),
-            elementwise=True, reads=reads)
+            elementwise=True, hints=Hints(reads=reads))
     with _temporary(op):
         if not fails:
             check_op("_test_mul", max_examples=5, checks=["saved_values"])
@@ -176,4 +201,17 @@ def test_an_op_missing_a_field_fails_naming_it() -> None:
 
 def test_reads_output_must_name_inputs() -> None:
     with pytest.raises(ValueError, match="reads_output holds input indices, each below 1"):
-        _cube(saves_output=True, reads_output=(1,))
+        _cube(hints=Hints(saves_output=True, reads_output=(1,)))
+
+
+def test_hints_are_fixed_when_the_op_is_declared() -> None:
+    # execution hints are a frozen record, resolved once: nothing patches an op afterwards
+    import dataclasses
+
+    mul = registry.get("mul")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        mul.hints.saves = ()  # type: ignore[misc]
+    assert mul.hints.saves == (0, 1) and mul.hints.keeps[0b01] == (1,)  # x's rule reads y
+    again = Op(name="_test_again", forward=np.multiply, vjp=mul.vjp, jvp=mul.jvp,
+               sympy=mul.sympy, domain=mul.domain, elementwise=True, hints=mul.hints)
+    assert again.hints == mul.hints and again.hints.keeps == mul.hints.keeps

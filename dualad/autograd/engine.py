@@ -532,7 +532,7 @@ class _TensorRules(_Rules):
         """One cotangent per edge of ``node`` (None where none), fitted to its input."""
         op = node.op
         inputs = node.inputs(check)
-        out = node.output() if op.saves_output else None
+        out = node.output() if op.hints.saves_output else None
         if type(g) is not Tensor:
             g = _wrap(g)
         rules = op.vjp
@@ -577,12 +577,12 @@ class _ArrayRules(_Rules):
     @staticmethod
     def run(node: OpNode, g: Any, check: bool) -> list:
         """One cotangent per edge of ``node`` (None where none), fitted to its input."""
-        op = node.op
-        rules = op.array_vjp
+        hints = node.op.hints
+        rules = hints.array_vjp
         if rules is None:
             return _ArrayRules.via_tensors(node, g, check)
         inputs = node.raw_inputs(check)
-        out = node.out_data if op.saves_output else None
+        out = node.out_data if hints.saves_output else None
         if type(g) is Tensor:
             g = g._data
         params = node.params
@@ -625,7 +625,7 @@ class _BatchedArrayRules(_ArrayRules):
     def run(node: OpNode, g: Any, check: bool) -> list:
         rules: Any = batched_rules(node.op)  # (not None: pull_back_batched checked)
         inputs = node.raw_inputs(check)
-        out = node.out_data if node.op.saves_output else None
+        out = node.out_data if node.op.hints.saves_output else None
         params = node.params
         cots = []
         for i, edge in enumerate(node.next_edges):

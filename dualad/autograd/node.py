@@ -378,12 +378,12 @@ class OpNode(Node):
         """Fill in a new node (``registry.apply`` calls ``OpNode().record(...)``).
 
         ``out_value``: the output's data for the rules: ``out._data``, or the NumPy scalar
-        the forward returned (see ``Op.scalar_forward``), which stands for it here.
+        the forward returned (see ``Hints.scalar_forward``), which stands for it here.
         """
         # The hot path of recording: _init_base inlined, and few allocations per node (each
         # GC-tracked object that a node keeps alive costs again in every collection).
         # ``saved`` holds one entry per input: the input itself where the rules of the inputs
-        # with edges read it (``op.keeps``; every input when the op declares no ``reads``),
+        # with edges read it (``Hints.keeps``; every input when the op declares no ``reads``),
         # a SavedTensor instead where such an input is at a version other than 0 or
         # saved-tensor hooks are active, and the data array (for its shape) of a tensor that
         # is not kept (``datas``, from ``apply``: the arguments with each tensor replaced by
@@ -443,15 +443,16 @@ class OpNode(Node):
             big = mask if big_out else 0  # the inputs with edges that are large
         else:
             self.in_meta, big = _input_meta(args, edges, packed)
-        keeps = op.keeps
+        hints = op.hints
+        keeps = hints.keeps
         self.raw_saved = False  # saved holds no tensor: data arrays and constants only
         if keeps is None:
-            self.saved = args if plain else _save_all(args, op.saves, packed, False)
+            self.saved = args if plain else _save_all(args, hints.saves, packed, False)
         else:
-            drop = op.drops[mask]
+            drop = hints.drops[mask]
             if not plain:
                 self.saved = _save_all(args, keeps[mask], packed, True)
-            elif not op.keep_masks[mask] & tensors:  # no tensor kept: data arrays and constants
+            elif not hints.keep_masks[mask] & tensors:  # no tensor kept: data arrays and constants
                 self.saved = tuple(datas)
                 self.raw_saved = True
             elif drop:
@@ -465,11 +466,11 @@ class OpNode(Node):
                 self.saved = args
         if big or big_out:  # large arrays: hold only the shapes of those no rule reads
             self._hold_shapes_only(big, mask)
-        if packed and mask & op.output_readers:  # saved-tensor hooks pack the output too
+        if packed and mask & hints.output_readers:  # saved-tensor hooks pack the output too
             self._pack_output(out)
         self.out_tangents = None
         # the rules read the output's storage: remember its version counter (fresh: version 0)
-        self.out_vc = out._version_counter() if op.saves_output else None
+        self.out_vc = out._version_counter() if hints.saves_output else None
         self.low = low
         self.seq = next(sequence_ids)  # last: above the accumulators made for the edges
 
@@ -487,12 +488,12 @@ class OpNode(Node):
         edges), by stand-ins (see :func:`shape_only`) where no rule of the inputs in
         ``mask`` reads them."""
         op = self.op
-        if not mask & op.output_readers:
+        if not mask & op.hints.output_readers:
             self.out_data = shape_only(self.out_data)
-        if not big or op.keeps is None:  # an op without reads: its rules read every input
+        if not big or op.hints.keeps is None:  # an op without reads: its rules read every input
             return
         saved = list(self.saved)
-        for i in op.drops[mask]:
+        for i in op.hints.drops[mask]:
             if big >> i & 1 and type(saved[i]) is _ndarray:
                 saved[i] = shape_only(saved[i])
         self.saved = tuple(saved)
@@ -530,14 +531,14 @@ class OpNode(Node):
 
     def kept(self) -> tuple:
         """The indices of the inputs this node keeps for its rules."""
-        keeps = self.op.keeps
+        keeps = self.op.hints.keeps
         if keeps is None:
-            return self.op.saves
+            return self.op.hints.saves
         return keeps[self._edge_mask()]
 
     def kept_output(self) -> bool:
         """Whether this node keeps its output's values for its rules (or was freed)."""
-        return self.epoch < 0 or bool(self._edge_mask() & self.op.output_readers)
+        return self.epoch < 0 or bool(self._edge_mask() & self.op.hints.output_readers)
 
     def output(self) -> Tensor:
         if self.epoch < 0:
@@ -567,7 +568,7 @@ class OpNode(Node):
         if self.epoch < 0:
             raise RuntimeError(_FREED)
         saved = self.saved
-        for i in () if self.raw_saved else self.op.saves:  # raw: no tensor to check
+        for i in () if self.raw_saved else self.op.hints.saves:  # raw: no tensor to check
             s = saved[i]
             if type(s) is SavedTensor:
                 t = s.tensor
@@ -600,13 +601,13 @@ class OpNode(Node):
         if self.raw_saved:
             return self.saved
         inputs = []
-        scalars = self.op.scalar_forward is not None  # its rules compute on scalars as well
+        scalars = self.op.hints.scalar_forward is not None  # its rules compute on scalars as well
         for s in self.saved:
             tp = type(s)
             if tp is Tensor:
                 s = s._data
                 if scalars and not s.ndim and s.dtype is _FLOAT64:
-                    s = s[()]  # as registry.apply does (see Op.scalar_forward)
+                    s = s[()]  # as registry.apply does (see Hints.scalar_forward)
             elif tp is SavedTensor:
                 s = s.get(self, len(inputs))
                 if isinstance(s, Tensor):
@@ -624,7 +625,7 @@ class OpNode(Node):
         return m if type(m) is tuple else (m.shape, m.dtype)
 
     def release(self) -> None:
-        if self.op.saves or self.op.saves_output:
+        if self.op.hints.saves or self.op.hints.saves_output:
             self.epoch = -1
             self.saved = None
             self.raw_saved = False

@@ -143,7 +143,3 @@ __all__ = [
     "cat", "concatenate", "flip", "expand", "expand_dims", "flatten", "np_split", "ravel", "split",
     "squeeze", "stack", "unsqueeze",
 ]
-
-from . import _sympy_terms  # noqa: E402  (after every op is registered)
-
-_sympy_terms.install()

@@ -1,8 +1,9 @@
 """Size estimates of the ops' SymPy forms, for the symbolic export's size guard.
 
-``Op.sympy_terms(shapes, out_shape, params)`` estimates the terms per element of the
-op's SymPy form: how many input elements each output element depends on (the
-partials its symbolic derivative has) or, where larger, the size of its expression.
+An op's entry names one of these as its ``Op.sympy_terms``: from ``(shapes, out_shape,
+params)`` it estimates the terms per element of the op's SymPy form: how many input
+elements each output element depends on (the partials its symbolic derivative has) or,
+where larger, the size of its expression.
 :mod:`dualad.symbolic` multiplies it by the number of elements, per node, and refuses
 a graph over its limit before building anything.
 """
@@ -10,11 +11,8 @@ a graph over its limit before building anything.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
-
-from ..registry import get
 
 Shapes = list[tuple]
 
@@ -105,22 +103,3 @@ def solve(shapes: Shapes, out: tuple, params: dict) -> float:
     """``inv(a) @ b``: n entries of the inverse per element."""
     n = shapes[0][-1]
     return inv([shapes[0]], out, params) * n
-
-
-TERMS: dict[str, Callable[[Shapes, tuple, dict], float]] = {
-    **dict.fromkeys(["astype", "broadcast_to", "clone", "concatenate", "diag", "flatten",
-                     "flip", "getitem", "permute", "reshape", "setitem", "squeeze", "tril",
-                     "triu", "unsqueeze"], one),
-    **dict.fromkeys(["sum", "mean", "sum_to", "index_add"], reduced),
-    **dict.fromkeys(["prod", "logsumexp", "norm"], quadratic),
-    **dict.fromkeys(["var", "std"], cubic),
-    **dict.fromkeys(["amax", "amin"], extremum),
-    "cumsum": cumsum, "softmax": softmax, "log_softmax": softmax, "matmul": matmul,
-    "einsum": einsum, "trace": trace, "det": det, "inv": inv, "solve": solve,
-}
-
-
-def install() -> None:
-    """Set ``sympy_terms`` on the registered ops named in :data:`TERMS`."""
-    for name, fn in TERMS.items():
-        get(name).sympy_terms = fn

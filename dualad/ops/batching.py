@@ -2,12 +2,14 @@
 
 At a dual level opened with ``batch_size=B`` the tangent of a value of shape
 ``S`` has shape ``(B,) + S``. Elementwise rules broadcast over that axis
-(the dispatch pads the tangent to the output's rank); the ops here have
-axes, shapes or indices in their parameters, so their rules are restated for
-the extra leading axis. A rule returns ``NotImplemented`` for arguments it
-cannot batch; the dispatch then runs the ordinary rule once per batch
-element. An op with no entry here gets that per-element fallback too, so a
-new op is always right, just slower in ``jacfwd``/``jacrev``.
+(the dispatch pads the tangent to the output's rank). Ops with axes, shapes
+or indices in their parameters restate their rules for the extra leading
+axis: this module is the library of rule builders they use, each op giving
+its rules in its own entry (``Hints.batch_jvp``). A rule returns
+``NotImplemented`` for arguments it cannot batch; the dispatch then runs the
+ordinary rule once per batch element. An op with no batched rule gets that
+per-element fallback too, so a new op is always right, just slower in
+``jacfwd``/``jacrev``.
 
 >>> import dualad as da
 >>> from dualad import forward_ad as fwAD
@@ -20,6 +22,7 @@ tensor([[3., 3.],
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,18 +40,19 @@ def _shift_axis(axis: Any, ndim: int) -> Any:
     return axis % ndim + 1
 
 
-def _reduction(name: str):
+def reduction(name: str) -> Callable:
+    """For a reduction over ``axis`` (sum, mean): the same reduction, axes shifted by one."""
     def rule(t: Tensor, out: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         return apply(get(name), t, axis=_shift_axis(axis, ndim_of(x)), keepdims=keepdims)
     return rule
 
 
-def _reshape(t: Tensor, out: Any, x: Any, **params: Any) -> Tensor:
+def relabel(t: Tensor, out: Any, x: Any, **params: Any) -> Tensor:
     """Ops that only relabel the shape (reshape, flatten, squeeze, ...): same element order."""
     return apply(get("reshape"), t, shape=t._data.shape[:1] + out._data.shape)
 
 
-def _lifted(name: str):
+def lifted(name: str) -> Callable:
     """Batch an op's own jvp rule by giving it primals with a leading unit axis.
 
     For ops whose only shape-dependent parameter is ``axis`` and whose rule
@@ -62,7 +66,8 @@ def _lifted(name: str):
     return rule
 
 
-def _concatenate(first: bool):
+def concatenate(first: bool) -> Callable:
+    """For input 0 (``first``) or 1 of concatenate: the tangent next to zeros, one axis on."""
     def rule(t: Tensor, out: Any, x: Any, y: Any, axis: int) -> Tensor:
         zeros = Tensor(np.zeros(t._data.shape[:1] + shape_of(y if first else x), t._data.dtype))
         pair = (t, zeros) if first else (zeros, t)
@@ -70,23 +75,27 @@ def _concatenate(first: bool):
     return rule
 
 
-def _permute(t: Tensor, out: Any, x: Any, axes: tuple) -> Tensor:
+def permute(t: Tensor, out: Any, x: Any, axes: tuple) -> Tensor:
+    """The permutation with the batch axis kept first."""
     return apply(get("permute"), t, axes=(0,) + tuple(a + 1 for a in axes))
 
 
-def _broadcast_to(t: Tensor, out: Any, x: Any, shape: tuple) -> Tensor:
+def broadcast_to(t: Tensor, out: Any, x: Any, shape: tuple) -> Tensor:
+    """Broadcast to ``(B,) + shape`` after padding the tangent to the rank of ``shape``."""
     t = pad_batched(t, len(shape))
     return apply(get("broadcast_to"), t, shape=t._data.shape[:1] + tuple(shape))
 
 
-def _sum_to(t: Tensor, out: Any, x: Any, shape: tuple) -> Tensor:
+def sum_to(t: Tensor, out: Any, x: Any, shape: tuple) -> Tensor:
+    """Sum the extra leading axes away (after the batch axis), then to ``(B,) + shape``."""
     lead = ndim_of(x) - len(shape)
     if lead > 0:
         t = apply(get("sum"), t, axis=tuple(range(1, lead + 1)), keepdims=False)
     return apply(get("sum_to"), t, shape=t._data.shape[:1] + tuple(shape))
 
 
-def _same(name: str):
+def same(name: str) -> Callable:
+    """For ops that act on the trailing axes alone (tril, astype, clone): the op itself."""
     def rule(t: Tensor, out: Any, x: Any, **params: Any) -> Tensor:
         return apply(get(name), t, **params)
     return rule
@@ -106,14 +115,16 @@ def _batched_index(index: Any) -> Any:
     return (slice(None),) + tuple(items)
 
 
-def _getitem(t: Tensor, out: Any, x: Any, index: Any) -> Any:
+def getitem(t: Tensor, out: Any, x: Any, index: Any) -> Any:
+    """The index with a leading full slice (NotImplemented where that moves axes)."""
     bi = _batched_index(index)
     if bi is None:
         return NotImplemented
     return apply(get("getitem"), t, index=bi)
 
 
-def _index_add(t: Tensor, out: Any, g: Any, index: Any, shape: tuple) -> Any:
+def index_add(t: Tensor, out: Any, g: Any, index: Any, shape: tuple) -> Any:
+    """Scatter into ``(B,) + shape`` with a leading full slice in the index."""
     bi = _batched_index(index)
     if bi is None:
         return NotImplemented
@@ -144,7 +155,8 @@ def _matmul_folded(i: int, t: Tensor, out: Any, x: Any, y: Any) -> Any:
     return None
 
 
-def _matmul(i: int):
+def matmul(i: int) -> Callable:
+    """For input ``i`` of matmul: one product with the batch axis folded in or stacked."""
     def rule(t: Tensor, out: Any, x: Any, y: Any) -> Tensor:
         folded = _matmul_folded(i, t, out, x, y)
         if folded is not None:
@@ -159,37 +171,3 @@ def _matmul(i: int):
         res = apply(get("matmul"), tb, other) if i == 0 else apply(get("matmul"), other, tb)
         return apply(get("reshape"), res, shape=t._data.shape[:1] + out._data.shape)
     return rule
-
-
-def _install() -> None:
-    rules = {
-        "sum": (_reduction("sum"),),
-        "mean": (_reduction("mean"),),
-        "reshape": (_reshape,),
-        "permute": (_permute,),
-        "broadcast_to": (_broadcast_to,),
-        "sum_to": (_sum_to,),
-        "flatten": (_reshape,),
-        "squeeze": (_reshape,),
-        "unsqueeze": (_reshape,),
-        "tril": (_same("tril"),),
-        "triu": (_same("triu"),),
-        "concatenate": (_concatenate(True), _concatenate(False)),
-        "astype": (_same("astype"),),
-        **{name: (_lifted(name),) for name in ("softmax", "log_softmax", "logsumexp", "amax",
-                                               "amin", "var", "std", "prod", "norm")},
-        "clone": (_same("clone"),),
-        "getitem": (_getitem,),
-        "index_add": (_index_add,),
-        "matmul": (_matmul(0), _matmul(1)),
-    }
-    for name, batch_rules in rules.items():
-        try:
-            op = get(name)
-        except KeyError:  # an optional op that is not registered
-            continue
-        if op.batch_jvp is None:
-            op.batch_jvp = batch_rules
-
-
-_install()

@@ -8,12 +8,13 @@ from typing import Any
 import numpy as np
 
 from .._sympy import sp, sympy_function
-from ..registry import LINEAR, Domain, Kink, Op, apply, register_op
+from ..registry import LINEAR, Domain, Hints, Kink, Op, apply, register_op
 from ..tensor import Tensor
 from ._define import (
     POSITIVE,
     Formula,
     differentiated,
+    elementwise,
     elementwise_unary,
     kink_adjust,
     quiet,
@@ -23,31 +24,30 @@ from ._define import (
 _PAIR = ((-3.0, 3.0), (-3.0, 3.0))
 
 
-def _binary(name: str, forward, vjp, jvp, sympy, ranges=_PAIR, saves=(0, 1),
-            saves_output=False, kinks=(), valid=None, node_name="", array_vjp=True,
-            reads=None, scalar_forward=None, reads_output=None) -> Op:
+def _ranges(ranges: tuple) -> tuple:
+    """Per input, a tuple of ``(low, high)`` intervals (one interval may be given bare)."""
+    return tuple(r if isinstance(r[0], tuple) else (r,) for r in ranges)
+
+
+def _binary(name: str, forward, vjp, jvp, sympy, ranges=_PAIR, reads=None) -> Op:
+    """A binary elementwise op whose rules are written out (not derived from partials):
+    ``strong_mul`` (the product the derived rules use) and ``div`` (rounded as PyTorch)."""
     return register_op(Op(name=name, forward=forward, vjp=vjp, jvp=jvp, sympy=sympy,
-                          domain=Domain(ranges=tuple(r if isinstance(r[0], tuple) else (r,)
-                                                     for r in ranges), valid=valid),
-                          kinks=kinks, elementwise=True, saves=saves,
-                          saves_output=saves_output, node_name=node_name,
-                          array_vjp=array_vjp, reads=reads, scalar_forward=scalar_forward,
-                          reads_output=reads_output))
+                          domain=Domain(ranges=_ranges(ranges)), elementwise=True,
+                          hints=Hints(reads=reads, array_vjp=True)))
 
 
 # ------------------------------------------------------------- arithmetic
-_ADD = _binary("add", np.add, (lambda g, out, x, y: g, lambda g, out, x, y: g),
-               (lambda t, out, x, y: t, lambda t, out, x, y: t), lambda x, y: x + y, saves=(),
-               reads=((), ()), scalar_forward=operator.add)  # NumPy's scalar arithmetic
-_SUB = _binary("sub", np.subtract, (lambda g, out, x, y: g, lambda g, out, x, y: -g),
-               (lambda t, out, x, y: t, lambda t, out, x, y: -t), lambda x, y: x - y, saves=(),
-               reads=((), ()), scalar_forward=operator.sub)
-_MUL = _binary("mul", np.multiply,
-               (lambda g, out, x, y: scale(g, y), lambda g, out, x, y: scale(g, x)),
-               (LINEAR, LINEAR), lambda x, y: x * y, reads=((1,), (0,)),
-               scalar_forward=operator.mul,
-               # on raw arrays strong_zero is off (the engine's condition): scale is g * d
-               array_vjp=(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x))
+# (scalar_forward: Python's operators, NumPy's scalar arithmetic without a ufunc call)
+_ADD = elementwise("add", np.add, (1.0, 1.0), lambda x, y: x + y, _ranges(_PAIR),
+                   scalar_forward=operator.add)
+_SUB = elementwise("sub", np.subtract, (1.0, -1.0), lambda x, y: x - y, _ranges(_PAIR),
+                   scalar_forward=operator.sub)
+_MUL = elementwise("mul", np.multiply, (lambda out, x, y: y, lambda out, x, y: x),
+                   lambda x, y: x * y, _ranges(_PAIR), multilinear=True,
+                   reads=((1,), (0,)), scalar_forward=operator.mul,
+                   # g * y, g * x: without calling the partials (the engine's hot path)
+                   array_rules=(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x))
 
 
 def _strong_mul_forward(x: Any, y: Any) -> Any:
@@ -64,6 +64,7 @@ _STRONG_MUL = _binary("strong_mul", quiet(_strong_mul_forward),
                        lambda g, out, x, y: strong_mul(g, x)),
                       (LINEAR, LINEAR), lambda x, y: x * y, reads=((1,), (0,)))
 
+# written out, not derived (g * (1/y) would round differently from g / y, PyTorch's rule)
 _DIV = _binary("div", quiet(np.true_divide),
                (lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * x) / (y * y)),
                (lambda t, out, x, y: t / y, lambda t, out, x, y: -(t * x) / (y * y)),
@@ -71,7 +72,7 @@ _DIV = _binary("div", quiet(np.true_divide),
                reads=((1,), (0, 1)))
 
 
-def _pow_derivative_x(x, y):
+def _pow_derivative_x(out, x, y):
     if not isinstance(y, (Tensor, np.ndarray)):  # a constant exponent (rules may get arrays)
         return 0.0 * x if y == 0 else (2.0 * x if y == 2 else y * x ** (y - 1))  # x**1 is slow
     at_zero = (_raw(y) == 0) & (_raw(x) == 0)  # a mask on the values: y may be an array
@@ -82,29 +83,14 @@ def _raw(v: Any) -> Any:
     return v._data if isinstance(v, Tensor) else v
 
 
-def _pow_derivative_y(out, x):
+def _pow_derivative_y(out, x, y):
     return out * log(where(x == 0, 1.0, x))
 
 
-def _pow_dx(out, x, y, mode):
-    return kink_adjust(_POW, 0, _pow_derivative_x(x, y), (x, y), {}, mode)
-
-
-def _pow_dy(out, x, y, mode):
-    return kink_adjust(_POW, 1, _pow_derivative_y(out, x), (x, y), {}, mode)
-
-
-_POW = _binary(
+_POW = elementwise(
     "pow", quiet(operator.pow),  # NumPy's ``**``: x ** 2 is np.square, as for arrays
-    (lambda g, out, x, y: scale(g, _pow_dx(out, x, y, "backward")),
-     lambda g, out, x, y: scale(g, _pow_dy(out, x, y, "backward"))),
-    (lambda t, out, x, y: scale(t, _pow_dx(out, x, y, "jvp")),
-     lambda t, out, x, y: scale(t, _pow_dy(out, x, y, "jvp"))),
-    lambda x, y: x ** y, ranges=((0.2, 3.0), (-2.0, 2.0)), saves_output=True,
-    reads=((0, 1), (0,)), reads_output=(1,),
-    # on raw arrays the default kink policy holds: no kink_adjust, and scale is g * d
-    array_vjp=(lambda g, out, x, y: g * _pow_derivative_x(x, y),
-               lambda g, out, x, y: g * _pow_derivative_y(out, x)),
+    (_pow_derivative_x, _pow_derivative_y), lambda x, y: x ** y,
+    _ranges(((0.2, 3.0), (-2.0, 2.0))), uses_output=True, reads=((0, 1), (0,)), reads_output=(1,),
     kinks=(Kink("x == 0, exponent y == 0", ((0.0, 0.0),), (0.0, 0.0), 1,
                 "x**0 is constant 1, so d/dx is 0; d/dy log(0) * 0**0 is taken as 0",
                 pytorch=(0.0, 0.0), jax=(0.0, 0.0)),
@@ -146,21 +132,7 @@ def pow(x: Any, y: Any) -> Tensor:  # noqa: A001  (PyTorch's name)
     return apply(_POW, x, y)
 
 
-neg = elementwise_unary("neg", np.negative, lambda out, x: -1.0, lambda x: -x)
-
-
-def _neg_rules() -> None:
-    # neg is linear: its rules need no saved values
-    _NEG = neg.op
-    _NEG.vjp = (lambda g, out, x: -g,)
-    _NEG.jvp = (lambda t, out, x: -t,)
-    _NEG.array_vjp = _NEG.vjp
-    _NEG.saves = ()
-    _NEG.reads = ((),)
-    _NEG.index_reads()
-
-
-_neg_rules()
+neg = elementwise_unary("neg", np.negative, -1.0, lambda x: -x)  # linear: reads nothing
 
 # ------------------------------------------------------- smooth functions
 exp = elementwise_unary("exp", quiet(np.exp), lambda out, x: out, "exp", uses_output=True)
@@ -217,24 +189,16 @@ def _max_mask(x: Any, y: Any, pick) -> Any:
 
 
 def _extremum(name: str, np_fn, pick, sympy_fn) -> Op:
-    def mask(i, x, y, mode):
-        m = _max_mask(x, y, pick) if i == 0 else _max_mask(y, x, pick)
-        return kink_adjust(op, i, m, (x, y), {}, mode)
-
-    op = _binary(
-        name, np_fn,
-        (lambda g, out, x, y: scale(g, mask(0, x, y, "backward")),
-         lambda g, out, x, y: scale(g, mask(1, x, y, "backward"))),
-        (lambda t, out, x, y: scale(t, mask(0, x, y, "jvp")),
-         lambda t, out, x, y: scale(t, mask(1, x, y, "jvp"))),
-        sympy_fn, valid=lambda x, y: bool(np.all(np.abs(x - y) > 1e-3)),
+    return elementwise(
+        name, np_fn, (lambda out, x, y: _max_mask(x, y, pick),
+                      lambda out, x, y: _max_mask(y, x, pick)),
+        sympy_fn, _ranges(_PAIR), valid=lambda x, y: bool(np.all(np.abs(x - y) > 1e-3)),
         kinks=(Kink("x == y (a tie)", ((1.0, 1.0),), (0.5, 0.5), 2,
                     "with both inputs differentiated the subgradients are (a, 1-a) and the "
                     "minimum-norm one is (1/2, 1/2); with y constant, x gets 0 (the minimum "
                     "norm over [0, 1])", pytorch=(0.5, 0.5), jax=(0.5, 0.5),
                     at=lambda x, y: x == y),),
-        array_vjp=None)  # the tie rule asks which inputs are differentiated (Tensors)
-    return op
+        array_rules=False)  # the tie rule asks which inputs are differentiated (Tensors)
 
 
 _MAXIMUM = _extremum("maximum", np.maximum, np.greater, sympy_function("Max"))
@@ -289,7 +253,7 @@ _CLAMP = register_op(Op(
                 "at a bound the one-sided derivatives are 0 and 1: min-norm gives 0 (JAX's "
                 "jnp.clip is maximum then minimum, which splits a tie: 1/2)",
                 params={"min": 0.0}, pytorch=(1.0,), jax=(0.5,), at=_at_bound),),
-    elementwise=True, saves=(0,)))
+    elementwise=True, hints=Hints(saves=(0,))))
 
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
@@ -322,7 +286,7 @@ _WHERE = register_op(Op(
     sympy=lambda c, x, y: x if bool(c) else y,
     domain=Domain(ranges=(((False, True),), ((-3.0, 3.0),), ((-3.0, 3.0),)), shapes=[
         (((3, 4), (3, 4), (3, 4)), {}), (((4,), (3, 4), ()), {})]),
-    elementwise=True, saves=(0,)))
+    elementwise=True, hints=Hints(saves=(0,))))
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:

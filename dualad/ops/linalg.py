@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 
 from .._sympy import sp
-from ..registry import LINEAR, Domain, Op, apply, fit_batched_array_to, register_op
+from ..registry import LINEAR, Domain, Hints, Op, apply, fit_batched_array_to, register_op
 from ..tensor import Tensor, shape_of
+from . import _sympy_terms as terms
+from . import batching
 from ._define import quiet, sym_matmul
 from .shape import broadcast_to, reshape, transpose
 
@@ -96,10 +98,11 @@ _MATMUL = register_op(Op(
     domain=Domain(ranges=(((-2.0, 2.0),), ((-2.0, 2.0),)), shapes=[
         (((3, 4), (4, 2)), {}), (((4,), (4,)), {}), (((3, 4), (4,)), {}),
         (((4,), (4, 2)), {}), (((2, 3, 4), (4, 2)), {}), (((2, 3, 4), (2, 4, 5)), {})]),
-    node_name="MmBackward0", array_vjp=(_matmul_array_rule(0), _matmul_array_rule(1)),
-    reads=((1,), (0,)),
-    batch_array_vjp=(lambda g, out, x, y: _matmul_grad_batched(g, x, y, 0),
-                     lambda g, out, x, y: _matmul_grad_batched(g, x, y, 1))))
+    node_name="MmBackward0", sympy_terms=terms.matmul,
+    hints=Hints(reads=((1,), (0,)), array_vjp=(_matmul_array_rule(0), _matmul_array_rule(1)),
+                batch_array_vjp=(lambda g, out, x, y: _matmul_grad_batched(g, x, y, 0),
+                                 lambda g, out, x, y: _matmul_grad_batched(g, x, y, 1)),
+                batch_jvp=(batching.matmul(0), batching.matmul(1)))))
 
 
 def matmul(x: Any, y: Any) -> Tensor:
@@ -170,7 +173,8 @@ def _trace_vjp(g: Tensor, out: Any, x: Any) -> Tensor:
 _TRACE = register_op(Op(
     name="trace", forward=lambda x: np.trace(x), vjp=(_trace_vjp,), jvp=(LINEAR,),
     sympy=lambda x: np.trace(np.asarray(x, dtype=object)),
-    domain=Domain(ranges=(_MATRIX,), shapes=[(((3, 3),), {}), (((2, 4),), {})]), saves=()))
+    domain=Domain(ranges=(_MATRIX,), shapes=[(((3, 3),), {}), (((2, 4),), {})]),
+    sympy_terms=terms.trace, hints=Hints(saves=())))
 
 
 def trace(x: Any) -> Tensor:
@@ -229,7 +233,7 @@ _SQUARE_SHAPES = [(((3, 3),), {}), (((2, 2, 2),), {}), (((1, 1),), {})]
 _DET = register_op(Op(
     name="det", forward=quiet(np.linalg.det), vjp=(_det_vjp,), jvp=(_det_jvp,), sympy=_sym_det,
     domain=Domain(ranges=(_MATRIX,), shapes=_SQUARE_SHAPES, valid=_well_conditioned),
-    node_name="LinalgDetBackward0"))
+    node_name="LinalgDetBackward0", sympy_terms=terms.det))
 
 
 def _square_check(name: str, x: Any) -> None:
@@ -266,7 +270,8 @@ def _sym_inv(x: Any) -> Any:
 _INV = register_op(Op(
     name="inv", forward=np.linalg.inv, vjp=(_inv_rule,), jvp=(_inv_tangent,), sympy=_sym_inv,
     domain=Domain(ranges=(_MATRIX,), shapes=_SQUARE_SHAPES, valid=_well_conditioned),
-    saves=(), saves_output=True, node_name="LinalgInvExBackward0"))
+    hints=Hints(saves=(), saves_output=True), node_name="LinalgInvExBackward0",
+    sympy_terms=terms.inv))
 
 
 def inv(x: Any) -> Tensor:
@@ -317,7 +322,8 @@ _SOLVE = register_op(Op(
     jvp=(_solve_jvp_a, LINEAR), sympy=_sym_solve,
     domain=Domain(ranges=(_MATRIX, _MATRIX), valid=_well_conditioned, shapes=[
         (((3, 3), (3,)), {}), (((3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3, 1)), {})]),
-    saves=(0,), saves_output=True, node_name="LinalgSolveExBackward0"))
+    hints=Hints(saves=(0,), saves_output=True), node_name="LinalgSolveExBackward0",
+    sympy_terms=terms.solve))
 
 
 def solve(a: Any, b: Any) -> Tensor:
@@ -348,7 +354,7 @@ _DIAG = register_op(Op(
     sympy=lambda x, k=0: np.diag(np.asarray(x, dtype=object), k),
     domain=Domain(ranges=(_MATRIX,), shapes=[(((3,),), {"k": 0}), (((3,),), {"k": -1}),
                                              (((3, 4),), {"k": 0}), (((4, 3),), {"k": 1})]),
-    saves=()))
+    sympy_terms=terms.one, hints=Hints(saves=())))
 
 
 def diag(x: Any, diagonal: int = 0, *, k: Any = None) -> Tensor:
@@ -365,7 +371,7 @@ def _triangle(name: str, np_fn) -> Op:
         sympy=lambda x, k=0: np_fn(np.asarray(x, dtype=object), k),
         domain=Domain(ranges=(_MATRIX,), shapes=[(((3, 3),), {"k": 0}), (((3, 4),), {"k": 1}),
                                                  (((2, 3, 3),), {"k": -1})]),
-        saves=()))
+        sympy_terms=terms.one, hints=Hints(saves=(), batch_jvp=(batching.same(name),))))
 
 
 _REG: dict = {}
@@ -414,7 +420,7 @@ _EINSUM = register_op(Op(
         (((2, 3, 4), (4,)), {"subscripts": "ijk,k->j"}),
         (((3, 3), ()), {"subscripts": "ij,->ji"}),
         (((2, 3), (2, 3)), {"subscripts": "ij,ij->"})]),
-    saves=(0, 1)))
+    sympy_terms=terms.einsum, hints=Hints(saves=(0, 1))))
 
 
 def _expand_ellipses(terms: list, shapes: list) -> tuple[list, str]:

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from .._sympy import sp, sympy_function
-from ..registry import Domain, Kink, Op, apply, register_op
+from .._sympy import sp
+from ..registry import Kink, apply
 from ..tensor import Tensor
-from ._define import POSITIVE, Formula, elementwise_unary, kink_adjust, quiet, scale
+from ._define import POSITIVE, Formula, elementwise, elementwise_unary, quiet
 from .elementwise import div, exp, neg, sigmoid, sqrt, where
 
 _UNIT = ((-0.9, 0.9),)
@@ -220,38 +220,24 @@ logsigmoid = elementwise_unary(
 
 
 # ------------------------------------------------------------------ arctan2
-def _atan2_partial(i: int, g: Any, y: Any, x: Any, mode: str) -> Tensor:
-    d = div(x if i == 0 else neg(y), x * x + y * y)
-    return scale(g, kink_adjust(_ARCTAN2, i, d, (y, x), {}, mode))
-
-
-def _atan2_dy(g: Any, out: Any, y: Any, x: Any) -> Tensor:
-    return _atan2_partial(0, g, y, x, "backward")
-
-
-def _atan2_dx(g: Any, out: Any, y: Any, x: Any) -> Tensor:
-    return _atan2_partial(1, g, y, x, "backward")
-
-
 def _off_origin_and_cut(y: Any, x: Any) -> bool:
     y, x = np.broadcast_arrays(np.asarray(y), np.asarray(x))
     on_cut = (np.abs(y) < 0.05) & (x < 0)
     return bool(np.all(x * x + y * y > 0.01) and not np.any(on_cut))
 
 
-_ARCTAN2 = register_op(Op(
-    name="arctan2", forward=quiet(np.arctan2), vjp=(_atan2_dy, _atan2_dx),
-    jvp=(lambda t, out, y, x: _atan2_partial(0, t, y, x, "jvp"),
-         lambda t, out, y, x: _atan2_partial(1, t, y, x, "jvp")), sympy=sympy_function("atan2"),
-    domain=Domain(ranges=(((-3.0, 3.0),), ((-3.0, 3.0),)), valid=_off_origin_and_cut),
+_PAIR = (((-3.0, 3.0),), ((-3.0, 3.0),))
+_ARCTAN2 = elementwise(
+    "arctan2", quiet(np.arctan2), (lambda out, y, x: div(x, x * x + y * y),
+                                   lambda out, y, x: div(neg(y), x * x + y * y)),
+    "atan2", _PAIR, valid=_off_origin_and_cut, node_name="Atan2Backward0",
     kinks=(Kink("y == 0 and x == 0", ((0.0, 0.0),), (np.nan, np.nan), 5,
                 "the angle of the origin is undefined; both partials are 0/0",
                 pytorch=(0.0, 0.0), jax=(np.nan, np.nan),
                 at=lambda y, x: (y == 0) & (x == 0)),
            Kink("y == 0 and x < 0 (the branch cut)", ((0.0, -2.0),), (-0.5, 0.0), 4,
                 "the jump from pi to -pi is ignored: the partials' limits agree on both sides",
-                pytorch=(-0.5, 0.0), jax=(-0.5, 0.0), at=lambda y, x: (y == 0) & (x < 0))),
-    elementwise=True, node_name="Atan2Backward0"))
+                pytorch=(-0.5, 0.0), jax=(-0.5, 0.0), at=lambda y, x: (y == 0) & (x < 0))))
 
 
 def arctan2(y: Any, x: Any) -> Tensor:
@@ -269,27 +255,9 @@ asin, acos, atan = arcsin, arccos, arctan
 asinh, acosh, atanh = arcsinh, arccosh, arctanh
 
 
-def _binary(name: str, forward, dx, dy, sympy, ranges=((-3.0, 3.0), (-3.0, 3.0)),
-            kinks: tuple = (), valid=None, uses_output: bool = False) -> Op:
-    """A binary elementwise op from its two partial derivatives ``d(out, x, y)``."""
-
-    def factor(i: int, out: Any, x: Any, y: Any, mode: str) -> Any:
-        d = (dx if i == 0 else dy)(out, x, y)
-        return kink_adjust(op, i, d, (x, y), {}, mode) if kinks else d
-
-    op = register_op(Op(
-        name=name, forward=forward,
-        vjp=(lambda g, out, x, y: scale(g, factor(0, out, x, y, "backward")),
-             lambda g, out, x, y: scale(g, factor(1, out, x, y, "backward"))),
-        jvp=(lambda t, out, x, y: scale(t, factor(0, out, x, y, "jvp")),
-             lambda t, out, x, y: scale(t, factor(1, out, x, y, "jvp"))),
-        sympy=sympy, domain=Domain(ranges=tuple((r,) for r in ranges), valid=valid),
-        kinks=kinks, elementwise=True, saves_output=uses_output))
-    return op
-
-
-_LOGADDEXP = _binary("logaddexp", np.logaddexp, lambda out, x, y: sigmoid(x - y),
-                     lambda out, x, y: sigmoid(y - x), lambda x, y: sp.log(sp.exp(x) + sp.exp(y)))
+_LOGADDEXP = elementwise("logaddexp", np.logaddexp, (lambda out, x, y: sigmoid(x - y),
+                                                     lambda out, x, y: sigmoid(y - x)),
+                         lambda x, y: sp.log(sp.exp(x) + sp.exp(y)), _PAIR)
 
 
 def _hypot_partial(out: Any, a: Any) -> Tensor:
@@ -297,10 +265,11 @@ def _hypot_partial(out: Any, a: Any) -> Tensor:
     return where(zero, 0.0, a / where(zero, 1.0, out))
 
 
-_HYPOT = _binary(
-    "hypot", np.hypot, lambda out, x, y: _hypot_partial(out, x),
-    lambda out, x, y: _hypot_partial(out, y), lambda x, y: sp.sqrt(x ** 2 + y ** 2),
-    uses_output=True, valid=lambda x, y: bool(np.all(np.hypot(x, y) > 0.1)),
+_HYPOT = elementwise(
+    "hypot", np.hypot, (lambda out, x, y: _hypot_partial(out, x),
+                        lambda out, x, y: _hypot_partial(out, y)),
+    lambda x, y: sp.sqrt(x ** 2 + y ** 2), _PAIR, uses_output=True,
+    valid=lambda x, y: bool(np.all(np.hypot(x, y) > 0.1)),
     kinks=(Kink("x == 0 and y == 0", ((0.0, 0.0),), (0.0, 0.0), 2,
                 "hypot is the Euclidean norm of (x, y): convex with minimum 0 there, so the "
                 "minimum-norm subgradient is 0", pytorch=(np.nan, np.nan), jax=(np.nan, np.nan),

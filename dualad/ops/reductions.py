@@ -20,8 +20,10 @@ import numpy as np
 
 from .. import _fastnp as fast
 from .._sympy import sp
-from ..registry import LINEAR, Domain, Kink, Op, apply, register_op
+from ..registry import LINEAR, Domain, Hints, Kink, Op, apply, register_op
 from ..tensor import Tensor, _wrap, own_meta, shape_of
+from . import _sympy_terms as terms
+from . import batching
 from ._define import Formula, kink_adjust, normalize_axis, quiet, scale, sym_sum
 from .elementwise import abs, exp, maximum, minimum, sign, where
 from .shape import _CONCATENATE, _PERMUTE, broadcast_to, flip, reshape
@@ -63,10 +65,12 @@ _SUM = register_op(Op(
          expand_reduced(g, x.shape, axis, keepdims),),
     jvp=(LINEAR,),
     sympy=lambda x, axis=None, keepdims=False: sym_sum(x, axis, keepdims),
-    domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES), saves=(),
-    array_vjp=True, reads=((),),
-    batch_array_vjp=(lambda g, out, x, axis=None, keepdims=False:
-                     _expand_reduced_batched(g, x.shape, axis, keepdims),)))
+    domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES),
+    sympy_terms=terms.reduced,
+    hints=Hints(saves=(), reads=((),), array_vjp=True,
+                batch_array_vjp=(lambda g, out, x, axis=None, keepdims=False:
+                                 _expand_reduced_batched(g, x.shape, axis, keepdims),),
+                batch_jvp=(batching.reduction("sum"),))))
 
 
 _MEAN = register_op(Op(
@@ -77,11 +81,13 @@ _MEAN = register_op(Op(
     jvp=(LINEAR,),
     sympy=lambda x, axis=None, keepdims=False: sym_sum(x, axis, keepdims)
     / fast.count(np.shape(x), axis),
-    domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES), saves=(),
-    array_vjp=True, reads=((),),
-    batch_array_vjp=(lambda g, out, x, axis=None, keepdims=False:
-                     _expand_reduced_batched(g / fast.count(x.shape, axis), x.shape, axis,
-                                             keepdims),)))
+    domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES),
+    sympy_terms=terms.reduced,
+    hints=Hints(saves=(), reads=((),), array_vjp=True,
+                batch_array_vjp=(lambda g, out, x, axis=None, keepdims=False:
+                                 _expand_reduced_batched(g / fast.count(x.shape, axis), x.shape,
+                                                         axis, keepdims),),
+                batch_jvp=(batching.reduction("mean"),))))
 
 
 def sum(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,  # noqa: A001
@@ -124,12 +130,15 @@ def _keep(y: Any, x_shape: tuple, axis: Any, keepdims: bool) -> Any:
 
 
 def _reduce_op(name: str, forward, weights, sympy, shapes=_REDUCE_SHAPES, ranges=(-3.0, 3.0),
-               kinks=(), valid=None, saves=(0,), saves_output=True, node_name="") -> Op:
+               kinks=(), valid=None, saves=(0,), saves_output=True, node_name="",
+               sympy_terms=None, lifted=True) -> Op:
     """A reduction whose derivative is ``sum(t * weights(out, x))`` for some weights.
 
     ``weights(out_kept, x, **params)`` is the partial derivative of each output
     element with respect to each element of ``x`` it reduces (``out_kept`` is
     the output with the reduced axes kept as size 1), written with dualad ops.
+    ``lifted``: batched tangents run the jvp rule on lifted primals
+    (:func:`dualad.ops.batching.lifted`); ``sympy_terms``: see ``Op.sympy_terms``.
     """
 
     def factor(out, x, axis, keepdims, params, mode):
@@ -150,8 +159,9 @@ def _reduce_op(name: str, forward, weights, sympy, shapes=_REDUCE_SHAPES, ranges
 
     op = register_op(Op(name=name, forward=forward, vjp=(vjp,), jvp=(jvp,), sympy=sympy,
                         domain=Domain(ranges=((ranges,),), shapes=shapes, valid=valid),
-                        kinks=kinks, saves=saves, saves_output=saves_output,
-                        node_name=node_name))
+                        kinks=kinks, node_name=node_name, sympy_terms=sympy_terms,
+                        hints=Hints(saves=saves, saves_output=saves_output,
+                                    batch_jvp=(batching.lifted(name),) if lifted else None)))
     return op
 
 
@@ -233,7 +243,7 @@ _PROD = _reduce_op(
     _prod_weights,
     lambda x, axis=None, keepdims=False: np.prod(np.asarray(x, dtype=object), axis=axis,
                                                  keepdims=keepdims),
-    ranges=(-2.0, 2.0), saves_output=False)
+    ranges=(-2.0, 2.0), saves_output=False, sympy_terms=terms.quadratic)
 
 # -------------------------------------------------------------- var and std
 
@@ -276,14 +286,14 @@ def _spread_enough(x: Any, axis: Any = None, **params: Any) -> bool:
 _VAR = _reduce_op(
     "var", quiet(lambda x, axis=None, keepdims=False, correction=1:
                  np.var(x, axis=axis, ddof=correction, keepdims=keepdims)),
-    _var_weights, _sym_var, shapes=_VAR_SHAPES, saves_output=False)
+    _var_weights, _sym_var, shapes=_VAR_SHAPES, saves_output=False, sympy_terms=terms.cubic)
 _STD = _reduce_op(
     "std", quiet(lambda x, axis=None, keepdims=False, correction=1:
                  np.std(x, axis=axis, ddof=correction, keepdims=keepdims)),
     _std_weights,
     lambda x, axis=None, keepdims=False, correction=1:
     _smap(sp.sqrt, 1, 1)(_sym_var(x, axis, keepdims, correction)),
-    shapes=_VAR_SHAPES, valid=_spread_enough,
+    shapes=_VAR_SHAPES, valid=_spread_enough, sympy_terms=terms.cubic,
     kinks=(Kink("all reduced elements equal (std == 0)", ((np.array([1.5, 1.5, 1.5]),),),
                 (np.zeros(3),), 2,
                 "std is a norm of the deviations, convex with minimum 0 there: the "
@@ -377,20 +387,20 @@ _MAX_DIM = _reduce_op(
     "max_dim", lambda x, axis, keepdims=False: np.amax(x, axis=axis, keepdims=keepdims),
     _tie_weights, lambda x, axis, keepdims=False: _sym_reduce(sp.Max, x, axis, keepdims),
     shapes=_DIM_SHAPES, valid=_distinct, kinks=_dim_kink("max_dim"),
-    node_name="MaxBackward0")
+    node_name="MaxBackward0", lifted=False)
 _MIN_DIM = _reduce_op(
     "min_dim", lambda x, axis, keepdims=False: np.amin(x, axis=axis, keepdims=keepdims),
     _tie_weights, lambda x, axis, keepdims=False: _sym_reduce(sp.Min, x, axis, keepdims),
     shapes=_DIM_SHAPES, valid=_distinct, kinks=_dim_kink("min_dim"),
-    node_name="MinBackward0")
+    node_name="MinBackward0", lifted=False)
 _AMAX = _reduce_op(
     "amax", lambda x, axis=None, keepdims=False: np.amax(x, axis=axis, keepdims=keepdims),
     _tie_weights, lambda x, axis=None, keepdims=False: _sym_reduce(sp.Max, x, axis, keepdims),
-    valid=_distinct, kinks=_extremum_kink("amax"))
+    valid=_distinct, kinks=_extremum_kink("amax"), sympy_terms=terms.extremum)
 _AMIN = _reduce_op(
     "amin", lambda x, axis=None, keepdims=False: np.amin(x, axis=axis, keepdims=keepdims),
     _tie_weights, lambda x, axis=None, keepdims=False: _sym_reduce(sp.Min, x, axis, keepdims),
-    valid=_distinct, kinks=_extremum_kink("amin"))
+    valid=_distinct, kinks=_extremum_kink("amin"), sympy_terms=terms.extremum)
 
 # ------------------------------------------------------------------ logsumexp
 
@@ -413,7 +423,7 @@ def _sym_logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 _LOGSUMEXP = _reduce_op(  # the weights are softmax(x), computed stably (registered below)
     "logsumexp", _logsumexp_forward, lambda ok, x, axis=None: apply(_SOFTMAX, x, axis=axis),
-    _sym_logsumexp, saves_output=False)
+    _sym_logsumexp, saves_output=False, sympy_terms=terms.quadratic)
 
 # ---------------------------------------------------------------------- norm
 
@@ -464,7 +474,7 @@ _NORM = _reduce_op(
             (((3, 4),), {"ord": 1.0, "axis": 0, "keepdims": False}),
             (((4,),), {"ord": 3.0, "axis": None, "keepdims": False}),
             (((2, 3),), {"ord": 0.5, "axis": None, "keepdims": False})],
-    valid=_nonzero_entries, node_name="LinalgVectorNormBackward0",
+    valid=_nonzero_entries, node_name="LinalgVectorNormBackward0", sympy_terms=terms.quadratic,
     kinks=(Kink("x == 0 (every reduced element)", ((np.zeros(3),),), (np.zeros(3),), 2,
                 "a norm is convex with minimum 0 at the origin: the minimum-norm "
                 "subgradient is the zero vector",
@@ -532,7 +542,8 @@ _SOFTMAX_SHAPES = [(((3, 4),), {"axis": -1}), (((3, 4),), {"axis": 0}), (((5,),)
 _SOFTMAX = register_op(Op(
     name="softmax", forward=_softmax_forward, vjp=(_softmax_rule,), jvp=(_softmax_rule,),
     sympy=_sym_softmax, domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_SOFTMAX_SHAPES),
-    saves=(), saves_output=True))
+    sympy_terms=terms.softmax,
+    hints=Hints(saves=(), saves_output=True, batch_jvp=(batching.lifted("softmax"),))))
 def _log_softmax_tangent(t: Tensor, out: Tensor, x: Any, axis: int = -1) -> Tensor:
     return t - _sum_keep(exp(out) * t, axis)
 
@@ -540,8 +551,8 @@ def _log_softmax_tangent(t: Tensor, out: Tensor, x: Any, axis: int = -1) -> Tens
 _LOG_SOFTMAX = register_op(Op(
     name="log_softmax", forward=_log_softmax_forward, vjp=(_log_softmax_rule,),
     jvp=(_log_softmax_tangent,), sympy=_sym_log_softmax,
-    domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_SOFTMAX_SHAPES), saves=(),
-    saves_output=True))
+    domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_SOFTMAX_SHAPES), sympy_terms=terms.softmax,
+    hints=Hints(saves=(), saves_output=True, batch_jvp=(batching.lifted("log_softmax"),))))
 
 
 # ------------------------------------------------------------ public functions
@@ -789,7 +800,7 @@ _CUMSUM = register_op(Op(
     domain=Domain(ranges=(((-3.0, 3.0),),), shapes=[(((5,),), {"axis": 0}),
                                                    (((3, 4),), {"axis": 1}),
                                                    (((2, 3, 2),), {"axis": -2})]),
-    saves=()))
+    sympy_terms=terms.cumsum, hints=Hints(saves=())))
 
 
 def cumsum(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> Tensor:

@@ -11,16 +11,21 @@ from typing import Any
 import numpy as np
 
 from .. import _fastnp as fast
-from ..registry import LINEAR, Domain, Op, apply, register_op
+from ..registry import LINEAR, Domain, Hints, Op, apply, register_op
 from ..tensor import Tensor, check_dtype, ndim_of, shape_of
+from . import _sympy_terms as terms
+from . import batching
 from ._define import to_index
 
 
-def _linear(name: str, forward, vjp, sympy=None, shapes=(), node_name: str = "") -> Op:
+def _linear(name: str, forward, vjp, sympy=None, shapes=(), node_name: str = "",
+            batch_jvp: Any = None, sympy_terms: Any = terms.one) -> Op:
+    """A one-input op linear in its input: ``vjp`` is its transpose; it reads no saved value."""
     return register_op(Op(name=name, forward=forward, vjp=(vjp,), jvp=(LINEAR,),
                           sympy=sympy or forward,
                           domain=Domain(ranges=(((-3.0, 3.0),),), shapes=list(shapes)),
-                          saves=(), node_name=node_name))
+                          node_name=node_name, sympy_terms=sympy_terms,
+                          hints=Hints(saves=(), batch_jvp=batch_jvp and (batch_jvp,))))
 
 
 def _sum_to_forward(x: np.ndarray, shape: tuple) -> np.ndarray:
@@ -44,26 +49,29 @@ def _readonly(a: np.ndarray, x: Any) -> np.ndarray:
 
 _SUM_TO = _linear("sum_to", _sum_to_forward,
                   lambda g, out, x, shape: broadcast_to(g, shape_of(x)),
-                  shapes=[(((3, 4),), {"shape": (1, 4)}), (((2, 3),), {"shape": (3,)})])
+                  shapes=[(((3, 4),), {"shape": (1, 4)}), (((2, 3),), {"shape": (3,)})],
+                  batch_jvp=batching.sum_to, sympy_terms=terms.reduced)
 _BROADCAST_TO = _linear("broadcast_to", fast.broadcast_to,
                         lambda g, out, x, shape: sum_to(g, shape_of(x)),
                         shapes=[(((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 5)})],
-                        node_name="ExpandBackward0")
+                        node_name="ExpandBackward0", batch_jvp=batching.broadcast_to)
 _ASTYPE = _linear("astype", lambda x, dtype: np.asarray(x).astype(dtype),
                   lambda g, out, x, dtype: astype(g, x.dtype),
                   sympy=lambda x, dtype: x,  # a cast is the identity on real expressions
-                  shapes=[(((3,),), {"dtype": np.float64})], node_name="ToCopyBackward0")
+                  shapes=[(((3,),), {"dtype": np.float64})], node_name="ToCopyBackward0",
+                  batch_jvp=batching.same("astype"))
 _CLONE = _linear("clone", lambda x: np.array(x, copy=True), lambda g, out, x: g,
-                 shapes=[(((3,),), {})])
+                 shapes=[(((3,),), {})], batch_jvp=batching.same("clone"))
 _RESHAPE = _linear("reshape", lambda x, shape: _readonly(fast.reshape(x, shape), x),
                    lambda g, out, x, shape: reshape(g, shape_of(x)),
                    sympy=lambda x, shape: np.reshape(x, shape),
                    shapes=[(((2, 6),), {"shape": (3, 4)}), (((6,),), {"shape": (2, -1)})],
-                   node_name="ViewBackward0")
+                   node_name="ViewBackward0", batch_jvp=batching.relabel)
 _PERMUTE = _linear("permute", lambda x, axes: _readonly(fast.transpose(x, axes), x),
                    lambda g, out, x, axes: permute(g, tuple(np.argsort(axes))),
                    sympy=lambda x, axes: np.transpose(x, axes),
-                   shapes=[(((2, 3, 4),), {"axes": (2, 0, 1)}), (((3, 4),), {"axes": (1, 0)})])
+                   shapes=[(((2, 3, 4),), {"axes": (2, 0, 1)}), (((3, 4),), {"axes": (1, 0)})],
+                   batch_jvp=batching.permute)
 
 
 def _getitem_forward(x: np.ndarray, index: Any) -> np.ndarray:
@@ -95,11 +103,12 @@ _GETITEM = _linear("getitem", _getitem_forward,
                    shapes=[(((5,),), {"index": slice(1, 4)}),
                            (((4, 3),), {"index": (np.array([0, 2, 0]), slice(None))}),
                            (((6,),), {"index": slice(None, None, 2)})],
-                   node_name="IndexBackward0")
+                   node_name="IndexBackward0", batch_jvp=batching.getitem)
 _INDEX_ADD = _linear("index_add", _index_add_forward,
                      lambda g, out, gi, index, shape: getitem(g, index),
                      sympy=None,
-                     shapes=[(((3,),), {"index": np.array([0, 0, 2]), "shape": (4,)})])
+                     shapes=[(((3,),), {"index": np.array([0, 0, 2]), "shape": (4,)})],
+                     batch_jvp=batching.index_add, sympy_terms=terms.reduced)
 
 
 def _index_add_sympy(g: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
@@ -157,7 +166,7 @@ _SETITEM = register_op(Op(
     domain=Domain(ranges=(((-3.0, 3.0),), ((-3.0, 3.0),)),
                   shapes=[(((5,), (2,)), {"index": slice(1, 3)}),
                           (((3, 4), (4,)), {"index": 1})]),
-    saves=(), node_name="CopySlices"))
+    hints=Hints(saves=()), node_name="CopySlices", sympy_terms=terms.one))
 
 
 def sum_to(x: Any, shape: tuple) -> Tensor:
@@ -292,7 +301,7 @@ def _reshaping(name: str, forward, shapes, node_name: str = "") -> Op:
     return _linear(name, lambda x, **p: _readonly(forward(np.asarray(x), **p), x),
                    lambda g, out, x, **p: reshape(g, shape_of(x)),
                    sympy=lambda x, **p: forward(np.asarray(x, dtype=object), **p),
-                   shapes=shapes, node_name=node_name)
+                   shapes=shapes, node_name=node_name, batch_jvp=batching.relabel)
 
 
 _SQUEEZE = _reshaping("squeeze", lambda x, axis: np.squeeze(x, axis),
@@ -389,7 +398,8 @@ _CONCATENATE = register_op(Op(
     domain=Domain(ranges=(((-3.0, 3.0),), ((-3.0, 3.0),)), shapes=[
         (((2, 3), (4, 3)), {"axis": 0}), (((2, 3), (2, 1)), {"axis": 1}), (((3,), (2,)),
                                                                            {"axis": 0})]),
-    saves=(), node_name="CatBackward0"))
+    hints=Hints(saves=(), batch_jvp=(batching.concatenate(True), batching.concatenate(False))),
+    node_name="CatBackward0", sympy_terms=terms.one))
 
 
 def concatenate(tensors: Any, axis: int = 0, dim: Any = None) -> Tensor:

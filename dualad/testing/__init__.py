@@ -1,8 +1,10 @@
 """Tools to property-test gradients: strategies, per-op registry checks, coverage table.
 
 ``check_op`` runs every registry check (fields, VJP, JVP, adjoint identity,
-second order, SymPy form, kinks) on one op with hypothesis-drawn inputs, so
-users can check their own registered ops in their own test suites.
+second order, SymPy form, kinks, and each execution hint against the rules:
+scalar path, array and batched rules, saved values) on one op with
+hypothesis-drawn inputs, so users can check their own registered ops in their
+own test suites.
 
 >>> import dualad as da
 >>> from dualad.testing import assert_gradients_agree, check_op
@@ -30,6 +32,8 @@ from .opcheck import (
     RTOL,
     OpCheckError,
     check_adjoint,
+    check_array_rules,
+    check_batched_jvp,
     check_batched_vjp,
     check_fields,
     check_jvp,
@@ -47,6 +51,8 @@ PROPERTY_CHECKS: dict[str, Callable] = {
     "adjoint": check_adjoint,
     "batched_vjp": check_batched_vjp,
     "scalar_path": check_scalar_path,
+    "array_rules": check_array_rules,
+    "batched_jvp": check_batched_jvp,
     "saved_values": check_saved_values,
     "second_order": check_second_order,
     "sympy": check_sympy,

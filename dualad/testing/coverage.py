@@ -25,7 +25,7 @@ fails when this file differs from the registry (regenerate it with
 differences, second order (reverse-over-reverse and forward-over-reverse)
 against differences of the gradient, the SymPy form against the forward value
 and forward mode, and each kink in both modes against the declared value. An op
-with a scalar path (`Op.scalar_forward`: 0-d float64 tensors computed on NumPy
+with a scalar path (`Hints.scalar_forward`: 0-d float64 tensors computed on NumPy
 scalars) is checked against its forward on 0-d arrays, bit for bit.
 
 """
@@ -69,7 +69,7 @@ def _row(op: Op) -> str:
     second = "yes" if op.differentiable else "n/a"
     cells = [f"`{op.name}`", "yes" if callable(op.forward) else "missing",
              _inputs(op, op.vjp), _inputs(op, op.jvp), second, sympy,
-             "no" if op.scalar_forward is None else "yes", shapes, _kinks(op)]
+             "no" if op.hints.scalar_forward is None else "yes", shapes, _kinks(op)]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -234,7 +234,7 @@ def check_scalar_path(op: Op, arrays: tuple, params: dict, seed: int = 0) -> Non
     """(c'') an op with a ``scalar_forward``, on 0-d float64 tensors (one element of each
     drawn input): the value is its forward's on 0-d arrays bit for bit, and the gradient
     is the one the same element gets through 1-element arrays (the array path)."""
-    if op.scalar_forward is None:
+    if op.hints.scalar_forward is None:
         return
     values = [float(np.asarray(a, dtype=np.float64).reshape(-1)[0]) for a in arrays]
     expected = np.asarray(op.forward(*[np.array(v) for v in values], **params))
@@ -289,6 +289,66 @@ def check_saved_values(op: Op, arrays: tuple, params: dict, seed: int = 0) -> No
                               "only for their shapes replaced by nan: a rule reads a value "
                               "its op does not declare in saves, reads or saves_output",
                               atol=0.0, rtol=EXACT_RTOL)
+
+
+# ------------------------------------------------- fast variants (Hints)
+
+def has_array_rules(op: Op) -> bool:
+    """Whether ``op`` has reverse rules on raw arrays (its own or batched ones) to check."""
+    return op.hints.array_vjp is not None or batched_rules(op) is not None
+
+
+def has_batched_jvp(op: Op) -> bool:
+    """Whether ``op`` pushes batched tangents other than one element at a time: its own
+    ``batch_jvp`` rules, or (elementwise) its jvp rules broadcast over the batch axis."""
+    return op.hints.batch_jvp is not None or op.elementwise
+
+
+def check_array_rules(op: Op, arrays: tuple, params: dict, seed: int = 0) -> None:
+    """(c'v) the raw-array rules (``Hints.array_vjp``, also derived ones) and the batched
+    ones (``Hints.batch_array_vjp``) give the gradients of the Tensor rules (``vjp``, run
+    with ``create_graph``), for each differentiable input alone and for all together."""
+    if _skip_derivatives(op) or not has_array_rules(op):
+        return
+    fn, xs = _diff_function(op, arrays, params)
+    u = _rng(seed + 7).standard_normal(_value(fn, xs).shape)
+    subsets = [[k] for k in range(len(xs))] + ([list(range(len(xs)))] if len(xs) > 1 else [])
+    for subset in subsets:
+        want = _gradients(fn, xs, subset, u, "Tensor rules")
+        for how in ("array rules", "batched rules"):
+            for k, g, w in zip(subset, _gradients(fn, xs, subset, u, how), want):
+                _assert_close(op, "array_rules", g, w, arrays, params,
+                              f"gradient of input {differentiable_inputs(op)[k]} by the {how} "
+                              f"vs by the Tensor rules (inputs {subset} differentiated)",
+                              atol=1e-12, rtol=EXACT_RTOL)
+
+
+def check_batched_jvp(op: Op, arrays: tuple, params: dict, seed: int = 0) -> None:
+    """(c'vi) batched tangents (a level with ``batch_size``: the op's ``Hints.batch_jvp``
+    rules, or its jvp broadcast for an elementwise op) give, for each batch element, the
+    tangent that element gets alone, with every differentiable input carrying one."""
+    if _skip_derivatives(op) or not has_batched_jvp(op):
+        return
+    fn, xs = _diff_function(op, arrays, params)
+    rng = _rng(seed + 8)
+    batch = 3
+    vs = [rng.standard_normal((batch,) + x.shape) for x in xs]
+    got = _tangent(fn, xs, vs, batch)
+    for b in range(batch):
+        want = _tangent(fn, xs, [v[b] for v in vs], None)
+        _assert_close(op, "batched_jvp", got[b], want, arrays, params,
+                      f"tangent {b} of a batch of {batch} vs that tangent pushed alone",
+                      atol=1e-12, rtol=EXACT_RTOL)
+
+
+def _tangent(fn: Any, xs: list, vs: list, batch: int | None) -> np.ndarray:
+    """The output's tangent (zeros when there is none) at a level of ``batch`` tangents."""
+    with forward_ad.dual_level(batch_size=batch):
+        duals = [forward_ad.make_dual(Tensor(x.copy()), Tensor(v)) for x, v in zip(xs, vs)]
+        out = fn(*duals)
+        tan = forward_ad.unpack_dual(out).tangent
+    shape = out.shape if batch is None else (batch,) + out.shape
+    return np.zeros(shape) if tan is None else np.broadcast_to(tan._data, shape)
 
 
 def _gradients(fn: Any, xs: list, subset: list, u: np.ndarray, how: str) -> list:

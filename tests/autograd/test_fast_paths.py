@@ -2,7 +2,7 @@
 
 When the backward pass is not recorded, ops with ``array_vjp`` rules run them
 on raw arrays; nodes keep only the inputs their differentiated inputs' rules
-read (``Op.reads``). These tests pin the values against closed forms and
+read (``Hints.reads``). These tests pin the values against closed forms and
 check that the fast path is taken, and left, where it should be.
 """
 
@@ -277,4 +277,4 @@ def test_malformed_speed_fields_are_refused_with_the_reason(fields, message):
     with pytest.raises(ValueError, match=message):
         registry.Op(name="cube_like", forward=np.sin, vjp=(lambda g, out, x: g,),
                     jvp=(None,), sympy=None, domain=registry.Domain(ranges=(((-1.0, 1.0),),)),
-                    **fields)
+                    hints=registry.Hints(**fields))

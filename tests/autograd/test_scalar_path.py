@@ -1,4 +1,4 @@
-"""0-d float64 tensors take the scalar path (``Op.scalar_forward``) and get the same answers.
+"""0-d float64 tensors take the scalar path (``Hints.scalar_forward``) and get the same answers.
 
 An op with a ``scalar_forward`` is given a 0-d float64 tensor's data as a NumPy
 scalar (and add/sub/mul run NumPy's scalar arithmetic). Each such op's value is
@@ -15,7 +15,7 @@ import pytest
 import dualad as da
 from dualad import registry
 
-SCALAR_OPS = [op for op in registry.ops() if op.scalar_forward is not None]
+SCALAR_OPS = [op for op in registry.ops() if op.hints.scalar_forward is not None]
 
 
 def test_the_arithmetic_and_unary_ops_have_a_scalar_path():
