@@ -9,7 +9,7 @@ no op knowledge: an :class:`OpNode` calls its op's registered rules.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -41,8 +41,11 @@ class _Extras:
     __slots__ = ("prehooks", "posthooks", "retained", "trace", "saved_output")
 
     def __init__(self) -> None:
-        self.prehooks = self.posthooks = self.retained = self.trace = None
-        self.saved_output = None  # the output, packed by saved-tensor hooks
+        self.prehooks: list | None = None
+        self.posthooks: list | None = None
+        self.retained: list | None = None
+        self.trace: str | None = None
+        self.saved_output: SavedTensor | None = None  # the output, packed by hooks
 
 
 class Node:
@@ -125,9 +128,7 @@ class Node:
             saved = ctx._saved if ctx is not None else None
         for i, s in enumerate(saved or ()):
             if type(s) is SavedTensor:
-                t = s.tensor
-                if t is not None and (0 if t._vc is None else t._vc.value) != s.version:
-                    s.get(self, i)  # raises the message naming the op, shape and versions
+                s.check(self, i)
         vc = getattr(self, "out_vc", None)
         if vc is not None and vc.value != 0:
             self.output()  # type: ignore[attr-defined]  # raises likewise for the output
@@ -225,7 +226,9 @@ class SavedTensor:
     __slots__ = ("value", "version", "tensor", "unpack")
 
     def __init__(self, t: Any) -> None:
-        self.unpack = None
+        self.unpack: Callable[[Any], Any] | None = None
+        self.tensor: Tensor | None
+        self.version = 0  # the tensor's version when saved
         if isinstance(t, Tensor):
             meta = t._meta
             if meta is not None and meta.inference:
@@ -243,15 +246,20 @@ class SavedTensor:
             else:
                 self.value = t
         else:
-            self.version = None
             self.tensor = None
             self.value = t
 
-    def get(self, node: Node, index: int) -> Any:
+    def check(self, node: Node, index: int) -> None:
+        """Raise if the tensor was modified in place since it was saved (as input ``index``
+        of ``node``)."""
         t = self.tensor
         if t is not None and (0 if t._vc is None else t._vc.value) != self.version:
             raise RuntimeError(_modified_message(t._data, f"input {index} of {node.name()}",
                                                  t._version, self.version))
+
+    def get(self, node: Node, index: int) -> Any:
+        """The saved value (unpacked by the saved-tensor hooks), checked first."""
+        self.check(node, index)
         if self.unpack is not None:
             return self.unpack(self.value)
         return self.value
@@ -262,7 +270,7 @@ def _input_meta(args: tuple, edges: list, packed: Any) -> tuple[tuple, int]:
     saved-tensor hooks, of each input with an edge (None for the others), and the bit mask of
     the inputs given a stand-in. A tuple of arrays and None: the GC untracks it. (A loop: a
     comprehension would make ``packed`` a closure cell per call.)"""
-    meta = []
+    meta: list = []
     big = 0
     i = 0
     for a, e in zip(args, edges):
@@ -405,7 +413,7 @@ class OpNode(Node):
         out_data = out._data
         big_out = type(out_value) is not _float64 and out_data.nbytes > _HOLD_BYTES
         n = len(args)
-        edges = [None] * n
+        edges: list = [None] * n
         low = census.changes
         mask = 0
         tensors = 0  # bit i: input i is a tensor
@@ -499,7 +507,7 @@ class OpNode(Node):
         self.saved = tuple(saved)
 
     @property
-    def next_edges(self) -> tuple:
+    def next_edges(self) -> tuple:  # type: ignore[override]  # (a slot in other node kinds)
         """One edge per input (None for an input that needs no gradient).
 
         The engine's hot loops read ``(node._edge0, node._edge1)`` instead when
@@ -571,9 +579,7 @@ class OpNode(Node):
         for i in () if self.raw_saved else self.op.hints.saves:  # raw: no tensor to check
             s = saved[i]
             if type(s) is SavedTensor:
-                t = s.tensor
-                if t is not None and (0 if t._vc is None else t._vc.value) != s.version:
-                    s.get(self, i)  # raises the message naming the op, shape and versions
+                s.check(self, i)
             elif isinstance(s, Tensor) and s._vc is not None and s._vc.value != 0:
                 raise RuntimeError(_modified_message(s._data, f"input {i} of {self.name()}",
                                                      s._vc.value, 0))
@@ -590,7 +596,7 @@ class OpNode(Node):
                 inputs[i] = s.get(self, i)
         return inputs
 
-    def raw_inputs(self, check: bool) -> list:
+    def raw_inputs(self, check: bool) -> Sequence:
         """The inputs the rules get on the raw-array paths: data arrays (and constants).
 
         ``check=False`` skips the version checks when the engine has just done them
@@ -600,7 +606,7 @@ class OpNode(Node):
             self.check_versions()
         if self.raw_saved:
             return self.saved
-        inputs = []
+        inputs: list = []
         scalars = self.op.hints.scalar_forward is not None  # its rules compute on scalars as well
         for s in self.saved:
             tp = type(s)
@@ -627,7 +633,7 @@ class OpNode(Node):
     def release(self) -> None:
         if self.op.hints.saves or self.op.hints.saves_output:
             self.epoch = -1
-            self.saved = None
+            self.saved = None  # type: ignore[assignment]  # (freed: readers check epoch)
             self.raw_saved = False
             self.in_meta = None
             self.out_data = None

@@ -18,7 +18,8 @@ results (adjoint, mode agreement) are compared at ``EXACT_RTOL = 1e-9``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 import sympy as sp
@@ -43,7 +44,7 @@ class OpCheckError(AssertionError):
     """A registry check failed; the message names the op, the check and the inputs."""
 
 
-def _fail(op: Op, check: str, msg: str, arrays: Any = None, params: Any = None) -> None:
+def _fail(op: Op, check: str, msg: str, arrays: Any = None, params: Any = None) -> NoReturn:
     detail = ""
     if arrays is not None:
         with np.printoptions(precision=17, threshold=100):
@@ -121,6 +122,7 @@ def check_fields(op: Op) -> None:
     if not isinstance(op.kinks, tuple) or not all(isinstance(k, Kink) for k in op.kinks):
         _fail(op, "fields", "field 'kinks' must be a tuple of dualad.registry.Kink")
     dom = op.domain
+    assert dom is not None  # (checked above)
     if len(dom.ranges) != op.arity:
         _fail(op, "fields", f"domain.ranges has {len(dom.ranges)} entries but the op has "
               f"{op.arity} inputs")
@@ -256,12 +258,12 @@ def check_scalar_path(op: Op, arrays: tuple, params: dict, seed: int = 0) -> Non
     if _skip_derivatives(op) or not out.requires_grad:
         return
     diff = differentiable_inputs(op)
-    got = engine.grad(out, [scalars[i] for i in diff], allow_unused=True)
+    grads = engine.grad(out, [scalars[i] for i in diff], allow_unused=True)
     want = engine.grad(ones.sum(), [singles[i] for i in diff], allow_unused=True)
-    for i, g, w in zip(diff, got, want):
-        g = np.zeros(()) if g is None else g._data
-        w = np.zeros((1,)) if w is None else w._data
-        _assert_close(op, "scalar_path", g, w.reshape(()), arrays, params,
+    for i, g, w in zip(diff, grads, want):
+        got_i = np.zeros(()) if g is None else g._data
+        want_i = np.zeros((1,)) if w is None else w._data
+        _assert_close(op, "scalar_path", got_i, want_i.reshape(()), arrays, params,
                       f"gradient of input {i} on 0-d tensors vs on 1-element arrays",
                       atol=1e-15, rtol=1e-13)
 
@@ -411,17 +413,19 @@ def check_second_order(op: Op, arrays: tuple, params: dict, seed: int = 0) -> No
     numeric = numeric_jacobian(s_value, xs, EPS)
     leaves = _leaves(xs)
     grads = _vjp_graph(fn, leaves, u)
-    s = None
+    s: Tensor | None = None
     for g, w in zip(grads, ws):
         term = (g * Tensor(w)).sum()
         s = term if s is None else s + term
+    assert s is not None  # (one term per differentiable input, and there is one)
+    rr: Sequence[Tensor | None]
     if s.requires_grad:
         with enable_grad():
             rr = engine.grad(s, leaves, allow_unused=True)
     else:
         rr = [None] * len(leaves)
-    rr = [np.zeros(x.shape) if g is None else g._data for x, g in zip(xs, rr)]
-    for i, a, n in zip(idx, rr, numeric):
+    rows = [np.zeros(x.shape) if g is None else g._data for x, g in zip(xs, rr)]
+    for i, a, n in zip(idx, rows, numeric):
         _assert_close(op, "second order", a, n, arrays, params,
                       f"reverse-over-reverse d<J^T u, w>/dx of input {i} vs central "
                       "differences of the gradient")
@@ -443,7 +447,7 @@ def check_second_order(op: Op, arrays: tuple, params: dict, seed: int = 0) -> No
                       f"forward-over-reverse tangent of the gradient of input {i} vs central "
                       "differences")
     lhs = float(sum(np.vdot(a, w) for a, w in zip(tang, ws)))
-    rhs = float(sum(np.vdot(v, a) for v, a in zip(vs, rr)))
+    rhs = float(sum(np.vdot(v, a) for v, a in zip(vs, rows)))
     scale = sum(np.abs(a).sum() * np.abs(w).sum() for a, w in zip(tang, ws)) + 1.0
     _assert_close(op, "second order", lhs, rhs, arrays, params,
                   "<(forward-over-reverse) v, w> vs <v, (reverse-over-reverse) w>",
@@ -454,13 +458,15 @@ def check_second_order(op: Op, arrays: tuple, params: dict, seed: int = 0) -> No
 
 def _sympy_eval(op: Op, args: list, params: dict) -> np.ndarray:
     """``op.sympy`` on object arrays (elementwise ops: element by element, broadcast)."""
+    form = op.sympy
+    assert form is not None  # (ops without one are skipped before)
     if op.elementwise:
         b = np.broadcast_arrays(*[np.asarray(a, dtype=object) for a in args])
         out = np.empty(b[0].shape if b else (), dtype=object)
         for m in np.ndindex(out.shape):
-            out[m] = op.sympy(*[x[m] for x in b], **params)
+            out[m] = form(*[x[m] for x in b], **params)
         return out
-    return np.asarray(op.sympy(*args, **params), dtype=object)
+    return np.asarray(form(*args, **params), dtype=object)
 
 
 def _to_sympy(a: np.ndarray) -> np.ndarray:
@@ -556,11 +562,11 @@ def _check_kink_point(op: Op, kink: Kink, point: tuple) -> None:
     diff = [i for i in differentiable_inputs(op) if kink.grads[i] is not None]
     where = f"kink {kink.where!r} at {point}"
     with np.errstate(all="ignore"):
-        leaves = [Tensor(a.copy(), requires_grad=True) if i in diff else a
-                  for i, a in enumerate(arrays)]
-        out = apply(op, *leaves, **params)
+        operands: list[Any] = [Tensor(a.copy(), requires_grad=True) if i in diff else a
+                               for i, a in enumerate(arrays)]
+        out = apply(op, *operands, **params)
         if diff:
-            grads = engine.grad(out, [leaves[i] for i in diff],
+            grads = engine.grad(out, [operands[i] for i in diff],
                                 Tensor(np.ones(out.shape)), allow_unused=True)
         for i, g in zip(diff, grads if diff else ()):
             got = np.zeros(arrays[i].shape) if g is None else g._data
