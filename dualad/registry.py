@@ -354,7 +354,9 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
     if dual and state.levels:
         return _apply_dual(op, args, params)
     try:
-        forward = op.hints.scalar_forward if scalar and numbers else op.forward
+        # (``scalar`` implies a scalar_forward: see the loop above)
+        forward: Callable[..., Any] = op.hints.scalar_forward if scalar and numbers \
+            else op.forward  # type: ignore[assignment]
         out_data = forward(*datas, **params) if params else forward(*datas)
     except ValueError as exc:
         if "broadcast" in str(exc) or "shape" in str(exc) or "mismatch" in str(exc):
@@ -728,7 +730,8 @@ def batched_rules(op: Op) -> tuple | None:
     """The op's reverse rules for batched raw cotangents, or None if it has none."""
     if op.hints.batch_array_vjp is not None:
         return op.hints.batch_array_vjp
-    return op.hints.array_vjp if op.elementwise else None
+    # (resolved hints: array_vjp=True became the vjp rules)
+    return op.hints.array_vjp if op.elementwise else None  # type: ignore[return-value]
 
 
 def call(name: str, *args: Any, **params: Any) -> Tensor:
