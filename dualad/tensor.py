@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,15 +36,20 @@ class _VersionCounter:
     the views of it (see ``registry.note_view``), or None."""
 
     __slots__ = ("value", "views")
+    value: int
+    views: list[weakref.ref[Tensor]] | None
 
 
-def bump_version(t: Tensor) -> None:
+def bump_version(t: Tensor) -> _VersionCounter:
     """Record that ``t``'s data was modified in place: its version, then the census count
-    (in that order: a node that sees the new count also sees the new version)."""
-    t._version_counter().value += 1
+    (in that order: a node that sees the new count also sees the new version). Returns
+    ``t``'s version counter (made by now)."""
+    vc = t._version_counter()
+    vc.value += 1
     with census_lock:
         census.inplace += 1
         census.changes += 1
+    return vc
 
 
 class TensorMeta:
@@ -372,31 +378,31 @@ class Tensor(TensorMethods):
         return self
 
     # comparisons give boolean tensors with no gradient
-    def __eq__(self, other):  # type: ignore[override]
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]  # (elementwise, as NumPy)
         return _wrap(self._data == _raw(other))
 
-    def __ne__(self, other):  # type: ignore[override]
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]  # (elementwise, as NumPy)
         return _wrap(self._data != _raw(other))
 
-    def __lt__(self, other):
+    def __lt__(self, other: Any) -> Tensor:
         return _wrap(self._data < _raw(other))
 
-    def __le__(self, other):
+    def __le__(self, other: Any) -> Tensor:
         return _wrap(self._data <= _raw(other))
 
-    def __gt__(self, other):
+    def __gt__(self, other: Any) -> Tensor:
         return _wrap(self._data > _raw(other))
 
-    def __ge__(self, other):
+    def __ge__(self, other: Any) -> Tensor:
         return _wrap(self._data >= _raw(other))
 
-    def __invert__(self):
+    def __invert__(self) -> Tensor:
         return _wrap(~self._data)
 
-    def __and__(self, other):
+    def __and__(self, other: Any) -> Tensor:
         return _wrap(self._data & _raw(other))
 
-    def __or__(self, other):
+    def __or__(self, other: Any) -> Tensor:
         return _wrap(self._data | _raw(other))
 
     def equal(self, other: Tensor) -> bool:
