@@ -22,7 +22,8 @@ from __future__ import annotations
 import copy
 import warnings
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -165,7 +166,13 @@ class Tensor(TensorMethods):
     def shape(self) -> tuple[int, ...]:
         return self._data.shape
 
-    def size(self, dim: int | None = None):
+    @overload
+    def size(self, dim: None = None) -> tuple[int, ...]: ...
+
+    @overload
+    def size(self, dim: int) -> int: ...
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         """PyTorch's ``size()``: the shape, or one dimension of it."""
         return self._data.shape if dim is None else self._data.shape[dim]
 
@@ -302,7 +309,7 @@ class Tensor(TensorMethods):
                                "Use tensor.detach().numpy() instead.")
         return self._data
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if self.requires_grad_flag:
             raise RuntimeError("Can't convert a Tensor that requires grad to a NumPy array. "
                                "Use tensor.detach().numpy() instead.")
@@ -340,7 +347,7 @@ class Tensor(TensorMethods):
     def __repr__(self) -> str:
         return tensor_repr(self)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))

@@ -23,7 +23,8 @@ tensor(12.)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -329,7 +330,7 @@ def _push_tangents(cls: type[Function], ctx: FunctionCtx, args: tuple, outs: lis
                 for a in args]
     batch = state.level_batch.get(level)
 
-    def run(select) -> list:
+    def run(select: Callable[[Tensor], Tensor]) -> list[Tensor | None]:
         ts = [select(t) if t is not None else (_wrap(np.zeros_like(a._data))
                                                if isinstance(a, Tensor) else None)
               for t, a in zip(tangents, args)]
@@ -338,7 +339,7 @@ def _push_tangents(cls: type[Function], ctx: FunctionCtx, args: tuple, outs: lis
     if batch is None:
         touts = run(lambda t: t)
     else:
-        per = [run(lambda t, b=b: call("getitem", t, index=b)) for b in range(batch)]
+        per = [run(partial(call, "getitem", index=b)) for b in range(batch)]
         touts = [stack_batch([p[k] for p in per], o._data.shape, o._data.dtype)
                  for k, o in enumerate(outs)]
     for o, t in zip(outs, touts):
