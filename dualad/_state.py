@@ -10,7 +10,10 @@ import itertools
 import operator
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .nondiff import track
 
 
 class _Census:
@@ -69,25 +72,35 @@ def _rare_mode(name: str, count: str, rare: Callable[[Any], bool] = bool) -> pro
 class _ThreadState(threading.local):
     # assign a new list to saved_hooks and kink_trackers (never mutate them), so that the
     # census sees the change
-    grad_enabled = _rare_mode("grad_enabled", "grad_off", rare=operator.not_)
-    inference = _rare_mode("inference", "inference")
-    anomaly = _rare_mode("anomaly", "recording")
-    saved_hooks = _rare_mode("saved_hooks", "recording")
-    kink_policy = _rare_mode("kink_policy", "policy", rare=lambda name: name != "subgradient")
-    strong_zero = _rare_mode("strong_zero", "policy")
-    kink_trackers = _rare_mode("kink_trackers", "policy")
+    if TYPE_CHECKING:  # the types of the counted flags (properties at run time)
+        grad_enabled: bool
+        inference: bool
+        anomaly: bool
+        saved_hooks: list[tuple[Callable[[Any], Any], Callable[[Any], Any]]]  # (pack, unpack)
+        kink_policy: str
+        strong_zero: bool
+        kink_trackers: list[track]
+    else:
+        grad_enabled = _rare_mode("grad_enabled", "grad_off", rare=operator.not_)
+        inference = _rare_mode("inference", "inference")
+        anomaly = _rare_mode("anomaly", "recording")
+        saved_hooks = _rare_mode("saved_hooks", "recording")
+        kink_policy = _rare_mode("kink_policy", "policy",
+                                 rare=lambda name: name != "subgradient")
+        strong_zero = _rare_mode("strong_zero", "policy")
+        kink_trackers = _rare_mode("kink_trackers", "policy")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.inference = False
         self.levels: list[int] = []  # active dual levels, innermost last
         self.level_batch: dict[int, int] = {}  # batched dual levels: level -> batch size
-        self.saved_hooks: list[tuple] = []  # (pack, unpack) pairs, innermost last
+        self.saved_hooks = []  # (pack, unpack) pairs, innermost last
         self.anomaly = False
         self.anomaly_check_nan = True
         self.kink_policy = "subgradient"
         self.strong_zero = False
-        self.kink_trackers: list = []
+        self.kink_trackers = []
         # What runs now, read by dualad.nondiff (no frame inspection): the graph node whose
         # backward rules run (set by the engine only while kinks_watched(): free otherwise),
         # and the inputs with tangents while an op's jvp rules run (set by

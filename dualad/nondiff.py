@@ -29,8 +29,9 @@ import os
 import sys
 import warnings
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -319,7 +320,7 @@ def _user_location() -> str | None:
     code, as ``warnings``' stacklevel does, never for dualad's state (the engine and
     dispatch report that through ``state``: see _node_location and _inside_rule).
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
         if not os.path.abspath(filename).startswith(_PACKAGE_DIR):
@@ -330,7 +331,8 @@ def _user_location() -> str | None:
 
 def _user_stacklevel() -> int:
     """The ``stacklevel`` that makes a warning point at the caller's code."""
-    level, frame = 1, sys._getframe(1)
+    level = 1
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
             _PACKAGE_DIR):
         level += 1
@@ -345,12 +347,13 @@ def _node_location() -> str | None:
     return None if node is None else _LOCATIONS.get(node)
 
 
-def _active_kinks(op: registry.Op) -> list:
-    """The kinks the policies act on: nondifferentiable points (rules 2-5) with a mask."""
-    return [k for k in op.kinks if k.rule >= 2 and k.at is not None]
+def _active_kinks(op: registry.Op) -> list[tuple[registry.Kink, Callable[..., Any]]]:
+    """The kinks the policies act on: nondifferentiable points (rules 2-5) with a mask,
+    each with its mask function (``kink.at``)."""
+    return [(k, k.at) for k in op.kinks if k.rule >= 2 and k.at is not None]
 
 
-def _policy_value(kink: registry.Kink, name: str, index: int) -> Any:
+def _policy_value(kink: registry.Kink, at: Callable[..., Any], name: str, index: int) -> Any:
     """The derivative at the kink under policy ``name``: a number, a callable or _KEEP.
 
     Profile values are data: a number replaces the derivative at the kink; an
@@ -371,7 +374,7 @@ def _policy_value(kink: registry.Kink, name: str, index: int) -> Any:
     a = np.asarray(v, dtype=float)
     if a.ndim == 0:
         return float(a)
-    mask = np.broadcast_to(np.asarray(kink.at(*kink.points[0], **kink.params), dtype=bool),
+    mask = np.broadcast_to(np.asarray(at(*kink.points[0], **kink.params), dtype=np.bool_),
                            a.shape)
     ours = np.broadcast_to(np.asarray(kink.grads[index], dtype=float), a.shape)
     if np.array_equal(a[mask], ours[mask], equal_nan=True):
@@ -398,13 +401,13 @@ def apply_policy(op: registry.Op, index: int, d: Any, inputs: tuple, params: dic
     """The policy and tracker at work on derivative ``d`` (called from ``kink_adjust``)."""
     name = state.kink_policy
     raws = [_raw(x) for x in inputs]
-    for kink in _active_kinks(op):
-        mask = np.asarray(kink.at(*raws, **params), dtype=bool)
+    for kink, at in _active_kinks(op):
+        mask = np.asarray(at(*raws, **params), dtype=bool)
         if not mask.any():
             continue
         if name == "raise":
             _raise(op, kink, index, mask, raws, mode)
-        value = _policy_value(kink, name, index)
+        value = _policy_value(kink, at, name, index)
         if value is not _KEEP:
             ref = raws[index]
             dtype = ref.dtype if isinstance(ref, np.ndarray) and ref.dtype.kind == "f" \
@@ -454,8 +457,8 @@ def _report_forward(op: registry.Op, datas: list, params: dict, out: Tensor) -> 
     if not state.kink_trackers:
         return
     name = state.kink_policy
-    for kink in _active_kinks(op):
-        mask = np.asarray(kink.at(*datas, **params), dtype=bool)
+    for kink, at in _active_kinks(op):
+        mask = np.asarray(at(*datas, **params), dtype=bool)
         count = int(mask.sum())
         if count:
             _record(KinkHit(op.name, kink.where, "forward", None, count,

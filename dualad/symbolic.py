@@ -32,7 +32,7 @@ import numpy as np
 import sympy as sp
 
 from .autograd import graph
-from .autograd.node import AccumulateGrad, OpNode, edge_node
+from .autograd.node import AccumulateGrad, Node, OpNode, edge_node
 from .registry import LINEAR, Op
 from .tensor import Tensor, meta_of
 
@@ -240,8 +240,8 @@ class _Graph:
             from .autograd.node import accumulator_of
 
             self.root = accumulator_of(tensor)
-        self.order = [] if self.root is None else graph.oldest_first(graph.reachable([self.root]))
-        self._check(max_size, for_gradient)
+        nodes = [] if self.root is None else graph.oldest_first(graph.reachable([self.root]))
+        self.order = self._check(nodes, max_size, for_gradient)
         self.evaluate = self.depth <= DEEP if evaluate is None else bool(evaluate)
         self.user_symbols = _symbol_map(symbols)
         self.symbols: dict[int, np.ndarray] = {}  # id(leaf node) -> object array of symbols
@@ -249,16 +249,19 @@ class _Graph:
         self.built: set = set()  # the nodes whose value is in ``values``
         self._assign_symbols()
 
-    def _check(self, max_size: int | None, for_gradient: bool) -> None:
+    def _check(self, nodes: list[Node], max_size: int | None,
+               for_gradient: bool) -> list[AccumulateGrad | OpNode]:
         """Refuse what cannot be exported, and graphs too large or too deep to build fast:
-        the size is estimated per node before anything is built (see :func:`_terms`)."""
+        the size is estimated per node before anything is built (see :func:`_terms`).
+        Returns ``nodes`` (all leaves and op nodes by then)."""
         limit = MAX_SIZE if max_size is None else max_size
         size = elements = 0.0
         largest = (0.0, "")
         depth: dict[int, int] = {}
         width: dict[int, float] = {}  # terms at the top of each element's expression
         whole: dict[int, float] = {}  # terms in each element's whole expression (a bound)
-        for node in self.order:
+        known: list[AccumulateGrad | OpNode] = []
+        for node in nodes:
             depth[id(node)] = 1 + max((depth[id(edge_node(e))] for e in node.next_edges
                                        if e is not None), default=0)
             if isinstance(node, AccumulateGrad):
@@ -286,6 +289,7 @@ class _Graph:
                     f"cannot export {_node_label(node)} to SymPy: it is not a registered op "
                     "(e.g. a custom autograd.Function). Register it with dualad.register_op "
                     "and a sympy form to export it.")
+            known.append(node)
             size += cost
             elements += n
         self.depth = max(depth.values(), default=0)
@@ -302,7 +306,7 @@ class _Graph:
             what = f"; the largest part is {largest[1]} with {largest[0]:,.0f}" \
                 if largest[0] > limit / 2 else ""
             raise GraphTooLarge(
-                f"graph too large to export to SymPy: {len(self.order):,} nodes with "
+                f"graph too large to export to SymPy: {len(nodes):,} nodes with "
                 f"{elements:,.0f} elements, estimated at {size:,.0f} SymPy terms (elements "
                 f"x terms per element{sweeps}{what}); the limit is {limit:,}. Export a "
                 "smaller piece of the computation, or raise the limit with max_size= (or "
@@ -313,6 +317,7 @@ class _Graph:
                 f"nodes; the limit is {MAX_DEPTH:,} (SymPy walks expressions recursively). "
                 "Export a shorter piece of the computation, or raise "
                 "dualad.symbolic.MAX_DEPTH together with sys.setrecursionlimit.")
+        return known
 
     def _assign_symbols(self) -> None:
         leaves = [n for n in self.order if isinstance(n, AccumulateGrad)]
@@ -402,7 +407,8 @@ class _Graph:
                 graph.oldest_first(graph.reachable([node], skip=self.built))
             with sp.evaluate(self.evaluate):
                 for n in order:
-                    if id(n) not in self.values:
+                    # (a node with no value yet is an op node: leaves got theirs first)
+                    if id(n) not in self.values and isinstance(n, OpNode):
                         value = self.values[id(n)] = self._node_value(n)
                         self.built.add(n)
                         _settle(value)

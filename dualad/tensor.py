@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import copy
 import warnings
-from typing import TYPE_CHECKING, Any
+import weakref
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -35,15 +37,20 @@ class _VersionCounter:
     the views of it (see ``registry.note_view``), or None."""
 
     __slots__ = ("value", "views")
+    value: int
+    views: list[weakref.ref[Tensor]] | None
 
 
-def bump_version(t: Tensor) -> None:
+def bump_version(t: Tensor) -> _VersionCounter:
     """Record that ``t``'s data was modified in place: its version, then the census count
-    (in that order: a node that sees the new count also sees the new version)."""
-    t._version_counter().value += 1
+    (in that order: a node that sees the new count also sees the new version). Returns
+    ``t``'s version counter (made by now)."""
+    vc = t._version_counter()
+    vc.value += 1
     with census_lock:
         census.inplace += 1
         census.changes += 1
+    return vc
 
 
 class TensorMeta:
@@ -159,7 +166,13 @@ class Tensor(TensorMethods):
     def shape(self) -> tuple[int, ...]:
         return self._data.shape
 
-    def size(self, dim: int | None = None):
+    @overload
+    def size(self, dim: None = None) -> tuple[int, ...]: ...
+
+    @overload
+    def size(self, dim: int) -> int: ...
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         """PyTorch's ``size()``: the shape, or one dimension of it."""
         return self._data.shape if dim is None else self._data.shape[dim]
 
@@ -296,7 +309,7 @@ class Tensor(TensorMethods):
                                "Use tensor.detach().numpy() instead.")
         return self._data
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if self.requires_grad_flag:
             raise RuntimeError("Can't convert a Tensor that requires grad to a NumPy array. "
                                "Use tensor.detach().numpy() instead.")
@@ -334,7 +347,7 @@ class Tensor(TensorMethods):
     def __repr__(self) -> str:
         return tensor_repr(self)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
@@ -372,31 +385,31 @@ class Tensor(TensorMethods):
         return self
 
     # comparisons give boolean tensors with no gradient
-    def __eq__(self, other):  # type: ignore[override]
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]  # (elementwise, as NumPy)
         return _wrap(self._data == _raw(other))
 
-    def __ne__(self, other):  # type: ignore[override]
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]  # (elementwise, as NumPy)
         return _wrap(self._data != _raw(other))
 
-    def __lt__(self, other):
+    def __lt__(self, other: Any) -> Tensor:
         return _wrap(self._data < _raw(other))
 
-    def __le__(self, other):
+    def __le__(self, other: Any) -> Tensor:
         return _wrap(self._data <= _raw(other))
 
-    def __gt__(self, other):
+    def __gt__(self, other: Any) -> Tensor:
         return _wrap(self._data > _raw(other))
 
-    def __ge__(self, other):
+    def __ge__(self, other: Any) -> Tensor:
         return _wrap(self._data >= _raw(other))
 
-    def __invert__(self):
+    def __invert__(self) -> Tensor:
         return _wrap(~self._data)
 
-    def __and__(self, other):
+    def __and__(self, other: Any) -> Tensor:
         return _wrap(self._data & _raw(other))
 
-    def __or__(self, other):
+    def __or__(self, other: Any) -> Tensor:
         return _wrap(self._data | _raw(other))
 
     def equal(self, other: Tensor) -> bool:

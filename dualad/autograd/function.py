@@ -23,8 +23,9 @@ tensor(12.)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +42,7 @@ class FunctionCtx:
     def __init__(self) -> None:
         self._saved: list[SavedTensor] | None = []
         self._node: Node | None = None
+        self._fn_name = "Function"  # the Function's class name, for errors (set by apply)
         self.needs_input_grad: tuple = ()
         self._dirty: tuple = ()
         self._non_diff: tuple = ()
@@ -56,7 +58,8 @@ class FunctionCtx:
     def saved_tensors(self) -> tuple:
         if self._saved is None:
             raise RuntimeError(_FREED)
-        return tuple(s.get(self._node, i) for i, s in enumerate(self._saved))
+        node = self._node if self._node is not None else _Unrecorded(self._fn_name)
+        return tuple(s.get(node, i) for i, s in enumerate(self._saved))
 
     def mark_dirty(self, *tensors: Tensor) -> None:
         self._dirty = tensors
@@ -68,12 +71,26 @@ class FunctionCtx:
         self.materialize_grads = value
 
 
+class _Unrecorded(Node):
+    """Names, in errors, the node of a Function call that recorded none (no input requires
+    grad: ``saved_tensors`` read in ``jvp``)."""
+
+    __slots__ = ("fn_name",)
+
+    def __init__(self, fn_name: str) -> None:
+        self.fn_name = fn_name
+
+    def name(self) -> str:
+        return f"{self.fn_name}Backward"
+
+
 class FunctionNode(Node):
     """The graph node of one ``Function.apply`` call."""
 
     __slots__ = ("fn", "ctx", "out_meta", "num_outputs_", "in_meta", "next_edges")
 
-    def __init__(self, fn: type, ctx: FunctionCtx, args: tuple, outs: list) -> None:
+    def __init__(self, fn: type[Function], ctx: FunctionCtx, args: Sequence[Any],
+                 outs: list[Tensor]) -> None:
         self.fn = fn
         self.ctx = ctx
         for a in args:
@@ -81,8 +98,8 @@ class FunctionNode(Node):
                 raise RuntimeError(_INFERENCE.format(op=fn.__name__))
         self.next_edges = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
         self._init_base()  # after the edges: a node's number is above its inputs' nodes'
-        self.in_meta = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None
-                        for a in args]
+        self.in_meta: list[tuple[tuple[int, ...], np.dtype] | None] = [
+            (a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
         self.out_meta = [(o._data.shape, o._data.dtype) for o in outs]
         self.num_outputs_ = len(outs)
 
@@ -105,12 +122,13 @@ class FunctionNode(Node):
         if len(result) != len(self.next_edges):
             raise RuntimeError(f"function {self.name()} returned an incorrect number of "
                                f"gradients (expected {len(self.next_edges)}, got {len(result)})")
-        cots = []
+        cots: list[Tensor | None] = []
         for i, (edge, c) in enumerate(zip(self.next_edges, result)):
-            if edge is None or c is None:
+            meta = self.in_meta[i]  # (None only where the edge is None: not a Tensor)
+            if edge is None or c is None or meta is None:
                 cots.append(None)
                 continue
-            shape, dtype = self.in_meta[i]
+            shape, dtype = meta
             if not isinstance(c, Tensor):
                 c = _wrap(np.asarray(c, dtype=dtype))
             if c.shape != shape and not _sums_to(c.shape, shape):
@@ -142,9 +160,17 @@ class Function:
     def backward(ctx: FunctionCtx, *grads: Any) -> Any:
         raise NotImplementedError("subclasses of dualad.autograd.Function define backward")
 
+    if TYPE_CHECKING:  # optional: defined by the subclasses that want them (apply looks)
+        @staticmethod
+        def jvp(ctx: FunctionCtx, *tangents: Any) -> Any: ...
+
+        @staticmethod
+        def setup_context(ctx: FunctionCtx, inputs: tuple, output: Any) -> None: ...
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         ctx = FunctionCtx()
+        ctx._fn_name = cls.__name__
         tensors = [a for a in args if isinstance(a, Tensor)]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad_flag
                                      for a in args)
@@ -293,7 +319,7 @@ def _dual_levels(tensors: list) -> int:
     return len({lv for t in tensors if t._tangents for lv in t._tangents if lv in state.levels})
 
 
-def _push_tangents(cls: type, ctx: FunctionCtx, args: tuple, outs: list, level: int,
+def _push_tangents(cls: type[Function], ctx: FunctionCtx, args: tuple, outs: list, level: int,
                    single: bool) -> None:
     """Run ``cls.jvp`` on the inputs' tangents at ``level`` and attach the results.
 
@@ -304,7 +330,7 @@ def _push_tangents(cls: type, ctx: FunctionCtx, args: tuple, outs: list, level: 
                 for a in args]
     batch = state.level_batch.get(level)
 
-    def run(select) -> list:
+    def run(select: Callable[[Tensor], Tensor]) -> list[Tensor | None]:
         ts = [select(t) if t is not None else (_wrap(np.zeros_like(a._data))
                                                if isinstance(a, Tensor) else None)
               for t, a in zip(tangents, args)]
@@ -313,7 +339,7 @@ def _push_tangents(cls: type, ctx: FunctionCtx, args: tuple, outs: list, level: 
     if batch is None:
         touts = run(lambda t: t)
     else:
-        per = [run(lambda t, b=b: call("getitem", t, index=b)) for b in range(batch)]
+        per = [run(partial(call, "getitem", index=b)) for b in range(batch)]
         touts = [stack_batch([p[k] for p in per], o._data.shape, o._data.dtype)
                  for k, o in enumerate(outs)]
     for o, t in zip(outs, touts):

@@ -11,6 +11,7 @@ is invisible to autograd, except through the version counter).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ _VIEW = ("this tensor is a read-only view of another tensor's storage (the resul
          "the clone.")
 
 
-def inplace(x: Tensor, fn, *args: Any, **kwargs: Any) -> Tensor:
+def inplace(x: Tensor, fn: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
     """Apply ``fn(x, *args, **kwargs)`` and store the result in ``x``; returns ``x``."""
     if not isinstance(x, Tensor):
         raise TypeError("in-place ops need a Tensor")
@@ -60,13 +61,13 @@ def inplace(x: Tensor, fn, *args: Any, **kwargs: Any) -> Tensor:
         # x keeps requiring grad, with a zero gradient for its old history (as in PyTorch)
         out = _elementwise.where(np.zeros(out._data.shape, bool), old, out)
     np.copyto(x._data, out._data, casting="same_kind")
-    bump_version(x)
+    vc = bump_version(x)
     old_fn, old_tangents = x.grad_fn, x._tangents
     if grad_on and out.requires_grad_flag:
         _take_history(x, out)
     x._tangents = out._tangents
     history = x.grad_fn is not old_fn
-    if (history or x._tangents is not old_tangents) and x._vc.views:
+    if (history or x._tangents is not old_tangents) and vc.views:
         rebase_views(x, history)
     return x
 

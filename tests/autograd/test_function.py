@@ -194,6 +194,33 @@ def test_missing_jvp_is_a_clear_error_in_forward_mode():
             Exp.apply(d)
 
 
+def test_saved_input_modified_in_place_read_in_jvp_with_no_node_is_a_clear_error():
+    # no input requires grad: no node is recorded, and the version check of saved_tensors
+    # (read in jvp) once failed with AttributeError on the missing node
+    class DoubleInPlace(da.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+        @staticmethod
+        def jvp(ctx, t):
+            (x,) = ctx.saved_tensors
+            return t * 2
+
+    with fwad.dual_level():
+        d = fwad.make_dual(da.tensor([1.0, 2.0]), da.tensor([1.0, 1.0]))
+        with pytest.raises(RuntimeError, match="modified by an inplace operation.*"
+                                               "input 0 of DoubleInPlaceBackward"):
+            DoubleInPlace.apply(d)
+
+
 def test_wrong_number_of_gradients_is_reported():
     class Bad(da.autograd.Function):
         @staticmethod
