@@ -573,6 +573,14 @@ def note_fixed_view(out: Tensor, base: Tensor, why: str) -> None:
         vc.views.append(_ref(out))
 
 
+def _view_of(v: Tensor) -> tuple:
+    """How the view ``v`` was made: (its root, the chain of view ops from the root or None,
+    why it cannot be made again or None)."""
+    record = meta_of(v).view_of
+    assert record is not None  # (every tensor in a version counter's views is a view)
+    return record
+
+
 def _live_views(t: Tensor) -> list:
     """The live views of ``t`` (whose root is ``t``)."""
     vc = t._vc
@@ -580,7 +588,7 @@ def _live_views(t: Tensor) -> list:
     found = []
     for ref in views or ():
         v = ref()
-        if v is not None and v._meta.view_of[0] is t:
+        if v is not None and _view_of(v)[0] is t:
             found.append(v)
     return found
 
@@ -590,7 +598,7 @@ def check_fixed_views(t: Tensor) -> None:
     history: one taken under no_grad, or one returned by a custom Function (PyTorch forbids
     both too)."""
     for v in _live_views(t):
-        why = v._meta.view_of[2]
+        why = _view_of(v)[2]
         if why == "no_grad":
             raise RuntimeError(
                 "A view was taken of this tensor in no_grad mode, and the tensor is being "
@@ -618,14 +626,14 @@ def rebase_views(t: Tensor, history: bool) -> None:
         v = ref()
         if v is None:
             continue
-        root, chain, _ = v._meta.view_of
+        root, chain, _ = _view_of(v)
         if root is not t or chain is None or not np.may_share_memory(v._data, t._data):
             continue  # (another tensor's view; one made by a custom Function; t.data replaced)
         new = _remake(t, chain)
         if history:
             old_fn, v.grad_fn = v.grad_fn, new.grad_fn
             v.requires_grad_flag = new.requires_grad_flag
-            if v._meta.retains_grad:
+            if meta_of(v).retains_grad:
                 move_retain(v, old_fn)  # retain_grad() holds on (as in PyTorch)
         v._tangents = new._tangents
     _prune(views)  # (the views made again above are gone already)
