@@ -185,6 +185,7 @@ class Function:
                                "forward mode")
         call_args = [strip_level(a, level) if level is not None and isinstance(a, Tensor)
                      else a for a in args]
+        versions = [a._version if isinstance(a, Tensor) else None for a in call_args]
         with no_grad():
             raw = [a.detach() if isinstance(a, Tensor) else a for a in call_args]
             result = cls.forward(ctx, *raw, **kwargs)
@@ -195,7 +196,7 @@ class Function:
         single = not isinstance(result, tuple)
         outs = [result] if single else list(result)
         outs = [o if isinstance(o, Tensor) else _wrap(np.asarray(o)) for o in outs]
-        outs = [_fresh_output(o, ctx, raw, call_args, cls.__name__) for o in outs]
+        outs = [_fresh_output(o, ctx, raw, call_args, versions, cls.__name__) for o in outs]
         if state.grad_enabled and any(ctx.needs_input_grad):
             node = FunctionNode(cls, ctx, call_args, outs)
             ctx._node = node
@@ -226,17 +227,19 @@ def _sums_to(have: tuple, shape: tuple) -> bool:
         return False
 
 
-def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list, name: str) -> Tensor:
+def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list, versions: list,
+                  name: str) -> Tensor:
     """The tensor to return for output ``o`` of ``forward``.
 
     An input modified in place and marked dirty is returned itself (its
-    version bumped; it takes the new node as history, as after any in-place
-    op). Any other output that is an input, or a view of one, is a view of that input
+    version bumped once: by the in-place op in forward, or here if forward wrote its data
+    otherwise, as ``versions``, taken before forward, tell; it takes the new node as
+    history, as after any in-place op). Any other output that is an input, or a view of one, is a view of that input
     (sharing its storage and version counter) that a recorded in-place op on the input
     refuses to leave stale (``registry.note_fixed_view``).
     """
     dirty = {id(t) for t in ctx._dirty}
-    for r, a in zip(raw, args):
+    for r, a, version in zip(raw, args, versions):
         if not isinstance(a, Tensor) or not (o is r or o is a or o._data is a._data):
             continue
         if id(r) in dirty or id(a) in dirty or id(o) in dirty:
@@ -244,7 +247,8 @@ def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list, name: str)
                 raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                    "in-place operation (an input marked dirty by "
                                    "ctx.mark_dirty). Pass a clone of it instead.")
-            bump_version(a)
+            if a._version == version:
+                bump_version(a)
             return a
         out = _wrap(o._data)
         note_fixed_view(out, a, name)

@@ -320,3 +320,28 @@ def test_in_place_op_on_the_second_output():
     (b2 * b2).sum().backward()  # b2 = 15 x: retained 2*b2 = 30x, x.grad = 450x
     np.testing.assert_allclose(b2.grad.numpy(), [30.0, 60.0])
     np.testing.assert_allclose(x2.grad.numpy(), [450.0, 900.0])
+
+
+def test_an_input_modified_in_place_marked_dirty_and_saved_keeps_its_version():
+    # forward's in-place op bumps the version once; mark_dirty must not bump it again, or
+    # the saved tensor looks modified after saving (PyTorch runs this; it raised here)
+    class DoubleInPlace(da.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2.0)
+            ctx.mark_dirty(x)
+            ctx.save_for_backward(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 2.0 + 0.0 * x
+
+    a = da.tensor([1.0, 2.0], requires_grad=True)
+    b = a.clone()
+    y = DoubleInPlace.apply(b)
+    assert y is b and b._version == 1
+    np.testing.assert_array_equal(y.detach().numpy(), [2.0, 4.0])
+    (y * da.tensor([3.0, 5.0])).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [6.0, 10.0])
