@@ -56,15 +56,16 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
             targets.setdefault(edge_node(edge_of(x)), []).append(i)  # type: ignore[arg-type]
     root: Any = edge_of(output)  # (not None: the output requires grad)
     need = graph.leading_to(graph.reachable([edge_node(root)]), targets)
-    for node in need:  # give up (having changed nothing) on a node without batched rules
-        if type(node) is not OpNode or node._extras is not None \
-                or batched_rules(node.op) is None:
+    for node in need:  # give up (having changed nothing) on a node without batched rules,
+        if node._extras is not None:  # or with hooks (they would see batched gradients)
+            return None
+        if type(node) is not OpNode or batched_rules(node.op) is None:
             if node not in targets or not isinstance(node, AccumulateGrad):
                 return None
     for node in graph.may_be_stale(need):
         node.check_versions()
     run = _Pass(_BatchedArrayRules, need, graph.newest_first(need), targets, False, False)
-    run.start([root], [cotangents], True)
+    run.start([root], [cotangents], True, keep_grad_mode=True)  # (no user code runs)
     for node, g in run.captured.items():
         g = g._data
         for k, i in enumerate(targets[node]):  # (one input may be given twice)

@@ -385,12 +385,14 @@ class _Pass:
         self.captured: dict = {}
         self.verified = True  # the versions checked before still hold: no user code ran since
 
-    def start(self, root_edges: list, grads: list, retain_graph: bool) -> None:
-        """Run the pass in its modes: grad mode on only to record (create_graph), the array
+    def start(self, root_edges: list, grads: list, retain_graph: bool,
+              keep_grad_mode: bool = False) -> None:
+        """Run the pass in its modes: grad mode on only to record (create_graph; or as it is,
+        ``keep_grad_mode``, where nothing is recorded and no user code runs), the array
         mode of the array backends, no NumPy warnings (inf/nan in gradients follow the
         documented conventions, sqrt'(0) = inf...; detect_anomaly reports them)."""
-        create_graph = self.create_graph
         prev_mode = state.grad_enabled
+        create_graph = prev_mode if keep_grad_mode else self.create_graph
         if prev_mode != create_graph:  # (a property that updates the census: set it to change)
             state.grad_enabled = create_graph
         prev_arrays, state.array_rules = state.array_rules, self.rules.raw
@@ -546,7 +548,12 @@ class _TensorRules(_Rules):
                 rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
             if c is not None:
                 m = node.out_data if meta is None else meta[i]  # see OpNode.in_meta
-                if type(c) is not Tensor or not _fits(c._data, m):
+                tm = type(m)  # (the usual cases tested inline: it fits already)
+                if type(c) is not Tensor or not (
+                        (c._data.shape == m.shape and c._data.dtype == m.dtype)
+                        if tm is _ndarray else
+                        (not c._data.shape and c._data.dtype is _FLOAT64)
+                        if tm is _float64 else _fits(c._data, m)):
                     c = fit_to(c, *_shape_dtype(m))
             cots.append(c)
             i += 1

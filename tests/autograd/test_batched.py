@@ -168,3 +168,12 @@ def test_a_repeated_input_gets_its_rows_in_every_place():
     np.testing.assert_array_equal(first, np.diag([2.0, 4.0]))
     np.testing.assert_array_equal(second, first)
     assert first is not second
+
+
+def test_a_hook_on_an_input_makes_the_batched_pull_back_decline():
+    # a hook would be handed the stacked rows, not one gradient: the general way runs it
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.shape))
+    assert batched.pull_back_batched(x * x, np.eye(2), [x]) is None
+    assert seen == []
