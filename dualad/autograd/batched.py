@@ -62,9 +62,10 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
         if type(node) is not OpNode or batched_rules(node.op) is None:
             if node not in targets or not isinstance(node, AccumulateGrad):
                 return None
-    for node in graph.may_be_stale(need):
+    order = graph.newest_first(need)
+    for node in graph.may_be_stale(order):
         node.check_versions()
-    run = _Pass(_BatchedArrayRules, need, graph.newest_first(need), targets, False, False)
+    run = _Pass(_BatchedArrayRules, need, order, targets, False, False)
     run.start([root], [cotangents], True, keep_grad_mode=True)  # (no user code runs)
     for node, g in run.captured.items():
         g = g._data

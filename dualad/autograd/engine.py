@@ -331,10 +331,10 @@ def _prepare(roots: list[Node], targets: dict | None) -> tuple[set | None, list 
         return None, None
     reached = graph.reachable(roots)
     need = None if targets is None else graph.leading_to(reached, targets)
-    for node in graph.may_be_stale(reached):
-        if need is None or node in need:
-            node.check_versions()  # raises if stale or freed
-    return need, graph.newest_first(reached if need is None else need)
+    order = graph.newest_first(reached if need is None else need)
+    for node in graph.may_be_stale(order):  # (newest first: PyTorch's first error)
+        node.check_versions()  # raises if stale or freed
+    return need, order
 
 
 def _arrays_allowed(create_graph: bool) -> bool:

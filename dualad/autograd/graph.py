@@ -116,13 +116,13 @@ def untouched(roots: Iterable[Node]) -> bool:
 
 
 def may_be_stale(nodes: Iterable[Node]) -> list[Node]:
-    """The nodes whose saved values must be checked before a backward pass, newest first
-    (the first error is then the one PyTorch meets): op nodes recorded before the last
-    in-place write (or freed since), and nodes of other kinds but leaves' accumulators."""
+    """The nodes of ``nodes`` (in their order) whose saved values must be checked before a
+    backward pass: op nodes recorded before the last in-place write (or freed since), and
+    nodes of other kinds but leaves' accumulators. (Check them newest first: the first
+    error is then the one PyTorch meets.)"""
     epoch = census.inplace
-    found = [n for n in nodes if (n.epoch != epoch if type(n) is OpNode
-                                  else not isinstance(n, AccumulateGrad))]
-    return newest_first(found) if len(found) > 1 else found
+    return [n for n in nodes if (n.epoch != epoch if type(n) is OpNode
+                                 else not isinstance(n, AccumulateGrad))]
 
 
 class saved_tensors_hooks:
