@@ -231,12 +231,12 @@ def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list, versions: 
                   name: str) -> Tensor:
     """The tensor to return for output ``o`` of ``forward``.
 
-    An input modified in place and marked dirty is returned itself (its
-    version bumped once: by the in-place op in forward, or here if forward wrote its data
-    otherwise, as ``versions``, taken before forward, tell; it takes the new node as
-    history, as after any in-place op). Any other output that is an input, or a view of one, is a view of that input
-    (sharing its storage and version counter) that a recorded in-place op on the input
-    refuses to leave stale (``registry.note_fixed_view``).
+    An input modified in place and marked dirty is returned itself (its version bumped
+    once: by the in-place op in forward, or here if forward wrote its data otherwise, as
+    ``versions``, taken before forward, tell; it takes the new node as history, as after
+    any in-place op). Any other output that is an input, or a view of one, is a view of
+    that input (sharing its storage and version counter) that a recorded in-place op on
+    the input refuses to leave stale (``registry.note_fixed_view``).
     """
     dirty = {id(t) for t in ctx._dirty}
     for r, a, version in zip(raw, args, versions):
