@@ -409,44 +409,19 @@ class _Pass:
             state.array_rules = prev_arrays
 
     def run(self, root_edges: list, grads: list, retain_graph: bool) -> None:
-        """Run every node that gets a cotangent, newest first: each sends one cotangent per
-        input edge into the buffer of the node the edge leads to (none to a node that leads
-        to no target)."""
-        heap, order, buffers, need, targets, owned = self.heap, self.order, self.buffers, \
-            self.need, self.targets, self.owned
-        run_op, add, raw = self.rules.run, self.rules.add, self.rules.raw
-        node: Any = None
-        edges: Any
-        cots: Any
+        """Run every node that gets a cotangent, newest first."""
+        heap, order, buffers, targets = self.heap, self.order, self.buffers, self.targets
+        run_op, raw = self.rules.run, self.rules.raw
+        send = self.sender()
         check = False  # the versions checked before the pass still hold: see ``verified``
-        edges, cots = root_edges, grads  # the roots' gradients are sent first
+        for i, (edge, g) in enumerate(zip(root_edges, grads)):
+            send(i, edge, g)
         while True:
-            i = 0
-            for edge in edges:  # (no zip: an iterator object per node is measurable)
-                c = None if edge is None else cots[i]
-                i += 1
-                if c is None:
-                    continue
-                if type(edge) is Edge:
-                    nxt, nr = edge
-                else:
-                    nxt, nr = edge, 0
-                if need is None or nxt in need:
-                    if nxt not in buffers:
-                        if order is None:
-                            heappush(heap, (-nxt.seq, nxt))
-                        if nxt.num_outputs == 1:
-                            buffers[nxt] = c
-                            continue
-                    add(buffers, nxt, nr, c, owned)
-            if node is not None and not retain_graph:
-                node.release()
             if order is None:
                 if not heap:
                     return
                 node = heappop(heap)[1]
             else:
-                node = None
                 while order:
                     node = order.pop()
                     if node in buffers:
@@ -455,15 +430,44 @@ class _Pass:
                     return
             buf = buffers.pop(node)
             if type(node) is OpNode and node._extras is None and not (targets and node in targets):
-                cots = run_op(node, buf, check)
-                edges = (node._edge0, node._edge1) if node._edges_more is None \
-                    else node.next_edges  # (padded with None: see OpNode.next_edges)
+                run_op(node, buf, check, send)
             else:
                 cots = self.run_general(node, buf)
-                edges = () if cots is None else node.next_edges
+                if cots is not None:
+                    for i, (edge, c) in enumerate(zip(node.next_edges, cots)):
+                        if edge is not None and c is not None:
+                            send(i, edge, c)
                 check = not self.verified
                 if raw:
                     state.array_rules = True
+            if not retain_graph:
+                node.release()
+
+    def sender(self) -> Callable[[int, Any, Any], None]:
+        """``send(i, edge, c)``: add cotangent ``c`` (of input ``i``) into the buffer of the
+        node ``edge`` leads to; a node is scheduled with its first cotangent (one that leads
+        to no target gets none). (A closure: its variables cost less to read than
+        attributes, and it runs once per edge.)"""
+        need, buffers, heap, order, owned = self.need, self.buffers, self.heap, self.order, \
+            self.owned
+        add = self.rules.add
+
+        def send(i: int, edge: Any, c: Any) -> None:
+            if type(edge) is Edge:
+                node, nr = edge
+            else:
+                node, nr = edge, 0
+            if need is None or node in need:
+                if node not in buffers:
+                    if order is None:
+                        heappush(heap, (-node.seq, node))
+                    if node.num_outputs == 1:
+                        buffers[node] = c
+                        return
+                add(buffers, node, nr, c, owned)
+
+        return send
+
     def run_general(self, node: Node, buf: Any) -> list | None:
         """Run a node that is not a plain op node: hooks, retained and captured gradients,
         leaves' accumulators, custom Functions. Returns the cotangents (None: none)."""
@@ -499,7 +503,7 @@ class _Pass:
                    for b, (s, dt) in zip(buf, node.output_meta())]
         if type(node) is OpNode:  # (the pass's Tensor backend, or the Tensor one for arrays)
             rules = _TensorRules if self.rules.raw else self.rules
-            cots = rules.run(node, buf[0], not self.verified)
+            cots = rules.cotangents(node, buf[0], not self.verified)
         else:
             self.verified = False
             cots = node.apply(buf)
@@ -514,13 +518,25 @@ class _Pass:
 # ------------------------------------------------------------------ the two backends
 
 class _Rules:
-    """A backend: how an op node's rules run in a pass. ``run(node, g, check)`` gives one
-    cotangent per edge, fitted to its input (None where none); ``add`` sums a cotangent into
-    an input buffer; ``raw``: the values are raw arrays (``state.array_rules`` is on)."""
+    """A backend: how an op node's rules run in a pass. ``run(node, g, check, send)`` calls
+    ``send(i, edge, c)`` with the cotangent of each input ``i`` that gets one, fitted to the
+    input's shape and dtype; ``add`` sums a cotangent into an input buffer; ``raw``: the
+    values are raw arrays (``state.array_rules`` is on)."""
 
     raw = False
     add: Callable[..., None]
-    run: Callable[[OpNode, Any, bool], list]
+    run: Callable[[OpNode, Any, bool, Callable], None]
+
+    @classmethod
+    def cotangents(cls, node: OpNode, g: Any, check: bool) -> list:
+        """The cotangents ``run`` sends, one per edge (None where none): for hooks."""
+        cots: list = [None] * len(node.next_edges)
+
+        def collect(i: int, edge: Any, c: Any) -> None:
+            cots[i] = c
+
+        cls.run(node, g, check, collect)
+        return cots
 
 
 class _TensorRules(_Rules):
@@ -530,8 +546,7 @@ class _TensorRules(_Rules):
     raw = False
 
     @staticmethod
-    def run(node: OpNode, g: Any, check: bool) -> list:
-        """One cotangent per edge of ``node`` (None where none), fitted to its input."""
+    def run(node: OpNode, g: Any, check: bool, send: Callable) -> None:
         op = node.op
         inputs = node.inputs(check)
         out = node.output() if op.hints.saves_output else None
@@ -540,7 +555,6 @@ class _TensorRules(_Rules):
         rules = op.vjp
         params = node.params
         meta = node.in_meta
-        cots = []
         i = 0
         for edge in (node._edge0, node._edge1) if node._edges_more is None else node.next_edges:
             rule = None if edge is None else rules[i]
@@ -555,9 +569,8 @@ class _TensorRules(_Rules):
                         (not c._data.shape and c._data.dtype is _FLOAT64)
                         if tm is _float64 else _fits(c._data, m)):
                     c = fit_to(c, *_shape_dtype(m))
-            cots.append(c)
+                send(i, edge, c)
             i += 1
-        return cots
 
 
 class _WatchedTensorRules(_TensorRules):
@@ -565,11 +578,11 @@ class _WatchedTensorRules(_TensorRules):
     ``state.rule_node`` (dualad.nondiff reads it to name the node's line)."""
 
     @staticmethod
-    def run(node: OpNode, g: Any, check: bool) -> list:
+    def run(node: OpNode, g: Any, check: bool, send: Callable) -> None:
         outer = state.rule_node
         state.rule_node = node
         try:
-            return _TensorRules.run(node, g, check)
+            _TensorRules.run(node, g, check, send)
         finally:
             state.rule_node = outer
 
@@ -582,19 +595,18 @@ class _ArrayRules(_Rules):
     raw = True
 
     @staticmethod
-    def run(node: OpNode, g: Any, check: bool) -> list:
-        """One cotangent per edge of ``node`` (None where none), fitted to its input."""
+    def run(node: OpNode, g: Any, check: bool, send: Callable) -> None:
         hints = node.op.hints
         rules = hints.array_vjp
         if rules is None:
-            return _ArrayRules.via_tensors(node, g, check)
+            _ArrayRules.via_tensors(node, g, check, send)
+            return
         inputs = node.raw_inputs(check)
         out = node.out_data if hints.saves_output else None
         if type(g) is Tensor:
             g = g._data
         params = node.params
         meta = node.in_meta
-        cots = []
         i = 0
         for edge in (node._edge0, node._edge1) if node._edges_more is None else node.next_edges:
             rule = None if edge is None else rules[i]
@@ -603,25 +615,26 @@ class _ArrayRules(_Rules):
             if c is not None:
                 m = node.out_data if meta is None else meta[i]  # see OpNode.in_meta
                 # a float64 scalar fits an input that the output's scalar says is 0-d float64
-                # (see Op.scalar_forward): arithmetic on it is faster than on a 0-d array
+                # (see Hints.scalar_forward): arithmetic on it is faster than on a 0-d array
                 tc = type(c)
                 if (tc is not _float64 or type(m) is not _float64) and (
                         tc is not _ndarray or type(m) is not _ndarray or c.shape != m.shape
                         or c.dtype != m.dtype):  # (the usual cases tested inline: it fits)
                     c = _fit_array(c, m)
-            cots.append(c)
+                send(i, edge, c)
             i += 1
-        return cots
 
     @staticmethod
-    def via_tensors(node: OpNode, g: Any, check: bool) -> list:
+    def via_tensors(node: OpNode, g: Any, check: bool, send: Callable) -> None:
         """The Tensor rules of an op that has no array rules, their results as arrays."""
         state.array_rules = False
         try:
-            cots = _TensorRules.run(node, g, check)
+            cots = _TensorRules.cotangents(node, g, check)
         finally:
             state.array_rules = True
-        return [c if c is None else c._data for c in cots]
+        for i, (edge, c) in enumerate(zip(node.next_edges, cots)):
+            if c is not None:
+                send(i, edge, c._data)
 
 
 class _BatchedArrayRules(_ArrayRules):
@@ -629,20 +642,17 @@ class _BatchedArrayRules(_ArrayRules):
     together: see dualad.autograd.batched); every op node on the way has them."""
 
     @staticmethod
-    def run(node: OpNode, g: Any, check: bool) -> list:
+    def run(node: OpNode, g: Any, check: bool, send: Callable) -> None:
         rules: Any = batched_rules(node.op)  # (not None: pull_back_batched checked)
         inputs = node.raw_inputs(check)
         out = node.out_data if node.op.hints.saves_output else None
         params = node.params
-        cots = []
         for i, edge in enumerate(node.next_edges):
             rule = None if edge is None else rules[i]
             c = None if rule is None else rule(g, out, *inputs, **params)
             if c is not None:
-                c = fit_batched_array_to(c._data if type(c) is Tensor else c,
-                                         *node.input_meta(i))
-            cots.append(c)
-        return cots
+                send(i, edge, fit_batched_array_to(c._data if type(c) is Tensor else c,
+                                                   *node.input_meta(i)))
 
 
 def _shape_dtype(meta: Any) -> tuple:
