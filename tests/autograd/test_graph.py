@@ -5,21 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from custom_functions import TwoOutputs
 
 import dualad as da
 from dualad.autograd import graph
-
-
-class _TwoOutputs(da.autograd.Function):
-    """x -> (2x, 3x): a node with two outputs."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return x * 2.0, x * 3.0
-
-    @staticmethod
-    def backward(ctx, g_first, g_second):
-        return g_first * 2.0 + g_second * 3.0
 
 
 def _random_graph(seed: int, size: int = 40) -> tuple[list, list]:
@@ -39,7 +28,7 @@ def _random_graph(seed: int, size: int = 40) -> tuple[list, list]:
         elif kind == 2:
             values.append(da.stack([a, b]).sum(0))
         else:
-            values.extend(_TwoOutputs.apply(a))
+            values.extend(TwoOutputs.apply(a))
     return leaves, values
 
 
@@ -102,7 +91,7 @@ def test_reachable_does_not_pass_through_skipped_nodes():
 
 def test_an_edge_to_a_second_output_names_its_node_and_output_number():
     x = da.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    first, second = _TwoOutputs.apply(x)
+    first, second = TwoOutputs.apply(x)
     edge = (second * 1.0).grad_fn.next_edges[0]
     assert isinstance(edge, graph.Edge) and edge.output_nr == 1
     assert graph.edge_node(edge) is second.grad_fn and graph.edge_output(edge) == 1
