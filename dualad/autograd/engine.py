@@ -386,14 +386,13 @@ class _Pass:
         self.verified = True  # the versions checked before still hold: no user code ran since
 
     def start(self, root_edges: list, grads: list, retain_graph: bool) -> None:
-        """Run the pass in its modes: grad mode on only to record (create_graph), the array
-        mode of the array backends, no NumPy warnings (inf/nan in gradients follow the
-        documented conventions, sqrt'(0) = inf...; detect_anomaly reports them)."""
+        """Run the pass in its modes: grad mode on only to record (create_graph), no NumPy
+        warnings (inf/nan in gradients follow the documented conventions, sqrt'(0) = inf...;
+        detect_anomaly reports them)."""
         create_graph = self.create_graph
         prev_mode = state.grad_enabled
         if prev_mode != create_graph:  # (a property that updates the census: set it to change)
             state.grad_enabled = create_graph
-        prev_arrays, state.array_rules = state.array_rules, self.rules.raw
         quiet = quiet_on()
         try:
             self.run(root_edges, grads, retain_graph)
@@ -404,7 +403,6 @@ class _Pass:
                     census.changes += 1
             if prev_mode != create_graph:
                 state.grad_enabled = prev_mode
-            state.array_rules = prev_arrays
 
     def run(self, root_edges: list, grads: list, retain_graph: bool) -> None:
         """Run every node that gets a cotangent, newest first: each sends one cotangent per
@@ -412,7 +410,7 @@ class _Pass:
         to no target)."""
         heap, order, buffers, need, targets, owned = self.heap, self.order, self.buffers, \
             self.need, self.targets, self.owned
-        run_op, add, raw = self.rules.run, self.rules.add, self.rules.raw
+        run_op, add = self.rules.run, self.rules.add
         node: Any = None
         edges: Any
         cots: Any
@@ -460,14 +458,12 @@ class _Pass:
                 cots = self.run_general(node, buf)
                 edges = () if cots is None else node.next_edges
                 check = not self.verified
-                if raw:
-                    state.array_rules = True
+
     def run_general(self, node: Node, buf: Any) -> list | None:
         """Run a node that is not a plain op node: hooks, retained and captured gradients,
         leaves' accumulators, custom Functions. Returns the cotangents (None: none)."""
         buf = [buf] if node.num_outputs == 1 else buf
-        if self.rules.raw:  # user code may see the gradients: Tensors from here
-            state.array_rules = False  # (until the next op node; run_backward resets it)
+        if self.rules.raw:  # user code may see the gradients: Tensors
             buf = [b if b is None or type(b) is Tensor else _wrap(b) for b in buf]
         create_graph = self.create_graph
         extras = node._extras  # hooks and retained tensors (None for most nodes)
@@ -514,7 +510,8 @@ class _Pass:
 class _Rules:
     """A backend: how an op node's rules run in a pass. ``run(node, g, check)`` gives one
     cotangent per edge, fitted to its input (None where none); ``add`` sums a cotangent into
-    an input buffer; ``raw``: the values are raw arrays (``state.array_rules`` is on)."""
+    an input buffer; ``raw``: the cotangents are raw arrays (wrapped in Tensors before user
+    code sees them)."""
 
     raw = False
     add: Callable[..., None]
@@ -568,8 +565,9 @@ class _WatchedTensorRules(_TensorRules):
 
 
 class _ArrayRules(_Rules):
-    """An op node's ``array_vjp`` rules on raw NumPy arrays (``state.array_rules`` is on:
-    the ops they call return arrays); an op without them runs its Tensor rules."""
+    """An op node's ``array_vjp`` rules on raw NumPy arrays (NumPy only: derived rules
+    compute their partials with the ops' forwards, ``ops._define.ARRAY_MATH``); an op
+    without them runs its Tensor rules."""
 
     add = staticmethod(_add_array)
     raw = True
@@ -609,12 +607,7 @@ class _ArrayRules(_Rules):
     @staticmethod
     def via_tensors(node: OpNode, g: Any, check: bool) -> list:
         """The Tensor rules of an op that has no array rules, their results as arrays."""
-        state.array_rules = False
-        try:
-            cots = _TensorRules.run(node, g, check)
-        finally:
-            state.array_rules = True
-        return [c if c is None else c._data for c in cots]
+        return [c if c is None else c._data for c in _TensorRules.run(node, g, check)]
 
 
 class _BatchedArrayRules(_ArrayRules):
