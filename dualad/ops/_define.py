@@ -12,7 +12,7 @@ import numpy as np
 from .._fperr import quiet_off, quiet_on
 from .._state import census, state
 from .._sympy import sp, sympy_function
-from ..registry import LINEAR, Domain, Hints, Op, apply, call, register_op
+from ..registry import _REGISTRY, LINEAR, Domain, Hints, Op, apply, call, register_op
 from ..tensor import Tensor
 
 REALS = ((-3.0, 3.0),)
@@ -58,6 +58,14 @@ def provide(name: str, function: Callable, forward: Callable) -> None:
     :func:`elementwise` does this for every op it declares."""
     setattr(TENSOR_MATH, name, function)
     setattr(ARRAY_MATH, name, forward)
+
+
+def withdraw(name: str) -> None:
+    """Remove the op ``name`` declared here from the registry and from both :class:`Math`
+    namespaces (a temporary op of a test or an example)."""
+    _REGISTRY.pop(name, None)
+    for math in (TENSOR_MATH, ARRAY_MATH):
+        math.__dict__.pop(name, None)
 
 
 def op_function(op: Op, n: int) -> Callable:
@@ -255,7 +263,7 @@ def elementwise_unary(name: str, forward: Callable, derivative: Partial,
     >>> from dualad import tensor; x = tensor(2.0, requires_grad=True)
     >>> cube(x).backward(); x.grad
     tensor(12.)
-    >>> from dualad.registry import _REGISTRY; _ = _REGISTRY.pop("doc_cube")
+    >>> withdraw("doc_cube")
     """
     op = elementwise(name, forward, (derivative,), sympy, (ranges,), kinks=kinks,
                      uses_output=uses_output, valid=valid, doc=doc,
