@@ -97,7 +97,8 @@ _MATMUL = register_op(Op(
     sympy=lambda x, y: sym_matmul(x, y) if np.ndim(x) and np.ndim(y) else x * y,
     domain=Domain(ranges=(((-2.0, 2.0),), ((-2.0, 2.0),)), shapes=[
         (((3, 4), (4, 2)), {}), (((4,), (4,)), {}), (((3, 4), (4,)), {}),
-        (((4,), (4, 2)), {}), (((2, 3, 4), (4, 2)), {}), (((2, 3, 4), (2, 4, 5)), {})]),
+        (((4,), (4, 2)), {}), (((2, 3, 4), (4, 2)), {}), (((2, 3, 4), (2, 4, 5)), {}),
+        (((4,), (2, 4, 5)), {}), (((2, 3, 4), (4,)), {})]),  # (a vector and a stack)
     node_name="MmBackward0", sympy_terms=terms.matmul,
     hints=Hints(reads=((1,), (0,)), array_vjp=(_matmul_array_rule(0), _matmul_array_rule(1)),
                 batch_array_vjp=(lambda g, out, x, y: _matmul_grad_batched(g, x, y, 0),
