@@ -107,7 +107,6 @@ class _ThreadState(threading.local):
         # registry._apply_dual; not None means "inside a jvp rule").
         self.rule_node: Any = None
         self.tangent_inputs: tuple | None = None
-        self.array_rules = False  # inside a vjp rule run on raw arrays: ops return raw arrays
 
 
 state = _ThreadState()

@@ -328,12 +328,10 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
     datas = []
     needs_grad = False
     dual = False
-    tensors = False
     scalar = False  # some 0-d float64 tensor's data was passed as a NumPy scalar
     numbers = True  # every other argument is a number
     for a in args:
         if isinstance(a, Tensor):
-            tensors = True
             d = a._data
             if not d.ndim and d.dtype is _FLOAT64 and op.hints.scalar_forward is not None:
                 d = d[()]  # see Hints.scalar_forward
@@ -349,8 +347,6 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
                 numbers = False
                 if isinstance(a, (tuple, list)) and any(isinstance(e, Tensor) for e in a):
                     raise TypeError(_tensors_in_sequence(op.name, a))
-    if not tensors and state.array_rules:  # inside a rule the engine runs on raw arrays
-        return op.forward(*datas, **params)
     if dual and state.levels:
         return _apply_dual(op, args, params)
     try:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import dualad  # noqa: F401  (registers every op)
 from dualad import registry
+from dualad.ops._define import ARRAY_MATH, TENSOR_MATH, elementwise, withdraw
 from dualad.registry import Domain, Hints, Op, register_op
 from dualad.testing import (
     PROPERTY_CHECKS,
@@ -165,6 +166,44 @@ def test_saved_values_check_catches_an_undeclared_read(reads: tuple, fails: bool
         with pytest.raises(OpCheckError, match="op '_test_mul': saved_values check failed.*"
                            "does not declare"):
             check_op("_test_mul", max_examples=5, checks=["saved_values"], shrink=False)
+
+
+def test_suite_fails_on_a_derived_array_rule_whose_math_disagrees() -> None:
+    # the raw-array rule of an elementwise op is its partial computed with the NumPy
+    # forwards (ARRAY_MATH): a partial that means something else there is caught
+    def partial(m, out, x):
+        return m.cos(x) if m is TENSOR_MATH else m.sin(x)
+
+    op = elementwise("_test_sin", np.sin, (partial,), lambda x: x, (((-2.0, 2.0),),))
+    try:
+        with pytest.raises(OpCheckError, match="op '_test_sin': array_rules"):
+            check_op("_test_sin", max_examples=10, checks=["array_rules"], shrink=False)
+    finally:
+        withdraw(op.name)
+    assert not hasattr(TENSOR_MATH, op.name) and not hasattr(ARRAY_MATH, op.name)
+
+
+def _math_arguments(op: Op, rng: np.random.Generator) -> list[np.ndarray]:
+    """Arguments for ``op``'s entries in the Math namespaces, drawn from its test domain."""
+    if op.name == "where":
+        return [rng.random((3, 4)) > 0.5, rng.standard_normal((3, 4)),
+                rng.standard_normal((3, 4))]
+    return [rng.uniform(*intervals[0], size=(3, 4)) for intervals in op.domain.ranges]
+
+
+def test_math_namespaces_hold_the_same_ops() -> None:
+    # a partial means the same with either: the op function on Tensors, its forward on arrays
+    assert vars(TENSOR_MATH).keys() == vars(ARRAY_MATH).keys()
+    assert len(vars(TENSOR_MATH)) >= 40
+    rng = np.random.default_rng(5)
+    for name, function in vars(TENSOR_MATH).items():
+        op = registry.get(name)
+        args = _math_arguments(op, rng)
+        with np.errstate(all="ignore"):
+            got = function(*[dualad.tensor(a) for a in args])
+            want = getattr(ARRAY_MATH, name)(*args)
+        assert isinstance(got, dualad.Tensor), name
+        np.testing.assert_array_equal(got.numpy(), want, err_msg=name)
 
 
 def test_suite_fails_on_a_rule_that_is_not_differentiable_again() -> None:

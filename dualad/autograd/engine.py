@@ -388,14 +388,13 @@ class _Pass:
     def start(self, root_edges: list, grads: list, retain_graph: bool,
               keep_grad_mode: bool = False) -> None:
         """Run the pass in its modes: grad mode on only to record (create_graph; or as it is,
-        ``keep_grad_mode``, where nothing is recorded and no user code runs), the array
-        mode of the array backends, no NumPy warnings (inf/nan in gradients follow the
-        documented conventions, sqrt'(0) = inf...; detect_anomaly reports them)."""
+        ``keep_grad_mode``, where nothing is recorded and no user code runs), no NumPy
+        warnings (inf/nan in gradients follow the documented conventions, sqrt'(0) = inf...;
+        detect_anomaly reports them)."""
         prev_mode = state.grad_enabled
         create_graph = prev_mode if keep_grad_mode else self.create_graph
         if prev_mode != create_graph:  # (a property that updates the census: set it to change)
             state.grad_enabled = create_graph
-        prev_arrays, state.array_rules = state.array_rules, self.rules.raw
         quiet = quiet_on()
         try:
             self.run(root_edges, grads, retain_graph)
@@ -406,12 +405,11 @@ class _Pass:
                     census.changes += 1
             if prev_mode != create_graph:
                 state.grad_enabled = prev_mode
-            state.array_rules = prev_arrays
 
     def run(self, root_edges: list, grads: list, retain_graph: bool) -> None:
         """Run every node that gets a cotangent, newest first."""
         heap, order, buffers, targets = self.heap, self.order, self.buffers, self.targets
-        run_op, raw = self.rules.run, self.rules.raw
+        run_op = self.rules.run
         send = self.sender()
         check = False  # the versions checked before the pass still hold: see ``verified``
         for i, (edge, g) in enumerate(zip(root_edges, grads)):
@@ -438,8 +436,6 @@ class _Pass:
                         if edge is not None and c is not None:
                             send(i, edge, c)
                 check = not self.verified
-                if raw:
-                    state.array_rules = True
             if not retain_graph:
                 node.release()
 
@@ -472,8 +468,7 @@ class _Pass:
         """Run a node that is not a plain op node: hooks, retained and captured gradients,
         leaves' accumulators, custom Functions. Returns the cotangents (None: none)."""
         buf = [buf] if node.num_outputs == 1 else buf
-        if self.rules.raw:  # user code may see the gradients: Tensors from here
-            state.array_rules = False  # (until the next op node; run_backward resets it)
+        if self.rules.raw:  # user code may see the gradients: Tensors
             buf = [b if b is None or type(b) is Tensor else _wrap(b) for b in buf]
         create_graph = self.create_graph
         extras = node._extras  # hooks and retained tensors (None for most nodes)
@@ -521,7 +516,7 @@ class _Rules:
     """A backend: how an op node's rules run in a pass. ``run(node, g, check, send)`` calls
     ``send(i, edge, c)`` with the cotangent of each input ``i`` that gets one, fitted to the
     input's shape and dtype; ``add`` sums a cotangent into an input buffer; ``raw``: the
-    values are raw arrays (``state.array_rules`` is on)."""
+    cotangents are raw arrays (wrapped in Tensors before user code sees them)."""
 
     raw = False
     add: Callable[..., None]
@@ -588,8 +583,9 @@ class _WatchedTensorRules(_TensorRules):
 
 
 class _ArrayRules(_Rules):
-    """An op node's ``array_vjp`` rules on raw NumPy arrays (``state.array_rules`` is on:
-    the ops they call return arrays); an op without them runs its Tensor rules."""
+    """An op node's ``array_vjp`` rules on raw NumPy arrays (NumPy only: derived rules
+    compute their partials with the ops' forwards, ``ops._define.ARRAY_MATH``); an op
+    without them runs its Tensor rules."""
 
     add = staticmethod(_add_array)
     raw = True
@@ -627,11 +623,7 @@ class _ArrayRules(_Rules):
     @staticmethod
     def via_tensors(node: OpNode, g: Any, check: bool, send: Callable) -> None:
         """The Tensor rules of an op that has no array rules, their results as arrays."""
-        state.array_rules = False
-        try:
-            cots = _TensorRules.cotangents(node, g, check)
-        finally:
-            state.array_rules = True
+        cots = _TensorRules.cotangents(node, g, check)
         for i, (edge, c) in enumerate(zip(node.next_edges, cots)):
             if c is not None:
                 send(i, edge, c._data)

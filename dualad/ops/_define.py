@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from .._fperr import quiet_off, quiet_on
 from .._state import census, state
 from .._sympy import sp, sympy_function
-from ..registry import LINEAR, Domain, Hints, Op, apply, call, register_op
+from ..registry import _REGISTRY, LINEAR, Domain, Hints, Op, apply, call, register_op
 from ..tensor import Tensor
 
 REALS = ((-3.0, 3.0),)
@@ -32,8 +33,61 @@ def quiet(fn: Callable) -> Callable:
     return forward
 
 
+class Math(SimpleNamespace):
+    """The functions a partial derivative computes with, given as its first argument ``m``:
+    ``lambda m, out, x: m.cos(x)`` is d sin(x)/dx.
+
+    There are two, filled as the ops are declared (:func:`elementwise`, :func:`provide`),
+    one name per op: :data:`TENSOR_MATH` holds the dualad op functions (on Tensors: the
+    derivative is recorded and differentiates again), :data:`ARRAY_MATH` the same ops'
+    NumPy forwards (on raw arrays: the engine's raw-array rules, nothing recorded). A
+    partial uses only these and arithmetic, so it means the same in both.
+
+    >>> TENSOR_MATH.cos.__name__, ARRAY_MATH.cos.__name__
+    ('cos', 'cos')
+    """
+
+
+TENSOR_MATH = Math()
+ARRAY_MATH = Math()
+
+
+def provide(name: str, function: Callable, forward: Callable) -> None:
+    """Give partial derivatives op ``name``: ``function`` (on Tensors) as
+    ``TENSOR_MATH.<name>``, ``forward`` (its NumPy forward) as ``ARRAY_MATH.<name>``.
+    :func:`elementwise` does this for every op it declares."""
+    setattr(TENSOR_MATH, name, function)
+    setattr(ARRAY_MATH, name, forward)
+
+
+def withdraw(name: str) -> None:
+    """Remove the op ``name`` declared here from the registry and from both :class:`Math`
+    namespaces (a temporary op of a test or an example)."""
+    _REGISTRY.pop(name, None)
+    for math in (TENSOR_MATH, ARRAY_MATH):
+        math.__dict__.pop(name, None)
+
+
+def op_function(op: Op, n: int) -> Callable:
+    """``apply(op, ...)`` as a function of ``n`` inputs (fixed signatures for one and two:
+    called faster than ``*xs``)."""
+    if n == 1:
+        def function(x: Any) -> Tensor:
+            return apply(op, x)
+    elif n == 2:
+        def function(x: Any, y: Any) -> Tensor:  # type: ignore[misc]
+            return apply(op, x, y)
+    else:
+        def function(*xs: Any) -> Tensor:  # type: ignore[misc]
+            return apply(op, *xs)
+    function.__name__ = op.name
+    function.__qualname__ = op.name
+    return function
+
+
 Partial = Callable[..., Any] | float | None
-"""One input's partial derivative ``d(out, *inputs)`` (dualad ops), a constant, or None."""
+"""One input's partial derivative ``d(m, out, *inputs)`` (computed with the functions of
+the :class:`Math` ``m`` and arithmetic), a constant, or None."""
 
 
 def elementwise(name: str, forward: Callable, partials: Sequence[Partial],
@@ -45,21 +99,27 @@ def elementwise(name: str, forward: Callable, partials: Sequence[Partial],
                 scalar_forward: Callable | None = None) -> Op:
     """Register an elementwise op declared by one partial derivative per input.
 
-    ``partials[i](out, *inputs)`` is d out / d input i, written with dualad ops (so
-    it differentiates again); a number is a constant partial (1 and -1 pass the
-    cotangent on as it is or negated, and read no saved value); None marks an input
-    that is not differentiable. Everything else is derived here, in one place:
+    ``partials[i](m, out, *inputs)`` is d out / d input i, computed with the functions
+    of ``m`` (a :class:`Math`: ``m.cos(x)``, ``m.where(...)``) and arithmetic; a number
+    is a constant partial (1 and -1 pass the cotangent on as it is or negated, and read
+    no saved value); None marks an input that is not differentiable. Everything else is
+    derived here, in one place:
 
-    - vjp ``g * d`` and jvp ``t * d`` (through :func:`scale`), with the kink policy
-      applied to ``d`` (:func:`kink_adjust`) when the op has kinks, so forward and
-      reverse mode agree everywhere, kinks included; ``multilinear``: the op is linear
-      in each input alone (``mul``), so its jvp is the op itself (``LINEAR``);
-    - the raw-array rule ``g * d`` (the engine runs it when the backward pass is not
-      recorded, where the default kink policy holds; ``array_rules=False`` when a
-      partial needs Tensors, e.g. to ask which inputs are differentiated; or a tuple of
-      hand-written array rules, faster than the derived ones); as the op is
-      elementwise it also serves for batched cotangents (``jacrev``), and batched
-      tangents broadcast through the jvp;
+    - vjp ``g * d`` and jvp ``t * d`` (through :func:`scale`) with ``m`` the dualad op
+      functions (:data:`TENSOR_MATH`: the derivative differentiates again), with the
+      kink policy applied to ``d`` (:func:`kink_adjust`) when the op has kinks, so
+      forward and reverse mode agree everywhere, kinks included; ``multilinear``: the
+      op is linear in each input alone (``mul``), so its jvp is the op itself
+      (``LINEAR``);
+    - the raw-array rule ``g * d`` with ``m`` the ops' NumPy forwards
+      (:data:`ARRAY_MATH`): the engine runs it when the backward pass is not recorded,
+      where the default kink policy holds (``array_rules=False`` when a partial needs
+      Tensors, e.g. to ask which inputs are differentiated; or a tuple of hand-written
+      array rules, faster than the derived ones); as the op is elementwise it also
+      serves for batched cotangents (``jacrev``), and batched tangents broadcast
+      through the jvp;
+    - the op's entries in the two :class:`Math` namespaces (:func:`provide`), under its
+      name, so that other partials can use it;
     - what a node keeps: ``reads[i]``, the inputs partial i reads (default: every
       input; none for a constant; none for a unary op that ``uses_output``); the
       output when ``uses_output`` (``reads_output``: for which inputs, default all).
@@ -85,6 +145,7 @@ def elementwise(name: str, forward: Callable, partials: Sequence[Partial],
                     saves_output=uses_output, reads_output=reads_output if uses_output else None,
                     array_vjp=array_vjp or None,
                     scalar_forward=scalar_forward)))
+    provide(name, op_function(op, n), op.forward)
     return op
 
 
@@ -108,61 +169,65 @@ def _derived_rules(get_op: Callable[[], Op], i: int, d: Partial, kinks: bool,
 
 
 # The rules of one partial ``d`` with ``adjust`` the kink policy (None: no kinks): ``g * d``
-# by ``scale`` in both modes, and ``g * d`` on raw arrays, where the engine guarantees the
-# default policy (no adjust) and no strong_zero (scale is ``*``). One builder per arity:
-# a fixed signature is called about twice as fast as ``*xs`` (the engine's hot path).
+# by ``scale`` in both modes with ``d`` on Tensors (TENSOR_MATH), and ``g * d`` on raw arrays
+# (ARRAY_MATH), where the engine guarantees the default policy (no adjust) and no
+# strong_zero (scale is ``*``). One builder per arity: a fixed signature is called about
+# twice as fast as ``*xs`` (the engine's hot path).
 
 def _rules_1(d: Callable, adjust: Callable | None) -> tuple:
+    T, A = TENSOR_MATH, ARRAY_MATH  # (closure cells: faster to load than globals)
     if adjust is None:  # (one call less per rule)
         def vjp(g: Any, out: Any, x: Any) -> Any:
-            return scale(g, d(out, x))
+            return scale(g, d(T, out, x))
 
         def jvp(t: Any, out: Any, x: Any) -> Any:
-            return scale(t, d(out, x))
+            return scale(t, d(T, out, x))
     else:
         def vjp(g: Any, out: Any, x: Any) -> Any:
-            return scale(g, adjust(d(out, x), (x,), "backward"))
+            return scale(g, adjust(d(T, out, x), (x,), "backward"))
 
         def jvp(t: Any, out: Any, x: Any) -> Any:
-            return scale(t, adjust(d(out, x), (x,), "jvp"))
+            return scale(t, adjust(d(T, out, x), (x,), "jvp"))
 
     def array_vjp(g: Any, out: Any, x: Any) -> Any:
-        return g * d(out, x)
+        return g * d(A, out, x)
 
     return vjp, jvp, array_vjp
 
 
 def _rules_2(d: Callable, adjust: Callable | None) -> tuple:
+    T, A = TENSOR_MATH, ARRAY_MATH
     if adjust is None:
         def vjp(g: Any, out: Any, x: Any, y: Any) -> Any:
-            return scale(g, d(out, x, y))
+            return scale(g, d(T, out, x, y))
 
         def jvp(t: Any, out: Any, x: Any, y: Any) -> Any:
-            return scale(t, d(out, x, y))
+            return scale(t, d(T, out, x, y))
     else:
         def vjp(g: Any, out: Any, x: Any, y: Any) -> Any:
-            return scale(g, adjust(d(out, x, y), (x, y), "backward"))
+            return scale(g, adjust(d(T, out, x, y), (x, y), "backward"))
 
         def jvp(t: Any, out: Any, x: Any, y: Any) -> Any:
-            return scale(t, adjust(d(out, x, y), (x, y), "jvp"))
+            return scale(t, adjust(d(T, out, x, y), (x, y), "jvp"))
 
     def array_vjp(g: Any, out: Any, x: Any, y: Any) -> Any:
-        return g * d(out, x, y)
+        return g * d(A, out, x, y)
 
     return vjp, jvp, array_vjp
 
 
 def _rules_n(d: Callable, adjust: Callable | None) -> tuple:
+    T, A = TENSOR_MATH, ARRAY_MATH
     def vjp(g: Any, out: Any, *xs: Any) -> Any:
-        value = d(out, *xs)
+        value = d(T, out, *xs)
         return scale(g, value if adjust is None else adjust(value, xs, "backward"))
 
     def jvp(t: Any, out: Any, *xs: Any) -> Any:
-        value = d(out, *xs)
+        value = d(T, out, *xs)
         return scale(t, value if adjust is None else adjust(value, xs, "jvp"))
 
     def array_vjp(g: Any, out: Any, *xs: Any) -> Any:
-        return g * d(out, *xs)
+        return g * d(A, out, *xs)
 
     return vjp, jvp, array_vjp
 
@@ -189,30 +254,24 @@ def elementwise_unary(name: str, forward: Callable, derivative: Partial,
                       sympy: Callable | str, ranges: tuple = REALS, kinks: tuple = (),
                       uses_output: bool = False, valid: Callable | None = None,
                       doc: str = "") -> Callable:
-    """Register a unary elementwise op from ``derivative(out, x)`` (see :func:`elementwise`),
-    and return its function.
+    """Register a unary elementwise op from ``derivative(m, out, x)`` (see
+    :func:`elementwise`), and return its function.
 
     >>> import numpy as np
-    >>> cube = elementwise_unary("doc_cube", lambda x: x ** 3, lambda out, x: 3.0 * x * x,
+    >>> cube = elementwise_unary("doc_cube", lambda x: x ** 3, lambda m, out, x: 3.0 * x * x,
     ...                          lambda x: x ** 3)
     >>> from dualad import tensor; x = tensor(2.0, requires_grad=True)
     >>> cube(x).backward(); x.grad
     tensor(12.)
-    >>> from dualad.registry import _REGISTRY; _ = _REGISTRY.pop("doc_cube")
+    >>> withdraw("doc_cube")
     """
     op = elementwise(name, forward, (derivative,), sympy, (ranges,), kinks=kinks,
                      uses_output=uses_output, valid=valid, doc=doc,
                      # a one-input ufunc is faster on a scalar than on a 0-d array
                      scalar_forward=forward)
-
-    def function(x: Any) -> Tensor:
-        if not isinstance(x, Tensor) and state.array_rules:  # in a rule, on a raw array
-            return op.forward(x)  # (what apply returns there, without its argument loop)
-        return apply(op, x)
-
-    function.__name__ = name
+    function = getattr(TENSOR_MATH, name)  # (made by elementwise: apply(op, x))
     function.__doc__ = doc or f"Elementwise {name}."
-    function.op = op  # type: ignore[attr-defined]
+    function.op = op
     return function
 
 

@@ -11,12 +11,16 @@ from .._sympy import sp, sympy_function
 from ..registry import LINEAR, Domain, Hints, Kink, Op, apply, register_op
 from ..tensor import Tensor
 from ._define import (
+    ARRAY_MATH,
     POSITIVE,
+    TENSOR_MATH,
     Formula,
     differentiated,
     elementwise,
     elementwise_unary,
     kink_adjust,
+    op_function,
+    provide,
     quiet,
     scale,
 )
@@ -29,12 +33,18 @@ def _ranges(ranges: tuple) -> tuple:
     return tuple(r if isinstance(r[0], tuple) else (r,) for r in ranges)
 
 
-def _binary(name: str, forward, vjp, jvp, sympy, ranges=_PAIR, reads=None) -> Op:
+def _binary(name: str, forward, vjp_of, jvp, sympy, ranges=_PAIR, reads=None) -> Op:
     """A binary elementwise op whose rules are written out (not derived from partials):
-    ``strong_mul`` (the product the derived rules use) and ``div`` (rounded as PyTorch)."""
-    return register_op(Op(name=name, forward=forward, vjp=vjp, jvp=jvp, sympy=sympy,
-                          domain=Domain(ranges=_ranges(ranges)), elementwise=True,
-                          hints=Hints(reads=reads, array_vjp=True)))
+    ``strong_mul`` (the product the derived rules use) and ``div`` (rounded as PyTorch).
+
+    ``vjp_of(m)`` gives the two vjp rules computed with the functions of ``m`` (a
+    ``Math``, as for partials): its vjp with the op functions, its raw-array rules
+    with their NumPy forwards."""
+    op = register_op(Op(name=name, forward=forward, vjp=vjp_of(TENSOR_MATH), jvp=jvp,
+                        sympy=sympy, domain=Domain(ranges=_ranges(ranges)), elementwise=True,
+                        hints=Hints(reads=reads, array_vjp=vjp_of(ARRAY_MATH))))
+    provide(name, op_function(op, 2), op.forward)
+    return op
 
 
 # ------------------------------------------------------------- arithmetic
@@ -43,7 +53,7 @@ _ADD = elementwise("add", np.add, (1.0, 1.0), lambda x, y: x + y, _ranges(_PAIR)
                    scalar_forward=operator.add)
 _SUB = elementwise("sub", np.subtract, (1.0, -1.0), lambda x, y: x - y, _ranges(_PAIR),
                    scalar_forward=operator.sub)
-_MUL = elementwise("mul", np.multiply, (lambda out, x, y: y, lambda out, x, y: x),
+_MUL = elementwise("mul", np.multiply, (lambda m, out, x, y: y, lambda m, out, x, y: x),
                    lambda x, y: x * y, _ranges(_PAIR), multilinear=True,
                    reads=((1,), (0,)), scalar_forward=operator.mul,
                    # g * y, g * x: without calling the partials (the engine's hot path)
@@ -60,31 +70,31 @@ def _strong_mul_forward(x: Any, y: Any) -> Any:
 # It is an op, not a mask on the primal, so its own derivatives keep the rule: the tangent of
 # a cotangent whose primal is 0 (the rows of ``jacrev``) is multiplied, not masked away.
 _STRONG_MUL = _binary("strong_mul", quiet(_strong_mul_forward),
-                      (lambda g, out, x, y: strong_mul(g, y),
-                       lambda g, out, x, y: strong_mul(g, x)),
+                      lambda m: (lambda g, out, x, y: m.strong_mul(g, y),
+                                 lambda g, out, x, y: m.strong_mul(g, x)),
                       (LINEAR, LINEAR), lambda x, y: x * y, reads=((1,), (0,)))
 
 # written out, not derived (g * (1/y) would round differently from g / y, PyTorch's rule)
 _DIV = _binary("div", quiet(np.true_divide),
-               (lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * x) / (y * y)),
+               lambda m: (lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * x) / (y * y)),
                (lambda t, out, x, y: t / y, lambda t, out, x, y: -(t * x) / (y * y)),
                lambda x, y: x / y, ranges=((-3.0, 3.0), ((-3.0, -0.3), (0.3, 3.0))),
                reads=((1,), (0, 1)))
 
 
-def _pow_derivative_x(out, x, y):
+def _pow_derivative_x(m, out, x, y):
     if not isinstance(y, (Tensor, np.ndarray)):  # a constant exponent (rules may get arrays)
         return 0.0 * x if y == 0 else (2.0 * x if y == 2 else y * x ** (y - 1))  # x**1 is slow
     at_zero = (_raw(y) == 0) & (_raw(x) == 0)  # a mask on the values: y may be an array
-    return y * where(at_zero, 1.0, x) ** (y - 1)  # 0 at 0**0, and no 0 * inf
+    return y * m.where(at_zero, 1.0, x) ** (y - 1)  # 0 at 0**0, and no 0 * inf
 
 
 def _raw(v: Any) -> Any:
     return v._data if isinstance(v, Tensor) else v
 
 
-def _pow_derivative_y(out, x, y):
-    return out * log(where(x == 0, 1.0, x))
+def _pow_derivative_y(m, out, x, y):
+    return out * m.log(m.where(x == 0, 1.0, x))
 
 
 _POW = elementwise(
@@ -135,20 +145,20 @@ def pow(x: Any, y: Any) -> Tensor:  # noqa: A001  (PyTorch's name)
 neg = elementwise_unary("neg", np.negative, -1.0, lambda x: -x)  # linear: reads nothing
 
 # ------------------------------------------------------- smooth functions
-exp = elementwise_unary("exp", quiet(np.exp), lambda out, x: out, "exp", uses_output=True)
+exp = elementwise_unary("exp", quiet(np.exp), lambda m, out, x: out, "exp", uses_output=True)
 _RECIPROCAL = Formula("1/x", lambda x: 1.0 / np.asarray(x, dtype=float))
 log = elementwise_unary(  # exp(-log x) is 1/x, and nan where log is (rule 5)
-    "log", quiet(np.log), lambda out, x: exp(-out), "log", ranges=POSITIVE, uses_output=True,
+    "log", quiet(np.log), lambda m, out, x: m.exp(-out), "log", ranges=POSITIVE, uses_output=True,
     kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4, "1/x tends to +inf", pytorch=(np.inf,),
                 jax=(np.inf,), at=lambda x: x == 0),
            Kink("x < 0", ((-1.0,),), (np.nan,), 5, "log is undefined for x < 0",
                 pytorch=(_RECIPROCAL,), jax=(_RECIPROCAL,), at=lambda x: x < 0)))
-sin = elementwise_unary("sin", np.sin, lambda out, x: cos(x), "sin")
-cos = elementwise_unary("cos", np.cos, lambda out, x: -sin(x), "cos")
-tanh = elementwise_unary("tanh", np.tanh, lambda out, x: 1.0 - out * out, "tanh",
+sin = elementwise_unary("sin", np.sin, lambda m, out, x: m.cos(x), "sin")
+cos = elementwise_unary("cos", np.cos, lambda m, out, x: -m.sin(x), "cos")
+tanh = elementwise_unary("tanh", np.tanh, lambda m, out, x: 1.0 - out * out, "tanh",
                          uses_output=True)
 sqrt = elementwise_unary(
-    "sqrt", quiet(np.sqrt), lambda out, x: 0.5 / (out + 0.0), "sqrt", ranges=POSITIVE,
+    "sqrt", quiet(np.sqrt), lambda m, out, x: 0.5 / (out + 0.0), "sqrt", ranges=POSITIVE,
     uses_output=True,
     kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4,
                 "1/(2 sqrt x) tends to +inf (also at -0.0: out + 0.0 turns sqrt(-0.0) into +0)",
@@ -156,23 +166,23 @@ sqrt = elementwise_unary(
            Kink("x < 0", ((-1.0,),), (np.nan,), 5, "sqrt is undefined for x < 0",
                 pytorch=(np.nan,), jax=(np.nan,), at=lambda x: x < 0)))
 sigmoid = elementwise_unary("sigmoid", lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
-                            lambda out, x: out * (1.0 - out), lambda x: 1 / (1 + sp.exp(-x)),
+                            lambda m, out, x: out * (1.0 - out), lambda x: 1 / (1 + sp.exp(-x)),
                             uses_output=True)
 
 # ---------------------------------------------------------- kinked functions
 _AWAY_FROM_ZERO = ((-3.0, -0.05), (0.05, 3.0))
 
-sign = elementwise_unary("sign", np.sign, lambda out, x: 0.0 * x, "sign",
+sign = elementwise_unary("sign", np.sign, lambda m, out, x: 0.0 * x, "sign",
                          ranges=_AWAY_FROM_ZERO,
                          kinks=(Kink("x == 0", ((0.0,),), (0.0,), 4,
                                      "a jump: the derivative 0 of the flat parts is its limit",
                                      pytorch=(0.0,), jax=(0.0,), at=lambda x: x == 0),))
 abs = elementwise_unary(  # noqa: A001
-    "abs", np.abs, lambda out, x: sign(x), "Abs", ranges=_AWAY_FROM_ZERO,
+    "abs", np.abs, lambda m, out, x: m.sign(x), "Abs", ranges=_AWAY_FROM_ZERO,
     kinks=(Kink("x == 0", ((0.0,),), (0.0,), 2, "convex: the subdifferential is [-1, 1]",
                 pytorch=(0.0,), jax=(1.0,), at=lambda x: x == 0),))
 relu = elementwise_unary(
-    "relu", lambda x: np.maximum(x, 0.0), lambda out, x: x > 0,
+    "relu", lambda x: np.maximum(x, 0.0), lambda m, out, x: x > 0,
     lambda x: x * sp.Heaviside(x, 0), ranges=_AWAY_FROM_ZERO,
     kinks=(Kink("x == 0", ((0.0,),), (0.0,), 2, "convex: the subdifferential is [0, 1]",
                 pytorch=(0.0,), jax=(0.0,), at=lambda x: x == 0),))
@@ -190,8 +200,8 @@ def _max_mask(x: Any, y: Any, pick) -> Any:
 
 def _extremum(name: str, np_fn, pick, sympy_fn) -> Op:
     return elementwise(
-        name, np_fn, (lambda out, x, y: _max_mask(x, y, pick),
-                      lambda out, x, y: _max_mask(y, x, pick)),
+        name, np_fn, (lambda m, out, x, y: _max_mask(x, y, pick),
+                      lambda m, out, x, y: _max_mask(y, x, pick)),
         sympy_fn, _ranges(_PAIR), valid=lambda x, y: bool(np.all(np.abs(x - y) > 1e-3)),
         kinks=(Kink("x == y (a tie)", ((1.0, 1.0),), (0.5, 0.5), 2,
                     "with both inputs differentiated the subgradients are (a, 1-a) and the "
@@ -295,3 +305,6 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     if isinstance(c, np.ndarray) and c.dtype != bool:
         c = c.astype(bool)
     return apply(_WHERE, c, x, y)
+
+
+provide("where", where, np.where)  # (partials give it a boolean mask)

@@ -80,12 +80,12 @@ def _matmul_grad_batched(g: Any, x: Any, y: Any, which: int) -> np.ndarray:
 
 def _matmul_array_rule(which: int):
     """The array rule for input ``which``: with two matrix (or stacked) operands, one
-    matrix product on the raw arrays; 1-d operands take the general rule."""
-    general = (_matmul_grad_x, _matmul_grad_y)[which]
+    matrix product on the raw arrays; 1-d operands take the batched rule, for a batch of
+    one."""
 
     def rule(g: Any, out: Any, x: Any, y: Any) -> Any:
         if x.ndim < 2 or y.ndim < 2:
-            return general(g, out, x, y)
+            return _matmul_grad_batched(np.asarray(g)[None], x, y, which)[0]
         return np.matmul(g, y.mT) if which == 0 else np.matmul(x.mT, g)
 
     return rule
@@ -97,7 +97,8 @@ _MATMUL = register_op(Op(
     sympy=lambda x, y: sym_matmul(x, y) if np.ndim(x) and np.ndim(y) else x * y,
     domain=Domain(ranges=(((-2.0, 2.0),), ((-2.0, 2.0),)), shapes=[
         (((3, 4), (4, 2)), {}), (((4,), (4,)), {}), (((3, 4), (4,)), {}),
-        (((4,), (4, 2)), {}), (((2, 3, 4), (4, 2)), {}), (((2, 3, 4), (2, 4, 5)), {})]),
+        (((4,), (4, 2)), {}), (((2, 3, 4), (4, 2)), {}), (((2, 3, 4), (2, 4, 5)), {}),
+        (((4,), (2, 4, 5)), {}), (((2, 3, 4), (4,)), {})]),  # (a vector and a stack)
     node_name="MmBackward0", sympy_terms=terms.matmul,
     hints=Hints(reads=((1,), (0,)), array_vjp=(_matmul_array_rule(0), _matmul_array_rule(1)),
                 batch_array_vjp=(lambda g, out, x, y: _matmul_grad_batched(g, x, y, 0),

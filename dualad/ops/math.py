@@ -26,7 +26,6 @@ from .._sympy import sp
 from ..registry import Kink, apply
 from ..tensor import Tensor
 from ._define import POSITIVE, Formula, elementwise, elementwise_unary, quiet
-from .elementwise import div, exp, neg, sigmoid, sqrt, where
 
 _UNIT = ((-0.9, 0.9),)
 _LN2 = math.log(2.0)
@@ -47,7 +46,7 @@ def _step_function(name: str) -> type:
                 {"_imp_": staticmethod(numeric), "fdiff": fdiff, "__module__": __name__})
 
 
-def _flat(out: Any, x: Any) -> Any:
+def _flat(m: Any, out: Any, x: Any) -> Any:
     """The derivative of a piecewise-constant function: 0, still connected to ``x``."""
     return 0.0 * x
 
@@ -86,72 +85,73 @@ def _boundary_kinks(edge: float, grad_at: float, outside: float, name: str,
 
 
 # ------------------------------------------------------------ trigonometric
-tan = elementwise_unary("tan", np.tan, lambda out, x: 1.0 + out * out, "tan",
+tan = elementwise_unary("tan", np.tan, lambda m, out, x: 1.0 + out * out, "tan",
                         ranges=((-1.2, 1.2),), uses_output=True)
 arcsin = elementwise_unary(
-    "arcsin", quiet(np.arcsin), lambda out, x: 1.0 / sqrt(1.0 - x * x), "asin", ranges=_UNIT,
+    "arcsin", quiet(np.arcsin), lambda m, out, x: 1.0 / m.sqrt(1.0 - x * x), "asin", ranges=_UNIT,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (np.inf,), 4,
                 "1/sqrt(1 - x**2) tends to +inf", pytorch=(np.inf,), jax=(np.inf,),
                 at=lambda x: np.abs(x) == 1),
            Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arcsin is undefined for |x| > 1",
                 pytorch=(np.nan,), jax=(np.nan,), at=lambda x: np.abs(x) > 1)))
 arccos = elementwise_unary(
-    "arccos", quiet(np.arccos), lambda out, x: -1.0 / sqrt(1.0 - x * x), "acos", ranges=_UNIT,
+    "arccos", quiet(np.arccos), lambda m, out, x: -1.0 / m.sqrt(1.0 - x * x), "acos", ranges=_UNIT,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (-np.inf,), 4,
                 "-1/sqrt(1 - x**2) tends to -inf", pytorch=(-np.inf,), jax=(-np.inf,),
                 at=lambda x: np.abs(x) == 1),
            Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arccos is undefined for |x| > 1",
                 pytorch=(np.nan,), jax=(np.nan,), at=lambda x: np.abs(x) > 1)))
-arctan = elementwise_unary("arctan", np.arctan, lambda out, x: 1.0 / (1.0 + x * x), "atan")
+arctan = elementwise_unary("arctan", np.arctan, lambda m, out, x: 1.0 / (1.0 + x * x), "atan")
 
 # --------------------------------------------------------------- hyperbolic
-sinh = elementwise_unary("sinh", np.sinh, lambda out, x: cosh(x), "sinh")
-cosh = elementwise_unary("cosh", np.cosh, lambda out, x: sinh(x), "cosh")
+sinh = elementwise_unary("sinh", np.sinh, lambda m, out, x: m.cosh(x), "sinh")
+cosh = elementwise_unary("cosh", np.cosh, lambda m, out, x: m.sinh(x), "cosh")
 
 # ------------------------------------------------- exponentials and logarithms
-expm1 = elementwise_unary("expm1", quiet(np.expm1), lambda out, x: out + 1.0,
+expm1 = elementwise_unary("expm1", quiet(np.expm1), lambda m, out, x: out + 1.0,
                           lambda x: sp.exp(x) - 1, uses_output=True)
 log1p = elementwise_unary(
-    "log1p", quiet(np.log1p), lambda out, x: exp(-out), lambda x: sp.log(1 + x),
+    "log1p", quiet(np.log1p), lambda m, out, x: m.exp(-out), lambda x: sp.log(1 + x),
     ranges=((-0.9, 3.0),), uses_output=True,
     kinks=_boundary_kinks(-1.0, np.inf, -2.0, "log1p",
                           Formula("1/(1+x)", lambda x: 1.0 / (1.0 + np.asarray(x, float)))))
 log2 = elementwise_unary(
-    "log2", quiet(np.log2), lambda out, x: exp(out * -_LN2) / _LN2, lambda x: sp.log(x, 2),
+    "log2", quiet(np.log2), lambda m, out, x: m.exp(out * -_LN2) / _LN2, lambda x: sp.log(x, 2),
     ranges=POSITIVE, uses_output=True,
     kinks=_boundary_kinks(0.0, np.inf, -1.0, "log2",
                           Formula("1/(x ln 2)", lambda x: 1.0 / (np.asarray(x, float) * _LN2))))
 log10 = elementwise_unary(
-    "log10", quiet(np.log10), lambda out, x: exp(out * -_LN10) / _LN10,
+    "log10", quiet(np.log10), lambda m, out, x: m.exp(out * -_LN10) / _LN10,
     lambda x: sp.log(x, 10), ranges=POSITIVE, uses_output=True,
     kinks=_boundary_kinks(0.0, np.inf, -1.0, "log10",
                           Formula("1/(x ln 10)", lambda x: 1.0 / (np.asarray(x, float) * _LN10))))
 
-arcsinh = elementwise_unary("arcsinh", np.arcsinh, lambda out, x: 1.0 / sqrt(x * x + 1.0), "asinh")
+arcsinh = elementwise_unary("arcsinh", np.arcsinh,
+                            lambda m, out, x: 1.0 / m.sqrt(x * x + 1.0), "asinh")
 arccosh = elementwise_unary(
-    "arccosh", quiet(np.arccosh), lambda out, x: 1.0 / sqrt(x * x - 1.0), "acosh",
+    "arccosh", quiet(np.arccosh), lambda m, out, x: 1.0 / m.sqrt(x * x - 1.0), "acosh",
     ranges=((1.1, 4.0),), kinks=_boundary_kinks(1.0, np.inf, 0.5, "arccosh"))
 _ATANH_FORMULA = Formula("1/(1-x**2)", lambda x: 1.0 / (1.0 - np.square(np.asarray(x, float))))
 arctanh = elementwise_unary(
-    "arctanh", quiet(np.arctanh), lambda out, x: square(cosh(out)), "atanh", ranges=_UNIT,
+    "arctanh", quiet(np.arctanh), lambda m, out, x: m.square(m.cosh(out)), "atanh", ranges=_UNIT,
     uses_output=True,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (np.inf,), 4,
                 "1/(1 - x**2) tends to +inf", pytorch=(np.inf,), jax=(np.inf,),
                 at=lambda x: np.abs(x) == 1),
            Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arctanh is undefined for |x| > 1",
                 pytorch=(_ATANH_FORMULA,), jax=(_ATANH_FORMULA,), at=lambda x: np.abs(x) > 1)))
-exp2 = elementwise_unary("exp2", quiet(np.exp2), lambda out, x: out * _LN2, lambda x: 2 ** x,
+exp2 = elementwise_unary("exp2", quiet(np.exp2), lambda m, out, x: out * _LN2, lambda x: 2 ** x,
                          uses_output=True)
 
 # ------------------------------------------------------------------- powers
-square = elementwise_unary("square", np.square, lambda out, x: 2.0 * x, lambda x: x ** 2)
+square = elementwise_unary("square", np.square, lambda m, out, x: 2.0 * x, lambda x: x ** 2)
 def _reciprocal(x: Any) -> Any:
     """``1 / x``, true division (NumPy's ``reciprocal`` of an integer is integral: 1/2 -> 0)."""
     return np.true_divide(1, x)
 
 
 reciprocal = elementwise_unary(
-    "reciprocal", quiet(_reciprocal), lambda out, x: -(out * out), lambda x: 1 / x,
+    "reciprocal", quiet(_reciprocal), lambda m, out, x: -(out * out), lambda x: 1 / x,
     ranges=((-3.0, -0.3), (0.3, 3.0)), uses_output=True,
     kinks=(Kink("x == 0", ((0.0,),), (-np.inf,), 4,
                 "1/x is +inf at +0 in IEEE arithmetic; -1/x**2 tends to -inf from both sides",
@@ -210,11 +210,11 @@ around = round
 
 # ------------------------------------------------------------- activations
 softplus = elementwise_unary(
-    "softplus", lambda x: np.logaddexp(0.0, x), lambda out, x: sigmoid(x),
+    "softplus", lambda x: np.logaddexp(0.0, x), lambda m, out, x: m.sigmoid(x),
     lambda x: sp.log(1 + sp.exp(x)), ranges=((-6.0, 6.0),),
     doc="log(1 + exp(x)), computed without overflow; the derivative is sigmoid(x).")
 logsigmoid = elementwise_unary(
-    "logsigmoid", lambda x: -np.logaddexp(0.0, -x), lambda out, x: sigmoid(neg(x)),
+    "logsigmoid", lambda x: -np.logaddexp(0.0, -x), lambda m, out, x: m.sigmoid(m.neg(x)),
     lambda x: -sp.log(1 + sp.exp(-x)), ranges=((-6.0, 6.0),),
     doc="log(sigmoid(x)), computed without overflow; the derivative is sigmoid(-x).")
 
@@ -228,8 +228,8 @@ def _off_origin_and_cut(y: Any, x: Any) -> bool:
 
 _PAIR = (((-3.0, 3.0),), ((-3.0, 3.0),))
 _ARCTAN2 = elementwise(
-    "arctan2", quiet(np.arctan2), (lambda out, y, x: div(x, x * x + y * y),
-                                   lambda out, y, x: div(neg(y), x * x + y * y)),
+    "arctan2", quiet(np.arctan2), (lambda m, out, y, x: m.div(x, x * x + y * y),
+                                   lambda m, out, y, x: m.div(m.neg(y), x * x + y * y)),
     "atan2", _PAIR, valid=_off_origin_and_cut, node_name="Atan2Backward0",
     kinks=(Kink("y == 0 and x == 0", ((0.0, 0.0),), (np.nan, np.nan), 5,
                 "the angle of the origin is undefined; both partials are 0/0",
@@ -255,19 +255,19 @@ asin, acos, atan = arcsin, arccos, arctan
 asinh, acosh, atanh = arcsinh, arccosh, arctanh
 
 
-_LOGADDEXP = elementwise("logaddexp", np.logaddexp, (lambda out, x, y: sigmoid(x - y),
-                                                     lambda out, x, y: sigmoid(y - x)),
+_LOGADDEXP = elementwise("logaddexp", np.logaddexp, (lambda m, out, x, y: m.sigmoid(x - y),
+                                                     lambda m, out, x, y: m.sigmoid(y - x)),
                          lambda x, y: sp.log(sp.exp(x) + sp.exp(y)), _PAIR)
 
 
-def _hypot_partial(out: Any, a: Any) -> Tensor:
+def _hypot_partial(m: Any, out: Any, a: Any) -> Any:
     zero = (out._data if isinstance(out, Tensor) else np.asarray(out)) == 0
-    return where(zero, 0.0, a / where(zero, 1.0, out))
+    return m.where(zero, 0.0, a / m.where(zero, 1.0, out))
 
 
 _HYPOT = elementwise(
-    "hypot", np.hypot, (lambda out, x, y: _hypot_partial(out, x),
-                        lambda out, x, y: _hypot_partial(out, y)),
+    "hypot", np.hypot, (lambda m, out, x, y: _hypot_partial(m, out, x),
+                        lambda m, out, x, y: _hypot_partial(m, out, y)),
     lambda x, y: sp.sqrt(x ** 2 + y ** 2), _PAIR, uses_output=True,
     valid=lambda x, y: bool(np.all(np.hypot(x, y) > 0.1)),
     kinks=(Kink("x == 0 and y == 0", ((0.0, 0.0),), (0.0, 0.0), 2,

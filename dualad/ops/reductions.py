@@ -40,18 +40,24 @@ def expand_reduced(g: Tensor, x_shape: tuple, axis: Any, keepdims: bool) -> Tens
     return broadcast_to(g, x_shape)
 
 
-def _expand_reduced_batched(g: Any, x_shape: tuple, axis: Any, keepdims: bool) -> np.ndarray:
-    """:func:`expand_reduced` on raw arrays, for ``g`` with a leading batch axis."""
-    g = np.asarray(g)
-    batch = g.shape[0]
-    if not keepdims and len(x_shape) > 0:
+def _expand_reduced_array(g: Any, x_shape: tuple, axis: Any, keepdims: bool,
+                          lead: tuple = ()) -> Any:
+    """:func:`expand_reduced` on raw arrays (the raw-array rules of ``sum`` and ``mean``);
+    ``lead``: the shape of leading axes of ``g`` that are kept (a batch of cotangents)."""
+    if not keepdims and x_shape and (axis is not None or lead):
         kept = [1] * len(x_shape)
         if axis is not None:
             kept = list(x_shape)
             for a in (axis,) if isinstance(axis, int) else axis:
                 kept[a % len(x_shape)] = 1
-        g = g.reshape((batch,) + tuple(kept))
-    return np.broadcast_to(g, (batch,) + tuple(x_shape))
+        g = fast.reshape(g, lead + tuple(kept))
+    return fast.broadcast_to(g, lead + tuple(x_shape))
+
+
+def _expand_reduced_batched(g: Any, x_shape: tuple, axis: Any, keepdims: bool) -> Any:
+    """:func:`expand_reduced` on raw arrays, for ``g`` with a leading batch axis."""
+    g = np.asarray(g)
+    return _expand_reduced_array(g, x_shape, axis, keepdims, g.shape[:1])
 
 
 _REDUCE_SHAPES = [(((3, 4),), {"axis": None, "keepdims": False}),
@@ -67,7 +73,9 @@ _SUM = register_op(Op(
     sympy=lambda x, axis=None, keepdims=False: sym_sum(x, axis, keepdims),
     domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES),
     sympy_terms=terms.reduced,
-    hints=Hints(saves=(), reads=((),), array_vjp=True,
+    hints=Hints(saves=(), reads=((),),
+                array_vjp=(lambda g, out, x, axis=None, keepdims=False:
+                           _expand_reduced_array(g, x.shape, axis, keepdims),),
                 batch_array_vjp=(lambda g, out, x, axis=None, keepdims=False:
                                  _expand_reduced_batched(g, x.shape, axis, keepdims),),
                 batch_jvp=(batching.reduction("sum"),))))
@@ -83,7 +91,10 @@ _MEAN = register_op(Op(
     / fast.count(np.shape(x), axis),
     domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_REDUCE_SHAPES),
     sympy_terms=terms.reduced,
-    hints=Hints(saves=(), reads=((),), array_vjp=True,
+    hints=Hints(saves=(), reads=((),),
+                array_vjp=(lambda g, out, x, axis=None, keepdims=False:
+                           _expand_reduced_array(g / fast.count(x.shape, axis), x.shape, axis,
+                                                 keepdims),),
                 batch_array_vjp=(lambda g, out, x, axis=None, keepdims=False:
                                  _expand_reduced_batched(g / fast.count(x.shape, axis), x.shape,
                                                          axis, keepdims),),

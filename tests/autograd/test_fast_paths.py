@@ -213,7 +213,48 @@ def test_user_code_between_fast_nodes_sees_ordinary_dispatch():
     u = np.sin(x0) * 2.0
     expected = np.cos(np.exp(u)) * np.exp(u) * 2.0 * np.cos(x0)
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-14)
-    assert type(da.exp(np.asarray(0.5))) is da.Tensor  # the engine turned its flag off
+    assert type(da.exp(np.asarray(0.5))) is da.Tensor
+
+
+def test_a_hook_between_fast_nodes_sees_ordinary_dispatch():
+    seen = []
+
+    def hook(g):
+        seen.append((type(g), type(da.cos(np.ones(2)))))  # an op on an array: a Tensor
+
+    x = da.tensor([0.5, 1.0], requires_grad=True)
+    y = da.sin(x)
+    y.register_hook(hook)
+    da.exp(y).sum().backward()
+    assert seen == [(da.Tensor, da.Tensor)]
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(np.sin([0.5, 1.0])) * np.cos([0.5, 1.0]),
+                               rtol=1e-14)
+
+
+def test_a_custom_array_rule_that_calls_dualad_ops_gets_tensors_and_still_works():
+    # no mode changes what an op function returns: on raw arrays in an array rule, da.cos
+    # gives a Tensor (unrecorded); the engine takes the data of a Tensor a rule returns
+    seen = []
+
+    def rule(g, out, x):
+        d = da.cos(x)
+        seen.append((type(x), type(d)))
+        return g * d
+
+    op = da.register_op(registry.Op(
+        name="_test_sin", forward=np.sin, vjp=(rule,),
+        jvp=(lambda t, out, x: t * da.cos(x),), sympy=lambda x: x,
+        domain=registry.Domain(ranges=(((-1.0, 1.0),),)), elementwise=True,
+        hints=registry.Hints(array_vjp=True)))
+    try:
+        x = da.tensor([0.2, 0.7], requires_grad=True)
+        da.exp(registry.apply(op, x)).sum().backward()
+    finally:
+        registry._REGISTRY.pop("_test_sin")
+    assert seen == [(np.ndarray, da.Tensor)]
+    assert type(x.grad) is da.Tensor and x.grad.grad_fn is None
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(np.sin([0.2, 0.7])) * np.cos([0.2, 0.7]),
+                               rtol=1e-14)
 
 
 def test_saved_value_properties():
