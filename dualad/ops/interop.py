@@ -6,6 +6,7 @@ than converting silently and dropping the gradient.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import numpy as np
 from .. import ops as F
 from ..tensor import Tensor, _wrap, ndim_of
 
-UFUNCS = {
+UFUNCS: dict[Any, Callable[..., Any]] = {
     np.add: F.add, np.subtract: F.sub, np.multiply: F.mul, np.true_divide: F.div,
     np.divide: F.div, np.power: F.pow, np.negative: F.neg, np.exp: F.exp, np.log: F.log,
     np.sin: F.sin, np.cos: F.cos, np.tanh: F.tanh, np.sqrt: F.sqrt, np.absolute: F.abs,

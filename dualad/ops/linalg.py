@@ -230,7 +230,7 @@ def _det_jvp(t: Tensor, out: Any, x: Tensor) -> Tensor:
     return _sum(t * _cofactors(x), dim=(-2, -1))
 
 
-_SQUARE_SHAPES = [(((3, 3),), {}), (((2, 2, 2),), {}), (((1, 1),), {})]
+_SQUARE_SHAPES: list = [(((3, 3),), {}), (((2, 2, 2),), {}), (((1, 1),), {})]
 _DET = register_op(Op(
     name="det", forward=quiet(np.linalg.det), vjp=(_det_vjp,), jvp=(_det_jvp,), sympy=_sym_det,
     domain=Domain(ranges=(_MATRIX,), shapes=_SQUARE_SHAPES, valid=_well_conditioned),

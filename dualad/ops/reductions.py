@@ -184,9 +184,9 @@ def _sym_reduce(fn2, x: np.ndarray, axis: Any, keepdims: bool) -> Any:
     moved = np.transpose(x, rest + list(axes)).reshape([x.shape[a] for a in rest] + [-1])
     flat = moved.reshape(-1, moved.shape[-1])
     vals = [functools.reduce(fn2, list(row)) for row in flat]
-    out = np.empty(len(vals), dtype=object)
-    out[:] = vals
-    out = out.reshape([x.shape[a] for a in rest])
+    flat_out = np.empty(len(vals), dtype=object)
+    flat_out[:] = vals
+    out = flat_out.reshape([x.shape[a] for a in rest])
     if keepdims:
         out = out.reshape([1 if a in axes else x.shape[a] for a in range(x.ndim)])
     return out if out.ndim else out[()]
@@ -550,7 +550,7 @@ def _sym_log_softmax(x: Any, axis: int = -1) -> Any:
 
 _SOFTMAX_SHAPES = [(((3, 4),), {"axis": -1}), (((3, 4),), {"axis": 0}), (((5,),), {"axis": 0}),
                    (((2, 3, 4),), {"axis": 1})]
-_SOFTMAX = register_op(Op(
+_SOFTMAX: Op = register_op(Op(
     name="softmax", forward=_softmax_forward, vjp=(_softmax_rule,), jvp=(_softmax_rule,),
     sympy=_sym_softmax, domain=Domain(ranges=(((-3.0, 3.0),),), shapes=_SOFTMAX_SHAPES),
     sympy_terms=terms.softmax,
@@ -803,7 +803,7 @@ def norm(x: Any, ord: Any = None, dim: Any = None, keepdim: Any = None, *,  # no
 
 
 # -------------------------------------------------------------------- cumsum
-_CUMSUM = register_op(Op(
+_CUMSUM: Op = register_op(Op(
     name="cumsum", forward=lambda x, axis: np.cumsum(x, axis=axis),
     vjp=(lambda g, out, x, axis: flip(apply(_CUMSUM, flip(g, axis), axis=axis), axis),),
     jvp=(LINEAR,),

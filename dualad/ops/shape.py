@@ -488,7 +488,7 @@ def np_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list:
 
 
 # ------------------------------------------------------------------------ flip
-_FLIP = _linear("flip", lambda x, axis: _readonly(np.flip(x, axis), x),
+_FLIP: Op = _linear("flip", lambda x, axis: _readonly(np.flip(x, axis), x),
                 lambda g, out, x, axis: apply(_FLIP, g, axis=axis),
                 sympy=lambda x, axis: np.flip(np.asarray(x, dtype=object), axis),
                 shapes=[(((3, 4),), {"axis": (1,)}), (((2, 3, 2),), {"axis": (0, 2)})])
