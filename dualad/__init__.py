@@ -8,6 +8,8 @@
 0.077004
 """
 
+from types import ModuleType as _ModuleType
+
 from . import _methods, autograd, forward_ad, func, nn, nondiff, ops, optim, registry
 from .autograd import (
     enable_grad,
@@ -164,7 +166,7 @@ __version__ = "0.1.0"
 _ON_FIRST_USE = ("symbolic", "testing")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> _ModuleType:
     """Submodules imported on first use: ``dualad.symbolic`` needs SymPy (a slow import,
     see ``dualad._sympy``) and ``dualad.testing`` needs hypothesis (a test dependency)."""
     if name in _ON_FIRST_USE:

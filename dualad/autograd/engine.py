@@ -605,7 +605,7 @@ class _ArrayRules(_Rules):
         meta = node.in_meta
         i = 0
         for edge in (node._edge0, node._edge1) if node._edges_more is None else node.next_edges:
-            rule = None if edge is None else rules[i]
+            rule = None if edge is None else rules[i]  # type: ignore[index]  # (resolved: no True)
             c = None if rule is None else \
                 rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
             if c is not None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .._state import census, sequence_ids, state
-from ..registry import set_node_type
+from ..registry import Op, set_node_type
 from ..tensor import Tensor, _wrap, own_meta
 
 
@@ -81,7 +81,7 @@ class Node:
             setattr(self._extras, field, [])
         return getattr(self._extras, field)
 
-    def register_prehook(self, hook, output_nr: int = 0) -> RemovableHandle:
+    def register_prehook(self, hook: Callable[[Any], Any], output_nr: int = 0) -> RemovableHandle:
         """``hook(grad)`` on the gradient of output ``output_nr`` before this node's backward
         runs; a returned gradient (same shape and dtype) replaces it. ``Tensor.register_hook``
         registers here, with the tensor's output number."""
@@ -90,7 +90,7 @@ class Node:
         hooks.append(entry)
         return RemovableHandle(hooks, entry)
 
-    def register_hook(self, hook) -> RemovableHandle:
+    def register_hook(self, hook: Callable[[tuple, tuple], Any]) -> RemovableHandle:
         """``hook(grad_inputs, grad_outputs)`` after this node's backward runs (tuples, one
         entry per input and per output); a returned sequence replaces ``grad_inputs``."""
         hooks = self._extra_list("posthooks")
@@ -381,7 +381,7 @@ class OpNode(Node):
 
     # No __init__: ``OpNode()`` then ``record`` is cheaper than a class call running a Python
     # ``__init__`` (or than ``object.__new__(OpNode)``).
-    def record(self, op, args: tuple, params: dict, out: Tensor, datas: list,
+    def record(self, op: Op, args: tuple, params: dict, out: Tensor, datas: list,
                out_value: Any) -> None:
         """Fill in a new node (``registry.apply`` calls ``OpNode().record(...)``).
 
@@ -451,16 +451,21 @@ class OpNode(Node):
             big = mask if big_out else 0  # the inputs with edges that are large
         else:
             self.in_meta, big = _input_meta(args, edges, packed)
+        # ``op.hints`` is resolved (``register_op``): ``saves`` is a tuple, and ``drops`` and
+        # ``keep_masks`` are set where ``keeps`` is; the ignores below are for mypy, which
+        # sees the fields' declared Optional types.
         hints = op.hints
         keeps = hints.keeps
         self.raw_saved = False  # saved holds no tensor: data arrays and constants only
         if keeps is None:
-            self.saved = args if plain else _save_all(args, hints.saves, packed, False)
+            self.saved = args if plain else \
+                _save_all(args, hints.saves, packed, False)  # type: ignore[arg-type]
         else:
-            drop = hints.drops[mask]
+            drop = hints.drops[mask]  # type: ignore[index]
             if not plain:
                 self.saved = _save_all(args, keeps[mask], packed, True)
-            elif not hints.keep_masks[mask] & tensors:  # no tensor kept: data arrays and constants
+            elif not hints.keep_masks[mask] & tensors:  # type: ignore[index]
+                # no tensor kept: data arrays and constants
                 self.saved = tuple(datas)
                 self.raw_saved = True
             elif drop:
@@ -501,7 +506,7 @@ class OpNode(Node):
         if not big or op.hints.keeps is None:  # an op without reads: its rules read every input
             return
         saved = list(self.saved)
-        for i in op.hints.drops[mask]:
+        for i in op.hints.drops[mask]:  # type: ignore[index]  # (resolved: set with keeps)
             if big >> i & 1 and type(saved[i]) is _ndarray:
                 saved[i] = shape_only(saved[i])
         self.saved = tuple(saved)
@@ -541,7 +546,7 @@ class OpNode(Node):
         """The indices of the inputs this node keeps for its rules."""
         keeps = self.op.hints.keeps
         if keeps is None:
-            return self.op.hints.saves
+            return self.op.hints.saves  # type: ignore[return-value]  # (resolved: a tuple)
         return keeps[self._edge_mask()]
 
     def kept_output(self) -> bool:
@@ -576,7 +581,8 @@ class OpNode(Node):
         if self.epoch < 0:
             raise RuntimeError(_FREED)
         saved = self.saved
-        for i in () if self.raw_saved else self.op.hints.saves:  # raw: no tensor to check
+        # raw: no tensor to check; (resolved hints: saves is a tuple)
+        for i in () if self.raw_saved else self.op.hints.saves:  # type: ignore[union-attr]
             s = saved[i]
             if type(s) is SavedTensor:
                 s.check(self, i)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from ._define import (
     POSITIVE,
     TENSOR_MATH,
     Formula,
+    Math,
     differentiated,
     elementwise,
     elementwise_unary,
@@ -33,7 +35,9 @@ def _ranges(ranges: tuple) -> tuple:
     return tuple(r if isinstance(r[0], tuple) else (r,) for r in ranges)
 
 
-def _binary(name: str, forward, vjp_of, jvp, sympy, ranges=_PAIR, reads=None) -> Op:
+def _binary(name: str, forward: Callable[..., Any], vjp_of: Callable[[Math], tuple],
+            jvp: tuple, sympy: Callable[..., Any], ranges: tuple = _PAIR,
+            reads: tuple | None = None) -> Op:
     """A binary elementwise op whose rules are written out (not derived from partials):
     ``strong_mul`` (the product the derived rules use) and ``div`` (rounded as PyTorch).
 
@@ -82,7 +86,7 @@ _DIV = _binary("div", quiet(np.true_divide),
                reads=((1,), (0, 1)))
 
 
-def _pow_derivative_x(m, out, x, y):
+def _pow_derivative_x(m: Any, out: Any, x: Any, y: Any) -> Any:
     if not isinstance(y, (Tensor, np.ndarray)):  # a constant exponent (rules may get arrays)
         return 0.0 * x if y == 0 else (2.0 * x if y == 2 else y * x ** (y - 1))  # x**1 is slow
     at_zero = (_raw(y) == 0) & (_raw(x) == 0)  # a mask on the values: y may be an array
@@ -93,7 +97,7 @@ def _raw(v: Any) -> Any:
     return v._data if isinstance(v, Tensor) else v
 
 
-def _pow_derivative_y(m, out, x, y):
+def _pow_derivative_y(m: Any, out: Any, x: Any, y: Any) -> Any:
     return out * m.log(m.where(x == 0, 1.0, x))
 
 
@@ -188,7 +192,7 @@ relu = elementwise_unary(
                 pytorch=(0.0,), jax=(0.0,), at=lambda x: x == 0),))
 
 
-def _max_mask(x: Any, y: Any, pick) -> Any:
+def _max_mask(x: Any, y: Any, pick: Callable[[Any, Any], Any]) -> Any:
     """d max(x, y)/dx: 1 where x wins, 1/2 at ties if y is differentiated too, else 0."""
     xd = x._data if isinstance(x, Tensor) else x
     yd = y._data if isinstance(y, Tensor) else y
@@ -198,7 +202,8 @@ def _max_mask(x: Any, y: Any, pick) -> Any:
     return wins.astype(np.result_type(xd, 0.0)) if hasattr(wins, "astype") else float(wins)
 
 
-def _extremum(name: str, np_fn, pick, sympy_fn) -> Op:
+def _extremum(name: str, np_fn: Callable[..., Any], pick: Callable[[Any, Any], Any],
+              sympy_fn: Callable[..., Any]) -> Op:
     return elementwise(
         name, np_fn, (lambda m, out, x, y: _max_mask(x, y, pick),
                       lambda m, out, x, y: _max_mask(y, x, pick)),

@@ -57,7 +57,7 @@ def _no_out(name: str, dtype: Any = None, out: Any = None) -> None:
         raise TypeError(f"numpy.{name} on a dualad Tensor does not support out= or dtype=")
 
 
-def _np_extremum(reduce):
+def _np_extremum(reduce: Callable[..., Tensor]) -> Callable[..., Tensor]:
     def fn(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Tensor:
         _no_out(reduce.__name__, None, out)
         return reduce(a, axis=axis, keepdims=keepdims)

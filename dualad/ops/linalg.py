@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -78,7 +79,7 @@ def _matmul_grad_batched(g: Any, x: Any, y: Any, which: int) -> np.ndarray:
     return part.reshape((g.shape[0],) + shape)
 
 
-def _matmul_array_rule(which: int):
+def _matmul_array_rule(which: int) -> Callable[[Any, Any, Any, Any], Any]:
     """The array rule for input ``which``: with two matrix (or stacked) operands, one
     matrix product on the raw arrays; 1-d operands take the batched rule, for a batch of
     one."""
@@ -365,7 +366,7 @@ def diag(x: Any, diagonal: int = 0, *, k: Any = None) -> Tensor:
     return apply(_DIAG, x, k=int(diagonal if k is None else k))
 
 
-def _triangle(name: str, np_fn) -> Op:
+def _triangle(name: str, np_fn: Callable[..., Any]) -> Op:
     return register_op(Op(
         name=name, forward=lambda x, k=0: np_fn(x, k),
         vjp=(lambda g, out, x, k=0: apply(_REG[name], g, k=k),), jvp=(LINEAR,),

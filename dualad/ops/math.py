@@ -18,6 +18,7 @@ import builtins
 import fractions
 import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,7 @@ def _flat(m: Any, out: Any, x: Any) -> Any:
     return 0.0 * x
 
 
-def _away_from(offset: float):
+def _away_from(offset: float) -> Callable[[Any], bool]:
     """``valid`` for a step function: values at least 1e-3 away from ``k + offset``."""
 
     def valid(x: Any) -> bool:

@@ -13,7 +13,7 @@ with dualad ops, so every rule differentiates again.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -140,9 +140,12 @@ def _keep(y: Any, x_shape: tuple, axis: Any, keepdims: bool) -> Any:
     return reshape(y, tuple(kept))
 
 
-def _reduce_op(name: str, forward, weights, sympy, shapes=_REDUCE_SHAPES, ranges=(-3.0, 3.0),
-               kinks=(), valid=None, saves=(0,), saves_output=True, node_name="",
-               sympy_terms=None, lifted=True) -> Op:
+def _reduce_op(name: str, forward: Callable[..., Any], weights: Callable[..., Any],
+               sympy: Callable[..., Any], shapes: Sequence[tuple] = _REDUCE_SHAPES,
+               ranges: tuple[float, float] = (-3.0, 3.0), kinks: tuple = (),
+               valid: Callable[..., bool] | None = None, saves: tuple = (0,),
+               saves_output: bool = True, node_name: str = "",
+               sympy_terms: Callable[..., float] | None = None, lifted: bool = True) -> Op:
     """A reduction whose derivative is ``sum(t * weights(out, x))`` for some weights.
 
     ``weights(out_kept, x, **params)`` is the partial derivative of each output
@@ -152,18 +155,20 @@ def _reduce_op(name: str, forward, weights, sympy, shapes=_REDUCE_SHAPES, ranges
     (:func:`dualad.ops.batching.lifted`); ``sympy_terms``: see ``Op.sympy_terms``.
     """
 
-    def factor(out, x, axis, keepdims, params, mode):
+    def factor(out: Any, x: Any, axis: Any, keepdims: bool, params: dict, mode: str) -> Any:
         w = weights(out, x, axis=axis, **params)
         if kinks:  # the kink policy acts on the weights, the same way in both modes
             w = kink_adjust(op, 0, w, (x,), dict(params, axis=axis, keepdims=keepdims), mode)
         return w
 
-    def vjp(g, out, x, axis=None, keepdims=False, **params):
+    def vjp(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False,
+            **params: Any) -> Any:
         ok = _keep(out, x.shape, axis, keepdims) if out is not None else None
         return scale(expand_reduced(g, x.shape, axis, keepdims),
                      factor(ok, x, axis, keepdims, params, "backward"))
 
-    def jvp(t, out, x, axis=None, keepdims=False, **params):
+    def jvp(t: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False,
+            **params: Any) -> Any:
         ok = _keep(out, x.shape, axis, keepdims)
         return apply(_SUM, scale(t, factor(ok, x, axis, keepdims, params, "jvp")), axis=axis,
                      keepdims=keepdims)
@@ -176,7 +181,7 @@ def _reduce_op(name: str, forward, weights, sympy, shapes=_REDUCE_SHAPES, ranges
     return op
 
 
-def _sym_reduce(fn2, x: np.ndarray, axis: Any, keepdims: bool) -> Any:
+def _sym_reduce(fn2: Callable[[Any, Any], Any], x: np.ndarray, axis: Any, keepdims: bool) -> Any:
     """Reduce an object array of SymPy expressions with a binary function (Max, Min, ...)."""
     x = np.asarray(x, dtype=object)
     axes = axes_of(axis, x.ndim)
@@ -338,7 +343,7 @@ def _where_reduced(flags: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.broadcast_to(flags, np.shape(x))
 
 
-def _tie_mask(reduce):
+def _tie_mask(reduce: Callable[..., Any]) -> Callable[..., np.ndarray]:
     """``Kink.at`` for amax/amin: the elements that share their group's extremum with another."""
 
     def at(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
@@ -361,7 +366,7 @@ def _extremum_kink(name: str) -> tuple:
                 at=_tie_mask(np.amax if name == "amax" else np.amin)),)
 
 
-def _to_returned_index(arg):
+def _to_returned_index(arg: Callable[..., Any]) -> Callable[..., np.ndarray]:
     """PyTorch's ``max(x, dim)`` derivative: 1 at the index it returns (the first extremum)."""
 
     def weights(x: np.ndarray, axis: int = 0, keepdims: bool = False) -> np.ndarray:
@@ -656,7 +661,8 @@ def amin(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
     return apply(_AMIN, x, axis=ax, keepdims=keep)
 
 
-def _arg(np_fn, x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> Tensor:
+def _arg(np_fn: Callable[..., Any], x: Any, dim: Any, keepdim: Any, axis: Any,
+         keepdims: Any) -> Tensor:
     ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
     data = x._data if isinstance(x, Tensor) else np.asarray(x)
     if ax is None:
@@ -688,7 +694,8 @@ class ValuesIndices(NamedTuple):
     indices: Tensor
 
 
-def _extremum(op: Op, reduce, arg, pairwise, x: Any, dim: Any, keepdim: Any, axis: Any,
+def _extremum(op: Op, reduce: Callable[..., Any], arg: Callable[..., Any],
+              pairwise: Callable[..., Any], x: Any, dim: Any, keepdim: Any, axis: Any,
               keepdims: Any) -> Any:
     name = op.name[:3]
     if isinstance(dim, Tensor) or (dim is not None and

@@ -6,6 +6,7 @@ their reverse rules are the inverse reshaping; none reads saved values.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,8 +19,9 @@ from . import batching
 from ._define import to_index
 
 
-def _linear(name: str, forward, vjp, sympy=None, shapes=(), node_name: str = "",
-            batch_jvp: Any = None, sympy_terms: Any = terms.one) -> Op:
+def _linear(name: str, forward: Callable[..., Any], vjp: Callable[..., Any],
+            sympy: Callable[..., Any] | None = None, shapes: Sequence[tuple] = (),
+            node_name: str = "", batch_jvp: Any = None, sympy_terms: Any = terms.one) -> Op:
     """A one-input op linear in its input: ``vjp`` is its transpose; it reads no saved value."""
     return register_op(Op(name=name, forward=forward, vjp=(vjp,), jvp=(LINEAR,),
                           sympy=sympy or forward,
@@ -296,7 +298,8 @@ def setitem(x: Any, index: Any, value: Any) -> Tensor:
 
 
 # ------------------------------------------------- squeeze, unsqueeze, flatten
-def _reshaping(name: str, forward, shapes, node_name: str = "") -> Op:
+def _reshaping(name: str, forward: Callable[..., Any], shapes: Sequence[tuple],
+               node_name: str = "") -> Op:
     """A linear op that only reshapes: its reverse rule reshapes the gradient back."""
     return _linear(name, lambda x, **p: _readonly(forward(np.asarray(x), **p), x),
                    lambda g, out, x, **p: reshape(g, shape_of(x)),

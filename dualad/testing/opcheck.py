@@ -18,7 +18,7 @@ results (adjoint, mode agreement) are compared at ``EXACT_RTOL = 1e-9``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
@@ -58,7 +58,8 @@ def differentiable_inputs(op: Op) -> list[int]:
     return [i for i, r in enumerate(op.vjp) if r is not None] if op.differentiable else []
 
 
-def _diff_function(op: Op, arrays: tuple, params: dict, create_graph: bool = False):
+def _diff_function(op: Op, arrays: tuple, params: dict,
+                   create_graph: bool = False) -> tuple[Callable[..., Tensor], list[np.ndarray]]:
     """``op`` as a function of its differentiable inputs only (the rest fixed)."""
     diff = differentiable_inputs(op)
 
