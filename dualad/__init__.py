@@ -142,7 +142,7 @@ from .ops import (
     where,
 )
 from .registry import Domain, Kink, Op, register_op
-from .tensor import Tensor
+from .tensor import ConcretizationTypeError, Tensor
 
 # Tensor's operators and methods call the ops and the engine, layers above dualad.tensor:
 # they are put on the class here, once every layer is imported

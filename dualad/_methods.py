@@ -8,6 +8,24 @@ written here, on :class:`TensorMethods`, and ``dualad``'s ``__init__`` copies th
 ``TensorMethods`` as a base class of ``Tensor`` (see ``dualad.tensor``), so every method
 below is known to them. Listed explicitly so each method can be found by name; the ops
 live in ``dualad.ops``.
+
+Also here, the conversions to Python numbers and NumPy arrays, and the rule they enforce
+(DESIGN.md, "Never a silent zero"): a value that a ``dualad.func`` transform is
+differentiating, or that carries a forward-mode tangent, raises
+:class:`~dualad.tensor.ConcretizationTypeError` instead of becoming a constant whose
+derivative would silently be zero.
+
+>>> import math
+>>> import dualad as da
+>>> from dualad import func
+>>> func.grad(lambda t: math.sqrt(t))(2.0)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+    ...
+dualad.tensor.ConcretizationTypeError: float() ... that dualad.func.grad is differentiating ...
+>>> func.grad(lambda t: da.sqrt(t))(4.0)
+0.25
+>>> float(da.tensor(2.0, requires_grad=True))  # outside transforms: PyTorch's behaviour
+2.0
 """
 
 from __future__ import annotations
@@ -17,10 +35,12 @@ from typing import Any
 import numpy as np
 
 from . import ops as F
+from ._state import Differentiating, state
+from .autograd import graph
 from .autograd.engine import backward as _backward
-from .autograd.node import accumulator_of, output_nr
+from .autograd.node import accumulator_of, edge_node, edge_of, output_nr
 from .ops.interop import array_function, array_ufunc
-from .tensor import Tensor, own_meta
+from .tensor import ConcretizationTypeError, Tensor, own_meta
 
 
 class TensorMethods:
@@ -131,6 +151,60 @@ class TensorMethods:
         """Accumulate the gradient of this tensor into ``.grad`` of the leaves."""
         _backward(self, gradient, retain_graph=retain_graph,
                   create_graph=create_graph, inputs=inputs)
+
+    # ----------------------------------------------------------- conversions
+    # Each checks the value is not being differentiated (see refuse_if_differentiated); the
+    # check costs one slot read when it is not (no grad, no tangent).
+    def numpy(self: Any) -> np.ndarray:
+        """The data as a NumPy array sharing storage (raises if the tensor requires grad)."""
+        if self.requires_grad_flag or self._tangents:
+            refuse_if_differentiated(self, ".numpy()")
+            if self.requires_grad_flag:
+                raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                                   "Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self: Any, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``numpy.asarray(t)``: the data (raises if the tensor requires grad, as PyTorch,
+        or is being differentiated); ``numpy.array(t)`` (``copy=True``) gets a copy."""
+        if self.requires_grad_flag or self._tangents:
+            refuse_if_differentiated(self, _ARRAY)
+            if self.requires_grad_flag:
+                raise RuntimeError("Can't convert a Tensor that requires grad to a NumPy "
+                                   "array. Use tensor.detach().numpy() instead.")
+        if copy:
+            return np.array(self._data, dtype=dtype, copy=True)
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
+
+    def item(self: Any) -> Any:
+        """The value of a one-element tensor as a Python number (raises while it is being
+        differentiated: see "Never a silent zero" in docs/forward-mode.md)."""
+        return _checked_item(self, ".item()")
+
+    def tolist(self: Any) -> Any:
+        """The data as nested Python lists (raises while it is being differentiated)."""
+        if self.requires_grad_flag or self._tangents:
+            refuse_if_differentiated(self, ".tolist()")
+        return self._data.tolist()
+
+    def __float__(self: Any) -> float:
+        return float(_checked_item(self, _FLOAT))
+
+    def __int__(self: Any) -> int:
+        return int(_checked_item(self, "int() (also what storing it into an integer NumPy "
+                                       "array calls)"))
+
+    def __complex__(self: Any) -> complex:
+        return complex(_checked_item(self, "complex() (also what storing it into a complex "
+                                           "NumPy array calls)"))
+
+    def __index__(self: Any) -> int:
+        if self.requires_grad_flag or self._tangents:
+            refuse_if_differentiated(self, "operator.index() (__index__: using it as an "
+                                           "index, a size or a count)")
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self._data.item())
 
     # ------------------------------------------------------ NumPy protocols
     def __array_ufunc__(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -253,6 +327,81 @@ class TensorMethods:
 
     def double(self: Any) -> Tensor:
         return self.to(np.float64)
+
+
+# ------------------------------------------------------------ never a silent zero
+
+_FLOAT = ("float() (also what math.sqrt and the other math functions, and storing it into "
+          "an element of a NumPy array, call)")
+_ARRAY = ("conversion to a NumPy array (numpy.asarray, np.array([...]), storing it into a "
+          "slice of a NumPy array)")
+
+
+def differentiated_by(t: Tensor) -> str | None:
+    """Who differentiates ``t`` now, as words for an error (``"that dualad.func.grad is
+    differentiating"``), or None: then converting it loses nothing that dualad would
+    otherwise give (PyTorch's rules apply).
+
+    ``t`` is differentiated when it carries a tangent at an active dual level, or when a
+    ``dualad.func`` transform runs whose private inputs ``t``'s graph reaches (a tensor
+    that requires grad only through the user's own leaves, such as a model parameter
+    read in a closure, is not). The graph walk runs only inside a transform, for a
+    tensor that requires grad: never on a hot path.
+    """
+    tangents = t._tangents
+    if tangents:
+        for level in tangents:
+            if level in state.levels:
+                return _level_owner(level)
+    if t.requires_grad_flag and state.transforms:
+        return _reverse_owner(t, state.transforms)
+    return None
+
+
+def _level_owner(level: int) -> str:
+    for tr in reversed(state.transforms):
+        if tr.level == level:
+            return f"that carries a forward-mode tangent of dualad.func.{tr.name}"
+    return "that carries a forward-mode tangent (forward_ad.dual_level)"
+
+
+def _reverse_owner(t: Tensor, running: list[Differentiating]) -> str | None:
+    edge = edge_of(t)
+    reached = graph.reachable([edge_node(edge)]) if edge is not None else set()
+    for tr in reversed(running):
+        if not tr.nodes.isdisjoint(reached):
+            return f"that dualad.func.{tr.name} is differentiating"
+    return None
+
+
+def silent_zero_message(what: str, who: str) -> str:
+    """The error of converting a value that is being differentiated: what happened, why
+    it is refused, and what to write instead."""
+    return (f"{what} of a Tensor {who} would lose its derivative: dualad cannot see "
+            "through a Python number or a NumPy array, so the derivative would silently be "
+            "zero. Keep the value a dualad Tensor: call dualad functions (da.sqrt(x), not "
+            "math.sqrt(x)); build an array from Tensors with da.stack([...]), or with "
+            "t = da.zeros(n) then t[i] = ..., instead of np.array([...]) or assigning into "
+            "a NumPy array; return the Tensor, not float(...). To drop the derivative on "
+            "purpose, call .detach() first.")
+
+
+def refuse_if_differentiated(t: Tensor, what: str) -> None:
+    """Raise ConcretizationTypeError if ``t`` is being differentiated (see
+    :func:`differentiated_by`); ``what`` names the conversion."""
+    who = differentiated_by(t)
+    if who is not None:
+        raise ConcretizationTypeError(silent_zero_message(what, who))
+
+
+def _checked_item(t: Any, what: str) -> Any:
+    """``t.item()`` for ``float()``, ``int()``, ``complex()``, refused under ``what``."""
+    if t._data.size != 1:
+        raise RuntimeError(f"a Tensor with {t._data.size} elements cannot be converted to a "
+                           "Python scalar")
+    if t.requires_grad_flag or t._tangents:
+        refuse_if_differentiated(t, what)
+    return t._data.item()
 
 
 _NOT_METHODS = frozenset({"__module__", "__qualname__", "__doc__", "__slots__", "__dict__",

@@ -10,7 +10,7 @@ import itertools
 import operator
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .nondiff import track
@@ -52,6 +52,19 @@ census_lock = threading.Lock()
 
 
 _UNSET = object()
+
+
+class Differentiating(NamedTuple):
+    """A ``dualad.func`` transform running in this thread (``state.transforms``): its name
+    (``"grad"``...), the graph nodes of the private inputs it differentiates with respect
+    to (their AccumulateGrad, or the clone's node), and the dual level it opened (None for
+    a reverse transform). A value whose graph reaches one of these nodes, or that carries
+    a tangent at that level, is being differentiated: ``dualad._methods`` refuses to turn
+    it into a Python number or a NumPy array (DESIGN.md, "Never a silent zero")."""
+
+    name: str
+    nodes: frozenset
+    level: int | None
 
 
 def _rare_mode(name: str, count: str, rare: Callable[[Any], bool] = bool) -> property:
@@ -107,6 +120,7 @@ class _ThreadState(threading.local):
         # registry._apply_dual; not None means "inside a jvp rule").
         self.rule_node: Any = None
         self.tangent_inputs: tuple | None = None
+        self.transforms: list[Differentiating] = []  # the running func transforms, innermost last
 
 
 state = _ThreadState()

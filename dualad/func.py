@@ -8,6 +8,13 @@ NumPy arrays or Python floats; results come back as the same kind (NumPy in,
 NumPy out), except that a result which still depends on a Tensor being
 differentiated outside stays a Tensor, so enclosing transforms see it.
 
+Never a silent zero: while a transform runs, turning a value it differentiates
+into a Python number or a NumPy array (``float(x)``, ``math.sqrt(x)``,
+``np.array([x, y])``, ``out[i] = x`` into a NumPy ``out``) raises
+:class:`~dualad.tensor.ConcretizationTypeError` (see ``dualad._methods``), and
+the function runs on copies of the differentiated arguments, so it never
+writes into the caller's arrays. ``bool()`` stays allowed (``if x > 0:``).
+
 ``jacfwd`` pushes all basis tangents in one pass (a batched dual level);
 ``jacrev`` pulls all basis cotangents back in one backward pass (the
 backward pass is itself pushed forward at a batched level, since it is
@@ -33,15 +40,15 @@ from typing import Any
 import numpy as np
 
 from . import forward_ad as fwd
-from ._state import state
+from ._state import Differentiating, state
 from .autograd import graph
 from .autograd.batched import pull_back_batched
 from .autograd.engine import as_gradient
 from .autograd.engine import grad as _engine_grad
 from .autograd.grad_mode import enable_grad
-from .autograd.node import AccumulateGrad, Node, OpNode
+from .autograd.node import AccumulateGrad, Node, OpNode, edge_node, edge_of
 from .registry import call, stack_batch
-from .tensor import Tensor, _wrap, meta_of, own_meta
+from .tensor import ConcretizationTypeError, Tensor, _wrap, meta_of, own_meta
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp"]
 
@@ -90,6 +97,33 @@ def _as_tensor(x: Any, name: str) -> Tensor:
     return t
 
 
+def _fresh(x: Tensor) -> Tensor:
+    """A copy of a differentiated argument for ``f`` to run on: ``f`` may write into it
+    without changing the caller's array. Recorded (a clone) when ``x`` itself is being
+    differentiated, so the derivative still flows to it."""
+    if x.requires_grad_flag or _active_tangents(x):
+        return call("clone", x)
+    return _wrap(x._data.copy())
+
+
+class _Running:
+    """Context manager: ``state.transforms`` holds this transform while ``f`` runs, so that
+    converting a value it differentiates raises (see ``dualad._methods``)."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self, name: str, inputs: Sequence[Tensor] = (), level: int | None = None
+                 ) -> None:
+        nodes = frozenset(edge_node(e) for e in map(edge_of, inputs) if e is not None)
+        self.entry = Differentiating(name, nodes, level)
+
+    def __enter__(self) -> None:
+        state.transforms.append(self.entry)
+
+    def __exit__(self, *exc: Any) -> None:
+        state.transforms.pop()
+
+
 def _numpy_mode(values: Sequence[Any]) -> bool:
     """Results are returned as NumPy when no argument was a Tensor."""
     return not any(isinstance(v, Tensor) for v in values)
@@ -123,8 +157,16 @@ def _flatten(out: Any, name: str) -> tuple[list[Tensor], bool]:
 
 
 def _as_output(o: Any, name: str) -> Tensor:
+    """An output of ``f`` as a Tensor. A Python number or a NumPy array is a constant (its
+    derivative is zero, as in JAX): it cannot hold a value being differentiated, since
+    turning one into a number or an array raises. An object array (of Tensors) raises."""
     if isinstance(o, Tensor):
         return o
+    if isinstance(o, np.ndarray) and o.dtype.kind == "O":
+        raise ConcretizationTypeError(
+            f"{name}: the function returned a NumPy array of Python objects (Tensors?); "
+            "NumPy cannot hold derivatives. Build the array with dualad: da.stack([...]), "
+            "or t = da.zeros(n) then t[i] = ...")
     if isinstance(o, (int, float, np.ndarray, np.generic)) and not isinstance(o, bool):
         return _wrap(np.asarray(o, dtype=np.result_type(o, np.float64)))
     raise TypeError(f"{name}: the function must return a Tensor (or a tuple of Tensors), got "
@@ -157,14 +199,15 @@ def _reshape(t: Tensor, shape: tuple) -> Tensor:
 def _private_input(x: Tensor) -> Tensor:
     """The value a reverse transform differentiates with respect to.
 
-    A fresh leaf sharing ``x``'s data and tangents; if ``x`` itself requires
-    grad (an enclosing reverse transform), a recorded copy of it instead, so
-    the result stays differentiable with respect to ``x``.
+    A fresh leaf with a copy of ``x``'s data (``f`` may write into it) and ``x``'s
+    tangents; if ``x`` itself requires grad (an enclosing reverse transform), a
+    recorded copy of it instead, so the result stays differentiable with respect
+    to ``x``.
     """
     if x.requires_grad_flag:
         return call("clone", x)
-    leaf = _wrap(x._data)
-    leaf._tangents = x._tangents
+    leaf = _wrap(x._data.copy())
+    leaf._tangents = dict(x._tangents) if x._tangents else None
     leaf.requires_grad_flag = True
     return leaf
 
@@ -222,7 +265,8 @@ class _Traced:
             call_args = list(args)
             for i, x in zip(self.nums, self.inputs):
                 call_args[i] = x
-            result = f(*call_args, **kwargs)
+            with _Running(name, self.inputs):
+                result = f(*call_args, **kwargs)
         out, self.aux = _split_aux(result, has_aux, name)
         if scalar and isinstance(out, (tuple, list)):
             hint = "" if has_aux or name == "hvp" else (
@@ -354,8 +398,11 @@ def _pair_up(primals: Any, tangents: Any, name: str) -> tuple:
 
 
 def _make_duals(ps: tuple, ts: tuple, name: str) -> list:
-    """Dual tensors at the innermost level, one per primal/tangent pair."""
-    return [fwd.make_dual(_as_tensor(p, name), _as_tensor(t, name)) for p, t in zip(ps, ts)]
+    """Dual tensors at the innermost level, one per primal/tangent pair (copies: ``f`` may
+    write into them)."""
+    return [fwd.make_dual(_fresh(_as_tensor(p, name)), _fresh(_as_tensor(t, name)))
+            for p, t in zip(ps, ts)]
+
 
 def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tuple:
     """``(f(*primals), J @ tangents)`` in one forward pass (a dual level).
@@ -368,9 +415,10 @@ def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tupl
     (0.0, 2.0)
     """
     ps, ts, _, numpy_mode = _pair_up(primals, tangents, "jvp")
-    with fwd.dual_level():
+    with fwd.dual_level() as level:
         duals = _make_duals(ps, ts, "jvp")
-        out, aux = _split_aux(f(*duals), has_aux, "jvp")
+        with _Running("jvp", level=level):
+            out, aux = _split_aux(f(*duals), has_aux, "jvp")
         outs, single = _flatten(out, "jvp")
         prim, tans = [], []
         for o in outs:
@@ -418,11 +466,13 @@ def _jac_outputs(jac: list[list[Tensor]], single_out: bool, single_arg: bool) ->
 def _push_chunk(f: Callable, args: tuple, kwargs: dict, nums: tuple, xs: list,
                 offsets: list, rows: tuple[int, int], has_aux: bool) -> tuple:
     """One batched forward pass: the output tangents ``(len(rows),) + out.shape``."""
-    with fwd.dual_level(batch_size=rows[1] - rows[0]):
+    with fwd.dual_level(batch_size=rows[1] - rows[0]) as level:
         call_args = list(args)
         for i, x, off in zip(nums, xs, offsets):
-            call_args[i] = fwd.make_dual(x, _basis(rows, off, x._data.shape, x._data.dtype))
-        out, aux = _split_aux(f(*call_args, **kwargs), has_aux, "jacfwd")
+            call_args[i] = fwd.make_dual(_fresh(x), _basis(rows, off, x._data.shape,
+                                                           x._data.dtype))
+        with _Running("jacfwd", level=level):
+            out, aux = _split_aux(f(*call_args, **kwargs), has_aux, "jacfwd")
         outs, single_out = _flatten(out, "jacfwd")
         tangents = []
         for o in outs:
@@ -574,9 +624,10 @@ def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:
     (array([4.]), array([2.]))
     """
     ps, ts, single, numpy_mode = _pair_up(primals, tangents, "hvp")
-    with fwd.dual_level():
+    with fwd.dual_level() as level:
         duals = _make_duals(ps, ts, "hvp")
-        value, grads = _value_and_grad(f, tuple(range(len(ps))), False, "hvp")(*duals)
+        with _Running("hvp", level=level):
+            value, grads = _value_and_grad(f, tuple(range(len(ps))), False, "hvp")(*duals)
         value = fwd.unpack_dual(value).primal
         hv = []
         for g, x in zip(grads, duals):

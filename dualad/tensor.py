@@ -5,8 +5,9 @@ node that created it (``grad_fn``), its accumulated ``grad``, its tangents
 (one per active dual level) and a version counter shared with the tensors
 that share its storage. Every operator and method forwards to a registered
 op; this module holds no derivative knowledge. It sits below the ops and the
-engine and imports neither: the operators, in-place ops, ``backward()`` and the
-NumPy protocols are put on the class by :mod:`dualad._methods` (see
+engine and imports neither: the operators, in-place ops, ``backward()``, the
+NumPy protocols and the conversions to Python numbers are put on the class by
+:mod:`dualad._methods` (see
 ``tests/test_layers.py`` for the layers).
 
 >>> import dualad as da
@@ -29,6 +30,20 @@ import numpy as np
 
 from ._repr import tensor_repr
 from ._state import census, census_lock, state
+
+
+class ConcretizationTypeError(TypeError, RuntimeError):
+    """A value being differentiated was turned into a Python number or a NumPy array.
+
+    Raised by ``float()``, ``int()``, ``complex()``, ``.item()``, ``.tolist()``,
+    ``.numpy()``, ``numpy.asarray()`` (``__array__``), ``__index__`` and by storing the
+    value into a NumPy array, on a Tensor that a ``dualad.func`` transform differentiates
+    or that carries a forward-mode tangent: dualad cannot see through a Python number or
+    a NumPy array, so the derivative would silently be zero. JAX raises its
+    ``ConcretizationTypeError`` in the same places. A ``TypeError`` (the value has the
+    wrong type for the conversion, as in JAX) and a ``RuntimeError`` (what converting a
+    tensor that requires grad raises in PyTorch).
+    """
 
 
 class _VersionCounter:
@@ -302,40 +317,14 @@ class Tensor(TensorMethods):
         return new
 
     # ------------------------------------------------------------- conversion
-    def numpy(self) -> np.ndarray:
-        """The data as a NumPy array sharing storage (raises if the tensor requires grad)."""
-        if self.requires_grad_flag:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
-                               "Use tensor.detach().numpy() instead.")
-        return self._data
-
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        if self.requires_grad_flag:
-            raise RuntimeError("Can't convert a Tensor that requires grad to a NumPy array. "
-                               "Use tensor.detach().numpy() instead.")
-        return self._data if dtype is None else self._data.astype(dtype, copy=False)
-
-    def item(self) -> Any:
-        if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
-                               "a Python scalar")
-        return self._data.item()
-
-    def tolist(self) -> Any:
-        return self._data.tolist()
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
-    def __index__(self) -> int:
-        if self._data.dtype.kind not in "iub" or self._data.size != 1:
-            raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self._data.item())
-
+    # float(), int(), complex(), item(), tolist(), numpy(), __array__ and __index__ check that
+    # the value is not being differentiated (a transform's graph, a dual level): higher layers,
+    # so dualad._methods installs them. bool() is allowed (control flow; see there).
     def __bool__(self) -> bool:
+        """The truth of a one-element tensor, allowed even while it is differentiated: a
+        branch (``if x > 0:``) on the value is control flow, which carries no derivative in
+        any AD system (the derivative is that of the branch taken), not a lost one. JAX
+        allows it too outside ``jit``; ``float()`` and the other conversions raise."""
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is "
                                "ambiguous")
