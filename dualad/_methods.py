@@ -359,19 +359,24 @@ def differentiated_by(t: Tensor) -> str | None:
 
 
 def _level_owner(level: int) -> str:
-    for tr in reversed(state.transforms):
-        if tr.level == level:
-            return f"that carries a forward-mode tangent of dualad.func.{tr.name}"
+    for name, _, opened in reversed(state.transforms):
+        if opened == level:
+            return f"that carries a forward-mode tangent of dualad.func.{name}"
     return "that carries a forward-mode tangent (forward_ad.dual_level)"
 
 
 def _reverse_owner(t: Tensor, running: list[Differentiating]) -> str | None:
-    edge = edge_of(t)
-    reached = graph.reachable([edge_node(edge)]) if edge is not None else set()
-    for tr in reversed(running):
-        if not tr.nodes.isdisjoint(reached):
-            return f"that dualad.func.{tr.name} is differentiating"
+    reached = graph.reachable([_node_of(t)])
+    for name, inputs, _ in reversed(running):
+        if any(_node_of(x) in reached for x in inputs):
+            return f"that dualad.func.{name} is differentiating"
     return None
+
+
+def _node_of(t: Tensor) -> Any:
+    """The graph node that receives ``t``'s gradient (None if it needs none)."""
+    edge = edge_of(t)
+    return None if edge is None else edge_node(edge)
 
 
 def silent_zero_message(what: str, who: str) -> str:

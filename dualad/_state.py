@@ -9,8 +9,8 @@ from __future__ import annotations
 import itertools
 import operator
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .nondiff import track
@@ -54,17 +54,14 @@ census_lock = threading.Lock()
 _UNSET = object()
 
 
-class Differentiating(NamedTuple):
-    """A ``dualad.func`` transform running in this thread (``state.transforms``): its name
-    (``"grad"``...), the graph nodes of the private inputs it differentiates with respect
-    to (their AccumulateGrad, or the clone's node), and the dual level it opened (None for
-    a reverse transform). A value whose graph reaches one of these nodes, or that carries
-    a tangent at that level, is being differentiated: ``dualad._methods`` refuses to turn
-    it into a Python number or a NumPy array (DESIGN.md, "Never a silent zero")."""
-
-    name: str
-    nodes: frozenset
-    level: int | None
+# A ``dualad.func`` transform running in this thread (an entry of ``state.transforms``):
+# ``(name, inputs, level)``: its name ("grad"...), the private inputs a reverse transform
+# differentiates with respect to (leaves, or clones of an enclosing transform's values)
+# and the dual level a forward transform opened (else None). A value whose graph reaches
+# one of these inputs, or that carries a tangent at that level, is being differentiated:
+# dualad._methods refuses to turn it into a Python number or a NumPy array (DESIGN.md,
+# "Never a silent zero"). A plain tuple: one is made per transform call (w8.func's path).
+Differentiating = tuple[str, Sequence[Any], "int | None"]
 
 
 def _rare_mode(name: str, count: str, rare: Callable[[Any], bool] = bool) -> property:

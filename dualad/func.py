@@ -46,7 +46,7 @@ from .autograd.batched import pull_back_batched
 from .autograd.engine import as_gradient
 from .autograd.engine import grad as _engine_grad
 from .autograd.grad_mode import enable_grad
-from .autograd.node import AccumulateGrad, Node, OpNode, edge_node, edge_of
+from .autograd.node import AccumulateGrad, Node, OpNode
 from .registry import call, stack_batch
 from .tensor import ConcretizationTypeError, Tensor, _wrap, meta_of, own_meta
 
@@ -106,22 +106,15 @@ def _fresh(x: Tensor) -> Tensor:
     return _wrap(x._data.copy())
 
 
-class _Running:
-    """Context manager: ``state.transforms`` holds this transform while ``f`` runs, so that
-    converting a value it differentiates raises (see ``dualad._methods``)."""
-
-    __slots__ = ("entry",)
-
-    def __init__(self, name: str, inputs: Sequence[Tensor] = (), level: int | None = None
-                 ) -> None:
-        nodes = frozenset(edge_node(e) for e in map(edge_of, inputs) if e is not None)
-        self.entry = Differentiating(name, nodes, level)
-
-    def __enter__(self) -> None:
-        state.transforms.append(self.entry)
-
-    def __exit__(self, *exc: Any) -> None:
-        state.transforms.pop()
+def _run(entry: Differentiating, f: Callable, args: Sequence[Any], kwargs: dict) -> Any:
+    """``f(*args, **kwargs)`` with ``entry`` in ``state.transforms`` meanwhile, so that
+    converting a value this transform differentiates raises (see ``dualad._methods``)."""
+    running = state.transforms
+    running.append(entry)
+    try:
+        return f(*args, **kwargs)
+    finally:
+        running.pop()
 
 
 def _numpy_mode(values: Sequence[Any]) -> bool:
@@ -265,8 +258,7 @@ class _Traced:
             call_args = list(args)
             for i, x in zip(self.nums, self.inputs):
                 call_args[i] = x
-            with _Running(name, self.inputs):
-                result = f(*call_args, **kwargs)
+            result = _run((name, self.inputs, None), f, call_args, kwargs)
         out, self.aux = _split_aux(result, has_aux, name)
         if scalar and isinstance(out, (tuple, list)):
             hint = "" if has_aux or name == "hvp" else (
@@ -417,8 +409,7 @@ def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tupl
     ps, ts, _, numpy_mode = _pair_up(primals, tangents, "jvp")
     with fwd.dual_level() as level:
         duals = _make_duals(ps, ts, "jvp")
-        with _Running("jvp", level=level):
-            out, aux = _split_aux(f(*duals), has_aux, "jvp")
+        out, aux = _split_aux(_run(("jvp", (), level), f, duals, {}), has_aux, "jvp")
         outs, single = _flatten(out, "jvp")
         prim, tans = [], []
         for o in outs:
@@ -471,8 +462,8 @@ def _push_chunk(f: Callable, args: tuple, kwargs: dict, nums: tuple, xs: list,
         for i, x, off in zip(nums, xs, offsets):
             call_args[i] = fwd.make_dual(_fresh(x), _basis(rows, off, x._data.shape,
                                                            x._data.dtype))
-        with _Running("jacfwd", level=level):
-            out, aux = _split_aux(f(*call_args, **kwargs), has_aux, "jacfwd")
+        out, aux = _split_aux(_run(("jacfwd", (), level), f, call_args, kwargs), has_aux,
+                              "jacfwd")
         outs, single_out = _flatten(out, "jacfwd")
         tangents = []
         for o in outs:
@@ -626,8 +617,8 @@ def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:
     ps, ts, single, numpy_mode = _pair_up(primals, tangents, "hvp")
     with fwd.dual_level() as level:
         duals = _make_duals(ps, ts, "hvp")
-        with _Running("hvp", level=level):
-            value, grads = _value_and_grad(f, tuple(range(len(ps))), False, "hvp")(*duals)
+        vg = _value_and_grad(f, tuple(range(len(ps))), False, "hvp")
+        value, grads = _run(("hvp", (), level), vg, duals, {})
         value = fwd.unpack_dual(value).primal
         hv = []
         for g, x in zip(grads, duals):
