@@ -198,6 +198,11 @@ class TensorMethods:
         return complex(_checked_item(self, "complex() (also what storing it into a complex "
                                            "NumPy array calls)"))
 
+    def _refuse_if_differentiated(self: Any, what: str) -> None:
+        """Raise ConcretizationTypeError if this tensor is being differentiated (for
+        ``dualad.tensor``, which lives below this layer)."""
+        refuse_if_differentiated(self, what)
+
     def __index__(self: Any) -> int:
         if self.requires_grad_flag or self._tangents:
             refuse_if_differentiated(self, "operator.index() (__index__: using it as an "

@@ -48,8 +48,6 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
     >>> tensor([1, 2]).dtype, tensor([1.0, 2.0]).dtype
     (dtype('int64'), dtype('float64'))
     """
-    if isinstance(data, Tensor):
-        data = data._data
     return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)  # copies once
 
 

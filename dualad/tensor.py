@@ -155,6 +155,8 @@ class Tensor(TensorMethods):
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None) -> None:
         if isinstance(data, Tensor):
+            if data.requires_grad_flag or data._tangents:
+                data._refuse_if_differentiated("dualad.tensor(t) (a new leaf: a constant copy)")
             data = data._data
         arr = np.array(data, dtype=dtype)  # a floating dtype is kept, float16 too (NumPy's rule)
         if arr.dtype.kind == "O":
@@ -299,7 +301,10 @@ class Tensor(TensorMethods):
     # ------------------------------------------------------- copy and pickle
     def __reduce_ex__(self, protocol: Any) -> Any:
         """Pickle the data, ``requires_grad`` and name, as a leaf (PyTorch does the same; the
-        graph, ``.grad`` and tangents are not pickled)."""
+        graph, ``.grad`` and tangents are not pickled; refused while the value is being
+        differentiated, as that would drop its derivative)."""
+        if self.requires_grad_flag or self._tangents:
+            self._refuse_if_differentiated("pickling or copy.deepcopy() (a new leaf)")
         return (_rebuild, (np.array(self._data), self.requires_grad_flag, self.name))
 
     def __deepcopy__(self, memo: dict) -> Tensor:

@@ -113,6 +113,36 @@ def test_converting_the_input_itself_raises(transform):
     _assert_refused(lambda: run(lambda x: x * float(x.sum())), "float()", who)
 
 
+@pytest.mark.parametrize("transform", ["grad", "jvp", "jacrev"])
+def test_a_new_leaf_or_a_copy_of_a_differentiated_value_raises(transform):
+    import copy
+    import pickle
+
+    run, who = TRANSFORMS[transform]
+    _assert_refused(lambda: run(lambda x: da.tensor(x * x).sum() + x.sum()), "dualad.tensor",
+                    who)
+    _assert_refused(lambda: run(lambda x: copy.deepcopy(x).sum() + x.sum()), "deepcopy", who)
+    _assert_refused(lambda: run(lambda x: pickle.dumps(x) and x.sum()), "pickling", who)
+    # outside transforms, PyTorch's rules: a detached copy
+    y = da.tensor(2.0, requires_grad=True) * 3.0
+    assert da.tensor(y).requires_grad is False and da.tensor(y).item() == 6.0
+    assert copy.deepcopy(da.tensor(2.0, requires_grad=True)).item() == 2.0
+
+
+def test_a_refusal_leaves_no_transform_running_and_printing_is_allowed():
+    printed = []
+    with pytest.raises(ConcretizationTypeError):
+        func.grad(lambda x: printed.append(repr(x)) or x * float(x))(2.0)
+    assert printed == ["tensor(2., requires_grad=True)"]
+    from dualad._state import state
+    assert state.transforms == []
+    with fwAD.dual_level():
+        x = fwAD.make_dual(da.tensor(1.0), da.tensor(1.0))
+        with pytest.raises(ConcretizationTypeError):
+            func.jvp(lambda y: y * float(x), (1.0,), (1.0,))
+        assert state.transforms == []
+
+
 def test_the_error_is_a_type_error_and_a_runtime_error_exported_from_dualad():
     assert issubclass(da.ConcretizationTypeError, TypeError)
     assert issubclass(da.ConcretizationTypeError, RuntimeError)  # (PyTorch's for numpy())
