@@ -61,7 +61,7 @@ _UNSET = object()
 # one of these inputs, or that carries a tangent at that level, is being differentiated:
 # dualad._methods refuses to turn it into a Python number or a NumPy array (DESIGN.md,
 # "Never a silent zero"). A plain tuple: one is made per transform call (w8.func's path).
-Differentiating = tuple[str, Sequence[Any], "int | None"]
+Differentiating = tuple[str, Sequence[Any], int | None]
 
 
 def _rare_mode(name: str, count: str, rare: Callable[[Any], bool] = bool) -> property:
