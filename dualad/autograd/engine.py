@@ -639,12 +639,20 @@ class _BatchedArrayRules(_ArrayRules):
         inputs = node.raw_inputs(check)
         out = node.out_data if node.op.hints.saves_output else None
         params = node.params
-        for i, edge in enumerate(node.next_edges):
+        meta = node.in_meta
+        i = 0
+        for edge in (node._edge0, node._edge1) if node._edges_more is None else node.next_edges:
             rule = None if edge is None else rules[i]
             c = None if rule is None else rule(g, out, *inputs, **params)
             if c is not None:
-                send(i, edge, fit_batched_array_to(c._data if type(c) is Tensor else c,
-                                                   *node.input_meta(i)))
+                m = node.out_data if meta is None else meta[i]  # see OpNode.in_meta
+                if type(c) is Tensor:
+                    c = c._data
+                if type(c) is not _ndarray or type(m) is not _ndarray \
+                        or c.shape[1:] != m.shape or c.dtype != m.dtype:
+                    c = fit_batched_array_to(c, *_shape_dtype(m))
+                send(i, edge, c)
+            i += 1
 
 
 def _shape_dtype(meta: Any) -> tuple:
