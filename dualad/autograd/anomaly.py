@@ -13,16 +13,12 @@ Function 'SqrtBackward0' returned inf values in its 0th output.
 
 from __future__ import annotations
 
-import functools
 import os
 import traceback
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from contextlib import ContextDecorator
+from typing import Any
 
 from .._state import state
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,7 +30,7 @@ def creation_trace() -> str:
     return "".join(traceback.format_list(frames))
 
 
-class detect_anomaly:
+class detect_anomaly(ContextDecorator):
     """Context manager (and decorator): record creation traces, check backward for nan/inf."""
 
     def __init__(self, check_nan: bool = True) -> None:
@@ -48,13 +44,8 @@ class detect_anomaly:
     def __exit__(self, *exc: Any) -> None:
         state.anomaly = self._prev
 
-    def __call__(self, fn: Callable[_P, _R]) -> Callable[_P, _R]:
-        @functools.wraps(fn)
-        def wrapper(*a: _P.args, **k: _P.kwargs) -> _R:
-            with detect_anomaly(self.check_nan):
-                return fn(*a, **k)
-
-        return wrapper
+    def _recreate_cm(self) -> detect_anomaly:  # a decorated call enters a fresh copy
+        return detect_anomaly(self.check_nan)
 
 
 def set_detect_anomaly(mode: bool) -> None:

@@ -112,68 +112,39 @@ def _why_no_grad(out: Tensor) -> str:
     return " (did you forget requires_grad=True, or compute it under no_grad?)"
 
 
-# The input buffers: ``buffers[node]`` is the gradient summed so far for a node with one
-# output (no list per node), and a list with one slot per output for a node with several.
+def _add(buffers: dict, node: Node, nr: int, grad: Any, owned: set | None, raw: bool) -> None:
+    """Add cotangent ``grad`` into slot ``nr`` of ``node``'s input buffer (see ``_Pass``).
 
-def _take(buffers: dict, node: Node, nr: int, grad: Any) -> Any:
-    """What ``node``'s slot ``nr`` held (None: empty, and now it holds ``grad``)."""
-    if node.num_outputs == 1:
-        old = buffers.get(node)
-        if old is None:
-            buffers[node] = grad
-        return old
-    buf = buffers.get(node)
-    if buf is None:
-        buf = buffers[node] = [None] * node.num_outputs
-    old = buf[nr]
-    if old is None:
-        buf[nr] = grad
-    return old
-
-
-def _put(buffers: dict, node: Node, nr: int, value: Any) -> None:
-    """Set ``node``'s slot ``nr`` to ``value``."""
-    if node.num_outputs == 1:
-        buffers[node] = value
-    else:
-        buffers[node][nr] = value
-
-
-def _add(buffers: dict, node: Node, nr: int, grad: Tensor, owned: set | None = None) -> None:
-    """Add ``grad`` into ``node``'s input buffer.
-
-    With ``owned`` (a set, only when the backward pass is not recorded): a sum
-    this engine made is owned by the buffer alone, so later gradients are
-    added into it in place; ``owned`` holds the nodes whose buffer is such a sum.
+    ``owned`` (None when the pass is recorded) holds the one-output nodes whose buffer is
+    a sum this pass made, held by no one else: later cotangents are added into it in place.
+    ``raw`` (the array backends): the values are arrays or Tensors, summed as arrays; else
+    Tensors, summed as Tensors (with their tangents).
     """
-    old = _take(buffers, node, nr, grad)
-    if old is None:
+    if node.num_outputs != 1:
+        slots = buffers.get(node)
+        if slots is None:
+            slots = buffers[node] = [None] * node.num_outputs
+        old = slots[nr]
+        if old is not None:
+            grad = _data(old) + _data(grad) if raw else old + grad
+        slots[nr] = grad
         return
-    if owned is None or node.num_outputs != 1 or old._tangents is not None \
-            or grad._tangents is not None:
-        _put(buffers, node, nr, old + grad)
-    elif node in owned and old._data.shape == grad._data.shape \
-            and old._data.dtype == grad._data.dtype:
-        np.add(old._data, grad._data, out=old._data)
-    else:
+    old = buffers[node]  # (never empty: send puts a one-output node's first cotangent)
+    if not raw and (owned is None or old._tangents is not None or grad._tangents is not None):
         buffers[node] = old + grad
-        owned.add(node)
-
-
-def _add_array(buffers: dict, node: Node, nr: int, grad: Any, owned: set) -> None:
-    """:func:`_add` on the raw-array fast path: the values are arrays or Tensors."""
-    old = _take(buffers, node, nr, grad)
-    if old is None:
         return
-    a = old._data if type(old) is Tensor else old
-    b = grad._data if type(grad) is Tensor else grad
-    if node in owned and a.shape == b.shape and a.dtype == b.dtype:
+    a, b = _data(old), _data(grad)
+    if node in owned and a.shape == b.shape and a.dtype == b.dtype:  # type: ignore[operator]
         np.add(a, b, out=a)
-    else:
-        total = a + b
-        _put(buffers, node, nr, total)
-        if type(total) is np.ndarray and node.num_outputs == 1:
-            owned.add(node)  # a fresh sum: later ones are added into it in place
+        return
+    total = buffers[node] = a + b if raw else old + grad
+    if not raw or type(total) is _ndarray:  # (not a NumPy scalar: it cannot be added into)
+        owned.add(node)  # type: ignore[union-attr]
+
+
+def _data(value: Any) -> Any:
+    """A cotangent's array (its data, for a Tensor)."""
+    return value._data if type(value) is Tensor else value
 
 
 def _hook_name(hook: Any) -> str:
@@ -283,11 +254,6 @@ def _unused(i: int) -> str:
 
 
 # ------------------------------------------------------------------ the pass
-# A pass validates first, then runs the nodes newest first (falling ``seq``: PyTorch's order,
-# and the same order of summing cotangents whatever the path) from a heap that a node enters
-# with its first cotangent. An op node's rules run through the pass's backend; other nodes
-# (leaves' accumulators, custom Functions, nodes with hooks or a captured gradient) take
-# the general runner, where user code may run.
 
 def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_graph: bool,
                  inputs: list | None, allow_unused: bool, accumulate: bool) -> list | None:
@@ -359,7 +325,12 @@ def _results(input_nodes: list, captured: dict, allow_unused: bool, create_graph
 
 
 class _Pass:
-    """One backward pass: the input buffers, the scheduler, and the node runners."""
+    """One backward pass: the input buffers, the scheduler, and the node runners.
+
+    The nodes run newest first (falling ``seq``: PyTorch's order, and the same order of
+    summing cotangents whatever the path). An op node's rules run through the pass's
+    backend; other nodes take :meth:`run_general`, where user code may run.
+    """
 
     __slots__ = ("rules", "need", "order", "targets", "accumulate", "create_graph", "anomaly",
                  "owned", "buffers", "heap", "captured", "verified")
@@ -375,9 +346,7 @@ class _Pass:
         self.accumulate = accumulate
         self.create_graph = create_graph
         self.anomaly = census.recording and state.anomaly
-        # with ``owned`` (a set, only when the backward pass is not recorded): a sum this
-        # pass made is owned by the buffer alone, so later gradients are added into it in place
-        self.owned: set | None = None if create_graph else set()
+        self.owned: set | None = None if create_graph else set()  # see _add
         # ``buffers[node]``: the gradient summed so far for a node with one output (no list
         # per node), and a list with one slot per output for a node with several
         self.buffers: dict = {}
@@ -446,7 +415,7 @@ class _Pass:
         attributes, and it runs once per edge.)"""
         need, buffers, heap, order, owned = self.need, self.buffers, self.heap, self.order, \
             self.owned
-        add = self.rules.add
+        add, raw = _add, self.rules.raw
 
         def send(i: int, edge: Any, c: Any) -> None:
             if type(edge) is Edge:
@@ -460,7 +429,7 @@ class _Pass:
                     if node.num_outputs == 1:
                         buffers[node] = c
                         return
-                add(buffers, node, nr, c, owned)
+                add(buffers, node, nr, c, owned, raw)
 
         return send
 
@@ -495,10 +464,11 @@ class _Pass:
             return None
         if len(buf) > 1 and any(b is None for b in buf):
             buf = [b if b is not None else _wrap(np.zeros(s, dt))
-                   for b, (s, dt) in zip(buf, node.output_meta())]
+                   for b, (s, dt) in zip(buf, node.out_meta)]
         if type(node) is OpNode:  # (the pass's Tensor backend, or the Tensor one for arrays)
             rules = _TensorRules if self.rules.raw else self.rules
-            cots = rules.cotangents(node, buf[0], not self.verified)
+            cots = [None] * len(node.next_edges)  # (None where an input gets no cotangent)
+            rules.run(node, buf[0], not self.verified, lambda i, e, c: cots.__setitem__(i, c))
         else:
             self.verified = False
             cots = node.apply(buf)
@@ -515,30 +485,15 @@ class _Pass:
 class _Rules:
     """A backend: how an op node's rules run in a pass. ``run(node, g, check, send)`` calls
     ``send(i, edge, c)`` with the cotangent of each input ``i`` that gets one, fitted to the
-    input's shape and dtype; ``add`` sums a cotangent into an input buffer; ``raw``: the
-    cotangents are raw arrays (wrapped in Tensors before user code sees them)."""
+    input's shape and dtype; ``raw``: the cotangents are raw arrays (wrapped in Tensors
+    before user code sees them)."""
 
     raw = False
-    add: Callable[..., None]
     run: Callable[[OpNode, Any, bool, Callable], None]
-
-    @classmethod
-    def cotangents(cls, node: OpNode, g: Any, check: bool) -> list:
-        """The cotangents ``run`` sends, one per edge (None where none): for hooks."""
-        cots: list = [None] * len(node.next_edges)
-
-        def collect(i: int, edge: Any, c: Any) -> None:
-            cots[i] = c
-
-        cls.run(node, g, check, collect)
-        return cots
 
 
 class _TensorRules(_Rules):
     """An op node's registered ``vjp`` rules on Tensors (recorded when create_graph)."""
-
-    add = staticmethod(_add)
-    raw = False
 
     @staticmethod
     def run(node: OpNode, g: Any, check: bool, send: Callable) -> None:
@@ -562,7 +517,7 @@ class _TensorRules(_Rules):
                         (c._data.shape == m.shape and c._data.dtype == m.dtype)
                         if tm is _ndarray else
                         (not c._data.shape and c._data.dtype is _FLOAT64)
-                        if tm is _float64 else _fits(c._data, m)):
+                        if tm is _float64 else (c._data.shape, c._data.dtype) == m):
                     c = fit_to(c, *_shape_dtype(m))
                 send(i, edge, c)
             i += 1
@@ -587,15 +542,14 @@ class _ArrayRules(_Rules):
     compute their partials with the ops' forwards, ``ops._define.ARRAY_MATH``); an op
     without them runs its Tensor rules."""
 
-    add = staticmethod(_add_array)
     raw = True
 
     @staticmethod
     def run(node: OpNode, g: Any, check: bool, send: Callable) -> None:
         hints = node.op.hints
         rules = hints.array_vjp
-        if rules is None:
-            _ArrayRules.via_tensors(node, g, check, send)
+        if rules is None:  # the Tensor rules, their cotangents as arrays
+            _TensorRules.run(node, g, check, lambda i, edge, c: send(i, edge, c._data))
             return
         inputs = node.raw_inputs(check)
         out = node.out_data if hints.saves_output else None
@@ -619,14 +573,6 @@ class _ArrayRules(_Rules):
                     c = _fit_array(c, m)
                 send(i, edge, c)
             i += 1
-
-    @staticmethod
-    def via_tensors(node: OpNode, g: Any, check: bool, send: Callable) -> None:
-        """The Tensor rules of an op that has no array rules, their results as arrays."""
-        cots = _TensorRules.cotangents(node, g, check)
-        for i, (edge, c) in enumerate(zip(node.next_edges, cots)):
-            if c is not None:
-                send(i, edge, c._data)
 
 
 class _BatchedArrayRules(_ArrayRules):
@@ -664,27 +610,14 @@ def _shape_dtype(meta: Any) -> tuple:
     return meta if tm is tuple else (meta.shape, meta.dtype)
 
 
-def _fits(data: Any, meta: Any) -> bool:
-    """Whether array ``data`` has the shape and dtype ``meta`` stands for."""
-    tm = type(meta)
-    if tm is _ndarray:
-        return data.shape == meta.shape and data.dtype == meta.dtype
-    if tm is _float64:
-        return not data.shape and data.dtype is _FLOAT64
-    return data.shape == meta[0] and data.dtype == meta[1]
-
-
 def _fit_array(c: Any, meta: Any) -> Any:
     """A raw cotangent fitted to the input ``meta`` stands for (see :func:`_shape_dtype`)."""
     if type(c) is Tensor:
         c = c._data
-    tc = type(c)
-    if tc is _ndarray:
-        return c if _fits(c, meta) else fit_array_to(c, *_shape_dtype(meta))
     shape, dtype = _shape_dtype(meta)
-    if tc is _float64 and dtype is _FLOAT64 and shape == ():
+    if type(c) is _float64 and dtype is _FLOAT64 and shape == ():
         return c  # a float64 scalar stands for a 0-d array (arithmetic on it is faster)
-    return fit_array_to(c, shape, dtype)
+    return fit_array_to(c, shape, dtype)  # (which returns an array that fits as it is)
 
 
 def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,

@@ -41,7 +41,6 @@ class FunctionCtx:
 
     def __init__(self) -> None:
         self._saved: list[SavedTensor] | None = []
-        self._node: Node | None = None
         self._fn_name = "Function"  # the Function's class name, for errors (set by apply)
         self.needs_input_grad: tuple = ()
         self._dirty: tuple = ()
@@ -58,8 +57,11 @@ class FunctionCtx:
     def saved_tensors(self) -> tuple:
         if self._saved is None:
             raise RuntimeError(_FREED)
-        node = self._node if self._node is not None else _Unrecorded(self._fn_name)
-        return tuple(s.get(node, i) for i, s in enumerate(self._saved))
+        return tuple(s.get(self._node_name, i) for i, s in enumerate(self._saved))
+
+    def _node_name(self) -> str:
+        """The name of the Function's node, for errors (also when none was recorded)."""
+        return f"{self._fn_name}Backward"
 
     def mark_dirty(self, *tensors: Tensor) -> None:
         self._dirty = tensors
@@ -71,23 +73,10 @@ class FunctionCtx:
         self.materialize_grads = value
 
 
-class _Unrecorded(Node):
-    """Names, in errors, the node of a Function call that recorded none (no input requires
-    grad: ``saved_tensors`` read in ``jvp``)."""
-
-    __slots__ = ("fn_name",)
-
-    def __init__(self, fn_name: str) -> None:
-        self.fn_name = fn_name
-
-    def name(self) -> str:
-        return f"{self.fn_name}Backward"
-
-
 class FunctionNode(Node):
     """The graph node of one ``Function.apply`` call."""
 
-    __slots__ = ("fn", "ctx", "out_meta", "num_outputs_", "in_meta", "next_edges")
+    __slots__ = ("fn", "ctx", "out_meta", "num_outputs", "in_meta", "next_edges")
 
     def __init__(self, fn: type[Function], ctx: FunctionCtx, args: Sequence[Any],
                  outs: list[Tensor]) -> None:
@@ -101,17 +90,10 @@ class FunctionNode(Node):
         self.in_meta: list[tuple[tuple[int, ...], np.dtype] | None] = [
             (a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
         self.out_meta = [(o._data.shape, o._data.dtype) for o in outs]
-        self.num_outputs_ = len(outs)
-
-    @property
-    def num_outputs(self) -> int:  # type: ignore[override]
-        return self.num_outputs_
-
-    def output_meta(self) -> list:
-        return self.out_meta
+        self.num_outputs = len(outs)
 
     def name(self) -> str:
-        return f"{self.fn.__name__}Backward"
+        return self.ctx._node_name()
 
     def apply(self, grads: list) -> list:
         if self.ctx._saved is None:
@@ -138,6 +120,10 @@ class FunctionNode(Node):
                                    "shape it broadcasts to, which is summed back)")
             cots.append(fit_to(c, shape, dtype))
         return cots
+
+    def check_versions(self) -> None:
+        for i, s in enumerate(self.ctx._saved or ()):
+            s.check(self.name, i)
 
     def release(self) -> None:
         if self.ctx._saved:
@@ -174,11 +160,12 @@ class Function:
         tensors = [a for a in args if isinstance(a, Tensor)]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad_flag
                                      for a in args)
-        level = _innermost_level(tensors)
-        if level is not None and "jvp" not in cls.__dict__ and not _inherits_jvp(cls):
+        levels = _dual_levels(tensors)
+        level = max(levels) if levels else None
+        if level is not None and "jvp" not in _all_attrs(cls):
             raise RuntimeError(f"{cls.__name__} has no jvp: define "
                                "@staticmethod jvp(ctx, *tangents) to use it in forward mode")
-        if level is not None and _dual_levels(tensors) > 1:
+        if len(levels) > 1:
             raise RuntimeError(f"{cls.__name__}: a custom Function supports one dual level at a "
                                "time, but its inputs carry tangents of several nested levels; "
                                "express it with dualad ops (or register an Op) to nest "
@@ -199,7 +186,6 @@ class Function:
         outs = [_fresh_output(o, ctx, raw, call_args, versions, cls.__name__) for o in outs]
         if state.grad_enabled and any(ctx.needs_input_grad):
             node = FunctionNode(cls, ctx, call_args, outs)
-            ctx._node = node
             non_diff = {id(t) for t in ctx._non_diff}
             for o in outs:
                 if id(o) in non_diff or o._data.dtype.kind not in "fc":
@@ -275,16 +261,6 @@ def _register_multi_output(node: FunctionNode, outs: list) -> None:
                 own_meta(o).output_nr = nr
 
 
-def _innermost_level(tensors: list) -> int | None:
-    level = None
-    for t in tensors:
-        if t._tangents:
-            for lv in t._tangents:
-                if lv in state.levels and (level is None or lv > level):
-                    level = lv
-    return level
-
-
 def _save_callers_inputs(ctx: FunctionCtx, raw: list, args: tuple) -> None:
     """An input saved for backward is saved as the caller's tensor (with its history and
     tangents), as in PyTorch, so that ``backward`` can be differentiated again (grad of
@@ -319,8 +295,9 @@ def _relink(ctx: FunctionCtx, old: list, new: Sequence) -> None:
                                        for e in v))
 
 
-def _dual_levels(tensors: list) -> int:
-    return len({lv for t in tensors if t._tangents for lv in t._tangents if lv in state.levels})
+def _dual_levels(tensors: list) -> set:
+    """The active dual levels at which the inputs carry tangents."""
+    return {lv for t in tensors if t._tangents for lv in t._tangents if lv in state.levels}
 
 
 def _push_tangents(cls: type[Function], ctx: FunctionCtx, args: tuple, outs: list, level: int,
@@ -368,10 +345,6 @@ def _checked_tangents(touts: Any, outs: list, single: bool, name: str) -> list:
                                "its output's shape")
         checked.append(t)
     return checked
-
-
-def _inherits_jvp(cls: type) -> bool:
-    return any("jvp" in c.__dict__ for c in cls.__mro__[:-1] if c is not Function)
 
 
 def _all_attrs(cls: type) -> set:

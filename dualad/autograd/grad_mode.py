@@ -12,19 +12,20 @@ False
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from contextlib import ContextDecorator
+from typing import Any, TypeVar
 
 from .._state import state
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
+_F = TypeVar("_F", bound=Callable[..., Any])
 _Mode = TypeVar("_Mode", bound="_GradMode")
 
 
-class _GradMode:
-    """Base: subclasses say what to set on entry; the previous mode is restored on exit."""
+class _GradMode(ContextDecorator):
+    """Base: subclasses say what to set on entry; the previous mode is restored on exit.
+    As a decorator, each call enters a fresh copy (``_recreate_cm``, ContextDecorator's
+    hook): the previous mode is kept on the instance, and a call may recurse."""
 
     def _enter(self) -> None:
         raise NotImplementedError
@@ -37,13 +38,8 @@ class _GradMode:
     def __exit__(self, *exc: Any) -> None:
         state.grad_enabled, state.inference = self._prev
 
-    def __call__(self, fn: Callable[_P, _R]) -> Callable[_P, _R]:
-        @functools.wraps(fn)
-        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            with self.__class__(*self._args()):
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def _recreate_cm(self: _Mode) -> _Mode:
+        return type(self)(*self._args())
 
     def _args(self) -> tuple:
         return ()
@@ -78,7 +74,7 @@ class set_grad_enabled(_GradMode):
         self._enter()
         return self
 
-    def __call__(self, fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    def __call__(self, fn: _F) -> _F:
         # used as a decorator: undo the switch made by __init__ at decoration time
         state.grad_enabled, state.inference = self._prev
         return super().__call__(fn)

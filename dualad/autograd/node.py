@@ -61,8 +61,7 @@ class Node:
         next_edges: tuple
         seq: int
         _extras: _Extras | None
-
-        def output_meta(self) -> list: ...
+        out_meta: list  # the (shape, dtype) of each output (of a node with several)
 
         def apply(self, grads: list) -> list: ...
 
@@ -120,18 +119,6 @@ class Node:
     def check_versions(self) -> None:
         """Raise if this node was freed, or a tensor it saved (or its saved output) was
         modified in place since: before a backward pass writes any gradient."""
-        if getattr(self, "freed", False):
-            raise RuntimeError(_FREED)
-        saved = getattr(self, "saved", None)
-        if saved is None:
-            ctx = getattr(self, "ctx", None)
-            saved = ctx._saved if ctx is not None else None
-        for i, s in enumerate(saved or ()):
-            if type(s) is SavedTensor:
-                s.check(self, i)
-        vc = getattr(self, "out_vc", None)
-        if vc is not None and vc.value != 0:
-            self.output()  # type: ignore[attr-defined]  # raises likewise for the output
 
     def _init_base(self) -> None:
         self.seq = next(sequence_ids)
@@ -249,27 +236,29 @@ class SavedTensor:
             self.tensor = None
             self.value = t
 
-    def check(self, node: Node, index: int) -> None:
+    def check(self, name: Callable[[], str], index: int) -> None:
         """Raise if the tensor was modified in place since it was saved (as input ``index``
-        of ``node``)."""
+        of the node ``name()`` names: called only to raise)."""
         t = self.tensor
         if t is not None and (0 if t._vc is None else t._vc.value) != self.version:
-            raise RuntimeError(_modified_message(t._data, f"input {index} of {node.name()}",
+            raise RuntimeError(_modified_message(t._data, f"input {index} of {name()}",
                                                  t._version, self.version))
 
-    def get(self, node: Node, index: int) -> Any:
+    def get(self, name: Callable[[], str], index: int) -> Any:
         """The saved value (unpacked by the saved-tensor hooks), checked first."""
-        self.check(node, index)
+        self.check(name, index)
         if self.unpack is not None:
             return self.unpack(self.value)
         return self.value
 
 
 def _input_meta(args: tuple, edges: list, packed: Any) -> tuple[tuple, int]:
-    """``OpNode.in_meta``: the data array (:func:`shape_only`), or (shape, dtype) under
-    saved-tensor hooks, of each input with an edge (None for the others), and the bit mask of
-    the inputs given a stand-in. A tuple of arrays and None: the GC untracks it. (A loop: a
-    comprehension would make ``packed`` a closure cell per call.)"""
+    """``OpNode.in_meta``: the data array (:func:`shape_only`; its shape and dtype cannot
+    change), or (shape, dtype) under saved-tensor hooks, of each input with an edge (None
+    for the others), and the bit mask of the inputs given a stand-in. (``in_meta`` is None
+    instead when every input with an edge has the output's shape and dtype: the usual case.)
+    A tuple of arrays and None: the GC untracks it. (A loop: a comprehension would make
+    ``packed`` a closure cell per call.)"""
     meta: list = []
     big = 0
     i = 0
@@ -334,25 +323,22 @@ def stand_ins_everywhere() -> Iterator[None]:
         _HOLD_BYTES = previous
 
 
-def _save(a: Any, keep: bool, packed: Any, drop: bool = True) -> Any:
-    """What a node holds for input ``a`` (see :class:`OpNode`); ``drop``: hold only the data
-    of a tensor that is not kept."""
-    if not isinstance(a, Tensor):
-        return a
-    if not keep:
-        return a._data if drop else a
-    if packed or (a._vc is not None and a._vc.value != 0):
-        return SavedTensor(a)
-    return a
-
-
 def _save_all(args: tuple, keep: tuple, packed: Any, drop: bool) -> tuple:
-    """:func:`_save` for each input; ``keep``: the indices kept.
+    """What a node holds for each input (see :class:`OpNode`): a tensor kept (its index in
+    ``keep``) as it is, or as a SavedTensor under saved-tensor hooks (``packed``) or at a
+    version other than 0; only the data of one not kept if ``drop``; other values as they are.
 
-    (Not inline in ``OpNode.record``: a comprehension there would make its
-    variables closure cells, allocated on every call of the hot path.)
+    (A function, not inline in ``OpNode.record``: only its rarer cases come here.)
     """
-    return tuple([_save(a, i in keep, packed, drop) for i, a in enumerate(args)])
+    saved = list(args)
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            if i not in keep:
+                if drop:
+                    saved[i] = a._data
+            elif packed or (a._vc is not None and a._vc.value != 0):
+                saved[i] = SavedTensor(a)
+    return tuple(saved)
 
 
 _ndarray, _float64, _FLOAT64 = np.ndarray, np.float64, np.dtype(np.float64)
@@ -397,10 +383,7 @@ class OpNode(Node):
         # is not kept (``datas``, from ``apply``: the arguments with each tensor replaced by
         # its data array, is that tuple when no tensor is kept; ``raw_saved`` says so). A
         # raw tensor in ``saved`` means "saved at version 0" (see ``check_versions``).
-        # ``in_meta`` is None when every input with an edge has the
-        # output's shape and dtype (the common elementwise case); else it holds, for each
-        # input with an edge, its data array (whose shape and dtype cannot change) or, when
-        # saved-tensor hooks may pack the inputs away, a (shape, dtype) pair.
+        # ``in_meta``: see _input_meta.
         self._extras = None
         packed = None
         if census.recording:  # some thread records specially: is it this one?
@@ -562,7 +545,7 @@ class OpNode(Node):
                                                  vc.value, 0))
         extras = self._extras
         if extras is not None and extras.saved_output is not None:
-            value = extras.saved_output.get(self, 0)
+            value = extras.saved_output.get(self.name, 0)
             out = _wrap(value._data if isinstance(value, Tensor) else np.asarray(value))
         else:
             out = _wrap(self.out_data)
@@ -585,7 +568,7 @@ class OpNode(Node):
         for i in () if self.raw_saved else self.op.hints.saves:  # type: ignore[union-attr]
             s = saved[i]
             if type(s) is SavedTensor:
-                s.check(self, i)
+                s.check(self.name, i)
             elif isinstance(s, Tensor) and s._vc is not None and s._vc.value != 0:
                 raise RuntimeError(_modified_message(s._data, f"input {i} of {self.name()}",
                                                      s._vc.value, 0))
@@ -599,7 +582,7 @@ class OpNode(Node):
         inputs = list(self.saved)  # a loop, not a comprehension: no closure cell for self
         for i, s in enumerate(inputs):
             if type(s) is SavedTensor:
-                inputs[i] = s.get(self, i)
+                inputs[i] = s.get(self.name, i)
         return inputs
 
     def raw_inputs(self, check: bool) -> Sequence:
@@ -621,20 +604,13 @@ class OpNode(Node):
                 if scalars and not s.ndim and s.dtype is _FLOAT64:
                     s = s[()]  # as registry.apply does (see Hints.scalar_forward)
             elif tp is SavedTensor:
-                s = s.get(self, len(inputs))
+                s = s.get(self.name, len(inputs))
                 if isinstance(s, Tensor):
                     s = s._data
             elif tp is not _ndarray and isinstance(s, Tensor):  # a subclass (Parameter)
                 s = s._data
             inputs.append(s)
         return inputs
-
-    def input_meta(self, i: int) -> tuple:
-        """The (shape, dtype) of input ``i`` (one with an edge) at recording."""
-        m = self.out_data if self.in_meta is None else self.in_meta[i]
-        if type(m) is _float64:  # a NumPy scalar's .dtype is slow to get
-            return (), _FLOAT64
-        return m if type(m) is tuple else (m.shape, m.dtype)
 
     def release(self) -> None:
         if self.op.hints.saves or self.op.hints.saves_output:
@@ -657,7 +633,7 @@ class OpNode(Node):
         value = self.saved[index]
         if type(value) is np.ndarray and index not in self.kept():
             return None  # not saved: the rules of the differentiated inputs do not read it
-        return value.get(self, index) if type(value) is SavedTensor else value
+        return value.get(self.name, index) if type(value) is SavedTensor else value
 
     _saved_self = property(lambda self: self._saved_input(0, "_saved_self"))
     _saved_other = property(lambda self: self._saved_input(1, "_saved_other"))
