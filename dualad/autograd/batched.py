@@ -14,18 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .._state import state
 from ..registry import batched_rules
 from ..tensor import Tensor
-from . import graph
-from .engine import _BatchedArrayRules, _Pass
+from .engine import _arrays_allowed, _BatchedArrayRules, _Pass, _prepare
 from .node import AccumulateGrad, OpNode, edge_node, edge_of
-
-
-def _raw_mode_allowed() -> bool:
-    """No dual level, anomaly mode, kink tracker or non-default policy needs Tensors."""
-    return not (state.levels or state.anomaly or state.kink_trackers or state.strong_zero
-                or state.kink_policy != "subgradient")
 
 
 def pull_back_batched(output: Tensor, cotangents: np.ndarray,
@@ -44,7 +36,7 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
     array([[2., 0.],
            [0., 4.]])
     """
-    if not _raw_mode_allowed():
+    if not _arrays_allowed(False):  # a mode needs Tensors
         return None
     batch = cotangents.shape[0]
     result = [np.zeros((batch,) + x._data.shape, x._data.dtype) for x in inputs]
@@ -55,16 +47,15 @@ def pull_back_batched(output: Tensor, cotangents: np.ndarray,
         if x.requires_grad_flag:
             targets.setdefault(edge_node(edge_of(x)), []).append(i)  # type: ignore[arg-type]
     root: Any = edge_of(output)  # (not None: the output requires grad)
-    need = graph.leading_to(graph.reachable([edge_node(root)]), targets)
-    for node in need:  # give up (having changed nothing) on a node without batched rules,
-        if node._extras is not None:  # or with hooks (they would see batched gradients)
+    need, order = _prepare([edge_node(root)], targets)  # (raises if the graph is stale)
+    # give up (having changed nothing) on a node with hooks (they would see batched
+    # gradients) or without batched rules
+    for node in need:  # type: ignore[union-attr]  # (a set: targets are given)
+        if node._extras is not None:
             return None
         if type(node) is not OpNode or batched_rules(node.op) is None:
             if node not in targets or not isinstance(node, AccumulateGrad):
                 return None
-    order = graph.newest_first(need)
-    for node in graph.may_be_stale(order):
-        node.check_versions()
     run = _Pass(_BatchedArrayRules, need, order, targets, False, False)
     run.start([root], [cotangents], True, keep_grad_mode=True)  # (no user code runs)
     for node, g in run.captured.items():

@@ -39,14 +39,6 @@ def _as_list(x: Any) -> list:
         else list(x)
 
 
-def _given_grads(grads: Any) -> list:
-    """The gradients given for the outputs: a list or tuple holds one per output; anything
-    else (a Tensor, a NumPy array, a number) is the gradient of a single output."""
-    if grads is None:
-        return []
-    return list(grads) if isinstance(grads, (list, tuple)) else [grads]
-
-
 def as_gradient(g: Any, out: Tensor, what: str) -> Tensor:
     """A gradient given as an array-like (NumPy array, number, nested list) as a Tensor of
     the output's dtype; ``what`` names it in errors (``"grad_output[0]"``)."""
@@ -64,8 +56,12 @@ def as_gradient(g: Any, out: Tensor, what: str) -> Tensor:
     return _wrap(arr.astype(out._data.dtype, copy=False))
 
 
-def _root_grads(outputs: list, grad_outputs: list) -> list:
-    """Validate the outputs and their gradients; make the implicit ones."""
+def _root_grads(outputs: list, given: Any) -> list:
+    """Validate the outputs and their gradients; make the implicit ones. ``given``: a list or
+    tuple holds one gradient per output; anything else (a Tensor, a NumPy array, a number)
+    is the gradient of a single output."""
+    grad_outputs = [] if given is None else list(given) if isinstance(given, (list, tuple)) \
+        else [given]
     if len(grad_outputs) not in (0, len(outputs)):
         raise RuntimeError(f"got {len(grad_outputs)} gradients for {len(outputs)} outputs; "
                            "give one gradient per output tensor (a list or tuple holds one "
@@ -241,13 +237,6 @@ def _check_anomaly(node: Node, cots: list) -> None:
                                f"output.{where}")
 
 
-def _check_reached(input_nodes: list, need: set) -> None:
-    """Raise (before any work) if an input of ``grad`` cannot be reached from the outputs."""
-    for i, node in enumerate(input_nodes):
-        if node not in need:
-            raise RuntimeError(_unused(i))
-
-
 def _unused(i: int) -> str:
     return (f"One of the differentiated Tensors (inputs[{i}]) appears to not have been used "
             "in the graph. Set allow_unused=True if this is the desired behavior.")
@@ -255,9 +244,10 @@ def _unused(i: int) -> str:
 
 # ------------------------------------------------------------------ the pass
 
-def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_graph: bool,
+def run_backward(tensors: Any, grad_outputs: Any, retain_graph: bool | None, create_graph: bool,
                  inputs: list | None, allow_unused: bool, accumulate: bool) -> list | None:
     """The engine. Returns the gradients of ``inputs`` when not accumulating."""
+    outputs = _as_list(tensors)
     grads = _root_grads(outputs, grad_outputs)
     input_nodes = [] if inputs is None else _input_nodes(inputs)
     targets: dict[Node, Tensor] = {} if inputs is None else dict(zip(input_nodes, inputs))
@@ -265,11 +255,13 @@ def run_backward(outputs: list, grad_outputs: list, retain_graph: bool, create_g
     need, order = _prepare([edge_node(e) for e in root_edges],  # type: ignore[arg-type]
                            None if inputs is None else targets)
     if need is not None and not allow_unused and not accumulate:
-        _check_reached(input_nodes, need)
+        for i, node in enumerate(input_nodes):  # (raise before any work)
+            if node not in need:
+                raise RuntimeError(_unused(i))
     rules = _ArrayRules if _arrays_allowed(create_graph) else \
         _WatchedTensorRules if census.policy and kinks_watched() else _TensorRules
     run = _Pass(rules, need, order, targets, accumulate, create_graph)
-    run.start(root_edges, grads, retain_graph)
+    run.start(root_edges, grads, create_graph if retain_graph is None else retain_graph)
     if accumulate:
         return None
     return _results(input_nodes, run.captured, allow_unused, create_graph)
@@ -564,9 +556,7 @@ class _ArrayRules(_Rules):
                 rule(g, out, *inputs, **params) if params else rule(g, out, *inputs)
             if c is not None:
                 m = node.out_data if meta is None else meta[i]  # see OpNode.in_meta
-                # a float64 scalar fits an input that the output's scalar says is 0-d float64
-                # (see Hints.scalar_forward): arithmetic on it is faster than on a 0-d array
-                tc = type(c)
+                tc = type(c)  # (a float64 scalar fits a 0-d float64 input: see _fit_array)
                 if (tc is not _float64 or type(m) is not _float64) and (
                         tc is not _ndarray or type(m) is not _ndarray or c.shape != m.shape
                         or c.dtype != m.dtype):  # (the usual cases tested inline: it fits)
@@ -630,14 +620,10 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     >>> da.autograd.backward(x * x); x.grad
     tensor(6.)
     """
-    outputs = _as_list(tensors)
-    gouts = _given_grads(grad_tensors)
-    if retain_graph is None:
-        retain_graph = create_graph
     ins = _as_list(inputs) if inputs is not None else None
     if ins is not None and not ins:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    run_backward(outputs, gouts, retain_graph, create_graph, ins, False, True)
+    run_backward(tensors, grad_tensors, retain_graph, create_graph, ins, False, True)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -652,12 +638,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     >>> da.autograd.grad(g, x)
     (tensor(30.),)
     """
-    outs = _as_list(outputs)
     ins = _as_list(inputs)
     if not ins:
         raise RuntimeError("grad requires at least one input tensor")
-    gouts = _given_grads(grad_outputs)
-    if retain_graph is None:
-        retain_graph = create_graph
-    return tuple(run_backward(outs, gouts, retain_graph, create_graph, ins, allow_unused,
-                              False) or ())
+    return tuple(run_backward(outputs, grad_outputs, retain_graph, create_graph, ins,
+                              allow_unused, False) or ())

@@ -41,7 +41,7 @@ class FunctionCtx:
 
     def __init__(self) -> None:
         self._saved: list[SavedTensor] | None = []
-        self._fn_name = "Function"  # the Function's class name, for errors (set by apply)
+        self._fn: type[Function] = Function  # the Function subclass called (set by apply)
         self.needs_input_grad: tuple = ()
         self._dirty: tuple = ()
         self._non_diff: tuple = ()
@@ -61,7 +61,7 @@ class FunctionCtx:
 
     def _node_name(self) -> str:
         """The name of the Function's node, for errors (also when none was recorded)."""
-        return f"{self._fn_name}Backward"
+        return f"{self._fn.__name__}Backward"
 
     def mark_dirty(self, *tensors: Tensor) -> None:
         self._dirty = tensors
@@ -76,15 +76,13 @@ class FunctionCtx:
 class FunctionNode(Node):
     """The graph node of one ``Function.apply`` call."""
 
-    __slots__ = ("fn", "ctx", "out_meta", "num_outputs", "in_meta", "next_edges")
+    __slots__ = ("ctx", "out_meta", "num_outputs", "in_meta", "next_edges")
 
-    def __init__(self, fn: type[Function], ctx: FunctionCtx, args: Sequence[Any],
-                 outs: list[Tensor]) -> None:
-        self.fn = fn
+    def __init__(self, ctx: FunctionCtx, args: Sequence[Any], outs: list[Tensor]) -> None:
         self.ctx = ctx
         for a in args:
             if isinstance(a, Tensor) and a.is_inference():
-                raise RuntimeError(_INFERENCE.format(op=fn.__name__))
+                raise RuntimeError(_INFERENCE.format(op=ctx._fn.__name__))
         self.next_edges = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
         self._init_base()  # after the edges: a node's number is above its inputs' nodes'
         self.in_meta: list[tuple[tuple[int, ...], np.dtype] | None] = [
@@ -98,17 +96,16 @@ class FunctionNode(Node):
     def apply(self, grads: list) -> list:
         if self.ctx._saved is None:
             raise RuntimeError(_FREED)
-        result = self.fn.backward(self.ctx, *grads)
+        result = self.ctx._fn.backward(self.ctx, *grads)
         if not isinstance(result, tuple):
             result = (result,)
         if len(result) != len(self.next_edges):
             raise RuntimeError(f"function {self.name()} returned an incorrect number of "
                                f"gradients (expected {len(self.next_edges)}, got {len(result)})")
-        cots: list[Tensor | None] = []
+        cots: list[Tensor | None] = [None] * len(result)
         for i, (edge, c) in enumerate(zip(self.next_edges, result)):
             meta = self.in_meta[i]  # (None only where the edge is None: not a Tensor)
             if edge is None or c is None or meta is None:
-                cots.append(None)
                 continue
             shape, dtype = meta
             if not isinstance(c, Tensor):
@@ -118,7 +115,7 @@ class FunctionNode(Node):
                                    f"index {i} - got {list(c.shape)} but expected shape "
                                    f"compatible with {list(shape)} (the input's shape, or a "
                                    "shape it broadcasts to, which is summed back)")
-            cots.append(fit_to(c, shape, dtype))
+            cots[i] = fit_to(c, shape, dtype)
         return cots
 
     def check_versions(self) -> None:
@@ -156,11 +153,10 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         ctx = FunctionCtx()
-        ctx._fn_name = cls.__name__
-        tensors = [a for a in args if isinstance(a, Tensor)]
+        ctx._fn = cls
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad_flag
                                      for a in args)
-        levels = _dual_levels(tensors)
+        levels = _dual_levels(args)
         level = max(levels) if levels else None
         if level is not None and "jvp" not in _all_attrs(cls):
             raise RuntimeError(f"{cls.__name__} has no jvp: define "
@@ -178,26 +174,30 @@ class Function:
             result = cls.forward(ctx, *raw, **kwargs)
             if "setup_context" in _all_attrs(cls):
                 cls.setup_context(ctx, tuple(raw), result)
-        if state.grad_enabled and any(ctx.needs_input_grad):
+        record = state.grad_enabled and any(ctx.needs_input_grad)
+        if record:
             _save_callers_inputs(ctx, raw, args)
         single = not isinstance(result, tuple)
         outs = [result] if single else list(result)
         outs = [o if isinstance(o, Tensor) else _wrap(np.asarray(o)) for o in outs]
         outs = [_fresh_output(o, ctx, raw, call_args, versions, cls.__name__) for o in outs]
-        if state.grad_enabled and any(ctx.needs_input_grad):
-            node = FunctionNode(cls, ctx, call_args, outs)
+        if record:
+            node = FunctionNode(ctx, call_args, outs)
             non_diff = {id(t) for t in ctx._non_diff}
-            for o in outs:
+            for nr, o in enumerate(outs):
                 if id(o) in non_diff or o._data.dtype.kind not in "fc":
                     continue
                 o.grad_fn = node
                 o.requires_grad_flag = True
-            _register_multi_output(node, outs)
+                if len(outs) > 1:
+                    own_meta(o).output_nr = nr
         _relink(ctx, raw, call_args)
         if level is not None:
             _push_tangents(cls, ctx, args, outs, level, single)
         _relink(ctx, call_args, args)
-        _rebase_dirty(outs, call_args, state.grad_enabled and any(ctx.needs_input_grad))
+        for o in outs:  # an input modified in place and returned: its views follow it
+            if o._vc is not None and o._vc.views and any(o is a for a in call_args):
+                rebase_views(o, record)
         return outs[0] if single else tuple(outs)
 
 
@@ -247,20 +247,6 @@ def _fresh_output(o: Tensor, ctx: FunctionCtx, raw: list, args: list, versions: 
     return o
 
 
-def _rebase_dirty(outs: list, args: list, history: bool) -> None:
-    """Inputs modified in place and returned: their views follow (as after an in-place op)."""
-    for o in outs:
-        if o._vc is not None and o._vc.views and any(o is a for a in args):
-            rebase_views(o, history)
-
-
-def _register_multi_output(node: FunctionNode, outs: list) -> None:
-    if len(outs) > 1:
-        for nr, o in enumerate(outs):
-            if o.grad_fn is node:
-                own_meta(o).output_nr = nr
-
-
 def _save_callers_inputs(ctx: FunctionCtx, raw: list, args: tuple) -> None:
     """An input saved for backward is saved as the caller's tensor (with its history and
     tangents), as in PyTorch, so that ``backward`` can be differentiated again (grad of
@@ -295,9 +281,10 @@ def _relink(ctx: FunctionCtx, old: list, new: Sequence) -> None:
                                        for e in v))
 
 
-def _dual_levels(tensors: list) -> set:
-    """The active dual levels at which the inputs carry tangents."""
-    return {lv for t in tensors if t._tangents for lv in t._tangents if lv in state.levels}
+def _dual_levels(args: tuple) -> set:
+    """The active dual levels at which the tensors of ``args`` carry tangents."""
+    return {lv for a in args if isinstance(a, Tensor) and a._tangents for lv in a._tangents
+            if lv in state.levels}
 
 
 def _push_tangents(cls: type[Function], ctx: FunctionCtx, args: tuple, outs: list, level: int,
@@ -325,8 +312,7 @@ def _push_tangents(cls: type[Function], ctx: FunctionCtx, args: tuple, outs: lis
                  for k, o in enumerate(outs)]
     for o, t in zip(outs, touts):
         if t is not None:
-            o._tangents = dict(o._tangents or {})
-            o._tangents[level] = t
+            o._tangents = {**(o._tangents or {}), level: t}
 
 
 def _checked_tangents(touts: Any, outs: list, single: bool, name: str) -> list:
@@ -335,16 +321,14 @@ def _checked_tangents(touts: Any, outs: list, single: bool, name: str) -> list:
     if len(touts) != len(outs):
         raise RuntimeError(f"{name}.jvp returned {len(touts)} tangent(s) but forward returned "
                            f"{len(outs)} output(s); return one tangent (or None) per output")
-    checked = []
     for k, (t, o) in enumerate(zip(touts, outs)):
         if t is not None and not isinstance(t, Tensor):
-            t = _wrap(np.asarray(t))
+            t = touts[k] = _wrap(np.asarray(t))
         if t is not None and t.shape != o.shape:
             raise RuntimeError(f"{name}.jvp returned a tangent of shape {tuple(t.shape)} for "
                                f"output {k} of shape {tuple(o.shape)}; each tangent must have "
                                "its output's shape")
-        checked.append(t)
-    return checked
+    return touts
 
 
 def _all_attrs(cls: type) -> set:

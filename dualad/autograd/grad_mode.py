@@ -12,6 +12,7 @@ False
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from contextlib import ContextDecorator
 from typing import Any, TypeVar
@@ -39,10 +40,7 @@ class _GradMode(ContextDecorator):
         state.grad_enabled, state.inference = self._prev
 
     def _recreate_cm(self: _Mode) -> _Mode:
-        return type(self)(*self._args())
-
-    def _args(self) -> tuple:
-        return ()
+        return copy.copy(self)
 
 
 class no_grad(_GradMode):
@@ -79,8 +77,8 @@ class set_grad_enabled(_GradMode):
         state.grad_enabled, state.inference = self._prev
         return super().__call__(fn)
 
-    def _args(self) -> tuple:
-        return (self.mode,)
+    def _recreate_cm(self) -> set_grad_enabled:  # (its __init__ switches the mode)
+        return set_grad_enabled(self.mode)
 
 
 class inference_mode(_GradMode):
@@ -93,9 +91,6 @@ class inference_mode(_GradMode):
         if self.mode:
             state.grad_enabled = False
             state.inference = True
-
-    def _args(self) -> tuple:
-        return (self.mode,)
 
 
 def is_grad_enabled() -> bool:

@@ -19,6 +19,7 @@ import numpy as np
 from .._state import census, sequence_ids, state
 from ..registry import Op, set_node_type
 from ..tensor import Tensor, _wrap, own_meta
+from .anomaly import creation_trace
 
 
 class RemovableHandle:
@@ -73,31 +74,30 @@ class Node:
         return tuple((None, 0) if e is None else tuple(e) if type(e) is Edge else (e, 0)
                      for e in self.next_edges)
 
-    def _extra_list(self, field: str) -> list:
+    def _add_extra(self, field: str, entry: Any) -> RemovableHandle:
+        """Append ``entry`` to the list ``field`` of the node's extras (made on first use)."""
         if self._extras is None:
             self._extras = _Extras()
-        if getattr(self._extras, field) is None:
-            setattr(self._extras, field, [])
-        return getattr(self._extras, field)
+        entries = getattr(self._extras, field)
+        if entries is None:
+            entries = []
+            setattr(self._extras, field, entries)
+        entries.append(entry)
+        return RemovableHandle(entries, entry)
 
     def register_prehook(self, hook: Callable[[Any], Any], output_nr: int = 0) -> RemovableHandle:
         """``hook(grad)`` on the gradient of output ``output_nr`` before this node's backward
         runs; a returned gradient (same shape and dtype) replaces it. ``Tensor.register_hook``
         registers here, with the tensor's output number."""
-        hooks = self._extra_list("prehooks")
-        entry = (output_nr, hook)
-        hooks.append(entry)
-        return RemovableHandle(hooks, entry)
+        return self._add_extra("prehooks", (output_nr, hook))
 
     def register_hook(self, hook: Callable[[tuple, tuple], Any]) -> RemovableHandle:
         """``hook(grad_inputs, grad_outputs)`` after this node's backward runs (tuples, one
         entry per input and per output); a returned sequence replaces ``grad_inputs``."""
-        hooks = self._extra_list("posthooks")
-        hooks.append(hook)
-        return RemovableHandle(hooks, hook)
+        return self._add_extra("posthooks", hook)
 
     def _retain(self, tensor: Tensor) -> None:
-        self._extra_list("retained").append((output_nr(tensor), weakref.ref(tensor)))
+        self._add_extra("retained", (output_nr(tensor), weakref.ref(tensor)))
 
     @property
     def trace(self) -> str | None:
@@ -105,8 +105,6 @@ class Node:
         return None if self._extras is None else self._extras.trace
 
     def _set_trace(self) -> None:
-        from .anomaly import creation_trace
-
         self._extras = _Extras()
         self._extras.trace = creation_trace()
 
@@ -136,9 +134,6 @@ class AccumulateGrad(Node):
         self._init_base()
         self.variable = variable
         self.next_edges = ()
-
-    def name(self) -> str:
-        return "AccumulateGrad"
 
 
 def accumulator_of(t: Tensor) -> AccumulateGrad:
@@ -213,8 +208,9 @@ class SavedTensor:
     __slots__ = ("value", "version", "tensor", "unpack")
 
     def __init__(self, t: Any) -> None:
+        self.value = t
         self.unpack: Callable[[Any], Any] | None = None
-        self.tensor: Tensor | None
+        self.tensor: Tensor | None = None  # the tensor whose version is checked
         self.version = 0  # the tensor's version when saved
         if isinstance(t, Tensor):
             meta = t._meta
@@ -222,19 +218,12 @@ class SavedTensor:
                 raise RuntimeError(
                     "Inference tensors cannot be saved for backward. To work around you can "
                     "make a clone to get a normal tensor and use it in autograd.")
-            vc = t._vc
-            self.version = 0 if vc is None else vc.value
-            self.tensor = t
+            self.version = 0 if t._vc is None else t._vc.value
             if state.saved_hooks:
-                pack, unpack = state.saved_hooks[-1]
+                pack, self.unpack = state.saved_hooks[-1]
                 self.value = pack(t)
-                self.unpack = unpack
-                self.tensor = None
             else:
-                self.value = t
-        else:
-            self.tensor = None
-            self.value = t
+                self.tensor = t
 
     def check(self, name: Callable[[], str], index: int) -> None:
         """Raise if the tensor was modified in place since it was saved (as input ``index``
