@@ -198,3 +198,25 @@ def test_create_graph_under_no_grad_records_every_rule():
     e, c, s = np.exp(2 * np.sin(x0)), np.cos(x0), np.sin(x0)
     np.testing.assert_allclose(g.detach().numpy(), 2 * c * e, rtol=1e-14)
     np.testing.assert_allclose(h.numpy(), 2 * e * (2 * c * c - s), rtol=1e-13)
+
+
+def _modes() -> tuple:
+    return da.is_grad_enabled(), da.is_inference_mode_enabled(), da.autograd.is_anomaly_enabled()
+
+
+@pytest.mark.parametrize("make", [da.no_grad, da.enable_grad, da.inference_mode,
+                                  lambda: da.set_grad_enabled(False),
+                                  da.autograd.detect_anomaly])
+def test_a_decorated_function_may_recurse(make):
+    """Each call of a decorated function enters a fresh copy of the mode (the previous mode
+    is kept on the instance): a recursive call must not overwrite what the outer call
+    restores, and the inner calls see the mode."""
+    @make()
+    def f(n: int) -> tuple:
+        return f(n - 1) if n else _modes()
+
+    before = _modes()
+    inside = f(3)
+    assert _modes() == before
+    with make():
+        assert inside == _modes()
