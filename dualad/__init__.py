@@ -22,6 +22,7 @@ from .autograd import (
 from .check import gradcheck, gradgradcheck
 from .creation import (
     arange,
+    empty_like,
     eye,
     from_numpy,
     full,
@@ -140,6 +141,30 @@ from .ops import (
     unsqueeze,
     var,
     where,
+)
+from .ops.numpy_shape import (  # NumPy's stacking, splitting and reordering functions
+    append,
+    array_split,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    column_stack,
+    diagflat,
+    diagonal,
+    dsplit,
+    dstack,
+    fliplr,
+    flipud,
+    hsplit,
+    hstack,
+    moveaxis,
+    repeat,
+    roll,
+    rollaxis,
+    rot90,
+    tile,
+    vsplit,
+    vstack,
 )
 from .registry import Domain, Kink, Op, register_op
 from .tensor import ConcretizationTypeError, Tensor

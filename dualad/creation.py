@@ -117,6 +117,11 @@ def full_like(t: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = 
                  dtype, requires_grad)
 
 
+def empty_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor shaped like ``t`` whose values are unspecified (zeros today); no gradient."""
+    return _like(t, np.zeros(shape_of(t)), dtype, requires_grad)
+
+
 def rand_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _like(t, _rng.random(shape_of(t)), dtype,
                  requires_grad)

@@ -77,6 +77,30 @@ from .math import (
     square,
     tan,
 )
+from .numpy_shape import (  # NumPy's stacking, splitting and reordering functions
+    append,
+    array_split,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    column_stack,
+    diagflat,
+    diagonal,
+    dsplit,
+    dstack,
+    fliplr,
+    flipud,
+    hsplit,
+    hstack,
+    moveaxis,
+    repeat,
+    roll,
+    rollaxis,
+    rot90,
+    tile,
+    vsplit,
+    vstack,
+)
 from .reductions import (
     ValuesIndices,
     amax,
@@ -142,4 +166,8 @@ __all__ = [
     # shapes
     "cat", "concatenate", "flip", "expand", "expand_dims", "flatten", "np_split", "ravel", "split",
     "squeeze", "stack", "unsqueeze",
+    # NumPy's stacking, splitting and reordering functions (ops/numpy_shape.py)
+    "append", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "column_stack",
+    "diagflat", "diagonal", "dsplit", "dstack", "fliplr", "flipud", "hsplit", "hstack",
+    "moveaxis", "repeat", "roll", "rollaxis", "rot90", "tile", "vsplit", "vstack",
 ]

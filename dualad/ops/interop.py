@@ -113,6 +113,24 @@ def _np_outer(a: Any, b: Any) -> Tensor:
     return F.outer(F.ravel(a), F.ravel(b))
 
 
+def _np_like(fill: Any) -> Callable[..., Tensor]:
+    """``numpy.zeros_like`` and friends on a tensor: a new tensor with no gradient."""
+    def fn(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+           shape: Any = None, **kw: Any) -> Tensor:
+        raw = prototype._data if isinstance(prototype, Tensor) else np.asarray(prototype)
+        return _wrap(np.asarray(fill(raw, dtype=dtype, order=order, shape=shape, **kw)))
+
+    return fn
+
+
+def _np_full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K",
+                  subok: bool = True, shape: Any = None, **kw: Any) -> Tensor:
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value._data
+    return _np_like(lambda raw, **p: np.full_like(raw, fill_value, **p))(a, dtype, order,
+                                                                         subok, shape, **kw)
+
+
 FUNCTIONS: dict = {
     np.sum: F.sum, np.mean: F.mean, np.where: F.where, np.matmul: F.matmul, np.dot: _np_dot,
     np.reshape: F.reshape, np.transpose: lambda a, axes=None: F.T(a) if axes is None
@@ -135,6 +153,17 @@ FUNCTIONS: dict = {
     F.flip(m, axis=axis),
     np.round: F.round, np.around: F.round, np.einsum: lambda subscripts, *operands:
     F.einsum(subscripts, *operands),
+    # NumPy's stacking, splitting and reordering functions (ops/numpy_shape.py)
+    np.vstack: F.vstack, np.hstack: F.hstack, np.dstack: F.dstack,
+    np.column_stack: F.column_stack, np.array_split: F.array_split, np.hsplit: F.hsplit,
+    np.vsplit: F.vsplit, np.dsplit: F.dsplit, np.append: F.append, np.atleast_1d: F.atleast_1d,
+    np.atleast_2d: F.atleast_2d, np.atleast_3d: F.atleast_3d, np.repeat: F.repeat,
+    np.tile: F.tile, np.roll: F.roll, np.fliplr: F.fliplr, np.flipud: F.flipud,
+    np.rot90: F.rot90, np.moveaxis: F.moveaxis, np.rollaxis: F.rollaxis,
+    np.diagonal: F.diagonal, np.diagflat: F.diagflat,
+    # new tensors shaped like a tensor: no gradient
+    np.zeros_like: _np_like(np.zeros_like), np.ones_like: _np_like(np.ones_like),
+    np.empty_like: _np_like(np.zeros_like), np.full_like: _np_full_like,
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
 }
