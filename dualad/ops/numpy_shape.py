@@ -139,8 +139,9 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list:
     return [_slice_axis(x, axis, a, b) for a, b in zip(cuts[:-1], cuts[1:])]
 
 
-def _split_equal(ary: Any, indices_or_sections: Any, axis: int) -> list:
-    """NumPy's ``split``: as :func:`array_split`, but a number of sections must divide."""
+def np_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list:
+    """NumPy's ``split`` (``da.split`` is PyTorch's): as :func:`array_split`, but a number of
+    sections must divide the axis."""
     if np.ndim(indices_or_sections) == 0:
         x = _tensor(ary)
         if shape_of(x)[normalize_axis_index(int(axis), ndim_of(x))] % int(indices_or_sections):
@@ -153,21 +154,21 @@ def hsplit(ary: Any, indices_or_sections: Any) -> list:
     nd = ndim_of(ary)
     if nd == 0:
         raise ValueError("hsplit only works on arrays of 1 or more dimensions")
-    return _split_equal(ary, indices_or_sections, 1 if nd > 1 else 0)
+    return np_split(ary, indices_or_sections, 1 if nd > 1 else 0)
 
 
 def vsplit(ary: Any, indices_or_sections: Any) -> list:
     """Split along the first axis of a tensor with at least 2 dimensions."""
     if ndim_of(ary) < 2:
         raise ValueError("vsplit only works on arrays of 2 or more dimensions")
-    return _split_equal(ary, indices_or_sections, 0)
+    return np_split(ary, indices_or_sections, 0)
 
 
 def dsplit(ary: Any, indices_or_sections: Any) -> list:
     """Split along the third axis of a tensor with at least 3 dimensions."""
     if ndim_of(ary) < 3:
         raise ValueError("dsplit only works on arrays of 3 or more dimensions")
-    return _split_equal(ary, indices_or_sections, 2)
+    return np_split(ary, indices_or_sections, 2)
 
 
 # ------------------------------------------------------------ repeat, tile, roll

@@ -477,19 +477,6 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
     return tuple(_part(x, axis, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]))
 
 
-def np_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list:
-    """NumPy's ``split``: a number of equal sections, or the indices to split at."""
-    n = shape_of(ary)[axis]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        k = int(indices_or_sections)
-        if k <= 0 or n % k:
-            raise ValueError("array split does not result in an equal division")
-        return list(split(ary, n // k, axis))
-    cuts = [0] + [int(i) for i in indices_or_sections] + [n]
-    ax = axis % len(shape_of(ary))
-    return [_part(ary, ax, a, max(a, b)) for a, b in zip(cuts[:-1], cuts[1:])]
-
-
 # ------------------------------------------------------------------------ flip
 _FLIP: Op = _linear("flip", lambda x, axis: _readonly(np.flip(x, axis), x),
                 lambda g, out, x, axis: apply(_FLIP, g, axis=axis),

@@ -13,6 +13,13 @@ import dualad as da
 from dualad.check import gradcheck, gradgradcheck
 
 RNG = np.random.default_rng(7)
+
+
+def _split(m):
+    """NumPy's split (``da.split`` is PyTorch's; NumPy's is ``da.ops.np_split``)."""
+    return np.split if m is np else da.ops.np_split
+
+
 V = RNG.normal(size=4)          # 1-d
 M = RNG.normal(size=(2, 3))     # 2-d
 N = RNG.normal(size=(3, 3))     # square
@@ -39,6 +46,8 @@ CASES = [
     ("array_split indices", lambda m, a: m.array_split(a, [1, 3], axis=1), (C,)),
     ("array_split unsorted", lambda m, a: m.array_split(a, [3, 1, -1]), (V,)),
     ("array_split axis -1", lambda m, a: m.array_split(a, 2, axis=-1), (C,)),
+    ("split sections", lambda m, a: _split(m)(a, 2, axis=2), (C,)),
+    ("split unsorted indices", lambda m, a: _split(m)(a, [3, 1, -1]), (V,)),
     ("hsplit 1d", lambda m, a: m.hsplit(a, 2), (V,)),
     ("hsplit 2d", lambda m, a: m.hsplit(a, [1]), (M,)),
     ("vsplit", lambda m, a: m.vsplit(a, 2), (M,)),
@@ -136,6 +145,44 @@ def test_first_and_second_derivatives_both_modes(name, case, arrays):
     assert gradcheck(lambda *xs: _joined(case(da, *xs)), inputs)
     # nonlinear on top, so the second derivative flows through the op's own rules twice
     assert gradgradcheck(lambda *xs: da.sin(_joined(case(np, *xs))) * 2.0, inputs)
+
+
+@pytest.mark.parametrize("name,case,arrays", CASES, ids=IDS)
+def test_batched_jacobians_are_the_exact_linear_map(name, case, arrays):
+    """jacfwd and jacrev (the batched rules) against the Jacobian NumPy gives column by
+    column: every one of these functions is linear in its first input."""
+    first, rest = arrays[0], [da.tensor(a) for a in arrays[1:]]
+    zeros = [np.zeros_like(a) for a in arrays[1:]]
+    columns = []
+    for k in np.ndindex(first.shape):
+        e = np.zeros_like(first)
+        e[k] = 1.0
+        columns.append(np.concatenate([np.ravel(p) for p in _parts(case(np, e, *zeros))]))
+    if not columns[0].size:
+        return
+    expected = np.stack(columns, axis=-1).reshape(columns[0].shape + first.shape)
+
+    def f(x):
+        return _joined(case(da, x, *rest))
+
+    for jac in (da.func.jacfwd, da.func.jacrev):
+        np.testing.assert_array_equal(jac(f)(da.tensor(first)).numpy(), expected)
+
+
+def test_symbolic_export_through_the_composites():
+    from dualad import symbolic
+
+    x = da.tensor(np.arange(1.0, 5.0).reshape(2, 2), requires_grad=True, name="x")
+    expr = symbolic.to_sympy(da.roll(x, 1) * da.rot90(x) + da.tile(da.diagonal(x), 2)[1:3])
+    assert str(expr.tolist()) == \
+        "[[x_0_1*x_1_1 + x_1_1, x_0_0*x_1_1 + x_0_0], [x_0_0*x_0_1 + x_1_1, x_0_0 + x_1_0**2]]"
+
+
+def test_stacking_dtype_argument():
+    x = da.tensor(M, requires_grad=True)
+    for fn in (np.vstack, np.hstack):
+        out = fn([x, x], dtype=np.float32)
+        assert out.dtype == np.float32 and out.requires_grad
 
 
 def test_dispatch_keeps_the_graph_and_matches_da():
