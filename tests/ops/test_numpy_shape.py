@@ -178,6 +178,17 @@ def test_symbolic_export_through_the_composites():
         "[[x_0_1*x_1_1 + x_1_1, x_0_0*x_1_1 + x_0_0], [x_0_0*x_0_1 + x_1_1, x_0_0 + x_1_0**2]]"
 
 
+@pytest.mark.parametrize("fn", [lambda t: da.tile(t, (0, 2)), lambda t: da.repeat(t, 0, axis=1),
+                                lambda t: da.diagonal(t, 7),
+                                lambda t: da.array_split(t, [5], axis=1)[1]])
+def test_empty_results_give_zero_gradients(fn):
+    x = da.tensor(M, requires_grad=True)
+    y = fn(x)
+    assert y.numel() == 0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros_like(M))
+
+
 def test_stacking_dtype_argument():
     x = da.tensor(M, requires_grad=True)
     for fn in (np.vstack, np.hstack):
