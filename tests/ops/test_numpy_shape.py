@@ -8,9 +8,13 @@ must match central differences.
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import dualad as da
 from dualad.check import gradcheck, gradgradcheck
+from dualad.testing import assert_gradients_agree
 
 RNG = np.random.default_rng(7)
 
@@ -289,3 +293,42 @@ def test_error_messages_are_numpys(case, array):
     with pytest.raises(expected.type) as got:
         case(da, da.tensor(array))
     assert str(got.value) == str(expected.value)
+
+
+# ----------------------------------------------- random programs mixing the new functions
+STEPS = {
+    "roll": lambda m, t: m.roll(t, 1, axis=-1),
+    "rot90": lambda m, t: m.rot90(t),
+    "fliplr": lambda m, t: m.fliplr(t),
+    "flipud": lambda m, t: m.flipud(t),
+    "moveaxis": lambda m, t: m.moveaxis(t, 0, -1),
+    "tile": lambda m, t: m.tile(t, (1, 2)),
+    "repeat": lambda m, t: m.repeat(t, [2] + [1] * (t.shape[0] - 1), axis=0),
+    "vstack sin": lambda m, t: m.vstack([t, m.sin(t)]),
+    "hstack square": lambda m, t: m.hstack([t, t * t]),
+    "dstack diagonal": lambda m, t: m.diagonal(m.dstack([t, m.exp(t)]), 0, 0, 2),
+    "array_split": lambda m, t: m.array_split(t, 2, axis=1)[0],
+    "diagflat diagonal": lambda m, t: m.diagflat(m.diagonal(t, 0)) * 2.0,
+    "append cos": lambda m, t: m.atleast_2d(m.append(t, m.cos(t[0]))),
+    "column_stack": lambda m, t: m.column_stack([t[0], m.tanh(t[-1])]),
+    "sin times": lambda m, t: m.sin(t) * t,
+}
+
+
+@settings(max_examples=max(20, settings().max_examples), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(names=st.lists(st.sampled_from(sorted(STEPS)), min_size=1, max_size=4),
+       through_numpy=st.booleans(),
+       x=arrays(np.float64, (2, 3), elements=st.floats(-2.0, 2.0)))
+def test_random_programs_of_the_new_functions_agree_in_every_mode(names, through_numpy, x):
+    m = np if through_numpy else da
+
+    def program(t):
+        for name in names:
+            t = STEPS[name](m, t)
+        return t
+
+    try:
+        assert_gradients_agree(program, da.tensor(x))
+    except AssertionError as exc:
+        raise AssertionError(f"program {' -> '.join(names)}: {exc}") from None
