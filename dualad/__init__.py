@@ -141,6 +141,25 @@ from .ops import (
     var,
     where,
 )
+from .ops.npmath import (  # NumPy's further elementwise math (issue 20)
+    cbrt,
+    copysign,
+    deg2rad,
+    degrees,
+    float_power,
+    floor_divide,
+    fmax,
+    fmin,
+    fmod,
+    heaviside,
+    logaddexp2,
+    mod,
+    nan_to_num,
+    rad2deg,
+    radians,
+    remainder,
+    sinc,
+)
 from .registry import Domain, Kink, Op, register_op
 from .tensor import ConcretizationTypeError, Tensor
 
@@ -153,6 +172,7 @@ float32 = "float32"
 float64 = "float64"
 
 absolute = abs
+fabs = abs
 power = pow
 multiply = mul
 subtract = sub

@@ -77,6 +77,25 @@ from .math import (
     square,
     tan,
 )
+from .npmath import (  # NumPy's further elementwise math (issue 20)
+    cbrt,
+    copysign,
+    deg2rad,
+    degrees,
+    float_power,
+    floor_divide,
+    fmax,
+    fmin,
+    fmod,
+    heaviside,
+    logaddexp2,
+    mod,
+    nan_to_num,
+    rad2deg,
+    radians,
+    remainder,
+    sinc,
+)
 from .reductions import (
     ValuesIndices,
     amax,
@@ -136,6 +155,10 @@ __all__ = [
     "cosh", "expm1", "floor", "log1p", "log2", "log10", "logsigmoid", "reciprocal", "round",
     "sinh", "softplus", "square", "tan", "acosh", "arccosh", "arcsinh", "arctanh", "asinh",
     "atanh", "exp2", "hypot", "logaddexp",
+    # NumPy's further elementwise math (ops/npmath.py)
+    "cbrt", "copysign", "deg2rad", "degrees", "float_power", "floor_divide", "fmax", "fmin",
+    "fmod", "heaviside", "logaddexp2", "mod", "nan_to_num", "rad2deg", "radians", "remainder",
+    "sinc",
     # reductions
     "ValuesIndices", "cumsum", "amax", "amin", "argmax", "argmin", "log_softmax", "logsumexp",
     "max", "min", "norm", "prod", "softmax", "std", "var",

@@ -25,6 +25,12 @@ UFUNCS: dict[Any, Callable[..., Any]] = {
     np.floor: F.floor, np.ceil: F.ceil, np.rint: F.round, np.fabs: F.abs,
     np.positive: lambda x: x, np.arcsinh: F.arcsinh, np.arccosh: F.arccosh,
     np.arctanh: F.arctanh, np.exp2: F.exp2, np.logaddexp: F.logaddexp, np.hypot: F.hypot,
+    # NumPy's further elementwise math (ops/npmath.py; np.mod is np.remainder)
+    np.cbrt: F.cbrt, np.deg2rad: F.deg2rad, np.radians: F.deg2rad, np.rad2deg: F.rad2deg,
+    np.degrees: F.rad2deg, np.copysign: F.copysign, np.fmax: F.fmax, np.fmin: F.fmin,
+    np.heaviside: F.heaviside, np.remainder: F.remainder, np.fmod: F.fmod,
+    np.floor_divide: F.floor_divide, np.float_power: F.float_power,
+    np.logaddexp2: F.logaddexp2,
     # comparisons carry no gradient: plain boolean tensors
     np.greater: lambda a, b: _compare(np.greater, a, b),
     np.greater_equal: lambda a, b: _compare(np.greater_equal, a, b),
@@ -135,6 +141,8 @@ FUNCTIONS: dict = {
     F.flip(m, axis=axis),
     np.round: F.round, np.around: F.round, np.einsum: lambda subscripts, *operands:
     F.einsum(subscripts, *operands),
+    # NumPy's further elementwise math (ops/npmath.py)
+    np.sinc: F.sinc, np.nan_to_num: F.nan_to_num,
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
 }

@@ -1,0 +1,278 @@
+"""NumPy's further elementwise math (issue 20): cbrt, copysign, fmax/fmin, remainder, fmod,
+floor_divide, heaviside, logaddexp2, sinc, deg2rad/rad2deg, and the composites
+float_power and nan_to_num.
+
+Each op is declared by its partial derivatives (:func:`elementwise`); where it is not
+differentiable the kink and its convention are declared (DESIGN section 5).
+
+>>> import dualad as da
+>>> x = da.tensor(8.0, requires_grad=True)
+>>> da.cbrt(x).backward(); x.grad.item() == 1 / 12
+True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._sympy import sp, sympy_function
+from ..registry import Kink, apply
+from ..tensor import Tensor
+from ._define import Formula, elementwise, elementwise_unary, quiet
+from .elementwise import _extremum, pow, where
+from .math import _step_function
+from .shape import astype
+
+_LN2 = math.log(2.0)
+_AWAY_FROM_ZERO = ((-3.0, -0.1), (0.1, 3.0))
+_REALS = ((-3.0, 3.0),)
+
+
+def _raw(v: Any) -> Any:
+    return v._data if isinstance(v, Tensor) else np.asarray(v)
+
+
+def _zero_x(m: Any, out: Any, x: Any, y: Any) -> Any:
+    """A zero partial, still connected to ``x`` (piecewise-constant in x)."""
+    return 0.0 * x
+
+
+def _one_x(m: Any, out: Any, x: Any, y: Any) -> Any:
+    """The partial 1, as a rule (not a constant) so that the kink policy sees it."""
+    return 0.0 * x + 1.0
+
+
+def _zero_y(m: Any, out: Any, x: Any, y: Any) -> Any:
+    """A zero partial, still connected to ``y``."""
+    return 0.0 * y
+
+
+# ------------------------------------------------------------------- cbrt
+def _sym_cbrt(x: Any) -> Any:
+    """The real cube root (SymPy's ``cbrt`` is the principal, complex, root for x < 0)."""
+    return sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3)
+
+
+cbrt = elementwise_unary(
+    "cbrt", np.cbrt, lambda m, out, x: m.reciprocal(3.0 * out * out), _sym_cbrt,
+    ranges=_AWAY_FROM_ZERO, uses_output=True,
+    kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4,
+                "1/(3 x**(2/3)) tends to +inf from both sides", pytorch=(np.inf,),
+                jax=(np.inf,), at=lambda x: x == 0),),
+    doc="The real cube root; the derivative 1/(3 cbrt(x)**2) is +inf at 0.")
+
+# ------------------------------------------------------------- conversions
+deg2rad = elementwise_unary("deg2rad", np.deg2rad, math.pi / 180.0,
+                            lambda x: x * sp.pi / 180, doc="Degrees to radians.")
+rad2deg = elementwise_unary("rad2deg", np.rad2deg, 180.0 / math.pi,
+                            lambda x: x * 180 / sp.pi, doc="Radians to degrees.")
+radians, degrees = deg2rad, rad2deg
+
+# ---------------------------------------------------------------- copysign
+_SIGN_AGREEMENT = Formula("1 if y >= +0 else -1",
+                          lambda x, y: np.where(np.signbit(y), -1.0, 1.0))
+_COPYSIGN = elementwise(
+    "copysign", np.copysign,
+    (lambda m, out, x, y: m.sign(x) * m.sign(out), _zero_y),
+    lambda x, y: sp.Abs(x) * sp.sign(y), (_REALS, (_AWAY_FROM_ZERO)), uses_output=True,
+    valid=lambda x, y: bool(np.all(np.abs(x) > 1e-3)),
+    kinks=(Kink("x == 0", ((0.0, 1.0), (0.0, -1.0)), (0.0, 0.0), 2,
+                "|x| (y > 0, convex) or -|x| (y < 0, concave): the min-norm sub- or "
+                "supergradient is 0; d/dy is 0", pytorch=(0.0, 0.0),
+                jax=(_SIGN_AGREEMENT, 0.0), at=lambda x, y: x == 0),
+           Kink("y == 0, x != 0 (the sign jumps)", ((1.0, 0.0),), (None, 0.0), 4,
+                "a jump in y: the derivative 0 of the flat parts is its limit",
+                pytorch=(None, 0.0), jax=(None, 0.0),
+                at=lambda x, y: (y == 0) & (x != 0))))
+
+
+def copysign(x: Any, y: Any) -> Tensor:
+    """``|x|`` with the sign of ``y`` (its sign bit: -0.0 counts as negative); d/dy is 0."""
+    return apply(_COPYSIGN, x, y)
+
+
+# -------------------------------------------------------------- fmax, fmin
+def _nan_ignoring(pick: Any) -> Any:
+    """``x`` wins where ``pick(x, y)`` or where only ``y`` is nan (NumPy's fmax/fmin)."""
+
+    def wins(x: Any, y: Any) -> Any:
+        return pick(x, y) | (np.isnan(y) & ~np.isnan(x))
+
+    return wins
+
+
+# (PyTorch and JAX give a tie wholly to x)
+_FMAX = _extremum("fmax", np.fmax, _nan_ignoring(np.greater), sympy_function("Max"), (1.0, 0.0))
+_FMIN = _extremum("fmin", np.fmin, _nan_ignoring(np.less), sympy_function("Min"), (1.0, 0.0))
+
+
+def fmax(x: Any, y: Any) -> Tensor:
+    """Elementwise maximum ignoring nan (the other value wins); ties as :func:`maximum`."""
+    return apply(_FMAX, x, y)
+
+
+def fmin(x: Any, y: Any) -> Tensor:
+    """Elementwise minimum ignoring nan (the other value wins); ties as :func:`minimum`."""
+    return apply(_FMIN, x, y)
+
+
+# --------------------------------------------------------------- heaviside
+_HEAVISIDE = elementwise(
+    "heaviside", np.heaviside,
+    (_zero_x, lambda m, out, x, y: m.where(_raw(x) == 0, 1.0, 0.0 * y)),
+    # (SymPy's Heaviside(x, h) cannot be differentiated in h)
+    lambda x, h: sp.Piecewise((0, x < 0), (h, sp.Eq(x, 0)), (1, True)),
+    (_AWAY_FROM_ZERO, _REALS),
+    kinks=(Kink("x == 0", ((0.0, 0.5),), (0.0, 1.0), 4,
+                "a jump in x: the derivative 0 of the flat parts is its limit; the value there "
+                "is h, so d/dh is 1", pytorch=(0.0, 1.0), jax=(0.0, 1.0),
+                at=lambda x, h: x == 0),))
+
+
+def heaviside(x: Any, h: Any) -> Tensor:
+    """The step function: 0 for x < 0, ``h`` at 0, 1 for x > 0; d/dx is 0."""
+    return apply(_HEAVISIDE, x, h)
+
+
+# ------------------------------------------ remainder, fmod, floor_divide
+_DIVISOR = ((-3.0, -0.5), (0.5, 3.0))
+
+
+def _off_jumps(x: Any, y: Any) -> bool:
+    """``valid``: x / y at least 1e-3 away from an integer (the jumps)."""
+    q = np.asarray(x) / np.asarray(y)
+    return bool(np.all(np.abs(q - np.round(q)) > 1e-3))
+
+
+def _at_jump(x: Any, y: Any) -> Any:
+    x, y = np.asarray(x), np.asarray(y)
+    with np.errstate(all="ignore"):
+        return (y != 0) & (np.fmod(x, y) == 0)
+
+
+def _trunc(m: Any, q: Any) -> Any:
+    """``trunc(q)`` from ops with zero derivatives (no trunc op)."""
+    return m.sign(q) * m.floor(m.abs(q))
+
+
+def _sym_floor(q: Any) -> Any:
+    return _step_function("floor")(q)
+
+
+def _sym_trunc(q: Any) -> Any:
+    """Rounding toward zero, with dualad's derivative 0 (SymPy has no ``trunc``)."""
+    return sp.Piecewise((_sym_floor(q), q >= 0), (_step_function("ceiling")(q), True))
+
+
+def _jump_kink(name: str, grads: tuple) -> tuple:
+    return (Kink("x / y is an integer (a jump)", ((2.0, 1.0),), grads, 4,
+                 f"{name} jumps there: the derivatives' limits from the side the value is "
+                 "taken from", pytorch=grads, jax=grads, at=_at_jump),)
+
+
+_REMAINDER = elementwise(
+    "remainder", quiet(np.remainder),
+    (_one_x, lambda m, out, x, y: -m.floor(x / y)),
+    lambda x, y: x - y * _sym_floor(x / y), (_REALS, _DIVISOR), valid=_off_jumps,
+    kinks=_jump_kink("x mod y", (1.0, -2.0)))
+_FMOD = elementwise(
+    "fmod", quiet(np.fmod),
+    (_one_x, lambda m, out, x, y: -_trunc(m, x / y)),
+    lambda x, y: x - y * _sym_trunc(x / y), (_REALS, _DIVISOR),
+    valid=_off_jumps, kinks=_jump_kink("fmod", (1.0, -2.0)))
+_FLOOR_DIVIDE = elementwise(
+    "floor_divide", quiet(np.floor_divide), (_zero_x, _zero_y),
+    lambda x, y: _sym_floor(x / y), (_REALS, _DIVISOR), valid=_off_jumps,
+    kinks=_jump_kink("floor(x / y)", (0.0, 0.0)))
+
+
+def remainder(x: Any, y: Any) -> Tensor:
+    """``x mod y`` with the sign of ``y`` (NumPy's ``%``); d/dx 1, d/dy -floor(x/y)."""
+    return apply(_REMAINDER, x, y)
+
+
+def fmod(x: Any, y: Any) -> Tensor:
+    """C's ``fmod``: the remainder with the sign of ``x``; d/dx 1, d/dy -trunc(x/y)."""
+    return apply(_FMOD, x, y)
+
+
+def floor_divide(x: Any, y: Any) -> Tensor:
+    """``floor(x / y)`` (NumPy's ``//``); integer-valued, so the derivative is 0."""
+    return apply(_FLOOR_DIVIDE, x, y)
+
+
+mod = remainder
+
+# ------------------------------------------------------------- logaddexp2
+_LOGADDEXP2 = elementwise(
+    "logaddexp2", np.logaddexp2,
+    (lambda m, out, x, y: m.sigmoid((x - y) * _LN2),
+     lambda m, out, x, y: m.sigmoid((y - x) * _LN2)),
+    lambda x, y: sp.log(2 ** x + 2 ** y, 2), (_REALS, _REALS))
+
+
+def logaddexp2(x: Any, y: Any) -> Tensor:
+    """``log2(2**x + 2**y)`` elementwise, without overflow."""
+    return apply(_LOGADDEXP2, x, y)
+
+
+# ------------------------------------------------------------------- sinc
+def _sinc_derivative(m: Any, out: Any, x: Any) -> Any:
+    """(cos(pi x) - sinc(x)) / x, and its limit 0 at x == 0."""
+    zero = _raw(x) == 0
+    return m.where(zero, 0.0, (m.cos(math.pi * x) - m.sinc(x)) / m.where(zero, 1.0, x))
+
+
+sinc = elementwise_unary(
+    "sinc", np.sinc, _sinc_derivative, lambda x: sp.sin(sp.pi * x) / (sp.pi * x),
+    ranges=_AWAY_FROM_ZERO,
+    kinks=(Kink("x == 0 (a removable singularity)", ((0.0,),), (0.0,), 1,
+                "sin(pi x)/(pi x) is smooth with derivative 0 at 0; the formula's 0/0 is "
+                "replaced by that limit (its second derivative there is not)",
+                pytorch=(0.0,), jax=(0.0,)),),
+    doc="sin(pi x) / (pi x), 1 at 0 (NumPy's normalized sinc).")
+
+
+# ------------------------------------------------------------- composites
+def _as_float64(v: Any) -> Any:
+    if isinstance(v, Tensor):
+        return v if v.dtype == np.float64 else astype(v, np.float64)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v)
+    return np.asarray(v, dtype=np.float64)
+
+
+def float_power(x: Any, y: Any) -> Tensor:
+    """``x ** y`` computed in float64 (NumPy's ``float_power``); derivatives as :func:`pow`.
+
+    >>> import dualad as da
+    >>> da.float_power(da.tensor([2, 4]), -1).tolist()
+    [0.5, 0.25]
+    """
+    return pow(_as_float64(x), _as_float64(y))
+
+
+def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """nan and infinities replaced by numbers (NumPy's defaults); the derivative is 1 where
+    ``x`` is finite and 0 where a value was replaced.
+
+    >>> import dualad as da
+    >>> da.nan_to_num(da.tensor([1.0, float("nan"), float("inf")]), posinf=9.0).tolist()
+    [1.0, 0.0, 9.0]
+    """
+    raw = _raw(x)
+    if raw.dtype.kind not in "fc":
+        return x if isinstance(x, Tensor) else Tensor(np.array(raw))
+    replaced = np.nan_to_num(raw, nan=nan, posinf=posinf, neginf=neginf)
+    return where(np.isfinite(raw), x, replaced)
+
+
+__all__ = [
+    "cbrt", "deg2rad", "rad2deg", "radians", "degrees", "copysign", "fmax", "fmin",
+    "heaviside", "remainder", "mod", "fmod", "floor_divide", "logaddexp2", "sinc",
+    "float_power", "nan_to_num",
+]

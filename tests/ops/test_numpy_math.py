@@ -1,0 +1,128 @@
+"""NumPy's further elementwise math (dualad/ops/npmath.py, issue 20): values equal NumPy's,
+``np.<name>(tensor)`` is ``da.<name>``, and the convention at each kink."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+import dualad as da
+from dualad import forward_ad as fwAD
+
+SPECIAL = np.array([0.0, -0.0, 1.0, -2.5, 3.0, np.inf, -np.inf, np.nan])
+
+UNARY = [("cbrt", np.cbrt), ("deg2rad", np.deg2rad), ("rad2deg", np.rad2deg),
+         ("radians", np.radians), ("degrees", np.degrees), ("fabs", np.fabs), ("sinc", np.sinc),
+         ("nan_to_num", np.nan_to_num)]
+BINARY = [("copysign", np.copysign), ("fmax", np.fmax), ("fmin", np.fmin),
+          ("heaviside", np.heaviside), ("remainder", np.remainder), ("mod", np.mod),
+          ("fmod", np.fmod), ("floor_divide", np.floor_divide),
+          ("float_power", np.float_power), ("logaddexp2", np.logaddexp2)]
+
+
+def _inputs(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.normal(0.0, 3.0, 12), SPECIAL])
+
+
+def _same(got: da.Tensor, want: np.ndarray) -> None:
+    np.testing.assert_array_equal(got.detach().numpy(), want)
+    assert got.dtype == np.asarray(want).dtype
+
+
+@pytest.mark.parametrize("name,np_fn", UNARY)
+def test_unary_values_equal_numpy_and_dispatch(name: str, np_fn: Callable) -> None:
+    x = _inputs(0)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        want = np_fn(x)
+        _same(getattr(da, name)(da.tensor(x)), want)
+        _same(np_fn(da.tensor(x)), want)
+
+
+@pytest.mark.parametrize("name,np_fn", BINARY)
+def test_binary_values_equal_numpy_and_dispatch(name: str, np_fn: Callable) -> None:
+    x, y = _inputs(1), _inputs(2)[::-1].copy()
+    x = np.concatenate([x, [0.0, 2.0, -3.0, 5.0]])
+    y = np.concatenate([y, [0.0, 2.0, 1.5, -2.0]])  # ties, exact multiples, zero divisor
+    if name == "float_power":
+        x = np.abs(x)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        want = np_fn(x, y)
+        _same(getattr(da, name)(da.tensor(x), da.tensor(y)), want)
+        _same(np_fn(da.tensor(x), da.tensor(y)), want)
+        _same(np_fn(da.tensor(x), 1.5), np_fn(x, 1.5))
+
+
+def test_float_power_is_float64_from_integers_and_float32() -> None:
+    assert da.float_power(da.tensor([2, 4]), -1).tolist() == [0.5, 0.25]
+    out = np.float_power(da.tensor(np.float32([2.0]), requires_grad=True), 2)
+    assert out.dtype == np.float64
+
+
+def _grads(fn: Callable, *values: float) -> list:
+    """Reverse-mode partials of a scalar ``fn`` at ``values``, and the forward-mode ones."""
+    xs = [da.tensor(v, requires_grad=True) for v in values]
+    fn(*xs).backward()
+    rev = [x.grad.item() for x in xs]
+    fwd = []
+    for i in range(len(values)):
+        with fwAD.dual_level():
+            duals = [fwAD.make_dual(da.tensor(v), da.tensor(float(i == j)))
+                     for j, v in enumerate(values)]
+            fwd.append(fwAD.unpack_dual(fn(*duals)).tangent.item())
+    return [rev, fwd]
+
+
+@pytest.mark.parametrize("fn,point,want", [
+    (da.cbrt, (0.0,), [np.inf]),  # rule 4: the limit, +inf
+    (da.cbrt, (-8.0,), [1 / 12]),
+    (da.sinc, (0.0,), [0.0]),  # removable singularity: the limit
+    (da.copysign, (0.0, 1.0), [0.0, 0.0]),  # |x| at 0: min-norm subgradient
+    (da.copysign, (0.0, -1.0), [0.0, 0.0]),  # -|x| at 0: min-norm supergradient
+    (da.copysign, (2.0, -1.0), [-1.0, 0.0]),
+    (da.heaviside, (0.0, 0.5), [0.0, 1.0]),  # the value there is h
+    (da.heaviside, (1.0, 0.5), [0.0, 0.0]),
+    (da.remainder, (2.0, 1.0), [1.0, -2.0]),  # a jump: the side the value is taken from
+    (da.remainder, (-2.5, 2.0), [1.0, 2.0]),
+    (da.fmod, (-2.5, 2.0), [1.0, 1.0]),
+    (da.floor_divide, (2.5, 1.0), [0.0, 0.0]),
+    (da.fmax, (1.0, 1.0), [0.5, 0.5]),  # a tie, as maximum
+    (da.fmin, (1.0, 1.0), [0.5, 0.5]),
+    (da.fmax, (1.0, float("nan")), [1.0, 0.0]),  # nan ignored: the number wins
+    (da.fmin, (float("nan"), 1.0), [0.0, 1.0]),
+    (da.logaddexp2, (1.0, 1.0), [0.5, 0.5]),
+    (da.float_power, (2.0, 3.0), [12.0, 8.0 * np.log(2.0)]),
+])
+def test_derivative_and_kink_conventions_in_both_modes(fn: Callable, point: tuple,
+                                                       want: list) -> None:
+    rev, fwd = _grads(fn, *point)
+    np.testing.assert_allclose(rev, want, rtol=1e-12)
+    np.testing.assert_allclose(fwd, want, rtol=1e-12)
+
+
+def test_fmax_with_a_constant_at_a_tie_gives_x_zero_as_maximum() -> None:
+    x = da.tensor(1.0, requires_grad=True)
+    da.fmax(x, 1.0).backward()
+    assert x.grad.item() == 0.0
+
+
+def test_nan_to_num_derivative_is_one_where_finite_zero_where_replaced() -> None:
+    x = da.tensor([1.0, np.nan, np.inf, -np.inf, -2.0], requires_grad=True)
+    y = np.nan_to_num(x, posinf=5.0)
+    assert y.detach().numpy()[2] == 5.0
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 0.0, 0.0, 1.0]
+
+
+def test_sinc_second_derivative_away_from_zero() -> None:
+    x = da.tensor(0.7, requires_grad=True)
+    (g,) = da.autograd.grad(da.sinc(x), x, create_graph=True)
+    (h,) = da.autograd.grad(g, x)
+    p = np.pi * 0.7
+    want = ((-p * p + 2.0) * np.sin(p) - 2.0 * p * np.cos(p)) / (np.pi * 0.7 ** 3)
+    assert np.isclose(h.item(), want, rtol=1e-10)
