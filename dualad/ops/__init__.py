@@ -80,8 +80,11 @@ from .math import (
 from .npmath import (  # NumPy's further elementwise math (issue 20)
     cbrt,
     copysign,
+    cumprod,
     deg2rad,
     degrees,
+    diff,
+    ediff1d,
     float_power,
     floor_divide,
     fmax,
@@ -91,6 +94,7 @@ from .npmath import (  # NumPy's further elementwise math (issue 20)
     logaddexp2,
     mod,
     nan_to_num,
+    ptp,
     rad2deg,
     radians,
     remainder,
@@ -158,7 +162,7 @@ __all__ = [
     # NumPy's further elementwise math (ops/npmath.py)
     "cbrt", "copysign", "deg2rad", "degrees", "float_power", "floor_divide", "fmax", "fmin",
     "fmod", "heaviside", "logaddexp2", "mod", "nan_to_num", "rad2deg", "radians", "remainder",
-    "sinc",
+    "sinc", "cumprod", "diff", "ediff1d", "ptp",
     # reductions
     "ValuesIndices", "cumsum", "amax", "amin", "argmax", "argmin", "log_softmax", "logsumexp",
     "max", "min", "norm", "prod", "softmax", "std", "var",

@@ -31,6 +31,7 @@ UFUNCS: dict[Any, Callable[..., Any]] = {
     np.heaviside: F.heaviside, np.remainder: F.remainder, np.fmod: F.fmod,
     np.floor_divide: F.floor_divide, np.float_power: F.float_power,
     np.logaddexp2: F.logaddexp2,
+    np.divmod: lambda x, y: (F.floor_divide(x, y), F.remainder(x, y)),
     # comparisons carry no gradient: plain boolean tensors
     np.greater: lambda a, b: _compare(np.greater, a, b),
     np.greater_equal: lambda a, b: _compare(np.greater_equal, a, b),
@@ -142,7 +143,9 @@ FUNCTIONS: dict = {
     np.round: F.round, np.around: F.round, np.einsum: lambda subscripts, *operands:
     F.einsum(subscripts, *operands),
     # NumPy's further elementwise math (ops/npmath.py)
-    np.sinc: F.sinc, np.nan_to_num: F.nan_to_num,
+    np.sinc: F.sinc, np.nan_to_num: F.nan_to_num, np.diff: F.diff, np.ediff1d: F.ediff1d,
+    np.ptp: F.ptp, np.cumprod: lambda a, axis=None, dtype=None: F.cumprod(a, axis=axis,
+                                                                        dtype=dtype),
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
 }

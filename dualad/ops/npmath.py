@@ -19,12 +19,14 @@ from typing import Any
 import numpy as np
 
 from .._sympy import sp, sympy_function
-from ..registry import Kink, apply
-from ..tensor import Tensor
-from ._define import Formula, elementwise, elementwise_unary, quiet
+from ..registry import Domain, Kink, Op, apply, register_op
+from ..tensor import Tensor, ndim_of
+from ._define import Formula, elementwise, elementwise_unary, normalize_axis, quiet
 from .elementwise import _extremum, pow, where
 from .math import _step_function
-from .shape import astype
+from .reductions import amax, amin
+from .reductions import sum as _sum
+from .shape import astype, broadcast_to, concatenate, getitem, ravel, reshape, swapaxes
 
 _LN2 = math.log(2.0)
 _AWAY_FROM_ZERO = ((-3.0, -0.1), (0.1, 3.0))
@@ -271,7 +273,117 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None
     return where(np.isfinite(raw), x, replaced)
 
 
+# ---------------------------------------------------------------- cumprod
+def _partial_products(x: Any, axis: int) -> Tensor:
+    """``M[..., i, k]`` = d cumprod(x)[k] / d x[i] along ``axis`` (moved last): the product
+    of x[:k+1] without x[i] for k >= i, else 0. Built with no division, so it is right
+    where elements are 0, from dualad ops (cumprod itself): it differentiates again.
+    O(n**2) memory along the axis."""
+    xs = swapaxes(x, axis, -1)
+    n = xs.shape[-1]
+    rows = broadcast_to(reshape(xs, xs.shape[:-1] + (1, n)), xs.shape[:-1] + (n, n))
+    without_i = where(np.eye(n, dtype=bool), 1.0, rows)
+    running = apply(_CUMPROD, without_i, axis=len(xs.shape))
+    return where(np.triu(np.ones((n, n), dtype=bool)), running, 0.0)
+
+
+def _cumprod_vjp(g: Any, out: Any, x: Any, axis: int) -> Tensor:
+    gs = swapaxes(g, axis, -1)
+    m = _partial_products(x, axis)
+    return swapaxes(_sum(m * reshape(gs, gs.shape[:-1] + (1, gs.shape[-1])), axis=-1), axis, -1)
+
+
+def _cumprod_jvp(t: Any, out: Any, x: Any, axis: int) -> Tensor:
+    ts = swapaxes(t, axis, -1)
+    m = _partial_products(x, axis)
+    return swapaxes(_sum(m * reshape(ts, ts.shape + (1,)), axis=-2), axis, -1)
+
+
+_CUMPROD: Op = register_op(Op(
+    name="cumprod", forward=lambda x, axis: np.cumprod(x, axis=axis),
+    vjp=(_cumprod_vjp,), jvp=(_cumprod_jvp,),
+    sympy=lambda x, axis: np.cumprod(np.asarray(x, dtype=object), axis=axis),
+    domain=Domain(ranges=(((-2.0, 2.0),),), shapes=[(((5,),), {"axis": 0}),
+                                                   (((3, 4),), {"axis": 1}),
+                                                   (((2, 3, 2),), {"axis": 1})])))
+
+
+def cumprod(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> Tensor:
+    """Running product along ``dim``/``axis`` (NumPy flattens first when no axis is given);
+    the derivative is right where elements are 0.
+
+    >>> import dualad as da
+    >>> x = da.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    >>> da.cumprod(x, 0).sum().backward(); x.grad.tolist()
+    [1.0, 8.0, 0.0]
+    """
+    ax, _ = normalize_axis(dim, axis)
+    if ax is None:
+        x, ax = ravel(x), 0
+    out = apply(_CUMPROD, x, axis=int(ax) % max(ndim_of(x), 1))
+    return out if dtype is None else astype(out, dtype)
+
+
+# ------------------------------------------------------ diff, ediff1d, ptp
+def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+    """The ``n``-th forward difference along ``axis`` (NumPy's ``diff``): slices and ``-``.
+
+    >>> import dualad as da
+    >>> da.diff(da.tensor([1.0, 4.0, 9.0, 16.0]), n=2).tolist()
+    [2.0, 2.0]
+    """
+    if n < 0:
+        raise ValueError(f"diff: order n={n} must be non-negative")
+    nd = ndim_of(a)
+    if nd == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = axis % nd
+    parts = [_along(v, a, axis) for v in (prepend, a, append) if v is not None]
+    out = concatenate(parts, axis=axis) if len(parts) > 1 else a
+    before = (slice(None),) * axis
+    for _ in range(n):
+        out = getitem(out, before + (slice(1, None),)) - getitem(out, before + (slice(None, -1),))
+    return out if isinstance(out, Tensor) else Tensor(np.asarray(out))
+
+
+def _along(v: Any, a: Any, axis: int) -> Any:
+    """``prepend``/``append`` of :func:`diff`: a scalar is broadcast to a slab along ``axis``."""
+    if ndim_of(v) == 0:
+        shape = list(a.shape if isinstance(a, Tensor) else np.shape(a))
+        shape[axis] = 1
+        return broadcast_to(v, tuple(shape)) if isinstance(v, Tensor) else \
+            np.broadcast_to(v, shape)
+    return v
+
+
+def ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Tensor:
+    """Differences of the flattened ``ary``, with optional values before and after.
+
+    >>> import dualad as da
+    >>> da.ediff1d(da.tensor([[1.0, 2.0], [4.0, 7.0]]), to_begin=0.0).tolist()
+    [0.0, 1.0, 2.0, 3.0]
+    """
+    flat = ravel(ary)
+    out = getitem(flat, slice(1, None)) - getitem(flat, slice(None, -1))
+    parts = [ravel(v) if isinstance(v, Tensor) else np.ravel(np.asarray(v, dtype=float))
+             for v in (to_begin,) if v is not None] + [out] + \
+        [ravel(v) if isinstance(v, Tensor) else np.ravel(np.asarray(v, dtype=float))
+         for v in (to_end,) if v is not None]
+    return concatenate(parts, axis=0) if len(parts) > 1 else out
+
+
+def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Peak to peak, ``max - min`` (ties share the gradient as in ``amax``/``amin``).
+
+    >>> import dualad as da
+    >>> da.ptp(da.tensor([[1.0, 5.0], [2.0, 3.0]]), axis=1).tolist()
+    [4.0, 1.0]
+    """
+    return amax(a, axis=axis, keepdims=keepdims) - amin(a, axis=axis, keepdims=keepdims)
+
+
 __all__ = [
+    "cumprod", "diff", "ediff1d", "ptp",
     "cbrt", "deg2rad", "rad2deg", "radians", "degrees", "copysign", "fmax", "fmin",
     "heaviside", "remainder", "mod", "fmod", "floor_divide", "logaddexp2", "sinc",
     "float_power", "nan_to_num",

@@ -126,3 +126,67 @@ def test_sinc_second_derivative_away_from_zero() -> None:
     p = np.pi * 0.7
     want = ((-p * p + 2.0) * np.sin(p) - 2.0 * p * np.cos(p)) / (np.pi * 0.7 ** 3)
     assert np.isclose(h.item(), want, rtol=1e-10)
+
+
+def test_operators_mod_floordiv_divmod_are_numpys() -> None:
+    x, y = np.array([5.5, -5.5, 3.0, -0.0]), np.array([2.0, 2.0, -2.0, 3.0])
+    tx, ty = da.tensor(x, requires_grad=True), da.tensor(y)
+    _same(tx % ty, x % y)
+    _same(tx // ty, x // y)
+    _same(7.0 % ty, 7.0 % y)
+    _same(7.0 // ty, 7.0 // y)
+    _same(tx % 2.0, x % 2.0)
+    for (got_q, got_r), (q, r) in [(divmod(tx, ty), divmod(x, y)),
+                                   (divmod(7.0, ty), divmod(7.0, y)),
+                                   (np.divmod(tx, ty), np.divmod(x, y))]:
+        _same(got_q, q)
+        _same(got_r, r)
+    (tx % ty).sum().backward()
+    assert tx.grad.tolist() == [1.0, 1.0, 1.0, 1.0]
+    z = da.tensor(y, requires_grad=True)
+    (5.5 % z).sum().backward()  # d/dy = -floor(x / y)
+    assert z.grad.tolist() == (-np.floor(5.5 / y)).tolist()
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+def test_cumprod_diff_ediff1d_ptp_equal_numpy(axis: int | None) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3, 4))
+    x[1, 2] = 0.0
+    t = da.tensor(x)
+    _same(np.cumprod(t, axis=axis), np.cumprod(x, axis=axis))
+    _same(np.ptp(t, axis=axis), np.ptp(x, axis=axis))
+    if axis is not None:
+        _same(np.diff(t, axis=axis), np.diff(x, axis=axis))
+        _same(np.diff(t, n=2, axis=axis, prepend=1.0, append=2.0),
+              np.diff(x, n=2, axis=axis, prepend=1.0, append=2.0))
+    _same(np.ediff1d(t, to_begin=[5.0], to_end=-1.0), np.ediff1d(x, to_begin=[5.0], to_end=-1.0))
+
+
+def test_cumprod_gradient_is_right_at_zeros_in_both_modes() -> None:
+    """d sum(cumprod(x)) / dx_i = sum over k >= i of the product of x[:k+1] without x_i."""
+    x = np.array([2.0, 0.0, 3.0, 0.0, 0.5])
+    want = [sum(np.prod(np.delete(x[:k + 1], i)) for k in range(i, x.size))
+            for i in range(x.size)]
+    assert da.gradcheck(lambda v: da.cumprod(v, 0), (da.tensor(x, requires_grad=True),))
+    np.testing.assert_allclose(_vector_grads(lambda v: da.cumprod(v, 0).sum(), x), [want, want])
+
+
+def _vector_grads(fn: Callable, x: np.ndarray) -> list:
+    t = da.tensor(x, requires_grad=True)
+    fn(t).backward()
+    fwd = []
+    for i in range(x.size):
+        with fwAD.dual_level():
+            e = np.zeros_like(x)
+            e[i] = 1.0
+            fwd.append(fwAD.unpack_dual(fn(fwAD.make_dual(da.tensor(x), da.tensor(e)))
+                                        ).tangent.item())
+    return [t.grad.tolist(), fwd]
+
+
+def test_diff_and_ptp_gradients() -> None:
+    x = np.array([1.0, 4.0, 2.0, 8.0])
+    np.testing.assert_allclose(_vector_grads(lambda v: (da.diff(v) * da.tensor([1.0, 2.0, 3.0])
+                                                        ).sum(), x), [[-1, -1, -1, 3]] * 2)
+    np.testing.assert_allclose(_vector_grads(lambda v: da.ptp(v), x), [[-1, 0, 0, 1]] * 2)
