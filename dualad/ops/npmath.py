@@ -175,16 +175,35 @@ def _jump_kink(name: str, grads: tuple) -> tuple:
                  "taken from", pytorch=grads, jax=grads, at=_at_jump),)
 
 
+def _undefined_at_zero_divisor(partial: Any) -> Any:
+    """``partial`` where ``y != 0``, nan where ``y == 0`` (there ``x mod y`` is nan: rule 5)."""
+
+    def d(m: Any, out: Any, x: Any, y: Any) -> Any:
+        return m.where(_raw(y) == 0, np.nan, partial(m, out, x, y))
+
+    return d
+
+
+def _zero_divisor_kink(name: str, library: Formula) -> Kink:
+    return Kink("y == 0 (undefined)", ((1.0, 0.0),), (np.nan, np.nan), 5,
+                f"{name} is nan for a zero divisor", pytorch=(1.0, library),
+                jax=(1.0, library), at=lambda x, y: np.asarray(y) == 0)
+
+
 _REMAINDER = elementwise(
     "remainder", quiet(np.remainder),
-    (_one_x, lambda m, out, x, y: -m.floor(x / y)),
+    (_undefined_at_zero_divisor(_one_x),
+     _undefined_at_zero_divisor(lambda m, out, x, y: -m.floor(x / y))),
     lambda x, y: x - y * _sym_floor(x / y), (_REALS, _DIVISOR), valid=_off_jumps,
-    kinks=_jump_kink("x mod y", (1.0, -2.0)))
+    kinks=_jump_kink("x mod y", (1.0, -2.0)) + (_zero_divisor_kink("x mod y", Formula(
+        "-floor(x/y)", quiet(lambda x, y: -np.floor(np.divide(x, y))))),))
 _FMOD = elementwise(
     "fmod", quiet(np.fmod),
-    (_one_x, lambda m, out, x, y: -_trunc(m, x / y)),
+    (_undefined_at_zero_divisor(_one_x),
+     _undefined_at_zero_divisor(lambda m, out, x, y: -_trunc(m, x / y))),
     lambda x, y: x - y * _sym_trunc(x / y), (_REALS, _DIVISOR),
-    valid=_off_jumps, kinks=_jump_kink("fmod", (1.0, -2.0)))
+    valid=_off_jumps, kinks=_jump_kink("fmod", (1.0, -2.0)) + (_zero_divisor_kink(
+        "fmod(x, y)", Formula("-trunc(x/y)", quiet(lambda x, y: -np.trunc(np.divide(x, y))))),))
 _FLOOR_DIVIDE = elementwise(
     "floor_divide", quiet(np.floor_divide), (_zero_x, _zero_y),
     lambda x, y: _sym_floor(x / y), (_REALS, _DIVISOR), valid=_off_jumps,

@@ -91,6 +91,8 @@ def _grads(fn: Callable, *values: float) -> list:
     (da.remainder, (-2.5, 2.0), [1.0, 2.0]),
     (da.fmod, (-2.5, 2.0), [1.0, 1.0]),
     (da.floor_divide, (2.5, 1.0), [0.0, 0.0]),
+    (da.remainder, (1.0, 0.0), [np.nan, np.nan]),  # undefined (nan): rule 5
+    (da.fmod, (1.0, 0.0), [np.nan, np.nan]),
     (da.fmax, (1.0, 1.0), [0.5, 0.5]),  # a tie, as maximum
     (da.fmin, (1.0, 1.0), [0.5, 0.5]),
     (da.fmax, (1.0, float("nan")), [1.0, 0.0]),  # nan ignored: the number wins
