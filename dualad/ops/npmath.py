@@ -130,7 +130,8 @@ _HEAVISIDE = elementwise(
     (_AWAY_FROM_ZERO, _REALS),
     kinks=(Kink("x == 0", ((0.0, 0.5),), (0.0, 1.0), 4,
                 "a jump in x: the derivative 0 of the flat parts is its limit; the value there "
-                "is h, so d/dh is 1", pytorch=(0.0, 1.0), jax=(0.0, 1.0),
+                "is h, so d/dh is 1 (PyTorch cannot differentiate heaviside: an error; its "
+                "profile uses these values)", pytorch=(0.0, 1.0), jax=(0.0, 1.0),
                 at=lambda x, h: x == 0),))
 
 
@@ -169,10 +170,10 @@ def _sym_trunc(q: Any) -> Any:
     return sp.Piecewise((_sym_floor(q), q >= 0), (_step_function("ceiling")(q), True))
 
 
-def _jump_kink(name: str, grads: tuple) -> tuple:
+def _jump_kink(name: str, grads: tuple, note: str = "") -> tuple:
     return (Kink("x / y is an integer (a jump)", ((2.0, 1.0),), grads, 4,
                  f"{name} jumps there: the derivatives' limits from the side the value is "
-                 "taken from", pytorch=grads, jax=grads, at=_at_jump),)
+                 f"taken from{note}", pytorch=grads, jax=grads, at=_at_jump),)
 
 
 def _undefined_at_zero_divisor(partial: Any) -> Any:
@@ -207,7 +208,8 @@ _FMOD = elementwise(
 _FLOOR_DIVIDE = elementwise(
     "floor_divide", quiet(np.floor_divide), (_zero_x, _zero_y),
     lambda x, y: _sym_floor(x / y), (_REALS, _DIVISOR), valid=_off_jumps,
-    kinks=_jump_kink("floor(x / y)", (0.0, 0.0)))
+    kinks=_jump_kink("floor(x / y)", (0.0, 0.0), " (PyTorch cannot differentiate "
+                     "floor_divide: an error; its profile uses these values)"))
 
 
 def remainder(x: Any, y: Any) -> Tensor:
@@ -241,18 +243,29 @@ def logaddexp2(x: Any, y: Any) -> Tensor:
 
 
 # ------------------------------------------------------------------- sinc
+# d sinc / dx = sum over k >= 1 of (-1)**k 2k pi**(2k) x**(2k-1) / (2k+1)!, used where
+# |pi x| < 1/2 (8 terms: exact in float64 there), so it is smooth through 0 at every order
+_SINC_SERIES = tuple((-1) ** k * 2 * k * math.pi ** (2 * k) / math.factorial(2 * k + 1)
+                     for k in range(1, 9))
+
+
 def _sinc_derivative(m: Any, out: Any, x: Any) -> Any:
-    """(cos(pi x) - sinc(x)) / x, and its limit 0 at x == 0."""
-    zero = _raw(x) == 0
-    return m.where(zero, 0.0, (m.cos(math.pi * x) - m.sinc(x)) / m.where(zero, 1.0, x))
+    """(cos(pi x) - sinc(x)) / x, by its Taylor series near 0 (no 0/0; 0 at 0)."""
+    small = np.abs(_raw(x)) < 0.5 / math.pi
+    x2 = x * x
+    series = _SINC_SERIES[-1]
+    for c in reversed(_SINC_SERIES[:-1]):
+        series = series * x2 + c
+    direct = (m.cos(math.pi * x) - m.sinc(x)) / m.where(small, 1.0, x)
+    return m.where(small, series * x, direct)
 
 
 sinc = elementwise_unary(
     "sinc", np.sinc, _sinc_derivative, lambda x: sp.sin(sp.pi * x) / (sp.pi * x),
     ranges=_AWAY_FROM_ZERO,
     kinks=(Kink("x == 0 (a removable singularity)", ((0.0,),), (0.0,), 1,
-                "sin(pi x)/(pi x) is smooth with derivative 0 at 0; the formula's 0/0 is "
-                "replaced by that limit (its second derivative there is not)",
+                "sin(pi x)/(pi x) is smooth with derivative 0 at 0; near 0 the derivative is "
+                "its Taylor series (no 0/0), so higher derivatives are right there too",
                 pytorch=(0.0,), jax=(0.0,)),),
     doc="sin(pi x) / (pi x), 1 at 0 (NumPy's normalized sinc).")
 

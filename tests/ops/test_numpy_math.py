@@ -121,13 +121,22 @@ def test_nan_to_num_derivative_is_one_where_finite_zero_where_replaced() -> None
     assert x.grad.tolist() == [1.0, 0.0, 0.0, 0.0, 1.0]
 
 
-def test_sinc_second_derivative_away_from_zero() -> None:
-    x = da.tensor(0.7, requires_grad=True)
+@pytest.mark.parametrize("v", [0.7, 0.15, 0.05, 1e-4])
+def test_sinc_first_and_second_derivative(v: float) -> None:
+    x = da.tensor(v, requires_grad=True)
     (g,) = da.autograd.grad(da.sinc(x), x, create_graph=True)
     (h,) = da.autograd.grad(g, x)
-    p = np.pi * 0.7
-    want = ((-p * p + 2.0) * np.sin(p) - 2.0 * p * np.cos(p)) / (np.pi * 0.7 ** 3)
-    assert np.isclose(h.item(), want, rtol=1e-10)
+    p = np.pi * v
+    assert np.isclose(g.item(), (np.cos(p) - np.sinc(v)) / v, rtol=1e-9, atol=1e-12)
+    want = ((-p * p + 2.0) * np.sin(p) - 2.0 * p * np.cos(p)) / (np.pi * v ** 3)
+    assert np.isclose(h.item(), want, rtol=1e-6)
+
+
+def test_sinc_second_derivative_at_zero_is_the_limit() -> None:
+    x = da.tensor(0.0, requires_grad=True)
+    (g,) = da.autograd.grad(da.sinc(x), x, create_graph=True)
+    (h,) = da.autograd.grad(g, x)
+    assert g.item() == 0.0 and np.isclose(h.item(), -np.pi ** 2 / 3, rtol=1e-14)
 
 
 def test_operators_mod_floordiv_divmod_are_numpys() -> None:
