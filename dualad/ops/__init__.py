@@ -94,6 +94,11 @@ from .npmath import (  # NumPy's further elementwise math (issue 20)
     logaddexp2,
     mod,
     nan_to_num,
+    nanmax,
+    nanmean,
+    nanmin,
+    nanprod,
+    nansum,
     ptp,
     rad2deg,
     radians,
@@ -162,7 +167,8 @@ __all__ = [
     # NumPy's further elementwise math (ops/npmath.py)
     "cbrt", "copysign", "deg2rad", "degrees", "float_power", "floor_divide", "fmax", "fmin",
     "fmod", "heaviside", "logaddexp2", "mod", "nan_to_num", "rad2deg", "radians", "remainder",
-    "sinc", "cumprod", "diff", "ediff1d", "ptp",
+    "sinc", "cumprod", "diff", "ediff1d", "ptp", "nanmax", "nanmean", "nanmin", "nanprod",
+    "nansum",
     # reductions
     "ValuesIndices", "cumsum", "amax", "amin", "argmax", "argmin", "log_softmax", "logsumexp",
     "max", "min", "norm", "prod", "softmax", "std", "var",

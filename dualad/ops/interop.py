@@ -144,6 +144,8 @@ FUNCTIONS: dict = {
     F.einsum(subscripts, *operands),
     # NumPy's further elementwise math (ops/npmath.py)
     np.sinc: F.sinc, np.nan_to_num: F.nan_to_num, np.diff: F.diff, np.ediff1d: F.ediff1d,
+    np.nansum: F.nansum, np.nanprod: F.nanprod, np.nanmean: F.nanmean, np.nanmax: F.nanmax,
+    np.nanmin: F.nanmin,
     np.ptp: F.ptp, np.cumprod: lambda a, axis=None, dtype=None: F.cumprod(a, axis=axis,
                                                                         dtype=dtype),
     # metadata: no values involved, nothing to differentiate

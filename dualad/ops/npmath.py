@@ -24,7 +24,7 @@ from ..tensor import Tensor, ndim_of
 from ._define import Formula, elementwise, elementwise_unary, normalize_axis, quiet
 from .elementwise import _extremum, pow, where
 from .math import _step_function
-from .reductions import amax, amin
+from .reductions import amax, amin, prod
 from .reductions import sum as _sum
 from .shape import astype, broadcast_to, concatenate, getitem, ravel, reshape, swapaxes
 
@@ -414,7 +414,57 @@ def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return amax(a, axis=axis, keepdims=keepdims) - amin(a, axis=axis, keepdims=keepdims)
 
 
+# ------------------------------------------------------ nan-ignoring reductions
+def _nan_mask(a: Any) -> np.ndarray:
+    return np.isnan(_raw(a))
+
+
+def nansum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Sum treating nan as 0; nan elements get derivative 0.
+
+    >>> import dualad as da
+    >>> da.nansum(da.tensor([1.0, float("nan"), 2.0])).item()
+    3.0
+    """
+    return _sum(where(_nan_mask(a), 0.0, a), axis=axis, keepdims=keepdims)
+
+
+def nanprod(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Product treating nan as 1; nan elements get derivative 0."""
+    return prod(where(_nan_mask(a), 1.0, a), axis=axis, keepdims=keepdims)
+
+
+def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Mean of the elements that are not nan (nan for an all-nan slice, as NumPy)."""
+    count = np.sum(~_nan_mask(a), axis=axis, keepdims=keepdims)
+    with np.errstate(all="ignore"):
+        return nansum(a, axis=axis, keepdims=keepdims) / count.astype(np.float64)
+
+
+def _nan_extremum(pick: Any, side: float) -> Any:
+    """``pick`` (amax, amin) with nan replaced by a finite value beyond every other element
+    (``side`` -1: below, 1: above: no tie with one, and no infinity in the rules)."""
+
+    def reduce(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+        mask = _nan_mask(a)
+        others = _raw(a)[~mask]
+        fill = (others.max() if side > 0 else others.min()) + side if others.size else 0.0
+        out = pick(where(mask, fill, a), axis=axis, keepdims=keepdims)
+        return where(np.all(mask, axis=axis, keepdims=keepdims), np.nan, out)
+
+    return reduce
+
+
+nanmax = _nan_extremum(amax, -1.0)
+nanmax.__name__ = nanmax.__qualname__ = "nanmax"
+nanmax.__doc__ = """Maximum ignoring nan (nan for an all-nan slice); ties as ``amax``."""
+nanmin = _nan_extremum(amin, 1.0)
+nanmin.__name__ = nanmin.__qualname__ = "nanmin"
+nanmin.__doc__ = """Minimum ignoring nan (nan for an all-nan slice); ties as ``amin``."""
+
+
 __all__ = [
+    "nansum", "nanprod", "nanmean", "nanmax", "nanmin",
     "cumprod", "diff", "ediff1d", "ptp",
     "cbrt", "deg2rad", "rad2deg", "radians", "degrees", "copysign", "fmax", "fmin",
     "heaviside", "remainder", "mod", "fmod", "floor_divide", "logaddexp2", "sinc",

@@ -201,3 +201,21 @@ def test_diff_and_ptp_gradients() -> None:
     np.testing.assert_allclose(_vector_grads(lambda v: (da.diff(v) * da.tensor([1.0, 2.0, 3.0])
                                                         ).sum(), x), [[-1, -1, -1, 3]] * 2)
     np.testing.assert_allclose(_vector_grads(lambda v: da.ptp(v), x), [[-1, 0, 0, 1]] * 2)
+
+
+@pytest.mark.parametrize("name", ["nansum", "nanprod", "nanmean", "nanmax", "nanmin"])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_nan_reductions_equal_numpy_and_skip_nan_in_the_gradient(name: str,
+                                                                  axis: int | None) -> None:
+    x = np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, np.nan], [2.0, -1.0, 0.5]]).T
+    np_fn = getattr(np, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = np_fn(x, axis=axis)
+        t = da.tensor(x, requires_grad=True)
+        got = np_fn(t, axis=axis)
+    _same(got, want)
+    da.nansum(got).backward()
+    assert np.all(t.grad.numpy()[np.isnan(x)] == 0.0)
+    assert da.gradcheck(lambda v: getattr(da, name)(v, axis=axis),
+                        (da.tensor(x[:, [0, 2]], requires_grad=True),))
