@@ -142,6 +142,7 @@ from .ops import (
     where,
 )
 from .ops.npmath import (  # NumPy's further elementwise math (issue 20)
+    average,
     cbrt,
     copysign,
     cumprod,
@@ -162,12 +163,15 @@ from .ops.npmath import (  # NumPy's further elementwise math (issue 20)
     nanmean,
     nanmin,
     nanprod,
+    nanstd,
     nansum,
+    nanvar,
     ptp,
     rad2deg,
     radians,
     remainder,
     sinc,
+    trapezoid,
 )
 from .registry import Domain, Kink, Op, register_op
 from .tensor import ConcretizationTypeError, Tensor

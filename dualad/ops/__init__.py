@@ -78,6 +78,7 @@ from .math import (
     tan,
 )
 from .npmath import (  # NumPy's further elementwise math (issue 20)
+    average,
     cbrt,
     copysign,
     cumprod,
@@ -98,12 +99,15 @@ from .npmath import (  # NumPy's further elementwise math (issue 20)
     nanmean,
     nanmin,
     nanprod,
+    nanstd,
     nansum,
+    nanvar,
     ptp,
     rad2deg,
     radians,
     remainder,
     sinc,
+    trapezoid,
 )
 from .reductions import (
     ValuesIndices,
@@ -168,7 +172,7 @@ __all__ = [
     "cbrt", "copysign", "deg2rad", "degrees", "float_power", "floor_divide", "fmax", "fmin",
     "fmod", "heaviside", "logaddexp2", "mod", "nan_to_num", "rad2deg", "radians", "remainder",
     "sinc", "cumprod", "diff", "ediff1d", "ptp", "nanmax", "nanmean", "nanmin", "nanprod",
-    "nansum",
+    "nansum", "nanstd", "nanvar", "average", "trapezoid",
     # reductions
     "ValuesIndices", "cumsum", "amax", "amin", "argmax", "argmin", "log_softmax", "logsumexp",
     "max", "min", "norm", "prod", "softmax", "std", "var",

@@ -22,9 +22,9 @@ from .._sympy import sp, sympy_function
 from ..registry import Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor, ndim_of
 from ._define import Formula, elementwise, elementwise_unary, normalize_axis, quiet
-from .elementwise import _extremum, pow, where
+from .elementwise import _extremum, pow, sqrt, where
 from .math import _step_function
-from .reductions import amax, amin, prod
+from .reductions import amax, amin, mean, prod
 from .reductions import sum as _sum
 from .shape import astype, broadcast_to, concatenate, getitem, ravel, reshape, swapaxes
 
@@ -463,7 +463,75 @@ nanmin.__name__ = nanmin.__qualname__ = "nanmin"
 nanmin.__doc__ = """Minimum ignoring nan (nan for an all-nan slice); ties as ``amin``."""
 
 
+def nanvar(a: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Tensor:
+    """Variance of the elements that are not nan (NumPy's ``ddof``, default 0)."""
+    mask = _nan_mask(a)
+    dev = where(mask, 0.0, a - nanmean(a, axis=axis, keepdims=True))
+    count = np.sum(~mask, axis=axis, keepdims=keepdims) - ddof
+    with np.errstate(all="ignore"):
+        return _sum(dev * dev, axis=axis, keepdims=keepdims) / \
+            np.where(count > 0, count, np.nan).astype(np.float64)
+
+
+def nanstd(a: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Tensor:
+    """Standard deviation of the elements that are not nan."""
+    return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+# ------------------------------------------------------- average, trapezoid
+def _along_axis(w: Any, nd: int, axis: int) -> Any:
+    """A 1-d ``w`` shaped to broadcast along ``axis`` of an ``nd``-d array."""
+    shape = [1] * nd
+    shape[axis] = -1
+    return reshape(w, tuple(shape)) if isinstance(w, Tensor) else np.reshape(w, shape)
+
+
+def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False,
+            keepdims: bool = False) -> Any:
+    """Weighted mean (NumPy's ``average``); differentiable in ``a`` and in ``weights``.
+
+    >>> import dualad as da
+    >>> da.average(da.tensor([1.0, 2.0, 4.0]), weights=da.tensor([1.0, 1.0, 2.0])).item()
+    2.75
+    """
+    nd = ndim_of(a)
+    if weights is None:
+        avg = mean(a, axis=axis, keepdims=keepdims)
+        scl = np.broadcast_to(np.float64(np.size(_raw(a)) / max(np.size(_raw(avg)), 1)),
+                              avg.shape)
+        return (avg, Tensor(np.array(scl))) if returned else avg
+    if ndim_of(weights) == 1 and nd > 1:
+        if not isinstance(axis, (int, np.integer)):
+            raise TypeError("average: axis must be an int when weights are 1-d and a is not")
+        weights = _along_axis(weights, nd, int(axis) % nd)
+    w = weights if isinstance(weights, Tensor) else np.asarray(weights, dtype=np.float64)
+    total = _sum(w * (a * 0.0 + 1.0), axis=axis, keepdims=keepdims)  # weights broadcast to a
+    avg = _sum(a * w, axis=axis, keepdims=keepdims) / total
+    return (avg, total) if returned else avg
+
+
+def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Tensor:
+    """The trapezoidal rule along ``axis``, with sample points ``x`` or spacing ``dx``.
+
+    >>> import dualad as da
+    >>> da.trapezoid(da.tensor([1.0, 2.0, 3.0]), dx=0.5).item()
+    2.0
+    """
+    nd = ndim_of(y)
+    axis = axis % nd
+    before = (slice(None),) * axis
+    if x is None:
+        d: Any = dx
+    else:
+        d = diff(x, axis=-1 if ndim_of(x) == 1 else axis)
+        if ndim_of(x) == 1 and nd > 1:
+            d = _along_axis(d, nd, axis)
+    pairs = getitem(y, before + (slice(1, None),)) + getitem(y, before + (slice(None, -1),))
+    return _sum(d * pairs * 0.5, axis=axis)
+
+
 __all__ = [
+    "nanvar", "nanstd", "average", "trapezoid",
     "nansum", "nanprod", "nanmean", "nanmax", "nanmin",
     "cumprod", "diff", "ediff1d", "ptp",
     "cbrt", "deg2rad", "rad2deg", "radians", "degrees", "copysign", "fmax", "fmin",

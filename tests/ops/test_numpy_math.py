@@ -203,7 +203,8 @@ def test_diff_and_ptp_gradients() -> None:
     np.testing.assert_allclose(_vector_grads(lambda v: da.ptp(v), x), [[-1, 0, 0, 1]] * 2)
 
 
-@pytest.mark.parametrize("name", ["nansum", "nanprod", "nanmean", "nanmax", "nanmin"])
+@pytest.mark.parametrize("name", ["nansum", "nanprod", "nanmean", "nanmax", "nanmin", "nanvar",
+                                  "nanstd"])
 @pytest.mark.parametrize("axis", [None, 0, 1])
 def test_nan_reductions_equal_numpy_and_skip_nan_in_the_gradient(name: str,
                                                                   axis: int | None) -> None:
@@ -217,5 +218,24 @@ def test_nan_reductions_equal_numpy_and_skip_nan_in_the_gradient(name: str,
     _same(got, want)
     da.nansum(got).backward()
     assert np.all(t.grad.numpy()[np.isnan(x)] == 0.0)
+    spaced = np.array([[1.0, np.nan, 2.0], [3.0, 0.5, np.nan], [-1.0, 2.5, 0.7]])
     assert da.gradcheck(lambda v: getattr(da, name)(v, axis=axis),
-                        (da.tensor(x[:, [0, 2]], requires_grad=True),))
+                        (da.tensor(spaced, requires_grad=True),))
+
+
+def test_average_and_trapezoid_equal_numpy_with_gradients() -> None:
+    rng = np.random.default_rng(4)
+    a, w, xs = rng.normal(size=(3, 4)), rng.uniform(0.5, 2.0, 4), np.cumsum(rng.uniform(0.1, 1, 4))
+    ta, tw, tx = (da.tensor(v, requires_grad=True) for v in (a, w, xs))
+    _same(np.average(ta), np.average(a))
+    _same(np.average(ta, axis=1, weights=tw), np.average(a, axis=1, weights=w))
+    got, scl = np.average(ta, axis=1, weights=w, returned=True)
+    want, wscl = np.average(a, axis=1, weights=w, returned=True)
+    _same(got, want)
+    _same(scl, wscl)
+    _same(np.average(ta, axis=0, returned=True)[1], np.average(a, axis=0, returned=True)[1])
+    _same(np.trapezoid(ta), np.trapezoid(a))
+    _same(np.trapezoid(ta, x=tx), np.trapezoid(a, x=xs))
+    _same(np.trapezoid(ta, dx=0.3, axis=0), np.trapezoid(a, dx=0.3, axis=0))
+    assert da.gradcheck(lambda v, u: da.average(v, axis=1, weights=u), (ta, tw))
+    assert da.gradcheck(lambda v, u: da.trapezoid(v, x=u), (ta, tx))
