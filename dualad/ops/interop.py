@@ -146,7 +146,7 @@ FUNCTIONS: dict = {
     np.sinc: F.sinc, np.nan_to_num: F.nan_to_num, np.diff: F.diff, np.ediff1d: F.ediff1d,
     np.nansum: F.nansum, np.nanprod: F.nanprod, np.nanmean: F.nanmean, np.nanmax: F.nanmax,
     np.nanmin: F.nanmin, np.nanvar: F.nanvar, np.nanstd: F.nanstd, np.average: F.average,
-    np.trapezoid: F.trapezoid,
+    np.trapezoid: F.trapezoid, np.polyval: F.polyval, np.gradient: F.gradient,
     np.ptp: F.ptp, np.cumprod: lambda a, axis=None, dtype=None: F.cumprod(a, axis=axis,
                                                                         dtype=dtype),
     # metadata: no values involved, nothing to differentiate

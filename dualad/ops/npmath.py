@@ -530,7 +530,59 @@ def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Tensor:
     return _sum(d * pairs * 0.5, axis=axis)
 
 
+def polyval(p: Any, x: Any) -> Tensor:
+    """The polynomial with coefficients ``p`` (highest power first) at ``x``, by Horner's rule;
+    differentiable in both.
+
+    >>> import dualad as da
+    >>> da.polyval(da.tensor([1.0, 0.0, -2.0]), da.tensor(3.0)).item()
+    7.0
+    """
+    coefficients = [getitem(p, i) for i in range(p.shape[0])] if isinstance(p, Tensor) \
+        else list(np.asarray(p, dtype=np.float64))
+    y = coefficients[0] * (x * 0.0 + 1.0)
+    for c in coefficients[1:]:
+        y = y * x + c
+    return y if isinstance(y, Tensor) else Tensor(np.asarray(y))
+
+
+def gradient(f: Any, *varargs: float, axis: Any = None, edge_order: int = 1) -> Any:
+    """NumPy's ``gradient`` with uniform spacings (one number, or one per axis) and
+    ``edge_order=1``: central differences inside, one-sided at the edges.
+
+    >>> import dualad as da
+    >>> da.gradient(da.tensor([1.0, 4.0, 9.0, 16.0])).tolist()
+    [3.0, 4.0, 6.0, 7.0]
+    """
+    nd = ndim_of(f)
+    axes = tuple(range(nd)) if axis is None else \
+        tuple(int(a) % nd for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis))
+    if edge_order != 1 or any(np.ndim(h) != 0 for h in varargs) or \
+            len(varargs) not in (0, 1, len(axes)):
+        raise TypeError("gradient on a dualad Tensor supports uniform spacings (numbers) and "
+                        "edge_order=1 only")
+    steps = [float(varargs[0] if len(varargs) == 1 else varargs[i] if varargs else 1.0)
+             for i in range(len(axes))]
+    out = [_gradient_along(f, a, h) for a, h in zip(axes, steps)]
+    return out[0] if len(out) == 1 else out
+
+
+def _gradient_along(f: Any, axis: int, h: float) -> Tensor:
+    before = (slice(None),) * axis
+
+    def part(s: slice) -> Tensor:
+        return getitem(f, before + (s,))
+
+    if f.shape[axis] < 2:
+        raise ValueError("gradient: each differentiated axis needs at least 2 elements")
+    first = (part(slice(1, 2)) - part(slice(0, 1))) / h
+    last = (part(slice(-1, None)) - part(slice(-2, -1))) / h
+    inner = (part(slice(2, None)) - part(slice(None, -2))) / (2.0 * h)
+    return concatenate([first, inner, last], axis=axis)
+
+
 __all__ = [
+    "polyval", "gradient",
     "nanvar", "nanstd", "average", "trapezoid",
     "nansum", "nanprod", "nanmean", "nanmax", "nanmin",
     "cumprod", "diff", "ediff1d", "ptp",

@@ -239,3 +239,19 @@ def test_average_and_trapezoid_equal_numpy_with_gradients() -> None:
     _same(np.trapezoid(ta, dx=0.3, axis=0), np.trapezoid(a, dx=0.3, axis=0))
     assert da.gradcheck(lambda v, u: da.average(v, axis=1, weights=u), (ta, tw))
     assert da.gradcheck(lambda v, u: da.trapezoid(v, x=u), (ta, tx))
+
+
+def test_polyval_and_gradient_equal_numpy_with_gradients() -> None:
+    rng = np.random.default_rng(5)
+    p, x, f = rng.normal(size=4), rng.normal(size=5), rng.normal(size=(4, 5))
+    tp, tx, tf = (da.tensor(v, requires_grad=True) for v in (p, x, f))
+    np.testing.assert_allclose(np.polyval(tp, tx).detach().numpy(), np.polyval(p, x),
+                               rtol=1e-14)
+    np.testing.assert_allclose(np.polyval(list(p), tx).detach().numpy(), np.polyval(p, x),
+                               rtol=1e-14)
+    for got, want in zip(np.gradient(tf, 0.5), np.gradient(f, 0.5)):
+        np.testing.assert_allclose(got.detach().numpy(), want, rtol=1e-14)
+    np.testing.assert_allclose(np.gradient(tf, axis=1).detach().numpy(), np.gradient(f, axis=1),
+                               rtol=1e-14)
+    assert da.gradcheck(lambda a, b: da.polyval(a, b), (tp, tx))
+    assert da.gradcheck(lambda a: da.gradient(a, 2.0, axis=0), (tf,))
