@@ -144,7 +144,9 @@ from .ops import (
 from .ops.npmath import (  # NumPy's further elementwise math (issue 20)
     average,
     cbrt,
+    convolve,
     copysign,
+    correlate,
     cumprod,
     deg2rad,
     degrees,

@@ -80,7 +80,9 @@ from .math import (
 from .npmath import (  # NumPy's further elementwise math (issue 20)
     average,
     cbrt,
+    convolve,
     copysign,
+    correlate,
     cumprod,
     deg2rad,
     degrees,
@@ -175,6 +177,7 @@ __all__ = [
     "fmod", "heaviside", "logaddexp2", "mod", "nan_to_num", "rad2deg", "radians", "remainder",
     "sinc", "cumprod", "diff", "ediff1d", "ptp", "nanmax", "nanmean", "nanmin", "nanprod",
     "nansum", "nanstd", "nanvar", "average", "trapezoid", "polyval", "gradient",
+    "convolve", "correlate",
     # reductions
     "ValuesIndices", "cumsum", "amax", "amin", "argmax", "argmin", "log_softmax", "logsumexp",
     "max", "min", "norm", "prod", "softmax", "std", "var",

@@ -147,6 +147,7 @@ FUNCTIONS: dict = {
     np.nansum: F.nansum, np.nanprod: F.nanprod, np.nanmean: F.nanmean, np.nanmax: F.nanmax,
     np.nanmin: F.nanmin, np.nanvar: F.nanvar, np.nanstd: F.nanstd, np.average: F.average,
     np.trapezoid: F.trapezoid, np.polyval: F.polyval, np.gradient: F.gradient,
+    np.convolve: F.convolve, np.correlate: F.correlate,
     np.ptp: F.ptp, np.cumprod: lambda a, axis=None, dtype=None: F.cumprod(a, axis=axis,
                                                                         dtype=dtype),
     # metadata: no values involved, nothing to differentiate

@@ -23,6 +23,7 @@ from ..registry import Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor, ndim_of
 from ._define import Formula, elementwise, elementwise_unary, normalize_axis, quiet
 from .elementwise import _extremum, pow, sqrt, where
+from .linalg import matmul
 from .math import _step_function
 from .reductions import amax, amin, mean, prod
 from .reductions import sum as _sum
@@ -581,7 +582,44 @@ def _gradient_along(f: Any, axis: int, h: float) -> Tensor:
     return concatenate([first, inner, last], axis=axis)
 
 
+def convolve(a: Any, v: Any, mode: str = "full") -> Tensor:
+    """Discrete linear convolution of two 1-d sequences (NumPy's ``convolve``), as a
+    matrix product with the Toeplitz matrix of ``v``: differentiable in both.
+
+    >>> import dualad as da
+    >>> da.convolve(da.tensor([1.0, 2.0, 3.0]), da.tensor([0.0, 1.0, 0.5])).tolist()
+    [0.0, 1.0, 2.5, 4.0, 1.5]
+    """
+    n, m = (int(np.size(_raw(u))) for u in (a, v))
+    if n == 0 or m == 0:
+        raise ValueError("convolve: the inputs cannot be empty")
+    k, j = np.ogrid[:n + m - 1, :n]
+    lag = k - j
+    inside = (lag >= 0) & (lag < m)
+    vv = v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=np.float64))
+    toeplitz = where(inside, getitem(ravel(vv), np.clip(lag, 0, m - 1)), 0.0)
+    full = matmul(toeplitz, ravel(a))
+    if mode == "full":
+        return full
+    if mode == "same":
+        start = (min(n, m) - 1) // 2
+        return getitem(full, slice(start, start + max(n, m)))
+    if mode == "valid":
+        return getitem(full, slice(min(n, m) - 1, max(n, m)))
+    raise ValueError(f"convolve: mode must be 'full', 'same' or 'valid', got {mode!r}")
+
+
+def correlate(a: Any, v: Any, mode: str = "valid") -> Tensor:
+    """Cross-correlation of two real 1-d sequences (NumPy's ``correlate``)."""
+    if np.size(_raw(a)) < np.size(_raw(v)):
+        return getitem(correlate(v, a, mode), slice(None, None, -1))
+    flipped = getitem(ravel(v), slice(None, None, -1)) if isinstance(v, Tensor) else \
+        np.ravel(np.asarray(v, dtype=np.float64))[::-1]
+    return convolve(a, flipped, mode)
+
+
 __all__ = [
+    "convolve", "correlate",
     "polyval", "gradient",
     "nanvar", "nanstd", "average", "trapezoid",
     "nansum", "nanprod", "nanmean", "nanmax", "nanmin",

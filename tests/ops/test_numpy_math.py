@@ -255,3 +255,15 @@ def test_polyval_and_gradient_equal_numpy_with_gradients() -> None:
                                rtol=1e-14)
     assert da.gradcheck(lambda a, b: da.polyval(a, b), (tp, tx))
     assert da.gradcheck(lambda a: da.gradient(a, 2.0, axis=0), (tf,))
+
+
+@pytest.mark.parametrize("n,m", [(5, 3), (3, 5), (4, 4), (1, 3)])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_convolve_and_correlate_equal_numpy_with_gradients(n: int, m: int, mode: str) -> None:
+    rng = np.random.default_rng(n * 10 + m)
+    a, v = rng.normal(size=n), rng.normal(size=m)
+    ta, tv = da.tensor(a, requires_grad=True), da.tensor(v, requires_grad=True)
+    for np_fn, fn in ((np.convolve, da.convolve), (np.correlate, da.correlate)):
+        np.testing.assert_allclose(np_fn(ta, tv, mode).detach().numpy(), np_fn(a, v, mode),
+                                   rtol=1e-12, atol=1e-14)
+        assert da.gradcheck(lambda x, y, f=fn: f(x, y, mode), (ta, tv))
