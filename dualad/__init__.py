@@ -142,6 +142,42 @@ from .ops import (
     var,
     where,
 )
+from .ops.npmath import (  # NumPy's further elementwise math (issue 20)
+    average,
+    cbrt,
+    convolve,
+    copysign,
+    correlate,
+    cumprod,
+    deg2rad,
+    degrees,
+    diff,
+    ediff1d,
+    float_power,
+    floor_divide,
+    fmax,
+    fmin,
+    fmod,
+    gradient,
+    heaviside,
+    logaddexp2,
+    mod,
+    nan_to_num,
+    nanmax,
+    nanmean,
+    nanmin,
+    nanprod,
+    nanstd,
+    nansum,
+    nanvar,
+    polyval,
+    ptp,
+    rad2deg,
+    radians,
+    remainder,
+    sinc,
+    trapezoid,
+)
 from .ops.numpy_shape import (  # NumPy's stacking, splitting and reordering functions
     append,
     array_split,
@@ -178,6 +214,7 @@ float32 = "float32"
 float64 = "float64"
 
 absolute = abs
+fabs = abs
 power = pow
 multiply = mul
 subtract = sub

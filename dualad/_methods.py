@@ -68,6 +68,25 @@ class TensorMethods:
     def __rpow__(self: Any, other: Any) -> Tensor:
         return F.pow(other, self)
 
+    # % and // as NumPy's (and PyTorch's): remainder with the divisor's sign, floor division
+    def __mod__(self: Any, other: Any) -> Tensor:
+        return F.remainder(self, other)
+
+    def __rmod__(self: Any, other: Any) -> Tensor:
+        return F.remainder(other, self)
+
+    def __floordiv__(self: Any, other: Any) -> Tensor:
+        return F.floor_divide(self, other)
+
+    def __rfloordiv__(self: Any, other: Any) -> Tensor:
+        return F.floor_divide(other, self)
+
+    def __divmod__(self: Any, other: Any) -> tuple[Tensor, Tensor]:
+        return F.floor_divide(self, other), F.remainder(self, other)
+
+    def __rdivmod__(self: Any, other: Any) -> tuple[Tensor, Tensor]:
+        return F.floor_divide(other, self), F.remainder(other, self)
+
     def __matmul__(self: Any, other: Any) -> Tensor:
         return F.matmul(self, other)
 

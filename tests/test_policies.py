@@ -315,6 +315,10 @@ TORCH_OPS = {
     "arctanh": lambda t, x: t.atanh(x), "hypot": lambda t, x, y: t.hypot(x, y),
     "binary_cross_entropy": lambda t, p, y: t.nn.functional.binary_cross_entropy(
         p, y, reduction="none"),
+    # NumPy's further elementwise math (ops/npmath.py)
+    "copysign": lambda t, x, y: t.copysign(x, y), "fmax": lambda t, x, y: t.fmax(x, y),
+    "fmin": lambda t, x, y: t.fmin(x, y), "remainder": lambda t, x, y: t.remainder(x, y),
+    "fmod": lambda t, x, y: t.fmod(x, y), "sinc": lambda t, x: t.sinc(x),
 }
 
 

@@ -203,7 +203,9 @@ def _max_mask(x: Any, y: Any, pick: Callable[[Any, Any], Any]) -> Any:
 
 
 def _extremum(name: str, np_fn: Callable[..., Any], pick: Callable[[Any, Any], Any],
-              sympy_fn: Callable[..., Any]) -> Op:
+              sympy_fn: Callable[..., Any], libraries: tuple = (0.5, 0.5)) -> Op:
+    """``maximum``-like op: ``pick(x, y)`` where x wins; ``libraries``: PyTorch's and JAX's
+    derivatives at a tie."""
     return elementwise(
         name, np_fn, (lambda m, out, x, y: _max_mask(x, y, pick),
                       lambda m, out, x, y: _max_mask(y, x, pick)),
@@ -211,7 +213,7 @@ def _extremum(name: str, np_fn: Callable[..., Any], pick: Callable[[Any, Any], A
         kinks=(Kink("x == y (a tie)", ((1.0, 1.0),), (0.5, 0.5), 2,
                     "with both inputs differentiated the subgradients are (a, 1-a) and the "
                     "minimum-norm one is (1/2, 1/2); with y constant, x gets 0 (the minimum "
-                    "norm over [0, 1])", pytorch=(0.5, 0.5), jax=(0.5, 0.5),
+                    "norm over [0, 1])", pytorch=libraries, jax=libraries,
                     at=lambda x, y: x == y),),
         array_rules=False)  # the tie rule asks which inputs are differentiated (Tensors)
 

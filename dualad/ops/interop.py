@@ -25,6 +25,13 @@ UFUNCS: dict[Any, Callable[..., Any]] = {
     np.floor: F.floor, np.ceil: F.ceil, np.rint: F.round, np.fabs: F.abs,
     np.positive: lambda x: x, np.arcsinh: F.arcsinh, np.arccosh: F.arccosh,
     np.arctanh: F.arctanh, np.exp2: F.exp2, np.logaddexp: F.logaddexp, np.hypot: F.hypot,
+    # NumPy's further elementwise math (ops/npmath.py; np.mod is np.remainder)
+    np.cbrt: F.cbrt, np.deg2rad: F.deg2rad, np.radians: F.deg2rad, np.rad2deg: F.rad2deg,
+    np.degrees: F.rad2deg, np.copysign: F.copysign, np.fmax: F.fmax, np.fmin: F.fmin,
+    np.heaviside: F.heaviside, np.remainder: F.remainder, np.fmod: F.fmod,
+    np.floor_divide: F.floor_divide, np.float_power: F.float_power,
+    np.logaddexp2: F.logaddexp2,
+    np.divmod: lambda x, y: (F.floor_divide(x, y), F.remainder(x, y)),
     # comparisons carry no gradient: plain boolean tensors
     np.greater: lambda a, b: _compare(np.greater, a, b),
     np.greater_equal: lambda a, b: _compare(np.greater_equal, a, b),
@@ -164,6 +171,14 @@ FUNCTIONS: dict = {
     # new tensors shaped like a tensor: no gradient
     np.zeros_like: _np_like(np.zeros_like), np.ones_like: _np_like(np.ones_like),
     np.empty_like: _np_like(np.zeros_like), np.full_like: _np_full_like,
+    # NumPy's further elementwise math (ops/npmath.py)
+    np.sinc: F.sinc, np.nan_to_num: F.nan_to_num, np.diff: F.diff, np.ediff1d: F.ediff1d,
+    np.nansum: F.nansum, np.nanprod: F.nanprod, np.nanmean: F.nanmean, np.nanmax: F.nanmax,
+    np.nanmin: F.nanmin, np.nanvar: F.nanvar, np.nanstd: F.nanstd, np.average: F.average,
+    np.trapezoid: F.trapezoid, np.polyval: F.polyval, np.gradient: F.gradient,
+    np.convolve: F.convolve, np.correlate: F.correlate,
+    np.ptp: F.ptp, np.cumprod: lambda a, axis=None, dtype=None: F.cumprod(a, axis=axis,
+                                                                        dtype=dtype),
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
 }

@@ -330,7 +330,9 @@ def _tie_weights(out_kept: Tensor, x: Tensor, axis: Any = None) -> Tensor:
     """
     hit = x._data == out_kept._data
     count = np.sum(hit, axis=axes_of(axis, x.ndim), keepdims=True)
-    return x * 0.0 + hit / np.maximum(count, 1).astype(x._data.dtype)
+    finite = np.isfinite(x._data)  # (inf * 0 is nan: an infinite element gets weight 0 too)
+    connected = x * 0.0 if finite.all() else where(finite, x, 0.0) * 0.0
+    return connected + hit / np.maximum(count, 1).astype(x._data.dtype)
 
 
 def _distinct(x: Any, **params: Any) -> bool:

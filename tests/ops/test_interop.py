@@ -72,10 +72,10 @@ def test_argmax_through_numpy_has_no_gradient():
 
 def test_unsupported_numpy_function_raises_naming_it():
     x = da.tensor(X, requires_grad=True)
-    with pytest.raises(TypeError, match="numpy.cumprod has no dualad op"):
-        np.cumprod(x)
-    with pytest.raises(TypeError, match="numpy.sinc"):
-        np.sinc(x)
+    with pytest.raises(TypeError, match="numpy.unwrap has no dualad op"):
+        np.unwrap(x)
+    with pytest.raises(TypeError, match="numpy.i0"):  # (sinc has an op now: issue 20)
+        np.i0(x)
     with pytest.raises(TypeError, match="add.reduce"):
         np.add.reduce(x)
 

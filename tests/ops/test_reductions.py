@@ -272,3 +272,18 @@ def test_max_along_several_dims_points_to_amax():
                                         r"for several use amax"):
         da.max(x, dim=(0, 1))  # it was taken as the other operand of maximum
     assert da.max(x, da.tensor(2.0)).tolist() == [[2.0] * 3] * 2
+
+
+@pytest.mark.parametrize("name", ["amax", "amin"])
+def test_extremum_with_an_infinite_element_gives_it_zero_not_nan_in_both_modes(name):
+    # the tie weights were kept connected to x by ``x * 0.0``: nan at an infinite element
+    inf = -np.inf if name == "amax" else np.inf
+    data = np.array([1.0, inf, 3.0 if name == "amax" else -3.0])
+    want = [0.0, 0.0, 1.0]
+    x = da.tensor(data, requires_grad=True)
+    getattr(da, name)(x).backward()
+    assert x.grad.tolist() == want
+    with fwAD.dual_level():
+        got = [fwAD.unpack_dual(getattr(da, name)(fwAD.make_dual(
+            da.tensor(data), da.tensor(np.eye(3)[i])))).tangent.item() for i in range(3)]
+    assert got == want
