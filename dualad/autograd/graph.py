@@ -2,7 +2,7 @@
 
 A graph is made of :class:`Node` objects (``grad_fn``); a node's
 ``next_edges`` lead to the nodes that receive its inputs' gradients (see
-:func:`edges` and :class:`Edge`). Nodes are numbered as they are made
+:class:`Edge`). Nodes are numbered as they are made
 (``seq``), each after every node it leads to, so sorting by ``seq`` gives a
 topological order without a search: newest first is the order the backward
 pass runs in, oldest first the order a forward replay (the SymPy export, a
@@ -31,15 +31,10 @@ from typing import Any
 from .._state import census, state
 from .node import AccumulateGrad, Edge, Node, OpNode, edge_node, edge_output
 
-__all__ = ["saved_tensors_hooks", "Node", "Edge", "edges", "edge_node", "edge_output",
+__all__ = ["saved_tensors_hooks", "Node", "Edge", "edge_node", "edge_output",
            "reachable", "leading_to", "newest_first", "oldest_first", "untouched"]
 
 _SEQ = attrgetter("seq")
-
-
-def edges(node: Node) -> tuple:
-    """The edges of ``node``, one per input (None for an input that needs no gradient)."""
-    return node.next_edges
 
 
 def reachable(roots: Iterable[Node], skip: Collection = ()) -> set[Node]:

@@ -95,6 +95,6 @@ def test_an_edge_to_a_second_output_names_its_node_and_output_number():
     edge = (second * 1.0).grad_fn.next_edges[0]
     assert isinstance(edge, graph.Edge) and edge.output_nr == 1
     assert graph.edge_node(edge) is second.grad_fn and graph.edge_output(edge) == 1
-    assert graph.edge_output(graph.edges((first * 1.0).grad_fn)[0]) == 0
+    assert graph.edge_output((first * 1.0).grad_fn.next_edges[0]) == 0
     (second.sum() * 5.0 + first.sum()).backward()
     np.testing.assert_array_equal(x.grad.numpy(), [17.0, 17.0, 17.0])
