@@ -443,13 +443,20 @@ def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def _nan_extremum(pick: Any, side: float) -> Any:
-    """``pick`` (amax, amin) with nan replaced by a finite value beyond every other element
-    (``side`` -1: below, 1: above: no tie with one, and no infinity in the rules)."""
+    """``pick`` (amax, amin) ignoring nan. Over the whole array, of the numbers alone; along
+    an axis, with nan replaced by the next float beyond every other element (``side`` -1:
+    below, 1: above), so that a replaced nan never ties with a number and takes no share of
+    the gradient (``x + side`` does not move a large ``x``). Only where a slice's numbers
+    are all infinite on that side (nanmax of [-inf, nan] along an axis) is there no float
+    beyond them: the nan then shares the tie, as in ``amax``."""
 
     def reduce(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         mask = _nan_mask(a)
         others = _raw(a)[~mask]
-        fill = (others.max() if side > 0 else others.min()) + side if others.size else 0.0
+        if axis is None and not keepdims and others.size and mask.any():
+            return pick(a[~mask])
+        extreme = others.max() if side > 0 else others.min()
+        fill = np.nextafter(extreme, side * np.inf) if others.size else 0.0
         out = pick(where(mask, fill, a), axis=axis, keepdims=keepdims)
         return where(np.all(mask, axis=axis, keepdims=keepdims), np.nan, out)
 

@@ -267,3 +267,18 @@ def test_convolve_and_correlate_equal_numpy_with_gradients(n: int, m: int, mode:
         np.testing.assert_allclose(np_fn(ta, tv, mode).detach().numpy(), np_fn(a, v, mode),
                                    rtol=1e-12, atol=1e-14)
         assert da.gradcheck(lambda x, y, f=fn: f(x, y, mode), (ta, tv))
+
+
+@pytest.mark.parametrize("fn, values, axis, expected", [
+    # a nan stood in for by x - 1 tied with a large x (-1e300 - 1 == -1e300), or by -inf
+    # with -inf, and took half of the gradient: the sum of the gradient was 0.5, not 1
+    (da.nanmax, [-1e300, np.nan], None, [1.0, 0.0]),
+    (da.nanmax, [-np.inf, np.nan], None, [1.0, 0.0]),
+    (da.nanmin, [1e300, np.nan], None, [1.0, 0.0]),
+    (da.nanmin, [np.inf, np.nan, np.inf], None, [0.5, 0.0, 0.5]),
+    (da.nanmax, [[-1e300, np.nan], [2.0, np.nan]], 1, [[1.0, 0.0], [1.0, 0.0]]),
+])
+def test_a_nan_never_takes_a_share_of_the_nan_extremum_gradient(fn, values, axis, expected):
+    x = da.tensor(values, requires_grad=True)
+    fn(x, axis=axis).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
