@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ops",),
     ("func", "forward_ad", "nn", "optim", "creation", "_methods"),
     ("check", "symbolic", "testing", "cli_check", "demo", "__init__", "__main__", "_apidoc",
-     "_plot"),
+     "_plot", "numpy"),
 )
 
 

@@ -1,0 +1,253 @@
+"""How ``dualad.numpy`` (and its ``linalg`` and ``fft``) resolve a NumPy name.
+
+A name of a NumPy module falls in one category, decided from NumPy's own object
+and the interop tables (``dualad.ops.interop.FUNCTIONS``/``UFUNCS``: the same
+entries that ``np.sin(t)`` dispatches through, so the namespace stays in sync as
+ops are added):
+
+1. **metadata** (``shape``, ``ndim``, ``result_type``, printing options...): NumPy's
+   function, given the Tensors' data; the result is not a value to differentiate;
+2. **differentiable**: a NumPy function or ufunc with an interop entry: that entry,
+   under NumPy's name, signature and semantics; lists of Tensors become arrays;
+3. **from a dualad module** (``dualad.linalg``, ``dualad.fft``, when they exist): a
+   function of that module with the NumPy name;
+4. **no gradient** (``isnan``, ``argsort``, ``allclose``, ``nonzero``...): integer- or
+   boolean-valued, so the derivative is zero wherever it exists: NumPy's function on
+   the Tensors' data, arrays in the result returned as Tensors;
+5. **forwarded as is**: classes and dtypes (``float64``, ``finfo``, ``errstate``),
+   constants (``pi``, ``inf``, ``newaxis``) and the submodules in ``SUBMODULES``;
+6. anything else NumPy has (a function with no dualad op): an ``AttributeError``
+   naming it and saying it is not differentiable in dualad yet.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..ops import interop
+from ..tensor import Tensor, _wrap
+from . import _creation
+from ._creation import holds_tensor
+
+# 1. NumPy functions about shapes, dtypes and printing: no values involved
+METADATA = frozenset({
+    "shape", "ndim", "size", "isscalar", "result_type", "promote_types", "can_cast",
+    "min_scalar_type", "common_type", "issubdtype", "isdtype", "iscomplexobj", "isrealobj",
+    "isfortran", "broadcast_shapes", "set_printoptions", "get_printoptions", "printoptions",
+    "seterr", "geterr", "seterrcall", "geterrcall", "format_float_positional",
+    "format_float_scientific", "array2string", "array_repr", "array_str", "may_share_memory",
+    "shares_memory", "iterable", "typename", "mintypecode", "get_include", "show_config",
+    "show_runtime", "info",
+})
+
+# 4. integer- or boolean-valued NumPy functions: no gradient to lose
+NO_GRADIENT = frozenset({
+    "isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit", "iscomplex", "isreal",
+    "isclose", "allclose", "array_equal", "array_equiv", "argsort", "argpartition", "lexsort",
+    "searchsorted", "nonzero", "flatnonzero", "argwhere", "count_nonzero", "digitize", "any",
+    "all", "logical_and", "logical_or", "logical_not", "logical_xor", "unravel_index",
+    "ravel_multi_index", "indices", "tril_indices", "triu_indices", "diag_indices",
+    "tril_indices_from", "triu_indices_from", "diag_indices_from", "nanargmax", "nanargmin",
+    # np.fft and np.linalg
+    "fftfreq", "rfftfreq", "matrix_rank",
+})
+
+# 5. submodules forwarded unchanged (no values of a differentiated function pass through
+# them: random numbers, test assertions, dtype classes)
+SUBMODULES = frozenset({"random", "testing", "exceptions", "dtypes", "typing"})
+
+# parameters that hold a sequence of arrays (np.stack(arrays), np.vstack(tup), ...)
+_SEQUENCE_PARAMS = ("arrays", "tup")
+_MISSING = object()
+
+
+def _raw(obj: Any) -> Any:
+    """``obj`` with every Tensor (also inside lists and tuples) replaced by its data."""
+    if isinstance(obj, Tensor):
+        return obj._data
+    if isinstance(obj, (list, tuple)) and holds_tensor(obj):
+        return type(obj)(_raw(o) for o in obj)
+    return obj
+
+
+def _as_tensors(obj: Any) -> Any:
+    """NumPy arrays and scalars in a result (also inside a tuple) as Tensors."""
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return _wrap(np.asarray(obj))
+    if isinstance(obj, tuple):
+        return tuple(_as_tensors(o) for o in obj)
+    return obj
+
+
+def _sequence_param(np_func: Any) -> bool:
+    """True if ``np_func``'s first parameter is a sequence of arrays."""
+    try:
+        params = list(inspect.signature(np_func).parameters)
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0] in _SEQUENCE_PARAMS
+
+
+def _name_it(fn: Callable[..., Any], name: str, np_func: Any, what: str) -> Callable[..., Any]:
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``numpy.{name}`` for dualad: {what}. See NumPy's documentation."
+    fn.__wrapped__ = np_func  # type: ignore[attr-defined]  # (NumPy's signature for help())
+    return fn
+
+
+def _metadata(name: str, np_func: Any) -> Callable[..., Any]:
+    def fn(*args: Any, **kwargs: Any) -> Any:
+        return np_func(*_raw(args), **_raw(kwargs))
+
+    return _name_it(fn, name, np_func, "NumPy's function on the values (no derivative "
+                                       "involved)")
+
+
+def _no_gradient(name: str, np_func: Any) -> Callable[..., Any]:
+    def fn(*args: Any, **kwargs: Any) -> Any:
+        return _as_tensors(np_func(*_raw(args), **_raw(kwargs)))
+
+    return _name_it(fn, name, np_func, "integer- or boolean-valued, so it carries no "
+                                       "gradient; arrays come back as Tensors")
+
+
+def _differentiable(name: str, np_func: Any) -> Callable[..., Any]:
+    """The interop entry of ``np_func`` under its NumPy name; a list or tuple holding Tensors
+    where NumPy takes an array becomes one (``dualad.numpy.asarray``), so gradients flow."""
+    sequence = _sequence_param(np_func)
+
+    def convert(arg: Any) -> Any:
+        holds = isinstance(arg, (list, tuple)) and holds_tensor(arg)
+        return _creation.asarray(arg) if holds else arg
+
+    def fn(*args: Any, **kwargs: Any) -> Any:
+        args = tuple(type(a)(convert(e) for e in a)
+                     if i == 0 and sequence and isinstance(a, (list, tuple)) else convert(a)
+                     for i, a in enumerate(args))
+        kwargs = {k: type(v)(convert(e) for e in v)
+                  if k in _SEQUENCE_PARAMS and isinstance(v, (list, tuple)) else convert(v)
+                  for k, v in kwargs.items()}
+        if isinstance(np_func, np.ufunc):
+            return _call_ufunc(np_func, args, kwargs)
+        return interop.array_function(np_func, (Tensor,), args, kwargs)
+
+    return _name_it(fn, name, np_func, "differentiable, NumPy's semantics")
+
+
+def _call_ufunc(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
+    """A ufunc on Tensors or array-likes; ``out=`` writes the result into a Tensor (in
+    place, differentiable) or a NumPy array (refused while the value is differentiated)."""
+    out = kwargs.pop("out", None)
+    result = interop.array_ufunc(ufunc, "__call__", inputs, kwargs)
+    if out is None:
+        return result
+    target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+    if isinstance(target, Tensor):
+        target[...] = result
+    elif isinstance(target, np.ndarray):
+        np.copyto(target, np.asarray(result))
+    else:
+        raise TypeError(f"dualad.numpy.{ufunc.__name__}: out= must be a dualad Tensor or a "
+                        f"NumPy array, got {type(out).__name__}")
+    return out
+
+
+def not_differentiable(module: str, name: str) -> AttributeError:
+    return AttributeError(
+        f"{module}.{name}: numpy{module[len('dualad.numpy'):]}.{name} is not differentiable "
+        "in dualad yet (dualad has no op for it), so dualad.numpy does not offer it: calling "
+        "NumPy's would drop the derivative. Write it with the functions dualad.numpy has, "
+        "or call NumPy's on x.detach().numpy() if you do not need the derivative. See "
+        "docs/numpy-code.md.")
+
+
+class Namespace:
+    """Resolves the names of the NumPy module ``np_module`` for ``module`` (a dualad.numpy
+    module), with ``explicit`` definitions first and ``dualad_module`` (imported on first
+    use, if it exists) as a source of NumPy-named functions the tables lack."""
+
+    def __init__(self, module: str, np_module: types.ModuleType, explicit: dict[str, Any],
+                 dualad_module: str | None = None) -> None:
+        self.module = module
+        self.np_module = np_module
+        self.explicit = explicit
+        self.dualad_module = dualad_module
+
+    def _dualad(self) -> types.ModuleType | None:
+        if self.dualad_module is None:
+            return None
+        try:
+            return importlib.import_module(self.dualad_module)
+        except ImportError:  # (not written yet: the tables alone)
+            return None
+
+    def resolve(self, name: str) -> Any:
+        """The object ``name`` stands for, or raise AttributeError."""
+        if name in self.explicit:
+            return self.explicit[name]
+        if name.startswith("_"):
+            raise AttributeError(f"module {self.module!r} has no attribute {name!r}")
+        np_obj = vars(self.np_module).get(name, _MISSING)
+        if np_obj is _MISSING:
+            if name in SUBMODULES and name in dir(self.np_module):
+                return getattr(self.np_module, name)
+            raise AttributeError(f"module {self.module!r} has no attribute {name!r}"
+                                 + (f": numpy{self.module[12:]}.{name} is not offered"
+                                    if hasattr(self.np_module, name) else ""))
+        if name in METADATA:
+            return _metadata(name, np_obj)
+        if _hashable(np_obj) and (np_obj in interop.UFUNCS or np_obj in interop.FUNCTIONS):
+            return _differentiable(name, np_obj)
+        dualad_mod = self._dualad()
+        if dualad_mod is not None and callable(getattr(dualad_mod, name, None)) \
+                and not isinstance(np_obj, type):
+            return getattr(dualad_mod, name)
+        if name in NO_GRADIENT:
+            return _no_gradient(name, np_obj)
+        if isinstance(np_obj, type) or not callable(np_obj):
+            if isinstance(np_obj, types.ModuleType) and name not in SUBMODULES:
+                raise AttributeError(f"{self.module}.{name}: the NumPy submodule "
+                                     f"numpy.{name} is not offered by dualad.numpy")
+            return np_obj  # classes, dtypes, constants, index helpers (np.s_, np.r_)
+        raise not_differentiable(self.module, name)
+
+    def public_names(self) -> list[str]:
+        """Every name that resolves (the module's ``__all__`` and ``dir()``)."""
+        names = set(self.explicit)
+        for name in [*vars(self.np_module), *(SUBMODULES & set(dir(self.np_module)))]:
+            if name.startswith("_"):
+                continue
+            try:
+                self.resolve(name)
+            except AttributeError:
+                continue
+            names.add(name)
+        return sorted(n for n in names if not n.startswith("_"))
+
+
+def _hashable(obj: Any) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def module_getattr(namespace: Namespace, globals_: dict[str, Any]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that resolves through ``namespace`` and keeps the result
+    in the module (so the next access is an ordinary attribute lookup)."""
+    @functools.wraps(namespace.resolve)
+    def __getattr__(name: str) -> Any:
+        value = namespace.resolve(name)
+        if not name.startswith("__"):
+            globals_[name] = value
+        return value
+
+    return __getattr__
