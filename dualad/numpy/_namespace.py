@@ -65,6 +65,13 @@ SUBMODULES = frozenset({"random", "testing", "exceptions", "dtypes", "typing"})
 
 # parameters that hold a sequence of arrays (np.stack(arrays), np.vstack(tup), ...)
 _SEQUENCE_PARAMS = ("arrays", "tup")
+# parameters that take an array, by the names NumPy gives them (an ``*arys`` or
+# ``*operands`` takes arrays too)
+_ARRAY_PARAMS = frozenset({
+    "a", "b", "v", "m", "A", "x", "y", "p", "f", "x1", "x2", "ary", "arr", "array", "arys",
+    "operands", "values", "weights", "prepend", "append", "to_end", "to_begin", "condition",
+    "a_min", "a_max", "min", "max", "prototype", "xp", "fp",
+})
 _MISSING = object()
 
 
@@ -86,13 +93,27 @@ def _as_tensors(obj: Any) -> Any:
     return obj
 
 
-def _sequence_param(np_func: Any) -> bool:
-    """True if ``np_func``'s first parameter is a sequence of arrays."""
+def _argument_kinds(np_func: Any) -> tuple[list[str | None], dict[str, str | None], str | None]:
+    """Which of ``np_func``'s parameters take an array ("array") or a sequence of arrays
+    ("sequence"), read from NumPy's signature: by position, by keyword, and for ``*args``."""
     try:
-        params = list(inspect.signature(np_func).parameters)
+        params = list(inspect.signature(np_func).parameters.values())
     except (TypeError, ValueError):
-        return False
-    return bool(params) and params[0] in _SEQUENCE_PARAMS
+        return [], {}, None
+    positional: list[str | None] = []
+    keyword: dict[str, str | None] = {}
+    varargs: str | None = None
+    for p in params:
+        kind = "sequence" if p.name in _SEQUENCE_PARAMS else \
+            "array" if p.name in _ARRAY_PARAMS else None
+        if p.kind is p.VAR_POSITIONAL:
+            varargs = kind
+        elif p.kind is not p.VAR_KEYWORD:
+            if p.kind is not p.KEYWORD_ONLY:
+                positional.append(kind)
+            if p.kind is not p.POSITIONAL_ONLY:
+                keyword[p.name] = kind
+    return positional, keyword, varargs
 
 
 def _name_it(fn: Callable[..., Any], name: str, np_func: Any, what: str) -> Callable[..., Any]:
@@ -121,24 +142,35 @@ def _no_gradient(name: str, np_func: Any) -> Callable[..., Any]:
 def _differentiable(name: str, np_func: Any) -> Callable[..., Any]:
     """The interop entry of ``np_func`` under its NumPy name; a list or tuple holding Tensors
     where NumPy takes an array becomes one (``dualad.numpy.asarray``), so gradients flow."""
-    sequence = _sequence_param(np_func)
-
-    def convert(arg: Any) -> Any:
-        holds = isinstance(arg, (list, tuple)) and holds_tensor(arg)
-        return _creation.asarray(arg) if holds else arg
+    positional: list[str | None] = []
+    keyword: dict[str, str | None] = {}
+    varargs: str | None = "array"  # a ufunc: every input is an array
+    if not isinstance(np_func, np.ufunc):
+        positional, keyword, varargs = _argument_kinds(np_func)
 
     def fn(*args: Any, **kwargs: Any) -> Any:
-        args = tuple(type(a)(convert(e) for e in a)
-                     if i == 0 and sequence and isinstance(a, (list, tuple)) else convert(a)
+        args = tuple(_convert(a, positional[i] if i < len(positional) else varargs)
                      for i, a in enumerate(args))
-        kwargs = {k: type(v)(convert(e) for e in v)
-                  if k in _SEQUENCE_PARAMS and isinstance(v, (list, tuple)) else convert(v)
-                  for k, v in kwargs.items()}
+        kwargs = {k: _convert(v, keyword.get(k)) for k, v in kwargs.items()}
         if isinstance(np_func, np.ufunc):
             return _call_ufunc(np_func, args, kwargs)
         return interop.array_function(np_func, (Tensor,), args, kwargs)
 
     return _name_it(fn, name, np_func, "differentiable, NumPy's semantics")
+
+
+def _convert(arg: Any, kind: str | None) -> Any:
+    """An argument as NumPy would see it, where that matters for the gradient: a list or
+    tuple where NumPy takes an array becomes a Tensor (``dualad.numpy.asarray``), and so
+    does each list in a sequence of arrays; elsewhere, only a list holding Tensors."""
+    if not isinstance(arg, (list, tuple)):
+        return arg
+    if kind == "array" or (kind is None and holds_tensor(arg)):
+        return _creation.asarray(arg)
+    if kind == "sequence":
+        return type(arg)(_creation.asarray(a) if isinstance(a, (list, tuple)) else a
+                         for a in arg)
+    return arg
 
 
 def _call_ufunc(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
