@@ -530,3 +530,101 @@ def test_submodule_imports_work():
     assert importlib.import_module("dualad.numpy.fft") is dnp.fft
     t = dnp.fft.fftfreq(4)
     numpy.testing.assert_array_equal(t.numpy(), numpy.fft.fftfreq(4))
+
+
+# ------------------------------------------- ufunc methods, where, in-place helpers
+
+UFUNC_METHODS: dict[str, Callable[[Any, Any], Any]] = {
+    "add.reduce": lambda m, a: m.add.reduce(a),
+    "add.reduce axis None": lambda m, a: m.add.reduce(a, axis=None),
+    "multiply.reduce keepdims": lambda m, a: m.multiply.reduce(a, axis=1, keepdims=True),
+    "maximum.reduce": lambda m, a: m.maximum.reduce(a, axis=1),
+    "subtract.reduce (not reorderable)": lambda m, a: m.subtract.reduce(a, axis=1),
+    "subtract.reduce initial": lambda m, a: m.subtract.reduce(a, axis=0, initial=10.0),
+    "logaddexp.reduce": lambda m, a: m.logaddexp.reduce(a, axis=0),
+    "hypot.reduce keepdims": lambda m, a: m.hypot.reduce(a, axis=-1, keepdims=True),
+    "add.reduce initial": lambda m, a: m.add.reduce(a, axis=1, initial=2.0),
+    "add.accumulate": lambda m, a: m.add.accumulate(a, axis=1),
+    "multiply.accumulate": lambda m, a: m.multiply.accumulate(a),
+    "maximum.accumulate": lambda m, a: m.maximum.accumulate(a, axis=1),
+    "subtract.accumulate": lambda m, a: m.subtract.accumulate(a, axis=1),
+    "add.outer": lambda m, a: m.add.outer(a[0], a[1]),
+    "power.outer": lambda m, a: m.power.outer(m.abs(a[0]), [1.0, 2.0]),
+    "arctan2.outer 2-d": lambda m, a: m.arctan2.outer(a, a[1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UFUNC_METHODS))
+def test_ufunc_methods_give_numpys_values_and_derivatives(name):
+    program = UFUNC_METHODS[name]
+    expected = program(numpy, DATA)
+    got = program(dnp, dnp.asarray(DATA))
+    assert isinstance(got, da.Tensor) and got.shape == numpy.shape(expected)
+    numpy.testing.assert_allclose(got.numpy(), expected, rtol=1e-14)
+    jac = fd_jacobian(program, DATA)
+    for transform in (func.jacrev, func.jacfwd):
+        numpy.testing.assert_allclose(_as_numpy(transform(lambda v: program(dnp, v))(DATA)),
+                                      jac, rtol=1e-6, atol=1e-8, err_msg=name)
+
+
+def test_ufunc_methods_raise_clearly_where_they_cannot_work():
+    assert dnp.add.nin == 2 and dnp.add.types == numpy.add.types
+    assert repr(dnp.sin) == "<dualad.numpy ufunc 'sin'>"
+    with pytest.raises(AttributeError, match="add.at is not offered"):
+        dnp.add.at  # noqa: B018
+    with pytest.raises(ValueError, match="only binary ufuncs"):
+        dnp.sin.reduce([1.0, 2.0])
+    with pytest.raises(TypeError, match="one axis at a time"):
+        dnp.subtract.reduce(DATA, axis=(0, 1))
+    with pytest.raises(TypeError, match="where= is not supported"):
+        dnp.add.reduce(DATA, where=DATA > 0)
+    with pytest.raises(ValueError, match="no identity"):
+        dnp.arctan2.reduce(numpy.zeros((0, 2)), axis=0)
+    # an empty reduction with an identity is NumPy's
+    numpy.testing.assert_array_equal(dnp.add.reduce(numpy.zeros((0, 2))).numpy(), [0.0, 0.0])
+
+
+def test_one_argument_where_is_nonzero():
+    got = dnp.where(dnp.array(DATA) > 0.4)
+    expected = numpy.where(DATA > 0.4)
+    assert len(got) == 2
+    for g, e in zip(got, expected):
+        numpy.testing.assert_array_equal(g.numpy(), e)
+    with pytest.raises(TypeError, match="condition alone, or with both x and y"):
+        dnp.where(DATA > 0, DATA)
+
+
+def test_copyto_and_fill_diagonal_are_differentiable_in_place_assignments():
+    mask = numpy.array([True, False, True])
+
+    def copied(x: Any) -> Any:
+        out = dnp.ones(3)
+        dnp.copyto(out, x * 2.0, where=mask)
+        return out
+
+    numpy.testing.assert_array_equal(func.jacfwd(copied)(numpy.array([1.0, 2.0, 3.0])),
+                                     numpy.diag([2.0, 0.0, 2.0]))
+
+    def diagonal(x: Any) -> Any:
+        out = dnp.zeros((3, 4))
+        dnp.fill_diagonal(out, x ** 2)
+        return out
+
+    x = numpy.array([1.0, -2.0])  # repeats along the diagonal, as in NumPy
+    ref = numpy.zeros((3, 4))
+    numpy.fill_diagonal(ref, x ** 2)
+    numpy.testing.assert_array_equal(diagonal(x).numpy(), ref)
+    jac = func.jacrev(diagonal)(x)
+    numpy.testing.assert_allclose(jac, fd_jacobian(lambda np, v: _np_fill(np, v), x),
+                                  atol=1e-8)
+    plain = numpy.zeros(2)
+    dnp.copyto(plain, [1.0, 2.0])  # a NumPy destination: NumPy's copyto
+    assert plain.tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError, match="a must be a dualad Tensor"):
+        dnp.fill_diagonal(numpy.zeros((2, 2)), 1.0)
+
+
+def _np_fill(np: Any, v: Any) -> Any:
+    out = np.zeros((3, 4))
+    np.fill_diagonal(out, v ** 2)
+    return out

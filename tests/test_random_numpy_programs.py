@@ -66,6 +66,10 @@ UNARY: dict[str, Callable[[Any, Any], Any]] = {
     "nanmean": lambda np, a: a - np.nanmean(a, axis=0),
     "max keepdims": lambda np, a: a - np.max(a, axis=1, keepdims=True),
     "square": lambda np, a: np.square(_t(np, a)),
+    "logaddexp.reduce": lambda np, a: a - np.logaddexp.reduce(a, axis=1, keepdims=True),
+    "hypot.accumulate": lambda np, a: np.hypot.accumulate(a, axis=1),
+    "maximum.accumulate": lambda np, a: np.maximum.accumulate(a, axis=0),
+    "multiply.reduce": lambda np, a: a * np.multiply.reduce(_t(np, a), axis=0),
 }
 
 # name -> program of (np, a, b) giving a (2, 3) array
@@ -89,7 +93,15 @@ BINARY: dict[str, Callable[[Any, Any, Any], Any]] = {
     "array of rows": lambda np, a, b: np.array([a[0] * b[1], b[0]]),
     "concatenate": lambda np, a, b: np.concatenate([a[:, :1], b[:, 1:]], axis=1),
     "empty then assign": _empty_then_assign,
+    "subtract.outer": lambda np, a, b: np.transpose(np.subtract.outer(a[0], b[:, 2])),
+    "fill_diagonal": lambda np, a, b: _fill_diagonal(np, a, b),
 }
+
+
+def _fill_diagonal(np: Any, a: Any, b: Any) -> Any:
+    out = np.zeros(SHAPE)
+    np.fill_diagonal(out, a[0] * b[1])
+    return out + b
 
 
 @st.composite

@@ -53,6 +53,7 @@ from ._creation import (
     ones,
     zeros,
 )
+from ._extras import copyto, fill_diagonal, where
 
 ndarray = Tensor
 
@@ -60,7 +61,8 @@ _NAMESPACE = _namespace.Namespace(
     "dualad.numpy", _np,
     explicit={name: globals()[name] for name in (
         "array", "asarray", "asanyarray", "ascontiguousarray", "copy", "empty", "zeros",
-        "ones", "full", "eye", "identity", "arange", "linspace", "ndarray", "fft", "linalg")})
+        "ones", "full", "eye", "identity", "arange", "linspace", "ndarray", "fft", "linalg",
+        "where", "copyto", "fill_diagonal")})
 
 __getattr__ = _namespace.module_getattr(_NAMESPACE, globals())
 __all__ = _NAMESPACE.public_names()

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..ops import interop
 from ..tensor import Tensor, _wrap
-from . import _creation
+from . import _creation, _ufunc
 from ._creation import holds_tensor
 
 # 1. NumPy functions about shapes, dtypes and printing: no values involved
@@ -142,18 +142,12 @@ def _no_gradient(name: str, np_func: Any) -> Callable[..., Any]:
 def _differentiable(name: str, np_func: Any) -> Callable[..., Any]:
     """The interop entry of ``np_func`` under its NumPy name; a list or tuple holding Tensors
     where NumPy takes an array becomes one (``dualad.numpy.asarray``), so gradients flow."""
-    positional: list[str | None] = []
-    keyword: dict[str, str | None] = {}
-    varargs: str | None = "array"  # a ufunc: every input is an array
-    if not isinstance(np_func, np.ufunc):
-        positional, keyword, varargs = _argument_kinds(np_func)
+    positional, keyword, varargs = _argument_kinds(np_func)
 
     def fn(*args: Any, **kwargs: Any) -> Any:
         args = tuple(_convert(a, positional[i] if i < len(positional) else varargs)
                      for i, a in enumerate(args))
         kwargs = {k: _convert(v, keyword.get(k)) for k, v in kwargs.items()}
-        if isinstance(np_func, np.ufunc):
-            return _call_ufunc(np_func, args, kwargs)
         return interop.array_function(np_func, (Tensor,), args, kwargs)
 
     return _name_it(fn, name, np_func, "differentiable, NumPy's semantics")
@@ -171,24 +165,6 @@ def _convert(arg: Any, kind: str | None) -> Any:
         return type(arg)(_creation.asarray(a) if isinstance(a, (list, tuple)) else a
                          for a in arg)
     return arg
-
-
-def _call_ufunc(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
-    """A ufunc on Tensors or array-likes; ``out=`` writes the result into a Tensor (in
-    place, differentiable) or a NumPy array (refused while the value is differentiated)."""
-    out = kwargs.pop("out", None)
-    result = interop.array_ufunc(ufunc, "__call__", inputs, kwargs)
-    if out is None:
-        return result
-    target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
-    if isinstance(target, Tensor):
-        target[...] = result
-    elif isinstance(target, np.ndarray):
-        np.copyto(target, np.asarray(result))
-    else:
-        raise TypeError(f"dualad.numpy.{ufunc.__name__}: out= must be a dualad Tensor or a "
-                        f"NumPy array, got {type(out).__name__}")
-    return out
 
 
 def not_differentiable(module: str, name: str) -> AttributeError:
@@ -236,7 +212,8 @@ class Namespace:
         if name in METADATA:
             return _metadata(name, np_obj)
         if _hashable(np_obj) and (np_obj in interop.UFUNCS or np_obj in interop.FUNCTIONS):
-            return _differentiable(name, np_obj)
+            return _ufunc.Ufunc(name, np_obj) if isinstance(np_obj, np.ufunc) \
+                else _differentiable(name, np_obj)
         dualad_mod = self._dualad()
         if dualad_mod is not None and callable(getattr(dualad_mod, name, None)) \
                 and not isinstance(np_obj, type):
