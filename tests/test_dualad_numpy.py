@@ -532,6 +532,18 @@ def test_submodule_imports_work():
     numpy.testing.assert_array_equal(t.numpy(), numpy.fft.fftfreq(4))
 
 
+def test_fftfreq_is_differentiable_in_the_spacing():
+    """A float result of a Tensor argument is never computed on the bare values: the
+    frequencies k / (n d) depend on d."""
+    for name, n in (("fftfreq", 5), ("rfftfreq", 6)):
+        fn = getattr(dnp.fft, name)
+        numpy.testing.assert_allclose(fn(n, 0.2).numpy(), getattr(numpy.fft, name)(n, 0.2),
+                                      rtol=1e-15)
+        k = getattr(numpy.fft, name)(n) * n  # the integers k
+        numpy.testing.assert_allclose(func.jacrev(lambda d, f=fn, m=n: f(m, d))(0.2),
+                                      -k / (n * 0.2 ** 2), rtol=1e-14)
+
+
 # ------------------------------------------- ufunc methods, where, in-place helpers
 
 UFUNC_METHODS: dict[str, Callable[[Any, Any], Any]] = {

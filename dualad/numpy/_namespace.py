@@ -13,7 +13,9 @@ ops are added):
    function of that module with the NumPy name;
 4. **no gradient** (``isnan``, ``argsort``, ``allclose``, ``nonzero``...): integer- or
    boolean-valued, so the derivative is zero wherever it exists: NumPy's function on
-   the Tensors' data, arrays in the result returned as Tensors;
+   the Tensors' data, arrays in the result returned as Tensors (only functions whose
+   results are integers or booleans whatever the inputs: a float result could depend
+   on a differentiated argument);
 5. **forwarded as is**: classes and dtypes (``float64``, ``finfo``, ``errstate``),
    constants (``pi``, ``inf``, ``newaxis``) and the submodules in ``SUBMODULES``;
 6. anything else NumPy has (a function with no dualad op): an ``AttributeError``
@@ -55,8 +57,9 @@ NO_GRADIENT = frozenset({
     "all", "logical_and", "logical_or", "logical_not", "logical_xor", "unravel_index",
     "ravel_multi_index", "indices", "tril_indices", "triu_indices", "diag_indices",
     "tril_indices_from", "triu_indices_from", "diag_indices_from", "nanargmax", "nanargmin",
-    # np.fft and np.linalg
-    "fftfreq", "rfftfreq", "matrix_rank",
+    "ix_", "isin",
+    # np.linalg
+    "matrix_rank",
 })
 
 # 5. submodules forwarded unchanged (no values of a differentiated function pass through
