@@ -640,3 +640,37 @@ def _np_fill(np: Any, v: Any) -> Any:
     out = np.zeros((3, 4))
     np.fill_diagonal(out, v ** 2)
     return out
+
+
+A2 = numpy.array([[1.0, 2.0], [3.0, 4.0]])
+# r_ / c_ keys, written as text so NumPy and dualad.numpy read the same one
+CONCATENATIONS = {
+    "r_": ["[1.0, 2.0], 3.0, [4.0]", "0:5", "-1:1:5j, 2.0", "'0,2', [1., 2., 3.], [4., 5., 6.]",
+           "'0,2,0', [1., 2., 3.], [4., 5., 6.]", "'1', A2, A2", "'-1,3,1', [1.0, 2.0]",
+           "A2, A2"],
+    "c_": ["[1.0, 2.0], [3.0, 4.0]", "A2, A2", "A2, [5.0, 6.0]", "[1.0, 2.0], A2"],
+}
+
+
+@pytest.mark.parametrize("which, key", [(w, k) for w, keys in CONCATENATIONS.items()
+                                        for k in keys])
+def test_r_and_c_give_numpys_arrays(which, key):
+    expected = eval(f"numpy.{which}[{key}]")  # noqa: S307
+    got = eval(f"dnp.{which}[{key}]")  # noqa: S307
+    assert isinstance(got, da.Tensor) and got.shape == expected.shape
+    numpy.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_r_and_c_keep_tensors_in_the_graph():
+    def f(np: Any, x: Any) -> Any:
+        return np.ravel(np.c_[np.r_[x, x[0] * 3.0, 0:2], np.r_[0.5:3.0:5j] * x[1]])
+
+    x = numpy.array([1.0, 2.0])
+    numpy.testing.assert_array_equal(f(dnp, dnp.asarray(x)).numpy(), f(numpy, x))
+    for jac in (func.jacrev, func.jacfwd):
+        numpy.testing.assert_allclose(jac(lambda v: f(dnp, v))(x), fd_jacobian(f, x),
+                                      atol=1e-8)
+    with pytest.raises(TypeError, match="no matrix directives"):
+        dnp.r_["r", [1.0, 2.0]]
+    with pytest.raises(ConcretizationTypeError):  # NumPy's own r_ cannot keep them
+        func.grad(lambda v: numpy.sum(numpy.r_[v, v]))(x)

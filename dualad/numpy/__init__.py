@@ -54,6 +54,7 @@ from ._creation import (
     zeros,
 )
 from ._extras import copyto, fill_diagonal, where
+from ._index_tricks import c_, r_
 
 ndarray = Tensor
 
@@ -62,7 +63,7 @@ _NAMESPACE = _namespace.Namespace(
     explicit={name: globals()[name] for name in (
         "array", "asarray", "asanyarray", "ascontiguousarray", "copy", "empty", "zeros",
         "ones", "full", "eye", "identity", "arange", "linspace", "ndarray", "fft", "linalg",
-        "where", "copyto", "fill_diagonal")})
+        "where", "copyto", "fill_diagonal", "r_", "c_")})
 
 __getattr__ = _namespace.module_getattr(_NAMESPACE, globals())
 __all__ = _NAMESPACE.public_names()
