@@ -191,6 +191,7 @@ class Namespace:
         self.explicit = explicit
         self.dualad_module = dualad_module
 
+    @functools.cached_property
     def _dualad(self) -> types.ModuleType | None:
         if self.dualad_module is None:
             return None
@@ -199,45 +200,57 @@ class Namespace:
         except ImportError:  # (not written yet: the tables alone)
             return None
 
-    def resolve(self, name: str) -> Any:
-        """The object ``name`` stands for, or raise AttributeError."""
+    def _kind(self, name: str) -> tuple[str, Any]:
+        """What ``name`` stands for, as (category, object), without building anything;
+        raises AttributeError for a name that is not offered."""
         if name in self.explicit:
-            return self.explicit[name]
+            return "explicit", self.explicit[name]
         if name.startswith("_"):
             raise AttributeError(f"module {self.module!r} has no attribute {name!r}")
         np_obj = vars(self.np_module).get(name, _MISSING)
         if np_obj is _MISSING:
             if name in SUBMODULES and name in dir(self.np_module):
-                return getattr(self.np_module, name)
+                return "submodule", None  # (not imported yet: numpy imports it on access)
             raise AttributeError(f"module {self.module!r} has no attribute {name!r}"
                                  + (f": numpy{self.module[12:]}.{name} is not offered"
-                                    if hasattr(self.np_module, name) else ""))
+                                    if name in dir(self.np_module) else ""))
         if name in METADATA:
-            return _metadata(name, np_obj)
+            return "metadata", np_obj
         if _hashable(np_obj) and (np_obj in interop.UFUNCS or np_obj in interop.FUNCTIONS):
-            return _ufunc.Ufunc(name, np_obj) if isinstance(np_obj, np.ufunc) \
-                else _differentiable(name, np_obj)
-        dualad_mod = self._dualad()
-        if dualad_mod is not None and callable(getattr(dualad_mod, name, None)) \
-                and not isinstance(np_obj, type):
-            return getattr(dualad_mod, name)
+            return ("ufunc" if isinstance(np_obj, np.ufunc) else "function"), np_obj
+        dualad_fn = getattr(self._dualad, name, None)
+        if callable(dualad_fn) and not isinstance(np_obj, type):
+            return "dualad", dualad_fn
         if name in NO_GRADIENT:
-            return _no_gradient(name, np_obj)
+            return "no gradient", np_obj
         if isinstance(np_obj, type) or not callable(np_obj):
             if isinstance(np_obj, types.ModuleType) and name not in SUBMODULES:
                 raise AttributeError(f"{self.module}.{name}: the NumPy submodule "
                                      f"numpy.{name} is not offered by dualad.numpy")
-            return np_obj  # classes, dtypes, constants, index helpers (np.s_, np.r_)
+            return "numpy", np_obj  # classes, dtypes, constants, index helpers (np.s_)
         raise not_differentiable(self.module, name)
+
+    def resolve(self, name: str) -> Any:
+        """The object ``name`` stands for, or raise AttributeError."""
+        kind, obj = self._kind(name)
+        if kind == "submodule":
+            return getattr(self.np_module, name)
+        if kind == "metadata":
+            return _metadata(name, obj)
+        if kind == "ufunc":
+            return _ufunc.Ufunc(name, obj)
+        if kind == "function":
+            return _differentiable(name, obj)
+        if kind == "no gradient":
+            return _no_gradient(name, obj)
+        return obj
 
     def public_names(self) -> list[str]:
         """Every name that resolves (the module's ``__all__`` and ``dir()``)."""
-        names = set(self.explicit)
-        for name in [*vars(self.np_module), *(SUBMODULES & set(dir(self.np_module)))]:
-            if name.startswith("_"):
-                continue
+        names = set(self.explicit) | (SUBMODULES & set(dir(self.np_module)))
+        for name in vars(self.np_module):
             try:
-                self.resolve(name)
+                self._kind(name)
             except AttributeError:
                 continue
             names.add(name)
