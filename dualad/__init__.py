@@ -225,12 +225,14 @@ negative = neg
 __version__ = "0.1.0"
 
 
-_ON_FIRST_USE = ("symbolic", "testing")
+_ON_FIRST_USE = ("symbolic", "testing", "numpy")
 
 
 def __getattr__(name: str) -> _ModuleType:
     """Submodules imported on first use: ``dualad.symbolic`` needs SymPy (a slow import,
-    see ``dualad._sympy``) and ``dualad.testing`` needs hypothesis (a test dependency)."""
+    see ``dualad._sympy``), ``dualad.testing`` needs hypothesis (a test dependency) and
+    ``dualad.numpy`` (NumPy's namespace, usually ``import dualad.numpy as np``) is not
+    needed by code that does not use it."""
     if name in _ON_FIRST_USE:
         import importlib
 

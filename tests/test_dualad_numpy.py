@@ -674,3 +674,15 @@ def test_r_and_c_keep_tensors_in_the_graph():
         dnp.r_["r", [1.0, 2.0]]
     with pytest.raises(ConcretizationTypeError):  # NumPy's own r_ cannot keep them
         func.grad(lambda v: numpy.sum(numpy.r_[v, v]))(x)
+
+
+def test_dualad_numpy_is_imported_on_first_use_of_the_attribute():
+    import os
+    import subprocess
+
+    code = ("import sys, dualad as da; assert 'dualad.numpy' not in sys.modules; "
+            "assert da.numpy.array([1.0]).shape == (1,); assert 'numpy' in dir(da)")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
