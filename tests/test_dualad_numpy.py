@@ -423,6 +423,14 @@ def test_metadata_functions_take_tensors_and_lists():
     assert dnp.result_type(t, 1.0) == numpy.float64
     assert dnp.iscomplexobj(t) is False
     assert "0.5" in dnp.array2string(t)
+    assert dnp.shape(a=t) == (2, 3)  # Tensors given by keyword too
+
+
+def test_no_gradient_functions_take_tensors_by_keyword():
+    t = da.tensor([0.5, 1.5, 2.5], requires_grad=True)
+    got = func.grad(lambda x: dnp.sum(x * dnp.searchsorted(a=[1.0, 2.0], v=x)))(t.detach())
+    numpy.testing.assert_array_equal(_as_numpy(got), [0.0, 1.0, 2.0])
+    assert dnp.isclose(t, b=t).numpy().all()
 
 
 # ------------------------------------------------------------ the namespace

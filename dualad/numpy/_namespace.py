@@ -128,7 +128,7 @@ def _name_it(fn: Callable[..., Any], name: str, np_func: Any, what: str) -> Call
 
 def _metadata(name: str, np_func: Any) -> Callable[..., Any]:
     def fn(*args: Any, **kwargs: Any) -> Any:
-        return np_func(*_raw(args), **_raw(kwargs))
+        return np_func(*_raw(args), **{k: _raw(v) for k, v in kwargs.items()})
 
     return _name_it(fn, name, np_func, "NumPy's function on the values (no derivative "
                                        "involved)")
@@ -136,7 +136,7 @@ def _metadata(name: str, np_func: Any) -> Callable[..., Any]:
 
 def _no_gradient(name: str, np_func: Any) -> Callable[..., Any]:
     def fn(*args: Any, **kwargs: Any) -> Any:
-        return _as_tensors(np_func(*_raw(args), **_raw(kwargs)))
+        return _as_tensors(np_func(*_raw(args), **{k: _raw(v) for k, v in kwargs.items()}))
 
     return _name_it(fn, name, np_func, "integer- or boolean-valued, so it carries no "
                                        "gradient; arrays come back as Tensors")
