@@ -450,7 +450,10 @@ def test_forwarded_names_are_numpys_own():
                  "iinfo", "errstate", "dtype", "s_"):
         assert getattr(dnp, name) is getattr(numpy, name), name
     assert dnp.newaxis is None and math.isnan(dnp.nan)
-    assert dnp.ndarray is da.Tensor
+    assert isinstance(da.tensor(1.0), dnp.ndarray) and issubclass(da.Tensor, dnp.ndarray)
+    assert not isinstance(numpy.zeros(2), dnp.ndarray)
+    with pytest.raises(TypeError, match="use np.empty"):  # not Tensor((2, 3)) = [2, 3]
+        dnp.ndarray((2, 3))
     assert dnp.linalg.LinAlgError is numpy.linalg.LinAlgError
     assert dnp.testing is numpy.testing
 

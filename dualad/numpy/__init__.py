@@ -15,8 +15,9 @@ Tensor to dualad (``np.sin(t)``, ``np.sum(t)``: ``__array_ufunc__`` and
 
 Every array this namespace creates or computes is a dualad ``Tensor``, with or
 without Tensors among the inputs (as ``jax.numpy`` always gives ``jax.Array``);
-``dualad.numpy.ndarray`` is ``Tensor``. A NumPy function dualad cannot
-differentiate is an ``AttributeError`` naming it. See docs/numpy-code.md.
+``isinstance(t, dualad.numpy.ndarray)`` holds for a Tensor. A NumPy function
+dualad cannot differentiate is an ``AttributeError`` naming it. See
+docs/numpy-code.md.
 
 >>> import dualad.numpy as np
 >>> from dualad import func
@@ -36,7 +37,6 @@ from __future__ import annotations
 
 import numpy as _np
 
-from ..tensor import Tensor
 from . import _namespace, fft, linalg
 from ._creation import (
     arange,
@@ -50,13 +50,12 @@ from ._creation import (
     full,
     identity,
     linspace,
+    ndarray,
     ones,
     zeros,
 )
 from ._extras import copyto, fill_diagonal, where
 from ._index_tricks import c_, r_
-
-ndarray = Tensor
 
 _NAMESPACE = _namespace.Namespace(
     "dualad.numpy", _np,

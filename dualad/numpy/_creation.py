@@ -187,3 +187,22 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
     return (out, (stop - start) / steps) if retstep else out
 
 
+class _ArrayType(type):
+    """``isinstance(t, dualad.numpy.ndarray)`` is ``isinstance(t, Tensor)``."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, Tensor)
+
+
+class ndarray(metaclass=_ArrayType):  # noqa: N801  (NumPy's name)
+    """The array type of ``dualad.numpy``: a dualad ``Tensor`` is an instance
+    (``isinstance(np.zeros(2), np.ndarray)``). It makes no arrays itself: NumPy's
+    ``ndarray(shape)`` is ``np.empty(shape)`` here."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("dualad.numpy.ndarray(...) does not make arrays: use "
+                        "np.empty(shape), np.zeros(shape) or np.array(data)")
+
