@@ -411,8 +411,9 @@ def silent_zero_message(what: str, who: str) -> str:
             "zero. Keep the value a dualad Tensor: call dualad functions (da.sqrt(x), not "
             "math.sqrt(x)); build an array from Tensors with da.stack([...]), or with "
             "t = da.zeros(n) then t[i] = ..., instead of np.array([...]) or assigning into "
-            "a NumPy array; return the Tensor, not float(...). To drop the derivative on "
-            "purpose, call .detach() first.")
+            "a NumPy array (or write the NumPy code with `import dualad.numpy as np`, whose "
+            "np.array and np.empty make Tensors); return the Tensor, not float(...). To drop "
+            "the derivative on purpose, call .detach() first.")
 
 
 def refuse_if_differentiated(t: Tensor, what: str) -> None:
