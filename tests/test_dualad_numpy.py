@@ -222,6 +222,25 @@ def test_assigning_a_list_holding_tensors_raises_and_np_array_of_it_works():
     assert x.grad.item() == 1.0 + 2 * 2.0
 
 
+def test_augmented_assignment_into_a_slice_raises_and_assignment_works():
+    def accumulate(x: Any, augmented: bool) -> Any:
+        acc = dnp.zeros(3)
+        for i in range(3):
+            acc += x * i  # the whole array: in place, differentiable
+        if augmented:
+            acc[1:] += x[:2]
+        else:
+            acc[1:] = acc[1:] + x[:2]
+        return acc
+
+    x = numpy.array([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="read-only view"):
+        func.jacrev(lambda v: accumulate(v, True))(x)
+    expected = [[3.0, 0.0, 0.0], [1.0, 3.0, 0.0], [0.0, 1.0, 3.0]]
+    for jac in (func.jacrev, func.jacfwd):
+        numpy.testing.assert_array_equal(jac(lambda v: accumulate(v, False))(x), expected)
+
+
 def test_reading_back_a_row_saved_for_backward_raises_in_reverse_mode():
     """``traj[i + 1] = f(traj[i])`` reads a view of the array that the next assignment
     changes: PyTorch's in-place rule raises in reverse mode (forward mode is right); a
