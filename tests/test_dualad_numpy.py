@@ -129,6 +129,31 @@ def filled_matrix(np: Any, x: Any) -> Any:
     return np.linalg.det(m) + np.trace(np.outer(x, x))
 
 
+def mlp(np: Any, w: Any) -> Any:
+    """A 2-3 tanh layer and a log-softmax loss; the Tensor method h.max() (PyTorch's, the
+    same value as NumPy's without an axis)."""
+    weights, bias = np.reshape(w[:6], (3, 2)), w[6:9]
+    hidden = np.tanh(weights @ np.array([0.5, -1.0]) + bias)
+    z = hidden - hidden.max()
+    return np.log(np.sum(np.exp(z))) - z[1]
+
+
+def pairwise_energy(np: Any, flat: Any) -> Any:
+    """Inverse distances between three points in the plane, with np.newaxis broadcasting."""
+    pos = np.reshape(flat, (3, 2))
+    diff = pos[:, np.newaxis, :] - pos[np.newaxis, :, :]
+    r2 = np.sum(diff ** 2, axis=-1) + np.eye(3)
+    return np.sum(np.triu(1.0 / np.sqrt(r2), 1))
+
+
+def filled_like(np: Any, x: Any) -> Any:
+    """np.empty_like filled in a loop; Python's sum and max over the array."""
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        out[i] = np.sin(x[i]) * i
+    return np.sum(out * out) + sum(x) + max(x)
+
+
 SCALAR_PROGRAMS: dict[str, tuple[Callable, numpy.ndarray]] = {
     "rosenbrock": (rosenbrock, numpy.array([-0.5, 0.8, 1.2, 0.3])),
     "softmax cross-entropy": (softmax_cross_entropy, RNG.normal(size=(3, 4))),
@@ -136,6 +161,9 @@ SCALAR_PROGRAMS: dict[str, tuple[Callable, numpy.ndarray]] = {
     "statistics": (statistics, numpy.array([0.3, -1.2, 2.0, 0.9, 0.1])),
     "least squares": (least_squares, numpy.array([1.3, 0.2])),
     "matrix filled by assignment": (filled_matrix, numpy.array([0.4, -0.7])),
+    "two-layer network": (mlp, numpy.linspace(-0.5, 0.7, 9)),
+    "pairwise energy": (pairwise_energy, numpy.array([0.0, 0.0, 1.0, 0.2, 0.3, 1.1])),
+    "np.empty_like filled in a loop": (filled_like, numpy.array([0.3, -0.4, 0.9])),
 }
 VECTOR_PROGRAMS: dict[str, tuple[Callable, numpy.ndarray]] = {
     "Euler ODE in np.empty": (euler_ode, numpy.array([1.2, 0.7])),
