@@ -418,6 +418,15 @@ def test_asarray_keeps_a_tensor_and_array_copies_it_in_the_graph():
         numpy.asarray(t)  # plain NumPy's asarray refuses it (PyTorch's rule)
 
 
+def test_asarray_of_a_numpy_array_shares_its_memory_and_array_copies():
+    buf = numpy.zeros(3)
+    shared, copied = dnp.asarray(buf), dnp.array(buf)
+    shared[0] = 5.0
+    copied[1] = 7.0
+    assert buf.tolist() == [5.0, 0.0, 0.0]  # as NumPy's asarray and array
+    assert dnp.asarray(buf, dtype=numpy.float32)._data is not buf
+
+
 def test_plain_data_gives_tensors_with_numpys_dtypes():
     for obj in ([1, 2], [1.0, 2], [[True, False]], 3, 2.5, numpy.arange(3, dtype=numpy.int32)):
         t = dnp.array(obj)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as _np
 
+from .. import creation as _creation
 from .. import ops as _F
 from ..tensor import Tensor, _wrap
 
@@ -65,7 +66,8 @@ def array(object: Any, dtype: Any = None, *, copy: bool | None = True,  # noqa: 
 def asarray(a: Any, dtype: Any = None, order: str | None = None, *, copy: bool | None = None,
             like: Any = None) -> Tensor:
     """``numpy.asarray``: ``a`` itself if it is a Tensor (it keeps its gradient: unlike
-    ``numpy.asarray``, which refuses a Tensor that requires grad); otherwise as ``array``.
+    ``numpy.asarray``, which refuses a Tensor that requires grad); a Tensor sharing the
+    memory of a NumPy array (as NumPy's ``asarray`` shares it); otherwise as ``array``.
 
     >>> import dualad as da
     >>> t = da.tensor([1.0, 2.0], requires_grad=True)
@@ -73,6 +75,9 @@ def asarray(a: Any, dtype: Any = None, order: str | None = None, *, copy: bool |
     True
     """
     _no_like("asarray", like)
+    if type(a) is _np.ndarray and a.dtype != object and not copy \
+            and (dtype is None or _np.dtype(dtype) == a.dtype):
+        return _creation.from_numpy(a)
     out = _array_of(a, dtype)
     return _F.clone(out) if copy and out is a else out
 
