@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dualad as da
 import dualad.numpy as dnp
@@ -754,3 +756,46 @@ def test_dualad_numpy_is_imported_on_first_use_of_the_attribute():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, timeout=120)
     assert run.returncode == 0, run.stderr
+
+
+@st.composite
+def nested_with_tensors(draw: Any) -> tuple[Any, numpy.ndarray, list]:
+    """A nested list of shape ``shape`` whose leaves are floats, 0-d Tensors that require
+    grad, or (at the last level) whole rows as 1-d Tensors; with the values as an array
+    and the Tensors with the index ranges they fill."""
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    values = numpy.asarray(draw(st.lists(st.floats(-5, 5), min_size=int(numpy.prod(shape)),
+                                         max_size=int(numpy.prod(shape))))).reshape(shape)
+    leaves: list = []
+
+    def build(index: tuple) -> Any:
+        depth = len(index)
+        if depth == len(shape) - 1 and draw(st.booleans()):
+            row = da.tensor(values[index], requires_grad=True)
+            leaves.append((row, index))
+            return row
+        if depth == len(shape):
+            kind = draw(st.sampled_from(["float", "tensor"]))
+            if kind == "float":
+                return float(values[index])
+            leaf = da.tensor(values[index], requires_grad=True)
+            leaves.append((leaf, index))
+            return leaf
+        items = [build(index + (i,)) for i in range(shape[depth])]
+        return tuple(items) if draw(st.booleans()) else items
+
+    return build(()), values, leaves
+
+
+@settings(max_examples=max(20, settings().max_examples), deadline=None)
+@given(case=nested_with_tensors())
+def test_array_of_any_nesting_of_tensors_has_numpys_values_and_routes_gradients(case):
+    nested, values, leaves = case
+    out = dnp.array(nested)
+    assert out.shape == values.shape and out.dtype == numpy.float64
+    numpy.testing.assert_array_equal(out.detach().numpy(), values)
+    weights = numpy.arange(1.0, 1.0 + values.size).reshape(values.shape)
+    if leaves:
+        (out * weights).sum().backward()
+        for leaf, index in leaves:  # each Tensor gets the weights of the places it fills
+            numpy.testing.assert_array_equal(leaf.grad.numpy(), weights[index])
