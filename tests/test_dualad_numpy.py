@@ -210,9 +210,13 @@ def test_scalar_programs_hessian_matches_finite_differences(name):
     expected = fd_hessian(f, x)
     hess = _as_numpy(func.hessian(lambda v: f(dnp, v))(x))
     numpy.testing.assert_allclose(hess, expected, rtol=1e-4, atol=1e-5)
-    # forward over reverse agrees with the reverse-over-reverse Hessian
+    # forward over reverse agrees with the reverse-over-reverse Hessian, and so does hvp
     fwd = _as_numpy(func.jacfwd(func.grad(lambda v: f(dnp, v)))(x))
     numpy.testing.assert_allclose(fwd, hess, rtol=1e-9, atol=1e-10)
+    v = numpy.linspace(-1.0, 1.0, x.size).reshape(x.shape)
+    _, hv = func.hvp(lambda u: f(dnp, u), x, v)
+    expected_hv = (hess.reshape(x.size, x.size) @ v.ravel()).reshape(x.shape)
+    numpy.testing.assert_allclose(_as_numpy(hv), expected_hv, rtol=1e-9, atol=1e-10)
 
 
 @pytest.mark.parametrize("jac", ["jacfwd", "jacrev"])
