@@ -803,3 +803,53 @@ def test_array_of_any_nesting_of_tensors_has_numpys_values_and_routes_gradients(
         (out * weights).sum().backward()
         for leaf, index in leaves:  # each Tensor gets the weights of the places it fills
             numpy.testing.assert_array_equal(leaf.grad.numpy(), weights[index])
+
+
+# ------------------------------------- functions that call a Python function
+
+CALLING: dict[str, Callable[[Any, Any], Any]] = {
+    "vectorize with a branch": lambda m, a: m.vectorize(
+        lambda t: m.sin(t) if t > 0 else t ** 2)(a),
+    "vectorize broadcasting two arguments": lambda m, a: m.vectorize(
+        lambda s, t: s * t - s)(a, a[0]),
+    "apply_along_axis to a vector": lambda m, a: m.apply_along_axis(
+        lambda v: m.array([m.sum(v ** 2), v[0] * v[-1]]), 1, a),
+    "apply_along_axis to a scalar": lambda m, a: m.apply_along_axis(
+        lambda v: v[0] * v[1], 0, a),
+    "piecewise with an otherwise function": lambda m, a: m.piecewise(
+        a, [a < 0], [lambda v: v ** 2, lambda v: m.sqrt(v + 1.0)]),
+    "piecewise with constants": lambda m, a: a * m.piecewise(a, [a < 0, a > 1], [-1.0, 2.0]),
+    "fromfunction": lambda m, a: m.fromfunction(lambda i, j: a[0, 0] * i + a[1, 1] * j ** 2,
+                                                (2, 3)),
+    "logspace": lambda m, a: m.logspace(a[0, 0], a[1, 1], 4, base=2.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLING))
+def test_functions_that_call_python_functions_are_differentiable(name):
+    program = CALLING[name]
+    expected = program(numpy, DATA)
+    got = program(dnp, dnp.asarray(DATA))
+    assert isinstance(got, da.Tensor) and got.shape == numpy.shape(expected)
+    numpy.testing.assert_allclose(got.numpy(), expected, rtol=1e-14)
+    jac = fd_jacobian(program, DATA)
+    for transform in (func.jacrev, func.jacfwd):
+        numpy.testing.assert_allclose(_as_numpy(transform(lambda v: program(dnp, v))(DATA)),
+                                      jac, rtol=1e-6, atol=1e-8, err_msg=name)
+
+
+def test_piecewise_hides_an_invalid_branch_from_the_derivative():
+    """sqrt of the negative elements is never evaluated (np.where would give nan there)."""
+    x = numpy.array([-4.0, 0.25, 1.0])
+    g = func.grad(lambda v: dnp.sum(dnp.piecewise(v, [v < 0], [0.0, dnp.sqrt])))(x)
+    numpy.testing.assert_allclose(g, [0.0, 1.0, 0.5])
+
+
+def test_astype_and_the_errors_of_the_calling_functions():
+    assert dnp.astype(dnp.array([1.5]), numpy.float32).dtype == numpy.float32
+    with pytest.raises(TypeError, match="signature= is not supported"):
+        dnp.vectorize(abs, signature="(n)->()")
+    with pytest.raises(ValueError, match="different shapes"):
+        dnp.apply_along_axis(lambda v: v[: int(v[0].item())], 1, [[1.0, 0.0], [2.0, 0.0]])
+    with pytest.raises(ValueError, match="2 conditions need 2 or 3 functions"):
+        dnp.piecewise(dnp.array([1.0]), [[True], [False]], [1.0])

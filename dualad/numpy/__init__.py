@@ -55,6 +55,14 @@ from ._creation import (
     zeros,
 )
 from ._extras import copyto, fill_diagonal, where
+from ._functional import (
+    apply_along_axis,
+    astype,
+    fromfunction,
+    logspace,
+    piecewise,
+    vectorize,
+)
 from ._index_tricks import c_, r_
 
 _NAMESPACE = _namespace.Namespace(
@@ -62,7 +70,8 @@ _NAMESPACE = _namespace.Namespace(
     explicit={name: globals()[name] for name in (
         "array", "asarray", "asanyarray", "ascontiguousarray", "copy", "empty", "zeros",
         "ones", "full", "eye", "identity", "arange", "linspace", "ndarray", "fft", "linalg",
-        "where", "copyto", "fill_diagonal", "r_", "c_")})
+        "where", "copyto", "fill_diagonal", "r_", "c_", "apply_along_axis", "astype",
+        "fromfunction", "logspace", "piecewise", "vectorize")})
 
 __getattr__ = _namespace.module_getattr(_NAMESPACE, globals())
 __all__ = _NAMESPACE.public_names()
