@@ -853,3 +853,18 @@ def test_astype_and_the_errors_of_the_calling_functions():
         dnp.apply_along_axis(lambda v: v[: int(v[0].item())], 1, [[1.0, 0.0], [2.0, 0.0]])
     with pytest.raises(ValueError, match="2 conditions need 2 or 3 functions"):
         dnp.piecewise(dnp.array([1.0]), [[True], [False]], [1.0])
+
+
+def test_arrays_from_data_are_tensors_and_refuse_a_differentiated_value():
+    import io
+
+    for name, args in (("tri", (3,)), ("hanning", (5,)), ("fromiter", (range(4), float))):
+        got = getattr(dnp, name)(*args)
+        assert isinstance(got, da.Tensor)
+        numpy.testing.assert_array_equal(got.numpy(), getattr(numpy, name)(*args))
+    numpy.testing.assert_array_equal(dnp.loadtxt(io.StringIO("1 2\n3 4")).numpy(),
+                                     [[1.0, 2.0], [3.0, 4.0]])
+    numpy.testing.assert_array_equal(dnp.gcd([4, 6], 4).numpy(), [4, 2])
+    with pytest.raises(ValueError) as info:  # NumPy's report, caused by the refusal
+        func.grad(lambda x: dnp.sum(dnp.fromiter([x, x], float)))(1.0)
+    assert isinstance(info.value.__cause__, ConcretizationTypeError)

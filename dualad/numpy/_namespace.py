@@ -16,6 +16,8 @@ ops are added):
    the Tensors' data, arrays in the result returned as Tensors (only functions whose
    results are integers or booleans whatever the inputs: a float result could depend
    on a differentiated argument);
+   Arrays read from files, buffers or iterables (``loadtxt``, ``fromiter``...) and
+   made from sizes alone (``tri``, ``hanning``...): NumPy's function, as Tensors;
 5. **forwarded as is**: classes and dtypes (``float64``, ``finfo``, ``errstate``),
    constants (``pi``, ``inf``, ``newaxis``) and the submodules in ``SUBMODULES``;
 6. anything else NumPy has (a function with no dualad op): an ``AttributeError``
@@ -46,7 +48,16 @@ METADATA = frozenset({
     "seterr", "geterr", "seterrcall", "geterrcall", "format_float_positional",
     "format_float_scientific", "array2string", "array_repr", "array_str", "may_share_memory",
     "shares_memory", "iterable", "typename", "mintypecode", "get_include", "show_config",
-    "show_runtime", "info",
+    "show_runtime", "info", "einsum_path", "base_repr", "binary_repr", "getbufsize",
+    "setbufsize",
+})
+
+# 4b. arrays made from files, buffers, iterables or sizes alone: NumPy's function as it
+# is (a value being differentiated given to it is refused as it converts), its arrays
+# returned as Tensors
+FROM_DATA = frozenset({
+    "loadtxt", "genfromtxt", "load", "fromfile", "frombuffer", "fromiter", "fromstring",
+    "fromregex", "tri", "bartlett", "blackman", "hamming", "hanning",
 })
 
 # 4. integer- or boolean-valued NumPy functions: no gradient to lose
@@ -57,7 +68,11 @@ NO_GRADIENT = frozenset({
     "all", "logical_and", "logical_or", "logical_not", "logical_xor", "unravel_index",
     "ravel_multi_index", "indices", "tril_indices", "triu_indices", "diag_indices",
     "tril_indices_from", "triu_indices_from", "diag_indices_from", "nanargmax", "nanargmin",
-    "ix_", "isin",
+    "ix_", "isin", "mask_indices",
+    # integer inputs and results
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_invert", "invert",
+    "bitwise_left_shift", "bitwise_right_shift", "left_shift", "right_shift",
+    "bitwise_count", "gcd", "lcm", "packbits", "unpackbits",
     # np.linalg
     "matrix_rank",
 })
@@ -142,6 +157,13 @@ def _no_gradient(name: str, np_func: Any) -> Callable[..., Any]:
                                        "gradient; arrays come back as Tensors")
 
 
+def _from_data(name: str, np_func: Any) -> Callable[..., Any]:
+    def fn(*args: Any, **kwargs: Any) -> Any:
+        return _as_tensors(np_func(*args, **kwargs))
+
+    return _name_it(fn, name, np_func, "NumPy's function, its arrays returned as Tensors")
+
+
 def _differentiable(name: str, np_func: Any) -> Callable[..., Any]:
     """The interop entry of ``np_func`` under its NumPy name; a list or tuple holding Tensors
     where NumPy takes an array becomes one (``dualad.numpy.asarray``), so gradients flow."""
@@ -223,6 +245,8 @@ class Namespace:
             return "dualad", dualad_fn
         if name in NO_GRADIENT:
             return "no gradient", np_obj
+        if name in FROM_DATA:
+            return "from data", np_obj
         if isinstance(np_obj, type) or not callable(np_obj):
             if isinstance(np_obj, types.ModuleType) and name not in SUBMODULES:
                 raise AttributeError(f"{self.module}.{name}: the NumPy submodule "
@@ -243,6 +267,8 @@ class Namespace:
             return _differentiable(name, obj)
         if kind == "no gradient":
             return _no_gradient(name, obj)
+        if kind == "from data":
+            return _from_data(name, obj)
         return obj
 
     def public_names(self) -> list[str]:
