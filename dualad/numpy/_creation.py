@@ -104,7 +104,7 @@ def _no_like(name: str, like: Any) -> None:
                         "dualad.numpy is a dualad Tensor)")
 
 
-def _filled(name: str, shape: Any, fill: Any, dtype: Any) -> Tensor:
+def _filled(shape: Any, fill: Any, dtype: Any) -> Tensor:
     """A new writable Tensor of ``shape`` filled with ``fill`` (a Tensor fill stays in
     the graph)."""
     shape = (shape,) if isinstance(shape, (int, _np.integer)) else tuple(shape)
@@ -119,19 +119,19 @@ def empty(shape: Any, dtype: Any = float, order: str = "C", *, like: Any = None)
     """``numpy.empty``: a Tensor to fill by assignment (``out[i] = ...`` is differentiable).
     Its values are zeros (NumPy leaves them unspecified)."""
     _no_like("empty", like)
-    return _filled("empty", shape, 0, dtype)
+    return _filled(shape, 0, dtype)
 
 
 def zeros(shape: Any, dtype: Any = float, order: str = "C", *, like: Any = None) -> Tensor:
     """``numpy.zeros``: a Tensor of zeros (assignable: ``out[i] = ...`` is differentiable)."""
     _no_like("zeros", like)
-    return _filled("zeros", shape, 0, dtype)
+    return _filled(shape, 0, dtype)
 
 
 def ones(shape: Any, dtype: Any = None, order: str = "C", *, like: Any = None) -> Tensor:
     """``numpy.ones``: a Tensor of ones."""
     _no_like("ones", like)
-    return _filled("ones", shape, 1, float if dtype is None else dtype)
+    return _filled(shape, 1, float if dtype is None else dtype)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", *,
@@ -143,7 +143,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", *,
     tensor([3., 3.], grad_fn=<CloneBackward0>)
     """
     _no_like("full", like)
-    return _filled("full", shape, fill_value, dtype)
+    return _filled(shape, fill_value, dtype)
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = float,  # noqa: N803
