@@ -1,6 +1,7 @@
 """Random NumPy programs mixing the newer NumPy functions (roll, tile, repeat, cumprod,
-diff, fmax, logaddexp2, convolve, polyval, ...) with the older ops, written once against a
-module ``np`` (issue 20).
+diff, fmax, logaddexp2, convolve, polyval, ...) and what only ``dualad.numpy`` makes
+differentiable (np.array of Tensors, np.empty then assignment, r_, ufunc methods,
+vectorize, piecewise) with the older ops, written once against a module ``np`` (issue 20).
 
 Each program runs with NumPy (the values, and central differences: the oracle) and with
 ``dualad.numpy`` (the same values; jacrev, jacfwd and the Hessian in both orders of the
@@ -70,6 +71,10 @@ UNARY: dict[str, Callable[[Any, Any], Any]] = {
     "hypot.accumulate": lambda np, a: np.hypot.accumulate(a, axis=1),
     "maximum.accumulate": lambda np, a: np.maximum.accumulate(a, axis=0),
     "multiply.reduce": lambda np, a: a * np.multiply.reduce(_t(np, a), axis=0),
+    "r_ rotate": lambda np, a: np.reshape(np.r_[np.ravel(a)[1:], np.ravel(a)[:1]], SHAPE),
+    "apply_along_axis": lambda np, a: np.apply_along_axis(lambda v: v * v[0], 1, a),
+    "vectorize": lambda np, a: np.vectorize(lambda t: t * t if t > 0 else np.sin(t))(a),
+    "piecewise": lambda np, a: np.piecewise(a, [a < 0], [np.sin, lambda v: v * v]),
 }
 
 # name -> program of (np, a, b) giving a (2, 3) array
