@@ -20,7 +20,7 @@ PACKAGE = "dualad"
 
 # lowest first: a module may import its own layer or lower ones only
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("_state", "_fperr", "_fastnp", "_sympy", "_repr"),
+    ("_state", "_fperr", "_fastnp", "_sympy", "_repr", "tree"),
     ("tensor",),
     ("registry",),
     ("autograd",),
