@@ -314,3 +314,106 @@ def test_the_callers_leaves_are_never_written():
 def test_grad_with_no_leaves_returns_the_empty_structure():
     g = func.grad(lambda p, x: (x ** 2).sum())({}, np.ones(2))
     assert g == {}
+
+
+# ------------------------------------------------------------------- functional_call
+
+def _mlp(seed=0):
+    da.manual_seed(seed)
+    return da.nn.Sequential(da.nn.Linear(3, 5), da.nn.Tanh(), da.nn.Linear(5, 2))
+
+
+def test_per_sample_gradients_of_an_mlp_equal_a_loop_of_backward_calls():
+    model = _mlp()
+    rng = np.random.default_rng(4)
+    xs, ys = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    params = func.params_dict(model)
+
+    def sample_loss(p, x, y):
+        out = func.functional_call(model, p, (da.tensor(x[None]),))
+        return ((out - da.tensor(y[None])) ** 2).mean()
+
+    per_sample = [func.grad(sample_loss)(params, x, y) for x, y in zip(xs, ys)]
+    for (x, y), g in zip(zip(xs, ys), per_sample):  # the oracle: the module's own backward
+        model.zero_grad()
+        out = model(da.tensor(x[None]))
+        ((out - da.tensor(y[None])) ** 2).mean().backward()
+        for name, p in model.named_parameters():
+            np.testing.assert_allclose(g[name].numpy(), p.grad.numpy(), rtol=1e-13, atol=1e-15)
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_functional_call_restores_the_module_also_after_an_exception():
+    model = _mlp()
+    before = {k: v for k, v in model.named_parameters()}
+    zeros = {k: np.zeros(v.shape) for k, v in before.items()}
+    out = func.functional_call(model, zeros, (da.ones(1, 3),))
+    np.testing.assert_array_equal(out.numpy(), np.zeros((1, 2)))
+    with pytest.raises(ValueError):
+        func.functional_call(model, zeros, (da.ones(1, 4),))  # a shape error inside
+    after = dict(model.named_parameters())
+    assert all(after[k] is before[k] for k in before)
+    assert model(da.ones(1, 3)).detach().numpy().any()
+
+
+def test_functional_call_grad_matches_finite_differences_and_torch():
+    model = _mlp(1)
+    x = np.random.default_rng(5).normal(size=(4, 3))
+    params = {k: v.numpy() for k, v in func.params_dict(model).items()}
+
+    def loss_of(p):
+        return (func.functional_call(model, p, (da.tensor(x),)) ** 2).sum()
+
+    g = func.grad(loss_of)(params)
+    assert isinstance(g["0.weight"], np.ndarray)
+    fd = central_grad(lambda p: float(loss_of(p).numpy()), params)
+    assert_tree_close(g, fd, rtol=1e-6, atol=1e-8)
+    torch = pytest.importorskip("torch")
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2))
+    tm = tm.double()
+    tp = {k: torch.tensor(v) for k, v in params.items()}
+    gt = torch.func.grad(lambda p: (torch.func.functional_call(tm, p, (torch.tensor(x),))
+                                    ** 2).sum())(tp)
+    for k in params:
+        np.testing.assert_allclose(g[k], gt[k].numpy(), rtol=1e-12)
+
+
+def test_functional_call_names_strict_and_tied_weights():
+    model = _mlp()
+    with pytest.raises(ValueError, match=r"no parameter or buffer named \['0.weigth'\].*did "
+                                         r"you mean '0.weight'"):
+        func.functional_call(model, {"0.weigth": np.ones((5, 3))}, (da.ones(1, 3),))
+    with pytest.raises(ValueError, match=r"strict=True\): no value given for "
+                                         r"\['0.bias', '2.bias'"):
+        func.functional_call(model, {"0.weight": np.ones((5, 3))}, (da.ones(1, 3),),
+                             strict=True)
+    with pytest.raises(ValueError, match="appears in more than one"):
+        func.functional_call(model, ({"0.bias": np.ones(5)}, {"0.bias": np.ones(5)}),
+                             (da.ones(1, 3),))
+    with pytest.raises(TypeError, match="must be a dualad.nn.Module"):
+        func.functional_call(lambda x: x, {}, (1.0,))
+
+    class Tied(da.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = da.nn.Linear(2, 2, bias=False)
+            self.b = da.nn.Linear(2, 2, bias=False)
+            self.b.weight = self.a.weight
+
+        def forward(self, x):
+            return self.b(self.a(x))
+
+    m = Tied()
+    w = np.array([[1.0, 2.0], [0.0, 1.0]])
+    x = da.tensor([[1.0, 1.0]])
+    out = func.functional_call(m, {"a.weight": w}, (x,))  # replaces b.weight too
+    np.testing.assert_allclose(out.numpy(), [[1.0, 1.0]] @ w.T @ w.T)
+    untied = func.functional_call(m, {"a.weight": w}, (x,), tie_weights=False)
+    np.testing.assert_allclose(untied.detach().numpy(),
+                               [[1.0, 1.0]] @ w.T @ m.a.weight.detach().numpy().T)
+    with pytest.raises(ValueError, match="tied parameter"):
+        func.functional_call(m, {"a.weight": w, "b.weight": w.copy()}, (x,))
+    g = func.grad(lambda p: func.functional_call(m, p, (x,)).sum())({"a.weight": w})
+    fd = central_grad(lambda p: float(func.functional_call(m, p, (x,)).sum().numpy()),
+                      {"a.weight": w})
+    assert_tree_close(g, fd, rtol=1e-6)
