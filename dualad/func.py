@@ -48,13 +48,15 @@ from .autograd.engine import as_gradient
 from .autograd.engine import grad as _engine_grad
 from .autograd.grad_mode import enable_grad
 from .autograd.node import AccumulateGrad, Node, OpNode
+from .checkpointing import checkpoint
 from .custom_rules import custom_jvp, custom_vjp
 from .nn.stateless import functional_call, params_dict
 from .registry import call, stack_batch
 from .tensor import ConcretizationTypeError, Tensor, _wrap, meta_of, own_meta
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
-           "functional_call", "params_dict", "custom_jvp", "custom_vjp"]
+           "functional_call", "params_dict", "custom_jvp", "custom_vjp",
+           "checkpoint"]
 
 Argnums = int | Sequence[int]
 

@@ -26,7 +26,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("autograd",),
     ("nondiff",),
     ("ops",),
-    ("func", "forward_ad", "nn", "optim", "creation", "_methods", "custom_rules"),
+    ("func", "forward_ad", "nn", "optim", "creation", "_methods", "custom_rules",
+     "checkpointing"),
     ("check", "symbolic", "testing", "cli_check", "demo", "__init__", "__main__", "_apidoc",
      "_plot"),
 )
