@@ -56,7 +56,7 @@ from .tensor import ConcretizationTypeError, Tensor, _wrap, meta_of, own_meta
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
            "functional_call", "params_dict", "custom_jvp", "custom_vjp",
-           "checkpoint"]
+           "checkpoint", "linearize"]
 
 Argnums = int | Sequence[int]
 
@@ -551,6 +551,69 @@ def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tupl
     result = (_tree.unflatten(outdef, prim), _tree.unflatten(outdef, tans))
     result = _convert(result, numpy_mode)
     return result + (aux,) if has_aux else result
+
+
+def linearize(f: Callable, *primals: Any) -> tuple:
+    """``(f(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` is ``J @ tangents`` at ``primals``,
+    without running ``f`` again.
+
+    ``f`` runs once, recorded; then one backward pass with a symbolic
+    cotangent ``u`` records ``J^T u`` (linear in ``u``). Each ``jvp_fn`` call
+    is one backward pass through that record: ``J t`` is the gradient of
+    ``<J^T u, t>`` with respect to ``u``. So a call costs about one backward
+    pass of a backward pass, and the records stay in memory while ``jvp_fn``
+    lives. (If ``f`` uses a custom ``autograd.Function`` or a hook, whose
+    backward need not be differentiable, ``jvp_fn`` runs ``func.jvp`` instead:
+    correct, one forward pass per call.) Primals, tangents and the output may
+    be pytrees.
+
+    >>> import numpy as np
+    >>> import dualad as da
+    >>> from dualad import func
+    >>> out, f_jvp = func.linearize(da.sin, np.array([0.0, np.pi]))
+    >>> f_jvp(np.array([1.0, 2.0]))
+    array([ 1., -2.])
+    """
+    if not primals:
+        raise TypeError("linearize: give the function's arguments after it: "
+                        "linearize(f, x, ...)")
+    tr = _Traced(f, primals, {}, tuple(range(len(primals))), False, "linearize")
+    us: list[Tensor] = []
+    pulled: list[Tensor] = []
+    if tr.plain:
+        with enable_grad():
+            us = [_wrap(np.zeros_like(o._data)).requires_grad_() for o in tr.outs]
+            pulled = _pull_back(tr.outs, tr.inputs, list(us), create_graph=True)
+
+    def jvp_fn(*tangents: Any) -> Any:
+        if len(tangents) != len(primals):
+            raise ValueError(f"linearize: jvp_fn got {len(tangents)} tangents for "
+                             f"{len(primals)} primals; give one tangent per primal")
+        ts = tr.diff.match(tangents, "linearize", "tangent")
+        numpy_mode = tr.numpy_mode and not any(isinstance(t, Tensor)
+                                               for t in _tree.leaves(tangents))
+        if not tr.plain:
+            return jvp(f, primals, tangents)[1]
+        for t, x in zip(ts, tr.inputs):
+            if t.shape != x.shape:
+                raise ValueError(f"linearize: a tangent has shape {tuple(t.shape)} but its "
+                                 f"primal has shape {tuple(x.shape)}; they must match")
+        create = tr.nested or (state.grad_enabled and any(t.requires_grad_flag for t in ts))
+        with enable_grad():
+            terms = [call("sum", call("mul", g, t)) for g, t in zip(pulled, ts)
+                     if g.requires_grad_flag]
+            total = terms[0] if terms else None
+            for term in terms[1:]:
+                total = call("add", total, term)
+            if total is None:
+                found: Sequence[Tensor | None] = [None] * len(us)
+            else:
+                found = _engine_grad([total], us, retain_graph=True, create_graph=create,
+                                     allow_unused=True)
+        outs = [j if j is not None else _zeros(o._data.shape, o) for j, o in zip(found, tr.outs)]
+        return _convert(_tree.unflatten(tr.outdef, outs), numpy_mode)
+
+    return _convert(tr.value(), tr.numpy_mode), jvp_fn
 
 
 def _chunks(total: int, chunk_size: int | None, name: str) -> list[tuple[int, int]]:

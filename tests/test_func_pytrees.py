@@ -417,3 +417,67 @@ def test_functional_call_names_strict_and_tied_weights():
     fd = central_grad(lambda p: float(func.functional_call(m, p, (x,)).sum().numpy()),
                       {"a.weight": w})
     assert_tree_close(g, fd, rtol=1e-6)
+
+
+# ------------------------------------------------------------------------- linearize
+
+def _program(x):
+    return da.tanh(x[:, None] * da.sin(x)[None, :]).sum(axis=1) * da.exp(-x)
+
+
+def test_linearize_equals_jvp_and_runs_the_function_once():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return _program(x)
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=4)
+    out, f_jvp = func.linearize(f, x)
+    assert len(calls) == 1
+    np.testing.assert_allclose(out, func.jvp(_program, (x,), (np.ones(4),))[0], rtol=1e-15)
+    for _ in range(3):
+        t = rng.normal(size=4)
+        np.testing.assert_allclose(f_jvp(t), func.jvp(_program, (x,), (t,))[1], rtol=1e-12,
+                                   atol=1e-15)
+    assert len(calls) == 1  # jvp_fn reuses the record: f is not run again
+
+
+def test_linearize_on_pytrees_and_through_a_custom_function():
+    p = {"a": np.array([1.0, 2.0]), "b": np.array([3.0, 4.0, 5.0])}
+    t = {"a": np.array([1.0, -1.0]), "b": np.array([0.5, 0.0, 2.0])}
+    out, f_jvp = func.linearize(_two_in_two_out, p)
+    tan = f_jvp(t)
+    expected = func.jvp(_two_in_two_out, (p,), (t,))[1]
+    assert_tree_close(tan, expected, rtol=1e-14)
+    with pytest.raises(ValueError, match="jvp_fn got 2 tangents for 1 primals"):
+        f_jvp(t, t)
+
+    class Cube(da.autograd.Function):  # a custom backward: jvp_fn falls back to func.jvp
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x ** 2
+
+        @staticmethod
+        def jvp(ctx, tx):
+            return tx * 3 * ctx.x ** 2
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.x = inputs[0]
+
+    _, cube_jvp = func.linearize(Cube.apply, np.array([1.0, 2.0]))
+    np.testing.assert_allclose(cube_jvp(np.array([1.0, 1.0])), [3.0, 12.0])
+
+
+def test_linearize_jvp_fn_is_differentiable():
+    x0, v = np.array([0.3, -1.1]), np.array([2.0, 0.5])
+    g = func.grad(lambda x: func.linearize(da.sin, x)[1](v).sum())(x0)  # d/dx cos(x) . v
+    np.testing.assert_allclose(g, -np.sin(x0) * v, rtol=1e-14)
