@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import creation, tree
+from ._methods import differentiated_by
 from ._state import state
 from .autograd.engine import grad as _engine_grad
 from .autograd.function import Function, FunctionCtx
@@ -36,13 +37,14 @@ __all__ = ["checkpoint"]
 class _Box:
     """One checkpointed call: the function, its arguments' structure, the RNG state."""
 
-    __slots__ = ("fn", "treedef", "leaves", "kwargs", "rng", "outdef")
+    __slots__ = ("fn", "treedef", "leaves", "kwargs", "rng", "outdef", "watched")
 
     def __init__(self, fn: Callable, treedef: tree.TreeDef, leaves: list, kwargs: dict,
                  rng: Any) -> None:
         self.fn, self.treedef, self.leaves, self.kwargs, self.rng = (fn, treedef, leaves,
                                                                      kwargs, rng)
         self.outdef: tree.TreeDef | None = None
+        self.watched = False  # a transform differentiates the inputs: conversions must raise
 
 
 def _with(leaves: list, tensors: Any) -> list:
@@ -81,10 +83,15 @@ class _Checkpoint(Function):
         current = gen.bit_generator.state
         if box.rng is not None:
             gen.bit_generator.state = box.rng
+        running = state.transforms
+        if box.watched:  # as in the plain run, converting a differentiated value raises
+            running.append(("checkpoint", inputs, None))
         try:
             with enable_grad():
                 outs, _ = _run(box, inputs)
         finally:
+            if box.watched:
+                running.pop()
             if box.rng is not None:
                 gen.bit_generator.state = current
         pairs = [(o, g) for o, g in zip(outs, grads) if o.requires_grad_flag and g is not None]
@@ -129,6 +136,11 @@ def checkpoint(fn: Callable, *args: Any, preserve_rng_state: bool = True,
         return fn(*args, **kwargs)
     rng = creation.generator().bit_generator.state if preserve_rng_state else None
     box = _Box(fn, treedef, leaves, kwargs, rng)
+    # inside a dualad.func transform that differentiates the inputs, a conversion to a
+    # number in fn raises in the plain run; the recomputation raises too (the first run
+    # sees detached values, it cannot tell)
+    box.watched = bool(state.transforms) and any(
+        differentiated_by(x) is not None for x in tensors)
     outs = _Checkpoint.apply(box, *tensors)
     assert box.outdef is not None
     return tree.unflatten(box.outdef, list(outs))

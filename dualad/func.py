@@ -495,7 +495,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         return _convert(tr.diff.rebuild(tr.pull_back(checked)), numpy_mode)
 
     value = _convert(tr.value(), tr.numpy_mode)
-    return (value, vjp_fn, tr.aux) if has_aux else (value, vjp_fn)
+    return (value, vjp_fn, _convert(tr.aux, tr.numpy_mode)) if has_aux else (value, vjp_fn)
 
 
 def _as_tuple(x: Any) -> tuple[tuple, bool]:
@@ -550,7 +550,7 @@ def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tupl
             tans.append(t if t is not None else _zeros(o._data.shape, o))
     result = (_tree.unflatten(outdef, prim), _tree.unflatten(outdef, tans))
     result = _convert(result, numpy_mode)
-    return result + (aux,) if has_aux else result
+    return result + (_convert(aux, numpy_mode),) if has_aux else result
 
 
 def linearize(f: Callable, *primals: Any) -> tuple:

@@ -136,3 +136,17 @@ def test_checkpoint_on_pytrees_kwargs_and_errors():
     with pytest.raises(TypeError, match="must return Tensors"):
         da.checkpoint(lambda v: "text", p["w"])
     assert da.checkpoint(lambda v: v * 2, da.tensor(1.0)).item() == 2.0  # nothing to record
+
+
+def test_a_conversion_inside_a_checkpoint_under_a_transform_raises_as_in_the_plain_run():
+    def fn(v):
+        return v * float(v.sum())  # loses the derivative of the float
+
+    with pytest.raises(da.ConcretizationTypeError):
+        func.grad(lambda x: fn(x).sum())(np.array([1.0, 2.0]))
+    with pytest.raises(da.ConcretizationTypeError, match="dualad.func.checkpoint"):
+        func.grad(lambda x: da.checkpoint(fn, x).sum())(np.array([1.0, 2.0]))
+    # outside transforms PyTorch's rules apply: float() is allowed, in both runs alike
+    x = da.tensor([1.0, 2.0], requires_grad=True)
+    da.checkpoint(fn, x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])

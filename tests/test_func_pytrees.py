@@ -145,6 +145,18 @@ def test_value_and_grad_has_aux_as_a_pytree():
     np.testing.assert_array_equal(g["w"], [2.0, 4.0])
 
 
+def test_every_transform_returns_numpy_aux_leaves_for_numpy_inputs():
+    """value_and_grad, jacfwd and jacrev converted aux, vjp and jvp returned Tensors."""
+    x = np.array([1.0, 2.0])
+    f = lambda v: (v.sum(), {"double": v * 2, "tag": "t"})  # noqa: E731
+    auxes = [func.value_and_grad(f, has_aux=True)(x)[0][1],
+             func.jacfwd(f, has_aux=True)(x)[1], func.jacrev(f, has_aux=True)(x)[1],
+             func.vjp(f, x, has_aux=True)[2], func.jvp(f, (x,), (x,), has_aux=True)[2]]
+    for aux in auxes:
+        assert aux["tag"] == "t" and type(aux["double"]) is np.ndarray
+        np.testing.assert_array_equal(aux["double"], [2.0, 4.0])
+
+
 def test_grad_matches_torch_func_on_a_dict_of_params():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(3)
