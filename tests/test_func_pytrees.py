@@ -493,3 +493,24 @@ def test_linearize_jvp_fn_is_differentiable():
     x0, v = np.array([0.3, -1.1]), np.array([2.0, 0.5])
     g = func.grad(lambda x: func.linearize(da.sin, x)[1](v).sum())(x0)  # d/dx cos(x) . v
     np.testing.assert_allclose(g, -np.sin(x0) * v, rtol=1e-14)
+
+
+def test_functional_call_swaps_buffers_and_takes_kwargs():
+    class Scaled(da.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = da.nn.Parameter(da.tensor([1.0, 2.0]))
+            self.register_buffer("scale", da.tensor(3.0))
+
+        def forward(self, x, shift=0.0):
+            return (self.w * x * self.scale).sum() + shift
+
+    m = Scaled()
+    x = da.tensor([1.0, 1.0])
+    assert func.functional_call(m, {"scale": np.array(10.0)}, x, {"shift": 1.0}).item() == 31.0
+    assert m.scale.item() == 3.0
+    p = func.params_dict(m, buffers=True)
+    assert sorted(p) == ["scale", "w"]
+    g = func.grad(lambda q: func.functional_call(m, q, (x,)))(p)
+    np.testing.assert_array_equal(g["w"].numpy(), [3.0, 3.0])
+    assert g["scale"].item() == 3.0
