@@ -1,12 +1,17 @@
-"""Functional transforms: grad, value_and_grad, vjp, jvp, jacfwd, jacrev, hessian, hvp.
+"""Functional transforms: grad, value_and_grad, vjp, jvp, jacfwd, jacrev, hessian, hvp,
+linearize; functional_call for modules; custom_jvp / custom_vjp; checkpoint and remat.
 
 Each transform takes a function of Tensors and returns a function (or
 values), JAX / ``torch.func`` style. They nest in any order and mix modes:
 reverse transforms run the function on private inputs and differentiate with
-the engine; forward transforms open a dual level. Inputs may be Tensors,
-NumPy arrays or Python floats; results come back as the same kind (NumPy in,
-NumPy out), except that a result which still depends on a Tensor being
-differentiated outside stays a Tensor, so enclosing transforms see it.
+the engine; forward transforms open a dual level. Arguments, outputs,
+tangents, cotangents and aux values may be pytrees (nested tuples, lists,
+dicts, namedtuples and registered classes, see :mod:`dualad.tree`) whose
+leaves are Tensors, NumPy arrays or Python floats; results come back in the
+same structure and as the same kind (NumPy in, NumPy out), except that a
+result which still depends on a Tensor being differentiated outside stays a
+Tensor, so enclosing transforms see it. Jacobians nest as in JAX: the
+output's structure outside, the arguments' inside.
 
 Never a silent zero: while a transform runs, turning a value it differentiates
 into a Python number or a NumPy array (``float(x)``, ``math.sqrt(x)``,
@@ -28,6 +33,8 @@ array([ 3., 12.])
 >>> func.hessian(f)(np.array([1.0, 2.0]))
 array([[ 6.,  0.],
        [ 0., 12.]])
+>>> func.grad(lambda p: (p["w"] * p["b"]).sum())({"w": np.array([1.0, 2.0]), "b": 3.0})
+{'b': 3.0, 'w': array([3., 3.])}
 """
 
 from __future__ import annotations
@@ -56,7 +63,7 @@ from .tensor import ConcretizationTypeError, Tensor, _wrap, meta_of, own_meta
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
            "functional_call", "params_dict", "custom_jvp", "custom_vjp",
-           "checkpoint", "linearize"]
+           "checkpoint", "remat", "linearize"]
 
 Argnums = int | Sequence[int]
 
@@ -614,6 +621,27 @@ def linearize(f: Callable, *primals: Any) -> tuple:
         return _convert(_tree.unflatten(tr.outdef, outs), numpy_mode)
 
     return _convert(tr.value(), tr.numpy_mode), jvp_fn
+
+
+def remat(f: Callable, *, preserve_rng_state: bool = True) -> Callable:
+    """``f`` checkpointed, as a function (JAX's ``jax.checkpoint`` / ``remat`` form of
+    :func:`checkpoint`): its activations are recomputed in the backward pass, not stored.
+
+    >>> import numpy as np
+    >>> import dualad as da
+    >>> from dualad import func
+    >>> block = func.remat(lambda x: da.tanh(da.sin(x) * 2.0))
+    >>> func.grad(lambda x: block(block(x)).sum())(np.array([0.0]))
+    array([4.])
+    """
+    if not callable(f):
+        raise TypeError(f"remat: expected a function, got {type(f).__name__}")
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return checkpoint(f, *args, preserve_rng_state=preserve_rng_state, **kwargs)
+
+    wrapped.__name__ = f"remat({getattr(f, '__name__', 'f')})"
+    return wrapped
 
 
 def _chunks(total: int, chunk_size: int | None, name: str) -> list[tuple[int, int]]:

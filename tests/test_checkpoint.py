@@ -150,3 +150,39 @@ def test_a_conversion_inside_a_checkpoint_under_a_transform_raises_as_in_the_pla
     x = da.tensor([1.0, 2.0], requires_grad=True)
     da.checkpoint(fn, x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_remat_is_checkpoint_as_a_function():
+    x0, w0 = np.array([0.3, -0.8, 1.5]), np.array([1.2, 0.7, 0.9])
+
+    def block(h, w):
+        for _ in range(5):
+            h = step(h, w)
+        return h
+
+    blk = func.remat(block)
+    plain = func.grad(lambda x: block(block(x, w0), w0).sum())(x0)
+    ck = func.grad(lambda x: blk(blk(x, w0), w0).sum())(x0)
+    np.testing.assert_array_equal(plain, ck)
+    assert _peak_of(lambda x, w: _chain_of(blk, x, w)) < _peak_of(
+        lambda x, w: _chain_of(block, x, w)) / 5
+    with pytest.raises(TypeError, match="remat: expected a function"):
+        func.remat(3)
+
+
+def _chain_of(blk, x, w):
+    h = x
+    for _ in range(40):
+        h = blk(h, w)
+    return h
+
+
+def _peak_of(run):
+    x = da.tensor(np.linspace(-1.0, 1.0, 2000), requires_grad=True)
+    w = da.tensor(np.full(2000, 0.9), requires_grad=True)
+    tracemalloc.start()
+    try:
+        run(x, w).sum().backward()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
