@@ -141,8 +141,13 @@ class _Diff:
                 self.any_tensor = True
             elif not isinstance(x, _LEAF_TYPES):
                 raise _leaf_error(name, self.where(sel, k, what), x)
-            at = "" if self.treedef.kind is None else f" ({self.where(sel, k, what)})"
-            self.leaves.append(_as_tensor(x, name, at))
+            try:
+                self.leaves.append(_as_tensor(x, name))
+            except TypeError:
+                if self.treedef.kind is None:
+                    raise
+                _as_tensor(x, name, f" ({self.where(sel, k, what)})")  # raises, with the path
+                raise
 
     def where(self, sel: Any, k: int, what: str) -> str:
         """Leaf ``k`` in words: ``argument 1['w'][0]`` (computed for errors only)."""
@@ -229,7 +234,20 @@ def _convert(x: Any, numpy_mode: bool) -> Any:
     (every leaf of a pytree; see :mod:`dualad.tree`)."""
     if not numpy_mode:
         return x
-    return _tree.map(_convert_leaf, x) if _safe_tree(x) else _convert_leaf(x)
+    return _convert_any(x)
+
+
+def _convert_any(x: Any) -> Any:
+    typ = type(x)
+    if typ is tuple:  # the common containers without a tree walk (hot: every call)
+        return tuple([_convert_any(v) for v in x])
+    if typ is list:
+        return [_convert_any(v) for v in x]
+    if isinstance(x, Tensor):
+        return _convert_leaf(x)
+    if typ in (float, int, np.ndarray) or x is None:
+        return x
+    return _tree.map(_convert_leaf, x) if _safe_tree(x) else x
 
 
 def _safe_tree(x: Any) -> bool:

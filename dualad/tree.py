@@ -405,6 +405,8 @@ def unflatten(treedef: TreeDef, leaves: Iterable[Any]) -> Any:
     >>> tree.unflatten(td, ["x", "y"])
     ('x', {'a': 'y'})
     """
+    if treedef is LEAF and type(leaves) is list and len(leaves) == 1:
+        return leaves[0]  # the common case of one array
     if not isinstance(treedef, TreeDef):
         raise TypeError(f"unflatten: the first argument must be a TreeDef (from "
                         f"dualad.tree.flatten), got {type(treedef).__name__}")
