@@ -253,3 +253,27 @@ def test_custom_vjp_errors():
         func.grad(lambda a: f(a, 2.0))(1.0)
     f.defvjp(lambda x, y: (x * y, (x, y)), lambda res, g: (g * res[1], None))
     assert func.grad(lambda a: f(a, 2.0))(1.0) == 2.0
+
+
+def test_custom_jvp_in_hvp_and_linearize():
+    s = _sigmoid(X)
+    _, hv = func.hvp(lambda v: softplus(v).sum(), X, np.ones(3))
+    np.testing.assert_allclose(hv, s * (1 - s), rtol=1e-12)
+    out, f_jvp = func.linearize(twice_sin, X)
+    np.testing.assert_allclose(f_jvp(np.ones(3)), 2.0 * np.cos(X), rtol=1e-15)
+    np.testing.assert_allclose(out, np.sin(X))
+
+
+def test_non_array_arguments_of_a_custom_rule_are_constants():
+    @func.custom_jvp
+    def apply(fn, x):
+        return fn(x)
+
+    @apply.defjvp
+    def _apply_jvp(primals, tangents):
+        (fn, x), (t_fn, t) = primals, tangents
+        assert t_fn is None  # a function has no tangent
+        return apply(fn, x), 3.0 * t
+
+    assert func.grad(lambda v: apply(da.sin, v))(0.5) == 3.0
+    assert func.jvp(lambda v: apply(da.sin, v), (0.5,), (1.0,))[1] == 3.0

@@ -514,3 +514,30 @@ def test_functional_call_swaps_buffers_and_takes_kwargs():
     g = func.grad(lambda q: func.functional_call(m, q, (x,)))(p)
     np.testing.assert_array_equal(g["w"].numpy(), [3.0, 3.0])
     assert g["scale"].item() == 3.0
+
+
+def test_per_sample_gradients_match_torch_func_vmap_of_grad():
+    torch = pytest.importorskip("torch")
+    model = _mlp(2)
+    rng = np.random.default_rng(8)
+    xs, ys = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    params = {k: v.numpy() for k, v in func.params_dict(model).items()}
+
+    def ours(p, x, y):
+        out = func.functional_call(model, p, (da.tensor(x[None]),))
+        return ((out - da.tensor(y[None])) ** 2).mean()
+
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(),
+                             torch.nn.Linear(5, 2)).double()
+    tp = {k: torch.tensor(v) for k, v in params.items()}
+
+    def theirs(p, x, y):
+        out = torch.func.functional_call(tm, p, (x[None],))
+        return ((out - y[None]) ** 2).mean()
+
+    batched = torch.func.vmap(torch.func.grad(theirs), in_dims=(None, 0, 0))(
+        tp, torch.tensor(xs), torch.tensor(ys))
+    for i in range(5):
+        g = func.grad(ours)(params, xs[i], ys[i])
+        for k in params:
+            np.testing.assert_allclose(g[k], batched[k][i].numpy(), rtol=1e-12, atol=1e-15)
