@@ -10,7 +10,7 @@
 
 from types import ModuleType as _ModuleType
 
-from . import _methods, autograd, forward_ad, func, nn, nondiff, ops, optim, registry
+from . import _methods, autograd, forward_ad, func, nn, nondiff, ops, optim, registry, tree
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -20,6 +20,7 @@ from .autograd import (
     set_grad_enabled,
 )
 from .check import gradcheck, gradgradcheck
+from .checkpointing import checkpoint
 from .creation import (
     arange,
     empty_like,

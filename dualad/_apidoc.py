@@ -28,6 +28,7 @@ SECTIONS = [
     ("dualad.autograd.graph", "Saved-tensor hooks"),
     ("dualad.forward_ad", "Forward mode"),
     ("dualad.func", "Functional transforms"),
+    ("dualad.tree", "Pytrees"),
     ("dualad.nondiff", "Nondifferentiable points"),
     ("dualad.symbolic", "The SymPy bridge"),
     ("dualad.check", "Numeric gradient checks"),
