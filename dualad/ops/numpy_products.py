@@ -77,6 +77,8 @@ def tensordot(a: Any, b: Any, axes: Any = 2, *, dims: Any = None) -> Tensor:
         ax_b = [normalize_axis_index(i, nb) for i in _axes_list(second)]
         if len(ax_a) != len(ax_b):
             raise ValueError("shape-mismatch for sum")
+        if len(set(ax_a)) != len(ax_a) or len(set(ax_b)) != len(ax_b):
+            raise ValueError("duplicate axes are not allowed in tensordot")
     sa, sb = shape_of(a), shape_of(b)
     if any(sa[i] != sb[j] for i, j in zip(ax_a, ax_b)):
         raise ValueError("shape-mismatch for sum")
