@@ -7,7 +7,7 @@ both modes, every order and the SymPy export come from those ops.
 
 >>> import dualad as da
 >>> x = da.tensor([3.0, 1.0, 2.0], requires_grad=True)
->>> (da.np_sort(x) * da.tensor([1.0, 10.0, 100.0])).sum().backward(); x.grad.tolist()
+>>> (da.ops.np_sort(x) * da.tensor([1.0, 10.0, 100.0])).sum().backward(); x.grad.tolist()
 [100.0, 1.0, 10.0]
 """
 
@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
+from .._state import state
 from .._sympy import sp
 from ..registry import Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor, _wrap, ndim_of, shape_of
+from ._define import kink_adjust
 from .elementwise import where
 from .inplace import setitem_
 from .npmath import floor_divide, remainder
@@ -78,28 +80,65 @@ def _tie_groups(s: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray] | Non
 
 
 def _share_ties(v: Tensor, s: np.ndarray, axis: int) -> Tensor:
-    """``v`` (in sorted order) with each group of tied positions replaced by its mean."""
+    """``v`` (in sorted order) with each group of tied positions replaced by its mean
+    (policies 'pytorch' and 'jax': left as it is, each position to its own input)."""
     groups = _tie_groups(s, axis)
-    if groups is None:
+    if groups is None or state.kink_policy in ("pytorch", "jax"):
         return v
     gid, counts = groups
     sums = index_add(v, (gid,), (counts.size,))
     return getitem(sums, (gid,)) * (1.0 / counts[gid]).astype(_raw(v).dtype)
 
 
-# --------------------------------------------------------------------- sort
+def _touched_ties(v: np.ndarray, s: np.ndarray, axis: int) -> np.ndarray | None:
+    """Policy 'nan': the sorted positions in a tie group of which some ``v`` (a cotangent or
+    tangent in sorted order) is nonzero; None when there are no ties."""
+    groups = _tie_groups(s, axis)
+    if groups is None:
+        return None
+    gid, counts = groups
+    hit = np.zeros(counts.size, dtype=bool)
+    np.logical_or.at(hit, gid, np.broadcast_to(v, gid.shape) != 0)
+    return hit[gid] & (counts[gid] > 1)
+
+
+def _sorted(raw: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    perm = np.argsort(raw, axis=axis, kind="stable")
+    return perm, np.take_along_axis(raw, perm, axis)
+
+
+def _policy(d: Tensor, inputs: tuple, axis: int, mode: str) -> Tensor:
+    """The kink policy and tracker of ``sort`` on its result (policy 'nan' is applied by the
+    rules themselves: nan only where a nonzero cotangent or tangent crosses a tie)."""
+    if state.kink_policy == "nan":
+        return d
+    return kink_adjust(_SORT, 0, d, inputs, {"axis": axis}, mode)
+
+
 def _sort_vjp(g: Any, out: Any, x: Any, axis: int) -> Tensor:
     raw = _raw(x)
-    perm = np.argsort(raw, axis=axis, kind="stable")
-    shared = _share_ties(g, np.take_along_axis(raw, perm, axis), axis)
-    return index_add(shared, along_index(raw.shape, perm, axis), raw.shape)
+    perm, s = _sorted(raw, axis)
+    index = along_index(raw.shape, perm, axis)
+    result = index_add(_share_ties(g, s, axis), index, raw.shape)
+    if state.kink_policy == "nan":
+        touched = _touched_ties(_raw(g), s, axis)
+        if touched is not None and touched.any():
+            bad = np.zeros(raw.shape, dtype=bool)
+            bad[index] = touched
+            result = where(bad, np.nan, result)
+    return _policy(result, (x,), axis, "backward")
 
 
 def _sort_jvp(t: Any, out: Any, x: Any, axis: int) -> Tensor:
     raw = _raw(x)
-    perm = np.argsort(raw, axis=axis, kind="stable")
+    perm, s = _sorted(raw, axis)
     picked = getitem(broadcast_to(t, raw.shape), along_index(raw.shape, perm, axis))
-    return _share_ties(picked, np.take_along_axis(raw, perm, axis), axis)
+    result = _share_ties(picked, s, axis)
+    if state.kink_policy == "nan":
+        touched = _touched_ties(_raw(picked), s, axis)
+        if touched is not None and touched.any():
+            result = where(touched, np.nan, result)
+    return _policy(result, (s,), axis, "jvp")
 
 
 def _distinct_along(x: Any, axis: int = -1) -> bool:
@@ -163,7 +202,7 @@ def np_sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,
 
     >>> import dualad as da
     >>> x = da.tensor([2.0, 1.0, 2.0], requires_grad=True)
-    >>> da.np_sort(x)[2].backward(); x.grad.tolist()
+    >>> da.ops.np_sort(x)[2].backward(); x.grad.tolist()
     [0.5, 0.0, 0.5]
     """
     if order is not None:

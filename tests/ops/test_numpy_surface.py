@@ -497,3 +497,26 @@ def test_symbolic_export_of_sort_and_gathers():
     x = da.tensor([2.0, 1.0], requires_grad=True, name="x")
     expr = symbolic.to_sympy(da.ops.np_sort(x)[0] + da.take(x, [1]).sum())
     assert str(expr) == "x_1 + Min(x_0, x_1)"
+
+
+@pytest.mark.parametrize("name,expected", [("pytorch", [1.0, 0.0, 0.0]),
+                                           ("jax", [1.0, 0.0, 0.0]),
+                                           ("nan", [np.nan, 0.0, np.nan])])
+def test_sort_tie_under_the_policies_both_modes(name, expected):
+    """PyTorch and JAX send an output's derivative to the input their (stable) sort put
+    there; policy 'nan' marks the tied inputs a nonzero cotangent or tangent crosses."""
+    x = np.array([2.0, 1.0, 2.0])
+    with nondiff.policy(name):
+        grad, tangents = _grad_and_tangent(lambda t: da.ops.np_sort(t)[1], x)
+    np.testing.assert_array_equal(grad, expected)
+    np.testing.assert_array_equal(tangents, expected)
+    with nondiff.policy(name):  # an output away from the tie is untouched
+        grad, tangents = _grad_and_tangent(lambda t: da.ops.np_sort(t)[0], x)
+    np.testing.assert_array_equal(grad, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(tangents, [0.0, 1.0, 0.0])
+
+
+def test_sort_tie_under_policy_raise():
+    x = da.tensor([2.0, 1.0, 2.0], requires_grad=True)
+    with nondiff.policy("raise"), pytest.raises(nondiff.KinkError, match="sort"):
+        da.ops.np_sort(x).sum().backward()
