@@ -1,12 +1,13 @@
 """NumPy's statistics and sampling functions on tensors: ``interp``, ``cov``, ``corrcoef``,
 ``median``, ``percentile``, ``quantile`` and ``linspace`` with tensor endpoints.
 
-Composites of registry ops (getitem, where, the ``sort`` op, matmul, ...), so both
-modes and every order come from those ops. Conventions at the nondifferentiable
-points (docs/nondifferentiable.md): ``interp`` takes, at a knot, the slope of the
-segment to its right (at the last knot, of the segment to its left: JAX's choice);
-quantiles differentiate through the selected sorted element(s), and tied elements
-share the derivative equally (the convention of ``sort``).
+``interp`` is a registry op; the others are composites of registry ops (getitem,
+where, the ``sort`` op, matmul, ...), so both modes and every order come from those
+ops. Conventions at the nondifferentiable points (docs/nondifferentiable.md):
+``interp`` takes, at a knot, the number between the slopes on either side closest to
+0 (the minimum-norm sub- or supergradient); quantiles differentiate through the
+selected sorted element(s), and tied elements share the derivative equally (the
+convention of ``sort``).
 
 >>> import dualad as da
 >>> x = da.tensor([3.0, 1.0, 2.0, 5.0], requires_grad=True)
@@ -23,14 +24,17 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
+from .._sympy import sp
+from ..registry import Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor, _wrap, ndim_of, shape_of
+from ._define import Formula, kink_adjust
 from .elementwise import clip, sqrt, where
 from .linalg import matmul
 from .numpy_index import np_sort
 from .numpy_shape import atleast_2d, moveaxis
 from .reductions import ValuesIndices
 from .reductions import sum as _sum
-from .shape import T, astype, concatenate, getitem, permute, reshape, squeeze
+from .shape import T, astype, concatenate, getitem, index_add, permute, reshape, squeeze
 
 
 def _raw(v: Any) -> Any:
@@ -50,12 +54,190 @@ def _constant(v: Any, name: str, what: str) -> Any:
 
 
 # ------------------------------------------------------------------- interp
+def _segment(xr: np.ndarray, xp: np.ndarray) -> np.ndarray:
+    """The right end ``i`` of the segment ``[xp[i-1], xp[i]]`` whose line gives the value at
+    ``xr`` (the segment to the right at an interior knot, the last one at the last knot)."""
+    return np.clip(np.searchsorted(xp, xr, side="right"), 1, xp.size - 1)
+
+
+def _slope(fp: Any, xp: np.ndarray, j: np.ndarray) -> Any:
+    """The slope of the segment ``[xp[j], xp[j+1]]`` (``j`` clipped into range), from ``fp``
+    with dualad ops when it is a tensor (so that it is differentiated again)."""
+    j = np.clip(j, 0, xp.size - 2)
+    dx = xp[j + 1] - xp[j]
+    rise = getitem(fp, j + 1) - getitem(fp, j) if isinstance(fp, Tensor) else fp[j + 1] - fp[j]
+    return rise / np.where(dx == 0, 1.0, dx)
+
+
+def _knot_slopes(fp: Any, xp: np.ndarray, xr: np.ndarray, left: Any, right: Any) -> tuple:
+    """The knot index of each ``x`` (``hit`` where ``x`` is a knot) and the slopes to its
+    left and right there (0 beyond the ends; the inner slope at an end whose ``left`` or
+    ``right`` value is given, where the value may jump)."""
+    n = xp.size
+    k = np.clip(np.searchsorted(xp, xr), 0, n - 1)
+    hit = xp[k] == xr
+    inner_l, inner_r = _slope(fp, xp, k - 1), _slope(fp, xp, k)
+    zero = 0.0 * inner_l
+    s_l = where(k >= 1, inner_l, inner_r if left is not None else zero)
+    s_r = where(k <= n - 2, inner_r, inner_l if right is not None else zero)
+    return hit, s_l, s_r
+
+
+def _interp_dx(x: Any, fp: Any, xp: tuple, left: Any, right: Any, mode: str) -> Any:
+    """d interp / dx: the slope of the segment; at a knot the number between the slopes to
+    its left and right closest to 0 (minimum-norm sub- or supergradient)."""
+    knots = np.asarray(xp)
+    xr = _raw(x)
+    if knots.size == 1:
+        return 0.0 * x
+    slope = _slope(fp, knots, _segment(xr, knots) - 1)
+    inside = (xr >= knots[0]) & (xr <= knots[-1])
+    d = where(inside, slope, 0.0 * slope)
+    hit, s_l, s_r = _knot_slopes(fp, knots, xr, left, right)
+    if hit.any():
+        a, b = _raw(s_l), _raw(s_r)
+        closest = where(a * b <= 0, 0.0 * s_l, where(np.abs(a) <= np.abs(b), s_l, s_r))
+        d = where(hit, closest, d)
+    d = d + 0.0 * x
+    # (fp as a tuple: the policy's messages show the values of x-shaped inputs only)
+    table = tuple(np.asarray(_raw(fp)).tolist())
+    return kink_adjust(_INTERP, 0, d, (x, table), {"xp": xp, "left": left, "right": right},
+                       mode)
+
+
+def _interp_weights(x: Any, xp: tuple, left: Any, right: Any) -> tuple:
+    """The two knots each ``x`` reads ``fp`` at, and their weights (functions of ``x``)."""
+    knots = np.asarray(xp)
+    xr = _raw(x)
+    if knots.size == 1:
+        zero = np.zeros(xr.shape, dtype=np.intp)
+        one = 0.0 * x + 1.0
+        w = where((xr < knots[0]) & (left is not None) | (xr > knots[0]) & (right is not None),
+                  0.0 * x, one)
+        return zero, zero, w, 0.0 * x
+    i = _segment(xr, knots)
+    dx = knots[i] - knots[i - 1]
+    t = (x - knots[i - 1]) / np.where(dx == 0, 1.0, dx)
+    inside = (xr >= knots[0]) & (xr <= knots[-1])
+    w_hi = where(inside, where(dx == 0, 1.0, t), float(right is None) * (xr > knots[-1]))
+    w_lo = where(inside, where(dx == 0, 0.0, 1.0 - t), float(left is None) * (xr < knots[0]))
+    return i - 1, i, w_lo + 0.0 * x, w_hi + 0.0 * x
+
+
+def _interp_vjp_fp(g: Any, out: Any, x: Any, fp: Any, xp: tuple, left: Any,
+                   right: Any) -> Tensor:
+    lo, hi, w_lo, w_hi = _interp_weights(x, xp, left, right)
+    n = len(xp)
+    return index_add(g * w_lo, (lo,), (n,)) + index_add(g * w_hi, (hi,), (n,))
+
+
+def _interp_jvp_fp(t: Any, out: Any, x: Any, fp: Any, xp: tuple, left: Any,
+                   right: Any) -> Tensor:
+    lo, hi, w_lo, w_hi = _interp_weights(x, xp, left, right)
+    return w_lo * getitem(t, lo) + w_hi * getitem(t, hi)
+
+
+def _sym_interp(x: Any, fp: Any, xp: tuple, left: Any, right: Any) -> Any:
+    """Piecewise-linear, one Piecewise per element of ``x``."""
+    fp = list(np.asarray(fp, dtype=object))
+    n = len(xp)
+
+    def one(v: Any) -> Any:
+        pieces = [(fp[0] if left is None else left, v < xp[0])]
+        for k in range(n - 1):
+            dx = xp[k + 1] - xp[k]
+            line = fp[k + 1] if dx == 0 else fp[k] + (v - xp[k]) * (fp[k + 1] - fp[k]) / dx
+            pieces.append((line, v < xp[k + 1]))
+        pieces.append((fp[-1], sp.Eq(v, xp[-1])))
+        pieces.append((fp[-1] if right is None else right, True))
+        return sp.Piecewise(*pieces)
+
+    arr = np.asarray(x, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for i in np.ndindex(arr.shape):
+        out[i] = one(arr[i])
+    return out
+
+
+def _off_knots(x: Any, fp: Any, xp: tuple, **params: Any) -> bool:
+    return bool(np.min(np.abs(np.subtract.outer(np.ravel(x), np.asarray(xp))), initial=1.0)
+                > 1e-3)
+
+
+def _knot_kind(kind: str) -> Any:
+    """``Kink.at``: ``x`` at an interior knot where the slopes have opposite signs (``'peak'``)
+    or one sign (``'bend'``), or at an end knot (``'end'``)."""
+
+    def at(x: Any, fp: Any, xp: tuple, left: Any = None, right: Any = None) -> np.ndarray:
+        knots, xr = np.asarray(xp), np.asarray(x)
+        if knots.size < 2:
+            return np.zeros(xr.shape, dtype=bool)
+        hit, s_l, s_r = _knot_slopes(np.asarray(fp), knots, xr, left, right)
+        k = np.clip(np.searchsorted(knots, xr), 0, knots.size - 1)
+        end = (k == 0) | (k == knots.size - 1)
+        if kind == "end":
+            return hit & end
+        opposite = np.asarray(s_l) * np.asarray(s_r) <= 0
+        return hit & ~end & (opposite if kind == "peak" else ~opposite)
+
+    return at
+
+
+def _right_slope(x: Any, fp: Any, xp: tuple, left: Any = None, right: Any = None) -> Any:
+    """JAX's jnp.interp: the slope of the segment the value is computed on."""
+    knots = np.asarray(xp)
+    xr = np.asarray(x)
+    inside = (xr >= knots[0]) & (xr <= knots[-1])
+    return np.where(inside, _slope(np.asarray(fp), knots, _segment(xr, knots) - 1), 0.0)
+
+
+_RIGHT = Formula("the slope of the segment to the right (the last segment at the last knot)",
+                 _right_slope)
+_KNOTS = {"xp": (0.0, 1.0, 3.0), "left": None, "right": None}
+_NO_TORCH = " (PyTorch has no interp: its profile is JAX's)"
+_INTERP: Op = register_op(Op(
+    name="interp", forward=lambda x, fp, xp, left, right: np.interp(x, xp, fp, left, right),
+    vjp=(lambda g, out, x, fp, xp, left, right: g * _interp_dx(x, fp, xp, left, right,
+                                                               "backward"),
+         _interp_vjp_fp),
+    jvp=(lambda t, out, x, fp, xp, left, right: t * _interp_dx(x, fp, xp, left, right, "jvp"),
+         _interp_jvp_fp),
+    sympy=_sym_interp,
+    domain=Domain(ranges=(((-2.0, 2.0),), ((-3.0, 3.0),)), valid=_off_knots, shapes=[
+        (((5,), (4,)), {"xp": (-1.0, -0.2, 0.4, 1.3), "left": None, "right": None}),
+        (((2, 3), (3,)), {"xp": (-1.5, 0.0, 1.0), "left": -4.0, "right": 0.5}),
+        (((), (5,)), {"xp": (-1.0, -0.5, 0.0, 0.5, 1.0), "left": None, "right": 2.0})]),
+    kinks=(Kink("x at an interior knot, the slopes on either side of opposite signs",
+                ((1.0, np.array([0.0, 2.0, 1.0])),), (0.0, None), 2,
+                "a peak (concave) or valley (convex): the minimum-norm super- or subgradient "
+                "is 0; JAX takes the slope of the segment to the right" + _NO_TORCH,
+                params=_KNOTS, pytorch=(_RIGHT, None), jax=(_RIGHT, None),
+                at=_knot_kind("peak")),
+           Kink("x at an interior knot, the slopes on either side of one sign",
+                ((1.0, np.array([0.0, 1.0, 4.0])),), (1.0, None), 2,
+                "a bend: the derivatives between the two slopes are the sub- or supergradients; "
+                "the minimum-norm one is the slope closer to 0; JAX takes the slope of the "
+                "segment to the right" + _NO_TORCH,
+                params=_KNOTS, pytorch=(_RIGHT, None), jax=(_RIGHT, None),
+                at=_knot_kind("bend")),
+           Kink("x at the first or last knot",
+                ((0.0, np.array([1.0, 2.0, 4.0])),), (0.0, None), 2,
+                "beyond the ends interp is constant (left=fp[0], right=fp[-1] by default): the "
+                "slopes there are 0 and the end segment's, and the minimum-norm choice is 0; "
+                "with left/right given the value may jump, and the inner slope is used (the "
+                "side the value comes from); JAX takes the inner slope" + _NO_TORCH,
+                params=_KNOTS, pytorch=(_RIGHT, None), jax=(_RIGHT, None),
+                at=_knot_kind("end"))),
+    doc="Piecewise-linear interpolation, differentiable in x and fp (xp constant)."))
+
+
 def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
            period: Any = None) -> Tensor:
     """NumPy's ``interp``: piecewise-linear interpolation, differentiable in ``x`` and in
-    ``fp`` (and in ``left``/``right``); ``xp`` is a constant. At a knot ``x == xp[k]`` the
-    derivative in ``x`` is the slope of the segment to the right (at the last knot, of the
-    segment to the left); beyond the ends it is 0.
+    ``fp`` (and in tensor ``left``/``right``); ``xp`` is a constant. At a knot the derivative
+    in ``x`` is the number between the slopes on either side closest to 0 (0 at a peak, the
+    smaller slope at a bend; 0 at the ends unless ``left``/``right`` are given); beyond the
+    ends it is 0.
 
     >>> import dualad as da
     >>> da.interp(da.tensor(1.5), [1.0, 2.0, 3.0], da.tensor([0.0, 10.0, 0.0])).item()
@@ -68,26 +250,21 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     if knots.ndim != 1 or ndim_of(values) != 1:
         raise ValueError("object too deep for desired array" if ndim_of(values) > 1 else
                          "interp: xp and fp must be 1-d")
-    n = knots.size
-    if n == 0:
+    if knots.size == 0:
         raise ValueError("array of sample points is empty")
-    if shape_of(values)[0] != n:
+    if shape_of(values)[0] != knots.size:
         raise ValueError("fp and xp are not of the same length.")
     xt = _float_tensor(x)
+    consts = [v if v is None or isinstance(v, Tensor) else float(v) for v in (left, right)]
+    out = apply(_INTERP, xt, values, xp=tuple(float(v) for v in knots),
+                left=None if isinstance(consts[0], Tensor) else consts[0],
+                right=None if isinstance(consts[1], Tensor) else consts[1])
     xr = xt._data
-    lo_value = getitem(values, 0) if left is None else left
-    hi_value = getitem(values, n - 1) if right is None else right
-    if n == 1:
-        inside: Any = getitem(values, np.zeros(xr.shape, dtype=np.intp))
-    else:
-        i = np.clip(np.searchsorted(knots, xr, side="right"), 1, n - 1)
-        dx = knots[i] - knots[i - 1]
-        flat = dx == 0
-        f_lo, f_hi = getitem(values, i - 1), getitem(values, i)
-        slope = (f_hi - f_lo) / np.where(flat, 1.0, dx)
-        inside = where(flat, f_hi, slope * (xt - knots[i - 1]) + f_lo)
-    out = where(xr < knots[0], lo_value, where(xr > knots[-1], hi_value, inside))
-    return out if isinstance(out, Tensor) else Tensor(np.asarray(out))
+    if isinstance(consts[0], Tensor):
+        out = where(xr < knots[0], consts[0], out)
+    if isinstance(consts[1], Tensor):
+        out = where(xr > knots[-1], consts[1], out)
+    return out
 
 
 # ---------------------------------------------------------------- cov, corrcoef

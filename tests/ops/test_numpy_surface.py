@@ -99,6 +99,10 @@ CASES = [
                                                       RNG.normal(size=4))),
     ("interp left right", lambda m, x, fp: m.interp(x, XP, fp, left=-5.0, right=7.0),
      (np.array([[-2.0, -0.5], [0.1, 2.0]]), RNG.normal(size=4))),
+    ("interp one knot", lambda m, x, fp: m.interp(x, [0.5], fp), (np.array([-1.0, 0.7]),
+                                                                  np.array([2.0]))),
+    ("interp repeated knot", lambda m, x, fp: m.interp(x, [0.0, 1.0, 1.0, 2.0], fp),
+     (np.array([0.5, 1.5, 1.2]), RNG.normal(size=4))),
     ("cov", lambda m, a: m.cov(a), (M,)),
     ("cov columns bias", lambda m, a: m.cov(a, rowvar=False, bias=True), (M,)),
     ("cov y ddof", lambda m, a, b: m.cov(a, b, ddof=0), (V, V[::-1].copy())),
@@ -308,21 +312,62 @@ def test_against_torch():
 
 
 # ------------------------------------------------------------- interp knots
-def test_interp_knot_convention_both_modes():
-    xp = [0.0, 1.0, 3.0]
-    fp = np.array([0.0, 2.0, 1.0])  # slopes 2 then -0.5
-    for x, slope in [(0.0, 2.0), (1.0, -0.5), (3.0, -0.5), (-1.0, 0.0), (4.0, 0.0),
-                     (2.0, -0.5)]:
-        t = da.tensor(x, requires_grad=True)
-        da.interp(t, xp, da.tensor(fp)).backward()
-        assert t.grad.item() == slope
-        with fwAD.dual_level():
-            out = da.interp(fwAD.make_dual(da.tensor(x), da.tensor(1.0)), xp, da.tensor(fp))
-            assert fwAD.unpack_dual(out).tangent.item() == slope
-    # in fp: the weights of the two neighbouring knots; beyond the ends, the end value
+def _interp_slope(x, fp, xp=(0.0, 1.0, 3.0), **kw):
+    t = da.tensor(x, requires_grad=True)
+    da.interp(t, list(xp), da.tensor(fp), **kw).backward()
+    with fwAD.dual_level():
+        out = da.interp(fwAD.make_dual(da.tensor(x), da.tensor(1.0)), list(xp), da.tensor(fp),
+                        **kw)
+        tangent = fwAD.unpack_dual(out).tangent.item()
+    assert t.grad.item() == tangent or np.isnan(t.grad.item()) and np.isnan(tangent)
+    return t.grad.item()
+
+
+@pytest.mark.parametrize("x,fp,kw,slope", [
+    (1.0, [0.0, 2.0, 1.0], {}, 0.0),     # a peak: slopes 2 and -0.5, min-norm 0
+    (1.0, [0.0, -2.0, 1.0], {}, 0.0),    # a valley
+    (1.0, [0.0, 1.0, 4.0], {}, 1.0),     # a bend: slopes 1 and 1.5, the one closer to 0
+    (1.0, [0.0, -3.0, -4.0], {}, -0.5),  # slopes -3 and -0.5
+    (0.0, [0.0, 2.0, 1.0], {}, 0.0),     # the ends: constant beyond (fp[0], fp[-1])
+    (3.0, [0.0, 2.0, 1.0], {}, 0.0),
+    (0.0, [0.0, 2.0, 1.0], {"left": -1.0}, 2.0),  # a jump: the side the value comes from
+    (3.0, [0.0, 2.0, 1.0], {"right": 5.0}, -0.5),
+    (2.0, [0.0, 2.0, 1.0], {}, -0.5),    # inside a segment
+    (-1.0, [0.0, 2.0, 1.0], {}, 0.0),    # beyond the ends
+    (4.0, [0.0, 2.0, 1.0], {"right": 5.0}, 0.0),
+])
+def test_interp_knot_convention_both_modes(x, fp, kw, slope):
+    assert _interp_slope(x, fp, **kw) == slope
+
+
+def test_interp_knots_under_the_policies_and_the_tracker():
+    fp = [0.0, 2.0, 1.0]
+    with nondiff.policy("jax"):
+        assert _interp_slope(1.0, fp) == -0.5  # the segment to the right
+        assert _interp_slope(3.0, fp) == -0.5  # the last segment
+    with nondiff.policy("nan"):
+        assert np.isnan(_interp_slope(1.0, fp))
+        assert _interp_slope(2.0, fp) == -0.5
+    with nondiff.policy("raise"), pytest.raises(nondiff.KinkError, match="interp"):
+        _interp_slope(1.0, fp)
+    with nondiff.track() as hits:
+        _interp_slope(1.0, fp)
+    assert "interp" in hits.ops()
+
+
+def test_interp_derivative_in_fp():
+    # the weights of the two neighbouring knots; beyond the ends, the end value
+    xp, fp = [0.0, 1.0, 3.0], np.array([0.0, 2.0, 1.0])
     f = da.tensor(fp, requires_grad=True)
     np.interp(da.tensor([0.5, 2.0, -1.0, 9.0]), xp, f).sum().backward()
     np.testing.assert_allclose(f.grad.numpy(), [0.5 + 1.0, 0.5 + 0.5, 0.5 + 1.0])
+    f = da.tensor(fp, requires_grad=True)
+    left, right = da.tensor(-3.0, requires_grad=True), da.tensor(4.0, requires_grad=True)
+    out = np.interp(da.tensor([0.5, -1.0, 9.0, 7.0]), xp, f, left=left, right=right)
+    np.testing.assert_array_equal(out.detach().numpy(), [1.0, -3.0, 4.0, 4.0])
+    out.sum().backward()
+    np.testing.assert_allclose(f.grad.numpy(), [0.5, 0.5, 0.0])
+    assert (left.grad.item(), right.grad.item()) == (1.0, 2.0)
 
 
 def test_interp_refuses_a_differentiated_xp_and_period():
