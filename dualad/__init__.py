@@ -179,6 +179,39 @@ from .ops.npmath import (  # NumPy's further elementwise math (issue 20)
     sinc,
     trapezoid,
 )
+from .ops.numpy_index import (  # NumPy's sorting, gathering and padding (issue 20)
+    argsort,
+    compress,
+    divmod,
+    extract,
+    meshgrid,
+    pad,
+    partition,
+    put_along_axis,
+    select,
+    sort,
+    take,
+    take_along_axis,
+)
+from .ops.numpy_products import cross, kron, tensordot, vdot  # NumPy's products
+from .ops.numpy_query import (  # integer and boolean results: no gradient
+    allclose,
+    argwhere,
+    array_equal,
+    array_equiv,
+    count_nonzero,
+    flatnonzero,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    nonzero,
+    searchsorted,
+    signbit,
+    unique,
+)
 from .ops.numpy_shape import (  # NumPy's stacking, splitting and reordering functions
     append,
     array_split,
@@ -203,6 +236,7 @@ from .ops.numpy_shape import (  # NumPy's stacking, splitting and reordering fun
     vsplit,
     vstack,
 )
+from .ops.numpy_stats import corrcoef, cov, interp, median, percentile, quantile  # statistics
 from .registry import Domain, Kink, Op, register_op
 from .tensor import ConcretizationTypeError, Tensor
 

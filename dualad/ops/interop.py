@@ -32,6 +32,7 @@ UFUNCS: dict[Any, Callable[..., Any]] = {
     np.floor_divide: F.floor_divide, np.float_power: F.float_power,
     np.logaddexp2: F.logaddexp2,
     np.divmod: lambda x, y: (F.floor_divide(x, y), F.remainder(x, y)),
+    np.isnan: F.isnan, np.isfinite: F.isfinite, np.isinf: F.isinf, np.signbit: F.signbit,
     # comparisons carry no gradient: plain boolean tensors
     np.greater: lambda a, b: _compare(np.greater, a, b),
     np.greater_equal: lambda a, b: _compare(np.greater_equal, a, b),
@@ -93,16 +94,6 @@ def _np_norm(x: Any, ord: Any = None, axis: Any = None,  # noqa: A002
                      "norms) has no dualad op")
 
 
-def _np_dot(a: Any, b: Any) -> Tensor:
-    na, nb = (ndim_of(v) for v in (a, b))
-    if na == 0 or nb == 0:
-        return F.mul(a, b)
-    if na <= 2 and nb <= 2:
-        return F.matmul(a, b)
-    raise TypeError("numpy.dot of arrays with more than 2 dimensions has no dualad op; use "
-                    "dualad.matmul (it broadcasts stacks of matrices instead)")
-
-
 def _np_concatenate(arrays: Any, axis: Any = 0) -> Tensor:
     if axis is None:
         return F.concatenate([F.ravel(a) for a in arrays], axis=0)
@@ -139,7 +130,7 @@ def _np_full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K",
 
 
 FUNCTIONS: dict = {
-    np.sum: F.sum, np.mean: F.mean, np.where: F.where, np.matmul: F.matmul, np.dot: _np_dot,
+    np.sum: F.sum, np.mean: F.mean, np.where: F.where, np.matmul: F.matmul, np.dot: F.np_dot,
     np.reshape: F.reshape, np.transpose: lambda a, axes=None: F.T(a) if axes is None
     else F.permute(a, axes), np.clip: F.clip, np.broadcast_to: F.broadcast_to,
     np.swapaxes: F.swapaxes,
@@ -158,8 +149,7 @@ FUNCTIONS: dict = {
     np.stack: lambda arrays, axis=0: F.stack(arrays, axis), np.split: F.np_split,
     np.cumsum: lambda a, axis=None: F.cumsum(a, axis=axis), np.flip: lambda m, axis=None:
     F.flip(m, axis=axis),
-    np.round: F.round, np.around: F.round, np.einsum: lambda subscripts, *operands:
-    F.einsum(subscripts, *operands),
+    np.round: F.round, np.around: F.round, np.einsum: F.einsum,
     # NumPy's stacking, splitting and reordering functions (ops/numpy_shape.py)
     np.vstack: F.vstack, np.hstack: F.hstack, np.dstack: F.dstack,
     np.column_stack: F.column_stack, np.array_split: F.array_split, np.hsplit: F.hsplit,
@@ -179,6 +169,21 @@ FUNCTIONS: dict = {
     np.convolve: F.convolve, np.correlate: F.correlate,
     np.ptp: F.ptp, np.cumprod: lambda a, axis=None, dtype=None: F.cumprod(a, axis=axis,
                                                                         dtype=dtype),
+    # NumPy's sorting, gathering, padding, products and statistics (ops/numpy_index.py,
+    # ops/numpy_products.py, ops/numpy_stats.py)
+    np.sort: F.np_sort, np.partition: F.partition, np.take: F.take,
+    np.take_along_axis: F.take_along_axis, np.put_along_axis: F.put_along_axis,
+    np.compress: F.compress, np.extract: F.extract, np.select: F.select,
+    np.meshgrid: F.np_meshgrid, np.pad: F.pad, np.kron: F.kron, np.cross: F.cross,
+    np.tensordot: F.tensordot, np.vdot: F.vdot, np.interp: F.interp, np.cov: F.cov,
+    np.corrcoef: F.corrcoef, np.median: F.np_median, np.percentile: F.percentile,
+    np.quantile: F.quantile, np.linspace: F.np_linspace,
+    # integer and boolean results: no gradient (ops/numpy_query.py)
+    np.argsort: F.np_argsort, np.searchsorted: F.np_searchsorted, np.nonzero: F.np_nonzero,
+    np.flatnonzero: F.flatnonzero, np.argwhere: F.argwhere,
+    np.count_nonzero: F.np_count_nonzero, np.allclose: F.allclose, np.isclose: F.isclose,
+    np.array_equal: F.array_equal, np.array_equiv: F.array_equiv, np.unique: F.np_unique,
+    np.isposinf: F.isposinf, np.isneginf: F.isneginf,
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
 }

@@ -478,10 +478,37 @@ def _take_diagonals(x: Any, term: str) -> tuple[Any, str]:
     return x, term
 
 
-def einsum(subscripts: str, *operands: Any) -> Tensor:
+_SUBLIST_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _sublist_subscripts(args: tuple) -> tuple[str, tuple]:
+    """NumPy's interleaved form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as a subscripts
+    string and the operands (axis labels 0-51 and ``...``)."""
+
+    def letters(sub: Any) -> str:
+        out = []
+        for s in sub:
+            if s is Ellipsis:
+                out.append("...")
+            elif isinstance(s, (int, np.integer)) and 0 <= int(s) < len(_SUBLIST_LETTERS):
+                out.append(_SUBLIST_LETTERS[int(s)])
+            else:
+                raise ValueError(f"einsum: subscript {s!r} in the sublist form must be an int "
+                                 "in [0, 52) or Ellipsis")
+        return "".join(out)
+
+    operands = args[0::2][:len(args) // 2]
+    terms = [letters(s) for s in args[1::2][:len(args) // 2]]
+    spec = ",".join(terms) + ("->" + letters(args[-1]) if len(args) % 2 else "")
+    return spec, tuple(operands)
+
+
+def einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Tensor:
     """Einstein summation (NumPy's and PyTorch's ``einsum``), differentiable in every operand.
 
-    Contractions of several operands run pairwise from the left.
+    Contractions of several operands run pairwise from the left. NumPy's interleaved form
+    ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` is accepted, and so is ``optimize=`` (ignored:
+    the contraction order is always pairwise from the left).
 
     >>> import dualad as da
     >>> a = da.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -489,6 +516,13 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     tensor([[1., 0.],
             [0., 1.]])
     """
+    for ignored in ("optimize", "order", "casting"):  # (no effect on the values)
+        kwargs.pop(ignored, None)
+    if any(v is not None for v in kwargs.values()):
+        raise TypeError(f"einsum on dualad Tensors does not support the keyword arguments "
+                        f"{sorted(k for k, v in kwargs.items() if v is not None)}")
+    if not isinstance(subscripts, str):
+        subscripts, operands = _sublist_subscripts((subscripts,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     spec = subscripts.replace(" ", "")
