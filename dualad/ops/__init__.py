@@ -43,6 +43,21 @@ from .linalg import (
     tril,
     triu,
 )
+from .linalg_decomp import (  # np.linalg's decompositions, norms and least squares
+    cholesky,
+    cond,
+    eigh,
+    eigvalsh,
+    lstsq,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    qr,
+    slogdet,
+    svd,
+    svdvals,
+)
 from .math import (
     acos,
     acosh,
@@ -212,4 +227,7 @@ __all__ = [
     "append", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "column_stack",
     "diagflat", "diagonal", "dsplit", "dstack", "fliplr", "flipud", "hsplit", "hstack",
     "moveaxis", "repeat", "roll", "rollaxis", "rot90", "tile", "vsplit", "vstack",
+    # np.linalg's decompositions, norms and least squares (ops/linalg_decomp.py)
+    "cholesky", "cond", "eigh", "eigvalsh", "lstsq", "matrix_power", "matrix_rank", "multi_dot",
+    "pinv", "qr", "slogdet", "svd", "svdvals",
 ]
