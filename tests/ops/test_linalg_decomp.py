@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _ops_checks import check_gradients, numeric_grad, weights_like
 
 import dualad as da
 from dualad import forward_ad as fwAD
 from dualad import func
-
-from _ops_checks import check_gradients, numeric_grad, weights_like
 
 RNG = np.random.default_rng(20)
 
@@ -343,9 +342,9 @@ def test_hessians_of_logdet_and_eigvalsh_sum() -> None:
     np.testing.assert_allclose(h, -np.einsum("li,jk->ijkl", inv, inv), atol=1e-10)
     s = _symmetric(3, seed=24)
     h2 = func.hessian(lambda x: (da.linalg.eigvalsh(x) ** 2).sum())(da.tensor(s)).numpy()
-    numeric = np.stack([numeric_grad(lambda y: float(
-        func.grad(lambda x: (da.linalg.eigvalsh(x) ** 2).sum())(da.tensor(y))[i].item()), s)
-        for i in np.ndindex(3, 3)]).reshape(3, 3, 3, 3)
+    grad = func.grad(lambda x: (da.linalg.eigvalsh(x) ** 2).sum())
+    numeric = np.stack([numeric_grad(lambda y, i=i: float(grad(da.tensor(y))[i].item()), s)
+                        for i in np.ndindex(3, 3)]).reshape(3, 3, 3, 3)
     np.testing.assert_allclose(h2, numeric, atol=1e-5)
 
 
@@ -441,8 +440,8 @@ def test_pytorch_agrees_on_general_matrix_functions() -> None:
     np.testing.assert_allclose(mine, theirs, atol=1e-10)
     s = _matrix(3, 3, seed=29)
     for ord_ in ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf):
-        mine, theirs = _grads_both(lambda x: da.linalg.norm(x, ord_),
-                                   lambda x: torch.linalg.matrix_norm(x, ord_), s)
+        mine, theirs = _grads_both(lambda x, o=ord_: da.linalg.norm(x, o),
+                                   lambda x, o=ord_: torch.linalg.matrix_norm(x, o), s)
         np.testing.assert_allclose(mine, theirs, atol=1e-10, err_msg=str(ord_))
     for p in (None, "fro", "nuc", 2, -2, 1, np.inf):
         def torch_cond(x, p=p):  # (torch's own cond fails its version check for these p)
@@ -451,7 +450,7 @@ def test_pytorch_agrees_on_general_matrix_functions() -> None:
             return torch.linalg.matrix_norm(x, p) * torch.linalg.matrix_norm(
                 torch.linalg.inv(x), p)
 
-        mine, theirs = _grads_both(lambda x: da.linalg.cond(x, p), torch_cond, s)
+        mine, theirs = _grads_both(lambda x, p=p: da.linalg.cond(x, p), torch_cond, s)
         np.testing.assert_allclose(mine, theirs, atol=1e-9, err_msg=str(p))
     mine, theirs = _grads_both(lambda x: da.linalg.slogdet(x)[1],
                                lambda x: torch.linalg.slogdet(x)[1], s)
