@@ -11,10 +11,10 @@ registry ops: ``slogdet``, ``lstsq``, ``matrix_power``, ``qr`` in every mode, ``
 
 Conventions where a derivative does not exist (docs/linear-algebra.md):
 
-- eigenvectors at repeated eigenvalues and singular vectors at repeated (or, for
-  non-square matrices, zero) singular values: the rules divide by the gap, so the
-  derivative is inf or nan there (DESIGN section 5, rule 5); eigenvalues and singular
-  values themselves stay finite (the derivative of the ordered values, LAPACK's basis);
+- repeated eigenvalues and singular values (declared kinks, tracked): equal values share
+  their derivative equally (a zero singular value gets 0); the vectors of a repeated
+  value do not rotate among themselves (the inverse gap is taken as 0; for singular
+  vectors the rotation of U against V keeps its limit);
 - ``eigh``, ``eigvalsh`` and ``cholesky`` read one triangle (``UPLO``), as NumPy does:
   the derivative is that of the function NumPy computes, so an entry of the other
   triangle has derivative 0 and an off-diagonal entry of the read triangle counts for
@@ -41,9 +41,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._sympy import sp
-from ..registry import NO_SYMPY_FORM, Domain, Hints, Op, apply, register_op
+from ..registry import NO_SYMPY_FORM, Domain, Hints, Kink, Op, apply, register_op
 from ..tensor import Tensor, _wrap, shape_of
-from ._define import quiet
+from ._define import kink_adjust, quiet
 from .elementwise import abs as _abs
 from .linalg import _sym_det, _well_conditioned, inv, matmul, solve, tril, triu
 from .reductions import amax, amin
@@ -128,13 +128,52 @@ def _sym_adjoint(g: Any, uplo: str) -> Tensor:
     return (tril(both, -1) if uplo == "L" else triu(both, 1)) + diag
 
 
-def _inv_gaps(values: Any) -> Tensor:
-    """``F[..., i, j] = 1 / (v_j - v_i)`` off the diagonal, 0 on it (inf where two values
-    are equal: the convention at repeated eigenvalues and singular values)."""
+def _equal(values: np.ndarray) -> np.ndarray:
+    """``eq[..., i, j]``: ``values[i]`` and ``values[j]`` agree to LAPACK's accuracy (64 ulps
+    of the largest magnitude): an eigen/singular value repeated exactly comes back from
+    LAPACK equal only to rounding."""
+    tol = 64 * np.finfo(np.float64).eps * np.max(np.abs(values), axis=-1, keepdims=True)
+    return np.abs(values[..., :, None] - values[..., None, :]) <= tol[..., None]
+
+
+def _is_zero(values: np.ndarray) -> np.ndarray:
+    """Which (nonnegative, descending) singular values are 0 to LAPACK's accuracy."""
+    return values <= 64 * np.finfo(np.float64).eps * values[..., :1]
+
+
+def _repeated(values: np.ndarray) -> np.ndarray:
+    """``mask[..., i, j]``: i != j and ``values[i] == values[j]`` (a repeated value)."""
+    n = values.shape[-1]
+    return _equal(values) & ~np.eye(n, dtype=bool)
+
+
+def _inv_gaps(values: Any, repeated: np.ndarray) -> Tensor:
+    """``F[..., i, j] = 1 / (v_j - v_i)`` off the diagonal, 0 on it and at the pairs
+    ``repeated`` marks (equal values: the vectors of a repeated value do not rotate among
+    themselves, the convention of docs/linear-algebra.md)."""
     n = shape_of(values)[-1]
     gaps = _col(values) - _row(values)
-    off = 1.0 - _eye(n)
-    return (1.0 / (gaps + _eye(n))) * off
+    keep = (1.0 - _eye(n)) * ~repeated
+    return (1.0 / (gaps + _eye(n) + repeated)) * keep
+
+
+def _tie_average(values: np.ndarray, zero_is_kink: bool = False) -> tuple:
+    """The matrix that shares a derivative equally among equal values (rows of a zero value
+    zeroed when ``zero_is_kink``), and the mask of the entries that are kinks."""
+    eq = _equal(values)
+    counts = eq.sum(axis=-1, keepdims=True)
+    share = eq / counts
+    mask = eq & (counts > 1)
+    if zero_is_kink:
+        zero = _is_zero(values)[..., :, None]
+        share = np.where(zero, 0.0, share)
+        mask = mask | (zero & eq)
+    return share, mask
+
+
+def _shared(d: Any, share: Any) -> Tensor:
+    """``share @ d`` along the last axis (``share`` symmetric: the same in both modes)."""
+    return reshape(matmul(share, reshape(d, shape_of(d) + (1,))), shape_of(d))
 
 
 def _raw(x: Any) -> np.ndarray:
@@ -387,26 +426,59 @@ def _eigh_vectors_forward(x: np.ndarray, UPLO: Any = "L") -> np.ndarray:  # noqa
     return v * _largest_positive(v)[..., None, :]
 
 
+def _whole_matrices(mask: np.ndarray, shape: tuple) -> np.ndarray:
+    """A kink mask over the input: every entry of each matrix where ``mask`` (over the last
+    two axes of the eigen/singular structure) holds somewhere."""
+    hit = np.any(mask, axis=tuple(range(-mask.ndim + len(shape) - 2, 0)))
+    return np.broadcast_to(np.reshape(hit, np.shape(hit) + (1, 1)), shape)
+
+
+def _watched(name: str, vjp: Any, jvp: Any) -> tuple[Any, Any]:
+    """The rules of op ``name`` with the kink policy applied (``kink_adjust``): to the
+    gradient of the input in reverse mode, to the input's tangent in forward mode, over
+    the matrices at a kink (policies 'nan' and 'raise', tracking)."""
+    from ..registry import get
+
+    def watched_vjp(g: Tensor, out: Any, x: Any, **params: Any) -> Any:
+        return kink_adjust(get(name), 0, vjp(g, out, x, **params), (x,), params, "backward")
+
+    def watched_jvp(t: Tensor, out: Any, x: Any, **params: Any) -> Any:
+        return jvp(kink_adjust(get(name), 0, t, (x,), params, "jvp"), out, x, **params)
+
+    watched_vjp.__name__, watched_jvp.__name__ = vjp.__name__, jvp.__name__
+    return watched_vjp, watched_jvp
+
+
+def _eigen_share(x: Any, UPLO: Any, mode: str) -> Any:  # noqa: N803
+    """Equal eigenvalues share their derivative equally (the kink convention)."""
+    return _tie_average(np.linalg.eigvalsh(_raw(x), UPLO=UPLO))[0]
+
+
 def _eigvalsh_vjp(g: Tensor, out: Any, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
     v = apply(_EIGH_VECTORS, x, UPLO=UPLO)
+    g = _shared(g, _eigen_share(x, UPLO, "backward"))
     return _sym_adjoint(matmul(v * _col(g), _mT(v)), UPLO)
 
 
 def _eigvalsh_jvp(t: Tensor, out: Any, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
     v = apply(_EIGH_VECTORS, x, UPLO=UPLO)
-    return _sum(v * matmul(_sym_from(t, UPLO), v), axis=-2)
+    return _shared(_sum(v * matmul(_sym_from(t, UPLO), v), axis=-2),
+                   _eigen_share(x, UPLO, "jvp"))
+
+
+def _eigen_gaps(x: Any, UPLO: Any, mode: str) -> Any:  # noqa: N803
+    w = apply(_EIGVALSH, x, UPLO=UPLO)
+    return _inv_gaps(w, _repeated(w._data))
 
 
 def _eigh_vectors_vjp(g: Tensor, out: Tensor, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
-    f = _inv_gaps(apply(_EIGVALSH, x, UPLO=UPLO))
-    inner = f * matmul(_mT(out), g)
+    inner = _eigen_gaps(x, UPLO, "backward") * matmul(_mT(out), g)
     return _sym_adjoint(matmul(matmul(out, inner), _mT(out)), UPLO)
 
 
 def _eigh_vectors_jvp(t: Tensor, out: Tensor, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
-    f = _inv_gaps(apply(_EIGVALSH, x, UPLO=UPLO))
     k = matmul(matmul(_mT(out), _sym_from(t, UPLO)), out)
-    return matmul(out, f * k)
+    return matmul(out, _eigen_gaps(x, UPLO, "jvp") * k)
 
 
 def _eigen_gapped(x: Any, UPLO: Any = "L") -> bool:  # noqa: N803
@@ -417,14 +489,35 @@ def _eigen_gapped(x: Any, UPLO: Any = "L") -> bool:  # noqa: N803
 
 _EIGH_SHAPES: list = [(((3, 3),), {"UPLO": "L"}), (((2, 2),), {"UPLO": "U"}),
                       (((2, 3, 3),), {"UPLO": "L"}), (((1, 1),), {"UPLO": "L"})]
+
+_REPEATED_POINT = np.diag([1.0, 1.0, 3.0])
 _EIGVALSH = register_op(Op(
     name="eigvalsh", forward=lambda x, UPLO="L": np.linalg.eigvalsh(x, UPLO=UPLO),
-    vjp=(_eigvalsh_vjp,), jvp=(_eigvalsh_jvp,), sympy=NO_SYMPY_FORM,
+    vjp=_watched("eigvalsh", _eigvalsh_vjp, _eigvalsh_jvp)[:1],
+    jvp=_watched("eigvalsh", _eigvalsh_vjp, _eigvalsh_jvp)[1:], sympy=NO_SYMPY_FORM,
+    kinks=(Kink("repeated eigenvalues", ((_REPEATED_POINT,),), (np.eye(3),), 2,
+                "the ordered eigenvalues of a repeated one are not differentiable (the largest "
+                "is convex, the smallest concave): they share the derivative equally, the "
+                "minimum-norm sub/supergradient, independent of the basis (PyTorch and JAX "
+                "use LAPACK's basis: the same for their sum)",
+                params={"UPLO": "L"}, pytorch=(np.eye(3),), jax=(np.eye(3),),
+                at=lambda x, UPLO="L": _whole_matrices(
+                    _tie_average(np.linalg.eigvalsh(x, UPLO=UPLO))[1], np.shape(x))),),
     domain=Domain(ranges=(_MATRIX,), shapes=_EIGH_SHAPES, valid=_eigen_gapped),
     node_name="LinalgEighBackward0"))
 _EIGH_VECTORS = register_op(Op(
     name="eigh_vectors", forward=_eigh_vectors_forward,
-    vjp=(_eigh_vectors_vjp,), jvp=(_eigh_vectors_jvp,), sympy=NO_SYMPY_FORM,
+    vjp=_watched("eigh_vectors", _eigh_vectors_vjp, _eigh_vectors_jvp)[:1],
+    jvp=_watched("eigh_vectors", _eigh_vectors_vjp, _eigh_vectors_jvp)[1:],
+    sympy=NO_SYMPY_FORM,
+    kinks=(Kink("repeated eigenvalues", ((_REPEATED_POINT,),), (np.zeros((3, 3)),), 4,
+                "the eigenvectors of a repeated eigenvalue are not unique: they do not rotate "
+                "among themselves (the inverse gap 1/(w_j - w_i) is taken as 0); first "
+                "derivatives of what does not depend on the basis (the eigenspace's projector) "
+                "are exact",
+                params={"UPLO": "L"}, pytorch=(np.nan,), jax=(np.nan,),
+                at=lambda x, UPLO="L": _whole_matrices(
+                    _repeated(np.linalg.eigvalsh(x, UPLO=UPLO)), np.shape(x))),),
     domain=Domain(ranges=(_MATRIX,), shapes=_EIGH_SHAPES, valid=_eigen_gapped),
     node_name="LinalgEighBackward0", hints=_OUT))
 
@@ -444,10 +537,11 @@ def eigvalsh(a: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
 def eigh(a: Any, UPLO: Any = "L") -> EighResult:  # noqa: N803
     """Eigenvalues (ascending) and eigenvectors of symmetric matrices (NumPy's ``eigh``).
 
-    The eigenvectors' derivative divides by the gaps between eigenvalues: at a repeated
-    eigenvalue it is inf or nan (the eigenvectors are not unique there). Their signs are
-    LAPACK's, so differentiate quantities that do not depend on them (``v * v``, ``v @
-    v.T``).
+    The eigenvectors' derivative divides by the gaps between eigenvalues; at a repeated
+    eigenvalue (a declared kink) the vectors of the eigenspace do not rotate among
+    themselves and equal eigenvalues share their derivative (docs/linear-algebra.md).
+    The signs are LAPACK's, so differentiate quantities that do not depend on them
+    (``v * v``, ``v @ v.T``).
 
     >>> import dualad as da
     >>> w, v = da.linalg.eigh(da.tensor([[2.0, 0.0], [0.0, 1.0]]))
@@ -466,51 +560,92 @@ def _svd_parts(x: Any) -> tuple[Tensor, Tensor, Tensor]:
     return apply(_SVD_U, x), apply(_SVDVALS, x), apply(_SVD_VH, x)
 
 
+def _singular_share(x: Any, mode: str) -> Any:
+    """Equal singular values share their derivative equally; a zero one gets 0 (it is
+    ``|sigma|`` there: the minimum-norm subgradient)."""
+    return _tie_average(np.linalg.svd(_raw(x), compute_uv=False), zero_is_kink=True)[0]
+
+
 def _svdvals_vjp(g: Tensor, out: Any, x: Any) -> Tensor:
     u, _, vh = _svd_parts(x)
-    return matmul(u * _col(g), vh)
+    return matmul(u * _col(_shared(g, _singular_share(x, "backward"))), vh)
 
 
 def _svdvals_jvp(t: Tensor, out: Any, x: Any) -> Tensor:
     u, _, vh = _svd_parts(x)
-    return _sum(u * matmul(t, _mT(vh)), axis=-2)
+    return _shared(_sum(u * matmul(t, _mT(vh)), axis=-2), _singular_share(x, "jvp"))
+
+
+def _svd_kinks(s: np.ndarray, shape: tuple) -> np.ndarray:
+    """The pairs of repeated singular values and, for a non-square matrix, the diagonal
+    entries of zero ones (where the singular vectors' rules would divide by 0)."""
+    mask = _repeated(s)  # (s_i == s_j: s_i^2 == s_j^2, both nonnegative)
+    if shape[-1] != shape[-2]:
+        mask = mask | (_is_zero(s)[..., :, None] & np.eye(s.shape[-1], dtype=bool))
+    return mask
+
+
+def _sym(m: Any) -> Tensor:
+    return 0.5 * (m + _mT(m))
+
+
+def _asym(m: Any) -> Tensor:
+    return 0.5 * (m - _mT(m))
+
+
+def _svd_factors(op: Op, x: Any, s: Tensor, mode: str) -> tuple[Tensor, Tensor, Tensor]:
+    """``1/(s_j - s_i)``, ``1/(s_i + s_j)`` (off the diagonal) and ``S^+`` (1/s, 0 for s = 0).
+
+    The rotation of the singular vectors splits into the part symmetric in ``dP = U^T dA
+    V``, divided by ``s_j - s_i``, and the antisymmetric part, divided by ``s_i + s_j``
+    (Townsend's ``1/(s_j^2 - s_i^2)`` form, rearranged): at a repeated singular value the
+    antisymmetric part keeps its limit and the symmetric part, which diverges, is taken as
+    0 (the kink convention), as is ``1/s`` for a zero singular value of a non-square matrix.
+    """
+    raw = s._data
+    k = shape_of(s)[-1]
+    zero = _is_zero(raw)  # (square: S^+ multiplies (I - U U^T) = 0, no kink)
+    off = 1.0 - _eye(k)
+    keep_plus = off * ~(zero[..., :, None] & zero[..., None, :])
+    minus = _inv_gaps(s, _repeated(raw)) + _row((1.0 / (s + zero)) * ~zero) * _eye(k)
+    plus = (1.0 / (_col(s) + _row(s) + (1.0 - keep_plus))) * keep_plus
+    return minus * off, plus, _diag_part(minus)
 
 
 def _svd_u_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
     u, s, vh = out, apply(_SVDVALS, x), apply(_SVD_VH, x)
-    f = _inv_gaps(s * s)
+    minus, plus, s_plus = _svd_factors(_SVD_U, x, s, "backward")
     utg = matmul(_mT(u), g)
-    j = f * (utg - _mT(utg))
-    outside = (g - matmul(u, utg)) / _col(s)  # (I - U U^T) gU S^-1
-    return matmul(matmul(u, j * _col(s)) + outside, vh)
+    inside = _sym(minus * utg) + _asym(plus * utg)
+    outside = (g - matmul(u, utg)) * _col(s_plus)  # (I - U U^T) gU S^+
+    return matmul(matmul(u, inside) + outside, vh)
 
 
 def _svd_vh_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
     u, s, vh = apply(_SVD_U, x), apply(_SVDVALS, x), out
-    f = _inv_gaps(s * s)
+    minus, plus, s_plus = _svd_factors(_SVD_VH, x, s, "backward")
     vtgv = matmul(vh, _mT(g))  # V^T gV, with gV = g^T
-    k = f * (vtgv - _mT(vtgv))
-    outside = (g - matmul(matmul(g, _mT(vh)), vh)) / _row(s)  # S^-1 gV^T (I - V V^T)
-    return matmul(u, matmul(_row(s) * k, vh) + outside)
+    inside = _sym(minus * vtgv) - _asym(plus * vtgv)
+    outside = (g - matmul(matmul(g, _mT(vh)), vh)) * _row(s_plus)  # S^+ gV^T (I - V V^T)
+    return matmul(u, matmul(inside, vh) + outside)
 
 
 def _svd_u_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
     u, s, vh = out, apply(_SVDVALS, x), apply(_SVD_VH, x)
-    f = _inv_gaps(s * s)
+    minus, plus, s_plus = _svd_factors(_SVD_U, x, s, "jvp")
     tv = matmul(t, _mT(vh))
     dp = matmul(_mT(u), tv)
-    inside = matmul(u, f * (dp * _col(s) + _row(s) * _mT(dp)))
-    return inside + (tv - matmul(u, dp)) / _col(s)
+    inside = matmul(u, minus * _sym(dp) + plus * _asym(dp))
+    return inside + (tv - matmul(u, dp)) * _col(s_plus)
 
 
 def _svd_vh_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
     u, s, vh = apply(_SVD_U, x), apply(_SVDVALS, x), out
-    f = _inv_gaps(s * s)
+    minus, plus, s_plus = _svd_factors(_SVD_VH, x, s, "jvp")
     ttu = matmul(_mT(t), u)
-    dp = matmul(vh, ttu)  # (U^T t V)^T
-    dpt = _mT(dp)
-    inside = matmul(_mT(vh), f * (_row(s) * dpt + dp * _col(s)))
-    dv = inside + (ttu - matmul(_mT(vh), dp)) / _col(s)
+    dp = _mT(matmul(vh, ttu))  # U^T t V
+    inside = matmul(_mT(vh), minus * _sym(dp) - plus * _asym(dp))
+    dv = inside + (ttu - matmul(_mT(vh), _mT(dp))) * _col(s_plus)
     return _mT(dv)
 
 
@@ -524,15 +659,37 @@ def _singular_gapped(x: Any) -> bool:
 _SVD_SHAPES: list = [(((3, 3),), {}), (((3, 2),), {}), (((2, 3),), {}), (((2, 3, 2),), {})]
 
 
-def _svd_op(name: str, forward: Any, vjp: Any, jvp: Any) -> Op:
+_SVD_POINT = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])  # singular values 1, 1
+
+
+def _svd_op(name: str, forward: Any, vjp: Any, jvp: Any, kink: Kink) -> Op:
+    vjp, jvp = _watched(name, vjp, jvp)
     return register_op(Op(
         name=name, forward=forward, vjp=(vjp,), jvp=(jvp,), sympy=NO_SYMPY_FORM,
+        kinks=(kink,),
         domain=Domain(ranges=(_MATRIX,), shapes=_SVD_SHAPES, valid=_singular_gapped),
         node_name="LinalgSvdBackward0", hints=_OUT))
 
 
-_SVDVALS = _svd_op("svdvals", lambda x: np.linalg.svd(x, compute_uv=False),
-                   _svdvals_vjp, _svdvals_jvp)
+_SVDVALS = _svd_op(
+    "svdvals", lambda x: np.linalg.svd(x, compute_uv=False), _svdvals_vjp, _svdvals_jvp,
+    Kink("repeated or zero singular values", ((_SVD_POINT,),), (_SVD_POINT,), 2,
+         "equal singular values share the derivative equally (as ties in max); a zero "
+         "singular value is |sigma| there, convex: the minimum-norm subgradient 0",
+         pytorch=(_SVD_POINT,), jax=(_SVD_POINT,),
+         at=lambda x: _whole_matrices(_tie_average(np.linalg.svd(x, compute_uv=False),
+                                                   zero_is_kink=True)[1], np.shape(x))))
+
+
+def _svd_vectors_kink(grads: np.ndarray) -> Kink:
+    return Kink("repeated (or, non-square, zero) singular values", ((_SVD_POINT,),), (grads,),
+                4, "the singular vectors are not unique there: the rotation of U against V "
+                "(antisymmetric in U^T dA V) keeps its limit, the part that diverges is taken "
+                "as 0 (and, non-square, 1/s at s = 0); first derivatives of what does not "
+                "depend on the basis (the singular subspaces' projectors) are exact",
+                pytorch=(np.nan,), jax=(np.nan,),
+                at=lambda x: _whole_matrices(_svd_kinks(np.linalg.svd(x, compute_uv=False),
+                                                        np.shape(x)), np.shape(x)))
 
 
 def _svd_canonical(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -543,8 +700,10 @@ def _svd_canonical(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u * sign[..., None, :], vh * sign[..., :, None]
 
 
-_SVD_U = _svd_op("svd_u", lambda x: _svd_canonical(x)[0], _svd_u_vjp, _svd_u_jvp)
-_SVD_VH = _svd_op("svd_vh", lambda x: _svd_canonical(x)[1], _svd_vh_vjp, _svd_vh_jvp)
+_SVD_U = _svd_op("svd_u", lambda x: _svd_canonical(x)[0], _svd_u_vjp, _svd_u_jvp,
+                 _svd_vectors_kink(np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])))
+_SVD_VH = _svd_op("svd_vh", lambda x: _svd_canonical(x)[1], _svd_vh_vjp, _svd_vh_jvp,
+                  _svd_vectors_kink(np.zeros((3, 2))))
 
 
 def _complement(u: Tensor, perp: np.ndarray) -> Tensor:
@@ -561,10 +720,9 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
     """Singular value decomposition (NumPy's ``svd``): ``(U, S, Vh)`` or, with
     ``compute_uv=False``, ``S`` alone.
 
-    Singular values are differentiable everywhere (at repeated ones: the derivative of
-    the ordered values in LAPACK's basis); the singular vectors' derivative divides by
-    the gaps between squared singular values (and, for a non-square matrix, by the
-    singular values): inf or nan at repeated (or zero) ones. With ``full_matrices=True``
+    At repeated or zero singular values (declared kinks) equal values share their
+    derivative, a zero one gets 0, and the singular vectors follow the no-rotation
+    convention (docs/linear-algebra.md). With ``full_matrices=True``
     the columns added to complete a non-square basis are not unique: they follow the
     no-rotation convention (docs/linear-algebra.md). ``hermitian=True`` reads the lower
     triangle; the factorization is then the general one (same ``S``; singular vectors

@@ -377,26 +377,82 @@ def test_forward_over_forward_through_cholesky() -> None:
 
 
 # --------------------------------------------------------------- conventions
-def test_repeated_eigenvalues_finite_values_inf_or_nan_vectors() -> None:
+def test_repeated_eigenvalues_share_the_derivative_equally() -> None:
+    # LAPACK's basis of the repeated eigenspace of diag(1, 1, 3) is e0, e1; the convention
+    # does not depend on it: each of the two ordered eigenvalues gets half the projector
+    t = da.tensor(np.diag([1.0, 1.0, 3.0]), requires_grad=True)
+    da.linalg.eigvalsh(t)[0].backward()
+    np.testing.assert_allclose(t.grad.numpy(), np.diag([0.5, 0.5, 0.0]), atol=1e-12)
+    rotated = _symmetric(3, seed=40)
+    w, q = np.linalg.eigh(rotated)
+    a = (q * np.array([1.0, 1.0, 3.0])) @ q.T  # the same spectrum in another basis
+    t = da.tensor(a, requires_grad=True)
+    da.linalg.eigvalsh(t)[1].backward()
+    projector = q[:, :2] @ q[:, :2].T
+    np.testing.assert_allclose(np.tril(t.grad.numpy()),
+                               np.tril(projector + projector.T, -1) / 2
+                               + np.diag(np.diag(projector)) / 2, atol=1e-10)
+
+
+def test_repeated_eigenvalues_exact_for_basis_free_quantities() -> None:
+    # the projector onto the repeated eigenspace and smooth spectral functions are
+    # differentiable there: both modes and the second derivative match differences
+    a = np.diag([1.0, 1.0, 3.0]) + np.triu(np.ones((3, 3)), 1)  # (the upper triangle unread)
+    w = weights_like((3, 3))
+
+    def projector(x):
+        v = da.linalg.eigh(x).eigenvectors[:, :2]
+        return ((v @ v.T) * da.tensor(w)).sum()
+
+    check_gradients(projector, a)
+    check_gradients(lambda x: (da.linalg.eigvalsh(x) ** 3).sum(), a)
+    # a second derivative taken exactly there follows the convention too: for trace(A^3)
+    # it misses the term within the eigenspace (docs/linear-algebra.md), finite, tracked
+    with da.nondiff.track() as hits:
+        h = func.hessian(lambda x: (da.linalg.eigvalsh(x) ** 3).sum())(da.tensor(a)).numpy()
+    assert np.all(np.isfinite(h)) and hits.count("eigh_vectors") > 0
+
+
+def test_repeated_and_zero_singular_values() -> None:
+    # equal singular values share; a zero one gets 0 (minimum-norm subgradient of |s|)
+    t = da.tensor(np.diag([2.0, 0.0]), requires_grad=True)
+    da.linalg.norm(t, "nuc").backward()
+    np.testing.assert_allclose(t.grad.numpy(), np.diag([1.0, 0.0]))
+    t = da.tensor([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]], requires_grad=True)
+    da.linalg.svd(t, compute_uv=False)[0].backward()
+    np.testing.assert_allclose(t.grad.numpy(), [[0.5, 0.0], [0.0, 0.5], [0.0, 0.0]])
+    # the projector onto the span of the repeated singular vectors does not depend on the
+    # basis: its derivative is exact there
+    a = np.array([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0], [0.0, 0.0]])
+    w = weights_like((4, 4))
+    check_gradients(lambda x: (((lambda u: u @ u.T)(da.linalg.svd(x, False).U))
+                               * da.tensor(w)).sum(), a)
+    # the rotation of U against V (antisymmetric in U^T dA V) keeps its limit: a rotation
+    # of the input by exp(tK) is followed exactly by the reconstruction u s vh
+    k = np.array([[0.0, 1.0], [-1.0, 0.0]])
+    _, tangent = func.jvp(lambda x: (lambda u, s, vh: (u * s) @ vh)(*da.linalg.svd(x, False)),
+                          (da.tensor(a),), (da.tensor(a @ k),))
+    np.testing.assert_allclose(tangent.numpy(), a @ k, atol=1e-12)
+
+
+def test_kink_policies_and_tracking_at_repeated_eigenvalues() -> None:
     a = np.diag([1.0, 1.0, 3.0])
-    t = da.tensor(a, requires_grad=True)
-    da.linalg.eigvalsh(t).sum().backward()
-    np.testing.assert_allclose(t.grad.numpy(), np.eye(3), atol=1e-12)
-    t = da.tensor(a, requires_grad=True)
-    v = da.linalg.eigh(t).eigenvectors
-    (v * da.tensor(weights_like((3, 3)))).sum().backward()
-    assert not np.all(np.isfinite(t.grad.numpy()))
-
-
-def test_repeated_singular_values_vectors_not_finite_values_fine() -> None:
-    a = np.array([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
-    t = da.tensor(a, requires_grad=True)
-    da.linalg.svd(t, compute_uv=False).sum().backward()
-    np.testing.assert_allclose(t.grad.numpy(), [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
-    t = da.tensor(a, requires_grad=True)
-    u = da.linalg.svd(t, full_matrices=False).U
-    (u * da.tensor(weights_like((3, 2)))).sum().backward()
-    assert not np.all(np.isfinite(t.grad.numpy()))
+    with da.nondiff.track() as hits:
+        t = da.tensor(a, requires_grad=True)
+        (da.linalg.eigh(t).eigenvectors ** 3).sum().backward()
+    assert {h.op for h in hits} >= {"eigh_vectors"}
+    with da.nondiff.policy("nan"):
+        t = da.tensor(a, requires_grad=True)
+        (da.linalg.eigh(t).eigenvectors ** 3).sum().backward()
+    assert np.isnan(t.grad.numpy()).any()
+    with da.nondiff.policy("raise"):
+        t = da.tensor(a, requires_grad=True)
+        with pytest.raises(da.nondiff.KinkError, match="repeated eigenvalues"):
+            (da.linalg.eigh(t).eigenvectors ** 3).sum().backward()
+    t = da.tensor(_symmetric(3, seed=41), requires_grad=True)
+    with da.nondiff.track() as hits:
+        (da.linalg.eigh(t).eigenvectors ** 3).sum().backward()
+    assert not [h for h in hits if h.op in ("eigh_vectors", "eigvalsh")]
 
 
 def test_pinv_at_rank_deficiency_is_the_constant_rank_derivative() -> None:
