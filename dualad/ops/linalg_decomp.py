@@ -45,6 +45,7 @@ from ..registry import NO_SYMPY_FORM, Domain, Hints, Kink, Op, apply, register_o
 from ..tensor import Tensor, _wrap, shape_of
 from ._define import kink_adjust, quiet
 from .elementwise import abs as _abs
+from .elementwise import where
 from .linalg import _sym_det, _well_conditioned, inv, matmul, solve, tril, triu
 from .reductions import amax, amin
 from .reductions import norm as _vector_norm
@@ -449,36 +450,36 @@ def _watched(name: str, vjp: Any, jvp: Any) -> tuple[Any, Any]:
     return watched_vjp, watched_jvp
 
 
-def _eigen_share(x: Any, UPLO: Any, mode: str) -> Any:  # noqa: N803
+def _eigen_share(x: Any, UPLO: Any) -> Any:  # noqa: N803
     """Equal eigenvalues share their derivative equally (the kink convention)."""
     return _tie_average(np.linalg.eigvalsh(_raw(x), UPLO=UPLO))[0]
 
 
 def _eigvalsh_vjp(g: Tensor, out: Any, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
     v = apply(_EIGH_VECTORS, x, UPLO=UPLO)
-    g = _shared(g, _eigen_share(x, UPLO, "backward"))
+    g = _shared(g, _eigen_share(x, UPLO))
     return _sym_adjoint(matmul(v * _col(g), _mT(v)), UPLO)
 
 
 def _eigvalsh_jvp(t: Tensor, out: Any, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
     v = apply(_EIGH_VECTORS, x, UPLO=UPLO)
     return _shared(_sum(v * matmul(_sym_from(t, UPLO), v), axis=-2),
-                   _eigen_share(x, UPLO, "jvp"))
+                   _eigen_share(x, UPLO))
 
 
-def _eigen_gaps(x: Any, UPLO: Any, mode: str) -> Any:  # noqa: N803
+def _eigen_gaps(x: Any, UPLO: Any) -> Any:  # noqa: N803
     w = apply(_EIGVALSH, x, UPLO=UPLO)
     return _inv_gaps(w, _repeated(w._data))
 
 
 def _eigh_vectors_vjp(g: Tensor, out: Tensor, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
-    inner = _eigen_gaps(x, UPLO, "backward") * matmul(_mT(out), g)
+    inner = _eigen_gaps(x, UPLO) * matmul(_mT(out), g)
     return _sym_adjoint(matmul(matmul(out, inner), _mT(out)), UPLO)
 
 
 def _eigh_vectors_jvp(t: Tensor, out: Tensor, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
     k = matmul(matmul(_mT(out), _sym_from(t, UPLO)), out)
-    return matmul(out, _eigen_gaps(x, UPLO, "jvp") * k)
+    return matmul(out, _eigen_gaps(x, UPLO) * k)
 
 
 def _eigen_gapped(x: Any, UPLO: Any = "L") -> bool:  # noqa: N803
@@ -560,7 +561,7 @@ def _svd_parts(x: Any) -> tuple[Tensor, Tensor, Tensor]:
     return apply(_SVD_U, x), apply(_SVDVALS, x), apply(_SVD_VH, x)
 
 
-def _singular_share(x: Any, mode: str) -> Any:
+def _singular_share(x: Any) -> Any:
     """Equal singular values share their derivative equally; a zero one gets 0 (it is
     ``|sigma|`` there: the minimum-norm subgradient)."""
     return _tie_average(np.linalg.svd(_raw(x), compute_uv=False), zero_is_kink=True)[0]
@@ -568,12 +569,12 @@ def _singular_share(x: Any, mode: str) -> Any:
 
 def _svdvals_vjp(g: Tensor, out: Any, x: Any) -> Tensor:
     u, _, vh = _svd_parts(x)
-    return matmul(u * _col(_shared(g, _singular_share(x, "backward"))), vh)
+    return matmul(u * _col(_shared(g, _singular_share(x))), vh)
 
 
 def _svdvals_jvp(t: Tensor, out: Any, x: Any) -> Tensor:
     u, _, vh = _svd_parts(x)
-    return _shared(_sum(u * matmul(t, _mT(vh)), axis=-2), _singular_share(x, "jvp"))
+    return _shared(_sum(u * matmul(t, _mT(vh)), axis=-2), _singular_share(x))
 
 
 def _svd_kinks(s: np.ndarray, shape: tuple) -> np.ndarray:
@@ -593,7 +594,7 @@ def _asym(m: Any) -> Tensor:
     return 0.5 * (m - _mT(m))
 
 
-def _svd_factors(op: Op, x: Any, s: Tensor, mode: str) -> tuple[Tensor, Tensor, Tensor]:
+def _svd_factors(x: Any, s: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """``1/(s_j - s_i)``, ``1/(s_i + s_j)`` (off the diagonal) and ``S^+`` (1/s, 0 for s = 0).
 
     The rotation of the singular vectors splits into the part symmetric in ``dP = U^T dA
@@ -614,7 +615,7 @@ def _svd_factors(op: Op, x: Any, s: Tensor, mode: str) -> tuple[Tensor, Tensor, 
 
 def _svd_u_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
     u, s, vh = out, apply(_SVDVALS, x), apply(_SVD_VH, x)
-    minus, plus, s_plus = _svd_factors(_SVD_U, x, s, "backward")
+    minus, plus, s_plus = _svd_factors(x, s)
     utg = matmul(_mT(u), g)
     inside = _sym(minus * utg) + _asym(plus * utg)
     outside = (g - matmul(u, utg)) * _col(s_plus)  # (I - U U^T) gU S^+
@@ -623,7 +624,7 @@ def _svd_u_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
 
 def _svd_vh_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
     u, s, vh = apply(_SVD_U, x), apply(_SVDVALS, x), out
-    minus, plus, s_plus = _svd_factors(_SVD_VH, x, s, "backward")
+    minus, plus, s_plus = _svd_factors(x, s)
     vtgv = matmul(vh, _mT(g))  # V^T gV, with gV = g^T
     inside = _sym(minus * vtgv) - _asym(plus * vtgv)
     outside = (g - matmul(matmul(g, _mT(vh)), vh)) * _row(s_plus)  # S^+ gV^T (I - V V^T)
@@ -632,7 +633,7 @@ def _svd_vh_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
 
 def _svd_u_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
     u, s, vh = out, apply(_SVDVALS, x), apply(_SVD_VH, x)
-    minus, plus, s_plus = _svd_factors(_SVD_U, x, s, "jvp")
+    minus, plus, s_plus = _svd_factors(x, s)
     tv = matmul(t, _mT(vh))
     dp = matmul(_mT(u), tv)
     inside = matmul(u, minus * _sym(dp) + plus * _asym(dp))
@@ -641,7 +642,7 @@ def _svd_u_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
 
 def _svd_vh_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
     u, s, vh = apply(_SVD_U, x), apply(_SVDVALS, x), out
-    minus, plus, s_plus = _svd_factors(_SVD_VH, x, s, "jvp")
+    minus, plus, s_plus = _svd_factors(x, s)
     ttu = matmul(_mT(t), u)
     dp = _mT(matmul(vh, ttu))  # U^T t V
     inside = matmul(_mT(vh), minus * _sym(dp) - plus * _asym(dp))
@@ -1072,8 +1073,21 @@ def cond(x: Any, p: Any = None) -> Tensor:
         s = apply(_SVDVALS, x)
         big, small = s[..., 0], s[..., -1]
         return big / small if p != -2 else small / big
-    _square_check("cond", x)
-    return _matrix_norm_last(x, p) * _matrix_norm_last(inv(x), p)
+    n = _square_check("cond", x)
+    raw = _raw(x)
+    singular = np.zeros(raw.shape[:-2], dtype=bool)
+    for idx in np.ndindex(*raw.shape[:-2]):
+        try:
+            np.linalg.inv(raw[idx])
+        except np.linalg.LinAlgError:
+            singular[idx] = True
+    if not singular.any():
+        return _matrix_norm_last(x, p) * _matrix_norm_last(inv(x), p)
+    # as NumPy: inf for a singular matrix, whose derivative is nan (DESIGN 5, rule 5)
+    safe = where(singular[..., None, None], np.eye(n), x)
+    finite = _matrix_norm_last(safe, p) * _matrix_norm_last(inv(safe), p)
+    infinite = (0.0 * _sum(x, axis=(-2, -1)) + 1.0) * np.where(singular, np.inf, 1.0)
+    return where(singular, infinite, finite)
 
 
 def _complex_unsupported(name: str) -> TypeError:

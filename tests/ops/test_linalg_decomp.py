@@ -606,3 +606,28 @@ def test_matrix_rank_is_an_integer_with_no_gradient() -> None:
     t = da.tensor(np.array([[1.0, 2.0], [2.0, 4.0]]), requires_grad=True)
     r = np.linalg.matrix_rank(t)
     assert r.item() == 1 and r.dtype.kind == "i" and not r.requires_grad
+
+
+def test_hermitian_options_read_the_lower_triangle() -> None:
+    a = _symmetric(3, seed=42) + np.triu(np.ones((3, 3)), 1)  # the upper triangle unread
+    sym = np.tril(a) + np.tril(a, -1).T
+    t = da.tensor(a)
+    np.testing.assert_allclose(np.linalg.svd(t, hermitian=True).S.numpy(),
+                               np.linalg.svd(a, hermitian=True).S, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.pinv(t, hermitian=True).numpy(),
+                               np.linalg.pinv(a, hermitian=True), atol=1e-12)
+    u, s, vh = np.linalg.svd(t, hermitian=True)
+    np.testing.assert_allclose(((u * s) @ vh).numpy(), sym, atol=1e-12)
+    check_gradients(_weighted(lambda x: da.linalg.pinv(x, hermitian=True), (3, 3)), a)
+
+
+def test_cond_of_a_singular_matrix_is_inf_with_a_nan_derivative() -> None:
+    # NumPy gives inf; the derivative there does not exist (rule 5), the others' are kept
+    a = np.array([[[1.0, 2.0], [2.0, 4.0]], [[1.0, 0.0], [0.0, 2.0]]])
+    for p in ("fro", 1, np.inf, -1):
+        t = da.tensor(a, requires_grad=True)
+        c = np.linalg.cond(t, p)
+        np.testing.assert_allclose(c.detach().numpy(), np.linalg.cond(a, p))
+        c.sum().backward()
+        assert np.isnan(t.grad.numpy()[0]).all() and np.isfinite(t.grad.numpy()[1]).all()
+    check_gradients(lambda x: np.linalg.cond(x, "fro"), a[1])
