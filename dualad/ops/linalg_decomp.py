@@ -183,6 +183,10 @@ def _raw(x: Any) -> np.ndarray:
 
 def _matrix_check(name: str, x: Any) -> tuple:
     s = shape_of(x)
+    if np.asarray(_raw(x)).dtype.kind == "c":
+        raise TypeError(f"linalg.{name}: complex matrices are not supported yet (the rules "
+                        "here are for real matrices); use real and imaginary parts, or "
+                        "numpy.linalg on t.detach().numpy() if no gradient is needed")
     if len(s) < 2:
         raise ValueError(f"{name}: expected a matrix or a stack of matrices (at least 2 "
                          f"dimensions), got shape {s}")
@@ -890,6 +894,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Tensor, Tensor, int, Tenso
     if sb[0] != sa[0]:
         raise ValueError(f"lstsq: a and b must have the same number of rows, got shapes {sa} "
                          f"and {sb}")
+    _matrix_check("lstsq", a)
     m, n = sa
     cut = np.finfo(np.float64).eps * max(m, n) if rcond is None else rcond
     rank = int(np.linalg.lstsq(_raw(a), _raw(b), rcond=cut)[2])
@@ -971,6 +976,8 @@ def _matrix_norm_last(x: Any, order: Any) -> Tensor:
     """The matrix norm ``order`` over the last two axes."""
     if order in (None, "fro"):
         return _vector_norm(x, None, dim=(-2, -1))
+    if order in ("nuc", 2, -2):
+        _matrix_check("norm", x)
     if order == "nuc":
         return _sum(apply(_SVDVALS, x), axis=-1)
     if order in (2, -2):

@@ -631,3 +631,11 @@ def test_cond_of_a_singular_matrix_is_inf_with_a_nan_derivative() -> None:
         c.sum().backward()
         assert np.isnan(t.grad.numpy()[0]).all() and np.isfinite(t.grad.numpy()[1]).all()
     check_gradients(lambda x: np.linalg.cond(x, "fro"), a[1])
+
+
+def test_complex_matrices_are_refused_rather_than_differentiated_wrongly() -> None:
+    z = da.tensor(np.eye(2) * (1.0 + 1.0j))
+    for name in ("svd", "qr", "eigh", "cholesky", "pinv", "slogdet"):
+        with pytest.raises(TypeError, match=f"linalg.{name}: complex matrices are not "
+                           "supported"):
+            getattr(da.linalg, name)(z)
