@@ -639,3 +639,25 @@ def test_complex_matrices_are_refused_rather_than_differentiated_wrongly() -> No
         with pytest.raises(TypeError, match=f"linalg.{name}: complex matrices are not "
                            "supported"):
             getattr(da.linalg, name)(z)
+
+
+def test_registry_ops_keep_a_continuous_gauge_where_lapack_flips_signs() -> None:
+    # regression: LAPACK's singular vectors of this matrix flip sign when one entry moves
+    # by -1e-6 (but not by +-1e-3), so central differences of NumPy's U measure the flip;
+    # the ops keep each vector's largest entry positive, and svd() flips back to NumPy's
+    x = np.array([[1.8515760540066655, 0.0, 2.0], [0.0, 0.0, 2.0], [2.0, 2.0, 0.0]])
+    moved = x.copy()
+    moved[0, 0] -= 1e-6
+    u_op = da.registry.get("svd_u").forward
+    assert np.abs(u_op(moved) - u_op(x)).max() < 1e-5
+    for a in (x, moved):
+        for got, want in zip(da.linalg.svd(da.tensor(a)), np.linalg.svd(a)):
+            np.testing.assert_allclose(got.numpy(), want, atol=1e-12)
+    # Householder QR flips the sign of Q's first column where a[0, 0] crosses 0
+    a = np.array([[1e-9, 1.0], [1.0, 2.0], [0.5, -1.0]])
+    b = a.copy()
+    b[0, 0] = -1e-9
+    q_op = da.registry.get("qr_q").forward
+    assert np.abs(q_op(a) - q_op(b)).max() < 1e-6
+    assert np.abs(np.linalg.qr(a).Q - np.linalg.qr(b).Q).max() > 1.0
+    np.testing.assert_allclose(da.linalg.qr(da.tensor(b)).Q.numpy(), np.linalg.qr(b).Q)
