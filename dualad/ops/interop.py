@@ -166,7 +166,8 @@ FUNCTIONS: dict = {
     np.linalg.svd: LD.svd, np.linalg.svdvals: LD.svdvals, np.linalg.cond: LD.cond,
     np.linalg.multi_dot: LD.multi_dot, np.linalg.matrix_rank: LD.matrix_rank,
     np.linalg.matrix_norm: LD.matrix_norm, np.linalg.vector_norm: LD.vector_norm,
-    np.linalg.eig: LD.eig, np.linalg.eigvals: LD.eigvals,
+    np.linalg.eig: LD.eig, np.linalg.eigvals: LD.eigvals, np.linalg.matmul: F.matmul,
+    np.linalg.matrix_transpose: lambda x: F.swapaxes(x, -1, -2),
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
 }

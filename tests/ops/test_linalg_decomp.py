@@ -661,3 +661,11 @@ def test_registry_ops_keep_a_continuous_gauge_where_lapack_flips_signs() -> None
     assert np.abs(q_op(a) - q_op(b)).max() < 1e-6
     assert np.abs(np.linalg.qr(a).Q - np.linalg.qr(b).Q).max() > 1.0
     np.testing.assert_allclose(da.linalg.qr(da.tensor(b)).Q.numpy(), np.linalg.qr(b).Q)
+
+
+def test_numpy_linalg_matmul_and_matrix_transpose_dispatch() -> None:
+    a, b = RNG.normal(size=(2, 3, 4)), RNG.normal(size=(4, 2))
+    np.testing.assert_allclose(np.linalg.matmul(da.tensor(a), da.tensor(b)).numpy(), a @ b)
+    np.testing.assert_allclose(np.linalg.matrix_transpose(da.tensor(a)).numpy(),
+                               np.linalg.matrix_transpose(a))
+    check_gradients(_weighted(lambda x: np.linalg.matmul(x, da.tensor(b)), (2, 3, 2)), a)
