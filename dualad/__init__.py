@@ -10,7 +10,7 @@
 
 from types import ModuleType as _ModuleType
 
-from . import _methods, autograd, forward_ad, func, nn, nondiff, ops, optim, registry, tree
+from . import _methods, autograd, forward_ad, func, linalg, nn, nondiff, ops, optim, registry, tree
 from .autograd import (
     enable_grad,
     inference_mode,

@@ -34,6 +34,7 @@ SECTIONS = [
     ("dualad.check", "Numeric gradient checks"),
     ("dualad.testing", "Testing helpers"),
     ("dualad.testing.strategies", "Hypothesis strategies"),
+    ("dualad.linalg", "Linear algebra (np.linalg)"),
     ("dualad.nn", "Neural-network modules"),
     ("dualad.nn.functional", "Functional layers and losses"),
     ("dualad.optim", "Optimizers"),

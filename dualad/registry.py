@@ -54,6 +54,14 @@ LINEAR = "linear"
 """Marker for a jvp entry: the op is linear in this input."""
 
 
+def NO_SYMPY_FORM(*args: Any, **params: Any) -> Any:  # noqa: N802 - a marker, like LINEAR
+    """Marker for an op's ``sympy`` field: SymPy has no form for the op (a matrix
+    decomposition such as ``eigh`` or ``svd``). The registry suite skips the op's SymPy
+    check and the SymPy export refuses a graph holding it; called, it raises."""
+    raise ValueError("this op has no SymPy form (SymPy has no closed form for it), so it "
+                     "cannot be exported to SymPy")
+
+
 @dataclass(frozen=True)
 class Kink:
     """A nondifferentiable point of an op and the derivative the rules use there.

@@ -33,7 +33,7 @@ import sympy as sp
 
 from .autograd import graph
 from .autograd.node import AccumulateGrad, Node, OpNode, edge_node
-from .registry import LINEAR, Op
+from .registry import LINEAR, NO_SYMPY_FORM, Op
 from .tensor import Tensor, meta_of
 
 __all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE",
@@ -207,6 +207,10 @@ def _sympy_form(op: Op) -> Callable[..., Any]:
     if op.sympy is None:
         raise ValueError(f"cannot export op {op.name!r} to SymPy: it has no sympy form; give "
                          "its registry entry one")
+    if op.sympy is NO_SYMPY_FORM:
+        raise ValueError(f"cannot export op {op.name!r} to SymPy: SymPy has no form for it "
+                         "(a matrix decomposition); differentiate it numerically instead "
+                         "(dualad.gradcheck)")
     return op.sympy
 
 

@@ -43,6 +43,21 @@ from .linalg import (
     tril,
     triu,
 )
+from .linalg_decomp import (  # np.linalg's decompositions, norms and least squares
+    cholesky,
+    cond,
+    eigh,
+    eigvalsh,
+    lstsq,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    qr,
+    slogdet,
+    svd,
+    svdvals,
+)
 from .math import (
     acos,
     acosh,
@@ -271,4 +286,7 @@ __all__ = [
     "isinf", "isnan", "isneginf", "isposinf", "nonzero", "np_count_nonzero", "np_nonzero",
     "np_searchsorted", "np_unique", "searchsorted", "signbit", "unique", "corrcoef", "cov",
     "interp", "median", "np_linspace", "np_median", "percentile", "quantile",
+    # np.linalg's decompositions, norms and least squares (ops/linalg_decomp.py)
+    "cholesky", "cond", "eigh", "eigvalsh", "lstsq", "matrix_power", "matrix_rank", "multi_dot",
+    "pinv", "qr", "slogdet", "svd", "svdvals",
 ]

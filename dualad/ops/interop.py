@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import ops as F
 from ..tensor import Tensor, _wrap, ndim_of
+from . import linalg_decomp as LD
 
 UFUNCS: dict[Any, Callable[..., Any]] = {
     np.add: F.add, np.subtract: F.sub, np.multiply: F.mul, np.true_divide: F.div,
@@ -73,25 +74,6 @@ def _np_extremum(reduce: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return fn
 
 
-def _np_norm(x: Any, ord: Any = None, axis: Any = None,  # noqa: A002
-             keepdims: bool = False) -> Tensor:
-    """``numpy.linalg.norm``: vector norms, and 'fro', 1, -1, inf, -inf for matrices."""
-    nd = ndim_of(x)
-    if axis is None:
-        axis = tuple(range(nd)) if ord is None or nd == 1 else (nd - 2, nd - 1)
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if len(axes) == 1 or ord is None or ord == "fro":
-        if len(axes) == 2 and ord not in (None, "fro"):
-            raise ValueError(f"numpy.linalg.norm: ord={ord!r} is not a matrix norm")
-        return F.norm(x, None if ord == "fro" else ord, dim=axes, keepdim=keepdims)
-    if ord in (1, -1, np.inf, -np.inf):
-        inner_axis, outer_axis = (axes[0], axes[1]) if ord in (1, -1) else (axes[1], axes[0])
-        sums = F.sum(F.abs(x), axis=inner_axis, keepdims=True)
-        pick = F.amax if ord in (1, np.inf) else F.amin
-        out = pick(sums, axis=outer_axis, keepdims=True)
-        return out if keepdims else F.squeeze(out, axes)
-    raise ValueError(f"numpy.linalg.norm: ord={ord!r} for matrices (spectral or nuclear "
-                     "norms) has no dualad op")
 
 
 def _np_concatenate(arrays: Any, axis: Any = 0) -> Tensor:
@@ -140,7 +122,7 @@ FUNCTIONS: dict = {
     np.min: _np_extremum(F.amin), np.amin: _np_extremum(F.amin),
     np.argmax: lambda a, axis=None, keepdims=False: F.argmax(a, axis=axis, keepdims=keepdims),
     np.argmin: lambda a, axis=None, keepdims=False: F.argmin(a, axis=axis, keepdims=keepdims),
-    np.linalg.norm: _np_norm, np.linalg.det: F.det, np.linalg.inv: F.inv,
+    np.linalg.norm: LD.norm, np.linalg.det: F.det, np.linalg.inv: F.inv,
     np.linalg.solve: F.solve, np.trace: _np_trace, np.outer: _np_outer, np.inner: F.inner,
     np.diag: lambda v, k=0: F.diag(v, k), np.tril: lambda m, k=0: F.tril(m, k),
     np.triu: lambda m, k=0: F.triu(m, k),
@@ -184,6 +166,15 @@ FUNCTIONS: dict = {
     np.count_nonzero: F.np_count_nonzero, np.allclose: F.allclose, np.isclose: F.isclose,
     np.array_equal: F.array_equal, np.array_equiv: F.array_equiv, np.unique: F.np_unique,
     np.isposinf: F.isposinf, np.isneginf: F.isneginf,
+    # np.linalg's decompositions, norms and least squares (ops/linalg_decomp.py)
+    np.linalg.slogdet: LD.slogdet, np.linalg.pinv: LD.pinv, np.linalg.lstsq: LD.lstsq,
+    np.linalg.matrix_power: LD.matrix_power, np.linalg.cholesky: LD.cholesky,
+    np.linalg.qr: LD.qr, np.linalg.eigh: LD.eigh, np.linalg.eigvalsh: LD.eigvalsh,
+    np.linalg.svd: LD.svd, np.linalg.svdvals: LD.svdvals, np.linalg.cond: LD.cond,
+    np.linalg.multi_dot: LD.multi_dot, np.linalg.matrix_rank: LD.matrix_rank,
+    np.linalg.matrix_norm: LD.matrix_norm, np.linalg.vector_norm: LD.vector_norm,
+    np.linalg.eig: LD.eig, np.linalg.eigvals: LD.eigvals, np.linalg.matmul: F.matmul,
+    np.linalg.matrix_transpose: lambda x: F.swapaxes(x, -1, -2),
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
 }
