@@ -142,6 +142,16 @@ from .ops import (
     var,
     where,
 )
+from .ops.complexmath import (  # complex numbers (docs/complex-numbers.md)
+    angle,
+    conj,
+    conjugate,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isreal,
+    real,
+)
 from .ops.npmath import (  # NumPy's further elementwise math (issue 20)
     average,
     cbrt,
@@ -212,6 +222,8 @@ _methods.install(Tensor)
 float16 = "float16"
 float32 = "float32"
 float64 = "float64"
+complex64 = "complex64"
+complex128 = "complex128"
 
 absolute = abs
 fabs = abs

@@ -308,6 +308,10 @@ def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, name: str) -> 
                              f"or (1,)), got output shape(s) {shapes}; use jacrev or vjp for "
                              "other outputs")
         out = tr.outs[0]
+        if out._data.dtype.kind == "c":  # (as backward(): no implicit complex cotangent)
+            raise TypeError(f"{name}: the function returned a complex value "
+                            f"({out._data.dtype}); a gradient needs a real output: return "
+                            "da.abs(z) ** 2 or da.real(z), or use vjp with a cotangent")
         grads = tr.pull_back([_wrap(np.ones_like(out._data))])
         value = tr.value()
         value = (value, tr.aux) if has_aux else value

@@ -223,6 +223,9 @@ class Op:
     # elementwise ops; for others every input element (each output may depend on all).
     sympy_terms: Callable[..., float] | None = None
     hints: Hints = _NO_HINTS
+    # Its rules follow PyTorch's convention for complex inputs (docs/complex-numbers.md);
+    # the registry suite then draws complex inputs for it.
+    accepts_complex: bool = False
 
     def __post_init__(self) -> None:
         if not self.node_name:
@@ -715,7 +718,8 @@ def fit_array_to(x: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
         if x.shape != shape:
             x = fast.broadcast_to(x, shape)
     if x.dtype != dtype and np.issubdtype(dtype, np.inexact):
-        x = x.astype(dtype)
+        # a real input's share of a complex cotangent is its real part (PyTorch)
+        x = (x.real if x.dtype.kind == "c" else x).astype(dtype)
     return x
 
 

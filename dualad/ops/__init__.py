@@ -212,4 +212,17 @@ __all__ = [
     "append", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "column_stack",
     "diagflat", "diagonal", "dsplit", "dstack", "fliplr", "flipud", "hsplit", "hstack",
     "moveaxis", "repeat", "roll", "rollaxis", "rot90", "tile", "vsplit", "vstack",
+    # complex numbers (ops/complexmath.py)
+    "angle", "conj", "conjugate", "imag", "iscomplex", "iscomplexobj", "isreal", "real",
 ]
+
+from .complexmath import (  # noqa: E402  (complex numbers: after every op, which it marks)
+    angle,
+    conj,
+    conjugate,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isreal,
+    real,
+)

@@ -39,6 +39,8 @@ UFUNCS: dict[Any, Callable[..., Any]] = {
     np.less_equal: lambda a, b: _compare(np.less_equal, a, b),
     np.equal: lambda a, b: _compare(np.equal, a, b),
     np.not_equal: lambda a, b: _compare(np.not_equal, a, b),
+    # complex numbers (ops/complexmath.py)
+    np.conjugate: F.conj,
 }
 
 
@@ -181,7 +183,15 @@ FUNCTIONS: dict = {
                                                                         dtype=dtype),
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
+    # complex numbers (ops/complexmath.py)
+    np.real: F.real, np.imag: F.imag, np.angle: lambda z, deg=False: _np_angle(z, deg),
+    np.iscomplex: F.iscomplex, np.isreal: F.isreal, np.iscomplexobj: F.iscomplexobj,
+    np.isrealobj: lambda x: not F.iscomplexobj(x),
 }
+
+
+def _np_angle(z: Any, deg: bool = False) -> Tensor:
+    return F.angle(z) * (180.0 / np.pi) if deg else F.angle(z)
 
 
 def _unsupported(name: str) -> TypeError:
