@@ -125,12 +125,13 @@ HOLOMORPHIC = (
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tan", "tanh",
     "sinh", "cosh", "sqrt", "square", "reciprocal", "expm1", "log1p", "log2", "log10",
     "exp2", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "sigmoid",
-    "matmul", "prod", "einsum", "float_power",
+    "matmul", "prod", "einsum", "float_power", "det", "inv", "solve", "strong_mul",
 )
 LINEAR_OPS = (
     "sum", "mean", "sum_to", "broadcast_to", "astype", "clone", "reshape", "permute",
     "getitem", "transpose", "swapaxes", "concatenate", "stack", "cumsum", "trace", "diag",
-    "tril", "triu", "flip", "squeeze", "unsqueeze", "expand_dims",
+    "tril", "triu", "flip", "squeeze", "unsqueeze", "expand_dims", "flatten", "where",
+    "setitem", "index_add", "deg2rad", "rad2deg",
 )
 NON_HOLOMORPHIC = ("abs", "real", "imag", "conj", "angle", "var", "std", "norm")
 

@@ -225,7 +225,7 @@ def _sym_det(x: Any) -> Any:
 
 
 def _det_vjp(g: Tensor, out: Any, x: Tensor) -> Tensor:
-    return reshape(g, g.shape + (1, 1)) * _cofactors(x)
+    return reshape(g, g.shape + (1, 1)) * conj_if_complex(_cofactors(x))
 
 
 def _det_jvp(t: Tensor, out: Any, x: Tensor) -> Tensor:
@@ -255,6 +255,7 @@ def det(x: Any) -> Tensor:
 
 # ----------------------------------------------------------------------- inv
 def _inv_rule(g: Tensor, out: Tensor, x: Any) -> Tensor:
+    out = conj_if_complex(out)  # (complex: the conjugate transpose)
     return -matmul(matmul(_mT(out), g), _mT(out))
 
 
@@ -301,13 +302,13 @@ def _from_matrix(b: Tensor, vector: bool) -> Tensor:
 
 def _solve_vjp_a(g: Tensor, out: Tensor, a: Any, b: Any) -> Tensor:
     vec = len(shape_of(b)) == 1
-    gb = apply(_SOLVE, _mT(a), _as_matrix(g, vec))
-    return -matmul(gb, _mT(_as_matrix(out, vec)))
+    gb = apply(_SOLVE, _mT(conj_if_complex(a)), _as_matrix(g, vec))
+    return -matmul(gb, _mT(conj_if_complex(_as_matrix(out, vec))))
 
 
 def _solve_vjp_b(g: Tensor, out: Tensor, a: Any, b: Any) -> Tensor:
     vec = len(shape_of(b)) == 1
-    return _from_matrix(apply(_SOLVE, _mT(a), _as_matrix(g, vec)), vec)
+    return _from_matrix(apply(_SOLVE, _mT(conj_if_complex(a)), _as_matrix(g, vec)), vec)
 
 
 def _solve_jvp_a(t: Tensor, out: Tensor, a: Any, b: Any) -> Tensor:
