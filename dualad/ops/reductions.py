@@ -473,15 +473,22 @@ def _norm_forward(x: np.ndarray, ord: float = 2.0, axis: Any = None,  # noqa: A0
     return np.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 
+def _complex_sign(x: Tensor) -> Tensor:
+    """``x / |x|`` (0 at 0) for complex ``x``, differentiable (``sign``'s derivative is 0)."""
+    zero = x._data == 0
+    return where(zero, 0.0, x / where(zero, 1.0, abs(x)))
+
+
 def _norm_weights(out_kept: Tensor, x: Tensor, axis: Any = None,
                   ord: float = 2.0) -> Tensor:  # noqa: A002
+    sgn = sign if not is_complex(x) else _complex_sign
     if ord == 1:
-        return sign(x)
+        return sgn(x)
     if ord == 2:
         num, den = x, out_kept
     else:
         xz = x._data == 0
-        num = where(xz, 0.0, sign(x) * abs(where(xz, 1.0, x)) ** (ord - 1))
+        num = where(xz, 0.0, sgn(x) * abs(where(xz, 1.0, x)) ** (ord - 1))
         den = out_kept ** (ord - 1)
     zero = out_kept._data == 0
     return where(zero, 0.0, num / where(zero, 1.0, den))
