@@ -276,3 +276,30 @@ def test_linear_algebra_against_pytorch() -> None:
         ft(at, bt).backward(torch.tensor(g))
         np.testing.assert_allclose(ad.grad.numpy(), at.grad.numpy(), rtol=1e-9, atol=1e-11)
         np.testing.assert_allclose(bd.grad.numpy(), bt.grad.numpy(), rtol=1e-9, atol=1e-11)
+
+
+# ------------------------------------------------------ the registry check
+
+def test_the_registry_check_fails_on_an_unconjugated_rule() -> None:
+    pytest.importorskip("hypothesis")
+    from dualad.ops._define import withdraw
+    from dualad.testing import OpCheckError, check_complex
+
+    bad = da.register_op(da.Op(
+        name="test_unconjugated_exp", forward=np.exp,
+        vjp=(lambda g, out, a: g * out,), jvp=(lambda t, out, a: t * out,),
+        sympy=lambda a: a, domain=da.Domain(ranges=(((-1.0, 1.0),),)), accepts_complex=True,
+        hints=da.registry.Hints(saves_output=True)))
+    try:
+        with pytest.raises(OpCheckError, match="test_unconjugated_exp': complex check failed"):
+            check_complex(bad, (np.array([0.5, -0.3]),), {}, seed=1)
+    finally:
+        withdraw("test_unconjugated_exp")
+    check_complex(da.registry.get("exp"), (np.array([0.5, -0.3]),), {}, seed=1)
+
+
+def test_ops_marked_accepts_complex() -> None:
+    marked = {op.name for op in da.registry.ops() if op.accepts_complex}
+    assert {"sin", "exp", "log", "mul", "div", "matmul", "abs", "real", "imag", "conj",
+            "angle", "var", "std", "norm", "sum", "getitem"} <= marked
+    assert not {"maximum", "sign", "floor", "relu", "arctan2"} & marked

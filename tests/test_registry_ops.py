@@ -43,7 +43,8 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {}  # (op name, check) -> the bug, mark
 
 # the checks of a fast variant (Hints) run for the ops that have one
 APPLIES = {"scalar_path": lambda op: op.hints.scalar_forward is not None,
-           "array_rules": has_array_rules, "batched_jvp": has_batched_jvp}
+           "array_rules": has_array_rules, "batched_jvp": has_batched_jvp,
+           "complex": lambda op: op.accepts_complex}
 
 
 def _cases() -> list:

@@ -131,7 +131,7 @@ LINEAR_OPS = (
     "sum", "mean", "sum_to", "broadcast_to", "astype", "clone", "reshape", "permute",
     "getitem", "transpose", "swapaxes", "concatenate", "stack", "cumsum", "trace", "diag",
     "tril", "triu", "flip", "squeeze", "unsqueeze", "expand_dims", "flatten", "where",
-    "setitem", "index_add", "deg2rad", "rad2deg",
+    "setitem", "index_add",
 )
 NON_HOLOMORPHIC = ("abs", "real", "imag", "conj", "angle", "var", "std", "norm")
 
