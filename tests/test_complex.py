@@ -267,7 +267,8 @@ def test_linear_algebra_against_pytorch() -> None:
     cases = [(lambda a, b: da.det(a) * b, lambda a, b: torch.linalg.det(a)[None, None] * b),
              (lambda a, b: da.inv(a) @ b, lambda a, b: torch.linalg.inv(a) @ b),
              (lambda a, b: da.solve(a, b), lambda a, b: torch.linalg.solve(a, b)),
-             (lambda a, b: da.einsum("ij,jk->ik", a, b), lambda a, b: torch.einsum("ij,jk->ik", a, b))]
+             (lambda a, b: da.einsum("ij,jk->ik", a, b),
+              lambda a, b: torch.einsum("ij,jk->ik", a, b))]
     for fd, ft in cases:
         ad, bd = da.tensor(a, requires_grad=True), da.tensor(b, requires_grad=True)
         at, bt = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
