@@ -83,6 +83,7 @@ from .ops import (
     expand,
     expand_dims,
     expm1,
+    fft,  # np.fft as dualad.fft
     flatten,
     flip,
     floor,

@@ -216,6 +216,7 @@ __all__ = [
     "angle", "conj", "conjugate", "imag", "iscomplex", "iscomplexobj", "isreal", "real",
 ]
 
+from . import fft  # noqa: E402  (np.fft: dualad.fft; after the ops it composes)
 from .complexmath import (  # noqa: E402  (complex numbers: after every op, which it marks)
     angle,
     conj,

@@ -37,11 +37,12 @@ def _copy(fn: Any) -> Any:
 
 
 def _unary(name: str, forward: Any, vjp: Any, jvp: Any, sympy: Any, doc: str,
-           saves: tuple = (), node_name: str = "") -> Any:
+           saves: tuple = (), node_name: str = "", array_vjp: Any = None,
+           ranges: tuple = _RANGES) -> Any:
     op = register_op(Op(name=name, forward=forward, vjp=(vjp,), jvp=(jvp,), sympy=sympy,
-                        domain=Domain(ranges=_RANGES), elementwise=True, doc=doc,
+                        domain=Domain(ranges=ranges), elementwise=True, doc=doc,
                         node_name=node_name, accepts_complex=True,
-                        hints=Hints(saves=saves)))
+                        hints=Hints(saves=saves, array_vjp=array_vjp and (array_vjp,))))
     function = op_function(op, 1)
     function.__doc__ = doc
     function.op = op  # type: ignore[attr-defined]
@@ -61,7 +62,7 @@ conj = _unary(
     >>> import dualad as da
     >>> da.conj(da.tensor([1 + 2j])).tolist()
     [(1-2j)]
-    """, node_name="ConjBackward0")
+    """, node_name="ConjBackward0", array_vjp=lambda g, out, x: np.conj(g))
 
 real = _unary(
     "real", _copy(np.real), lambda g, out, x: g, lambda t, out, x: real(t),
@@ -73,7 +74,7 @@ real = _unary(
     >>> z = da.tensor(1 + 2j, requires_grad=True)
     >>> da.real(z * z).backward(); z.grad
     tensor(2.-4.j, dtype=complex128)
-    """, node_name="RealBackward0")
+    """, node_name="RealBackward0", array_vjp=lambda g, out, x: g)
 
 imag = _unary(
     "imag", _copy(np.imag), lambda g, out, x: _i_times(g), lambda t, out, x: imag(t),
@@ -84,7 +85,7 @@ imag = _unary(
     >>> z = da.tensor(1 + 2j, requires_grad=True)
     >>> da.imag(z * z).backward(); z.grad
     tensor(4.+2.j, dtype=complex128)
-    """, node_name="ImagBackward0")
+    """, node_name="ImagBackward0", array_vjp=lambda g, out, x: _i_times(g))
 
 
 def _safe_abs2(x: Any) -> tuple[Any, Any]:
@@ -115,7 +116,9 @@ angle = _unary(
     >>> z = da.tensor(1 + 1j, requires_grad=True)
     >>> da.angle(z).backward(); z.grad
     tensor(-0.5+0.5j, dtype=complex128)
-    """, saves=(0,), node_name="AngleBackward0")
+    """, saves=(0,), node_name="AngleBackward0",
+    # (a real x jumps from pi to 0 at 0: tested away from it)
+    ranges=(((-3.0, -0.05), (0.05, 3.0)),))
 
 
 # Ops whose rules follow the convention on complex inputs: holomorphic ops (the derived

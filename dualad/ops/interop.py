@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import ops as F
 from ..tensor import Tensor, _wrap, ndim_of
+from . import fft as _fft
 
 UFUNCS: dict[Any, Callable[..., Any]] = {
     np.add: F.add, np.subtract: F.sub, np.multiply: F.mul, np.true_divide: F.div,
@@ -188,6 +189,9 @@ FUNCTIONS: dict = {
     np.iscomplex: F.iscomplex, np.isreal: F.isreal, np.iscomplexobj: F.iscomplexobj,
     np.isrealobj: lambda x: not F.iscomplexobj(x),
 }
+
+
+FUNCTIONS.update(_fft.FUNCTIONS)  # np.fft (ops/fft.py)
 
 
 def _np_angle(z: Any, deg: bool = False) -> Tensor:
