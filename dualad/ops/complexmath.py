@@ -55,7 +55,7 @@ def _i_times(g: Any) -> Any:
     return g * 1j
 
 
-conj = _unary(
+conj: Any = _unary(
     "conj", np.conjugate, lambda g, out, x: conj(g), LINEAR, lambda x: sp.conjugate(x),
     """The complex conjugate (the identity on real tensors; linear over the reals).
 
@@ -64,7 +64,7 @@ conj = _unary(
     [(1-2j)]
     """, node_name="ConjBackward0", array_vjp=lambda g, out, x: np.conj(g))
 
-real = _unary(
+real: Any = _unary(
     "real", _copy(np.real), lambda g, out, x: g, lambda t, out, x: real(t),
     lambda x: sp.re(x),
     """The real part, a new tensor (PyTorch's ``.real`` is a view; dualad's is a copy, so
@@ -76,7 +76,7 @@ real = _unary(
     tensor(2.-4.j, dtype=complex128)
     """, node_name="RealBackward0", array_vjp=lambda g, out, x: g)
 
-imag = _unary(
+imag: Any = _unary(
     "imag", _copy(np.imag), lambda g, out, x: _i_times(g), lambda t, out, x: imag(t),
     lambda x: sp.im(x),
     """The imaginary part, a new tensor (0 for a real tensor). Its gradient is ``1j * g``.

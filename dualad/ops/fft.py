@@ -46,7 +46,8 @@ _NORMS = ("backward", "ortho", "forward")
 # ------------------------------------------------------------------- the two ops
 
 def _c2c_forward(x: Any, axes: tuple, norm: str, inverse: bool) -> np.ndarray:
-    return (np.fft.ifftn if inverse else np.fft.fftn)(x, axes=axes, norm=norm)
+    transform: Any = np.fft.ifftn if inverse else np.fft.fftn
+    return transform(x, axes=axes, norm=norm)
 
 
 def _c2c_vjp(g: Any, out: Any, x: Any, axes: tuple, norm: str, inverse: bool) -> Tensor:
@@ -152,7 +153,8 @@ def _count(name: str, n: Any, what: str = "n") -> int:
     try:
         n = operator.index(n)
     except TypeError:
-        raise TypeError(f"fft.{name}: {what} must be an int, got {n!r}") from None
+        raise TypeError(f"fft.{name}: {what} must be an int, got {n!r} (n of the 1-d "
+                        "transforms is s of the n-d ones)") from None
     if n < 1:
         raise ValueError(f"fft.{name}: invalid number of data points ({n}) specified; "
                          f"{what} must be at least 1")
