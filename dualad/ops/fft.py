@@ -22,7 +22,7 @@ composites of these, which gives their adjoints (the Hermitian weighting of the
 >>> x = da.tensor([1.0, 2.0, 0.5, -1.0], requires_grad=True)
 >>> (da.abs(da.fft.rfft(x)) ** 2).sum().backward()
 >>> np.round(x.grad.numpy(), 6)
-array([ 6., 12.,  2., -4.])
+array([ 7., 10.,  5., -2.])
 """
 
 from __future__ import annotations
