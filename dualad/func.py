@@ -453,6 +453,18 @@ def _cat0(parts: list[Tensor]) -> Tensor:
     return out
 
 
+def _real_only(name: str, tensors: list, what: str) -> None:
+    """A Jacobian of complex numbers is refused, as by ``torch.func`` (its rows and columns
+    would mix the two conventions of complex derivatives): say what to do instead."""
+    for k, t in enumerate(tensors):
+        if t._data.dtype.kind == "c":
+            raise TypeError(f"{name}: expected all {what} to be real but {what[:-1]} {k} is "
+                            f"complex ({t._data.dtype}), as torch.func does; pass real and "
+                            "imaginary parts as separate real arrays (f(x + 1j * y), returning "
+                            "da.stack([da.real(w), da.imag(w)])), or use func.vjp / func.jvp "
+                            "(see docs/complex-numbers.md)")
+
+
 def _jac_outputs(jac: list[list[Tensor]], single_out: bool, single_arg: bool) -> Any:
     per_out = [_unflatten(row, single_arg) for row in jac]
     return _unflatten(per_out, single_out)
@@ -494,6 +506,7 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
         nums, single_arg = _argnums(argnums, len(args), "jacfwd")
         numpy_mode = _numpy_mode(args)
         xs = [_as_tensor(args[i], "jacfwd") for i in nums]
+        _real_only("jacfwd", xs, "inputs")
         sizes = [x._data.size for x in xs]
         total = sum(sizes)
         if total == 0:
@@ -502,6 +515,7 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
         runs = [_push_chunk(f, args, kwargs, nums, xs, offsets, rows, has_aux)
                 for rows in _chunks(total, chunk_size, "jacfwd")]
         outs, single_out, _, aux = runs[0]
+        _real_only("jacfwd", outs, "outputs")
         jac = []
         for k, o in enumerate(outs):
             t = _cat0([run[2][k] for run in runs])
@@ -573,6 +587,8 @@ def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
     """
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         tr = _Traced(f, args, kwargs, argnums, has_aux, "jacrev")
+        _real_only("jacrev", tr.inputs, "inputs")
+        _real_only("jacrev", tr.outs, "outputs")
         jac = []
         for k, o in enumerate(tr.outs):
             if o._data.size == 0:

@@ -304,3 +304,30 @@ def test_ops_marked_accepts_complex() -> None:
     assert {"sin", "exp", "log", "mul", "div", "matmul", "abs", "real", "imag", "conj",
             "angle", "var", "std", "norm", "sum", "getitem"} <= marked
     assert not {"maximum", "sign", "floor", "relu", "arctan2"} & marked
+
+
+def test_jacobians_of_complex_numbers_are_refused_as_by_torch_func() -> None:
+    # they were: jacrev the conjugate of jacfwd for a holomorphic f, and jacrev of a complex
+    # output of a real input silently only its real part
+    z = da.tensor(Z[:2])
+    for transform in (func.jacrev, func.jacfwd, func.hessian):
+        with pytest.raises(TypeError, match="expected all inputs to be real but input 0 is "
+                                            "complex"):
+            transform(lambda z: da.abs(z).sum() if transform is func.hessian else da.sin(z))(z)
+    for transform in (func.jacrev, func.jacfwd):
+        with pytest.raises(TypeError, match="expected all outputs to be real but output 0"):
+            transform(lambda x: da.exp(x * 1j))(np.array([0.5, 1.5]))
+    # the way out the message gives: real and imaginary parts as real coordinates
+    jac = func.jacfwd(lambda x, y: da.stack([da.real(da.sin(x + 1j * y)),
+                                             da.imag(da.sin(x + 1j * y))]),
+                      argnums=(0, 1))(np.array(0.3), np.array(0.4))
+    d = np.cos(0.3 + 0.4j)  # Cauchy-Riemann: [[Re d, -Im d], [Im d, Re d]]
+    np.testing.assert_allclose(np.array(jac).T, [[d.real, -d.imag], [d.imag, d.real]])
+
+
+def test_vjp_and_jvp_transforms_take_complex_values() -> None:
+    out, pull = func.vjp(da.sin, da.tensor(Z))
+    (g,) = pull(da.tensor(W))
+    np.testing.assert_allclose(g.numpy(), W * np.conj(np.cos(Z)))
+    _, t = func.jvp(da.sin, (da.tensor(Z),), (da.tensor(W),))
+    np.testing.assert_allclose(t.numpy(), np.cos(Z) * W)
