@@ -142,7 +142,9 @@ def elementwise(name: str, forward: Callable, partials: Sequence[Partial],
                       for d in partials)
     rules = [_derived_rules(lambda: op, i, d, bool(kinks), multilinear, n)
              for i, d in enumerate(partials)]
-    if complex_rules is not None:
+    if complex_rules is not None:  # (one-input ops: abs)
+        if n != 1:
+            raise ValueError(f"op {name!r}: complex_rules are for one-input ops")
         rules = [_with_complex_rules(r, i, complex_rules) for i, r in enumerate(rules)]
     array_vjp = tuple(r[2] for r in rules) if array_rules is True else array_rules
     op = register_op(Op(
@@ -282,27 +284,21 @@ def _rules_n(d: Callable, adjust: Callable | None, cj: Callable) -> tuple:
 
 
 def _with_complex_rules(rules: tuple, i: int, complex_rules: Callable) -> tuple:
-    """Input ``i``'s (vjp, jvp, array vjp) ``rules``, replaced by those of
-    ``complex_rules(m)`` (a non-holomorphic op's) when an input is complex."""
+    """Input ``i``'s (vjp, jvp, array vjp) ``rules`` of a one-input op, replaced by those
+    of ``complex_rules(m)`` (a non-holomorphic op's) when the input is complex."""
     vjp, jvp, array_vjp = rules
     if vjp is None:
         return rules
     tensor_rules, array_rules = complex_rules(TENSOR_MATH), complex_rules(ARRAY_MATH)
 
-    def c_vjp(g: Any, out: Any, *xs: Any) -> Any:
-        if any(is_complex(x) for x in xs):
-            return tensor_rules[0](g, out, *xs)
-        return vjp(g, out, *xs)
+    def c_vjp(g: Any, out: Any, x: Any) -> Any:
+        return tensor_rules[0](g, out, x) if is_complex(x) else vjp(g, out, x)
 
-    def c_jvp(t: Any, out: Any, *xs: Any) -> Any:
-        if any(is_complex(x) for x in xs):
-            return tensor_rules[1](t, out, *xs)
-        return jvp(t, out, *xs)
+    def c_jvp(t: Any, out: Any, x: Any) -> Any:
+        return tensor_rules[1](t, out, x) if is_complex(x) else jvp(t, out, x)
 
-    def c_array_vjp(g: Any, out: Any, *xs: Any) -> Any:
-        if any(is_complex(x) for x in xs):
-            return array_rules[0](g, out, *xs)
-        return array_vjp(g, out, *xs)
+    def c_array_vjp(g: Any, out: Any, x: Any) -> Any:
+        return array_rules[0](g, out, x) if is_complex(x) else array_vjp(g, out, x)
 
     return c_vjp, c_jvp, c_array_vjp
 
