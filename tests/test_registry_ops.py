@@ -72,6 +72,20 @@ def test_kinks(op: Op) -> None:
     check_kinks(op)
 
 
+@pytest.fixture(autouse=True)
+def _settings_chain_kept_short(request: pytest.FixtureRequest):
+    """hypothesis's pytest plugin (6.155) wraps a parametrized test's settings in a new
+    settings object at every invocation, whose parent is the previous one; after about 1000
+    invocations of test_property, reading a setting exceeded the recursion limit
+    (RecursionError in hypothesis/_settings.py). Put the test's own settings back after
+    each invocation."""
+    fn = getattr(request.function, "__func__", request.function)
+    saved = getattr(fn, "_hypothesis_internal_use_settings", None)
+    yield
+    if saved is not None:
+        fn._hypothesis_internal_use_settings = saved
+
+
 @pytest.mark.parametrize(("op", "check"), _cases())
 @SUITE_SETTINGS
 @given(data=st.data())
