@@ -185,8 +185,13 @@ def _derived_rules(get_op: Callable[[], Op], i: int, d: Partial, kinks: bool,
 
 def is_complex(v: Any) -> bool:
     """Whether ``v`` (a Tensor, an array or a number) is complex."""
+    kind = type(v)
+    if kind is Tensor:  # (the usual cases first: the rules' hot path)
+        return v._data.dtype.kind == "c"
+    if kind is np.ndarray:
+        return v.dtype.kind == "c"
     dtype = getattr(v, "dtype", None)
-    return dtype.kind == "c" if dtype is not None else type(v) is complex
+    return dtype.kind == "c" if dtype is not None else kind is complex
 
 
 def conj_if_complex(v: Any) -> Any:
