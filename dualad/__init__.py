@@ -84,6 +84,7 @@ from .ops import (
     expand,
     expand_dims,
     expm1,
+    fft,  # np.fft as dualad.fft
     flatten,
     flip,
     floor,
@@ -142,6 +143,16 @@ from .ops import (
     unsqueeze,
     var,
     where,
+)
+from .ops.complexmath import (  # complex numbers (docs/complex-numbers.md)
+    angle,
+    conj,
+    conjugate,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isreal,
+    real,
 )
 from .ops.npmath import (  # NumPy's further elementwise math (issue 20)
     average,
@@ -247,6 +258,8 @@ _methods.install(Tensor)
 float16 = "float16"
 float32 = "float32"
 float64 = "float64"
+complex64 = "complex64"
+complex128 = "complex128"
 
 absolute = abs
 fabs = abs

@@ -343,6 +343,26 @@ class TensorMethods:
     def mT(self: Any) -> Tensor:
         return F.transpose(self, -2, -1)
 
+    # complex numbers: read-only properties giving new tensors (PyTorch's are views)
+    @property
+    def real(self: Any) -> Tensor:
+        return F.real(self)
+
+    @property
+    def imag(self: Any) -> Tensor:
+        return F.imag(self)
+
+    def conj(self: Any) -> Tensor:
+        return F.conj(self)
+
+    conjugate = conj
+
+    def angle(self: Any) -> Tensor:
+        return F.angle(self)
+
+    def is_complex(self: Any) -> bool:
+        return bool(self._data.dtype.kind == "c")
+
     def to(self: Any, dtype: Any) -> Tensor:
         return self if np.dtype(dtype) == self.dtype else F.astype(self, dtype)
 

@@ -435,6 +435,10 @@ def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, name: str) -> 
                              f"or (1,)), got output shape(s) {shapes}; use jacrev or vjp for "
                              "other outputs")
         out = tr.outs[0]
+        if out._data.dtype.kind == "c":  # (as backward(): no implicit complex cotangent)
+            raise TypeError(f"{name}: the function returned a complex value "
+                            f"({out._data.dtype}); a gradient needs a real output: return "
+                            "da.abs(z) ** 2 or da.real(z), or use vjp with a cotangent")
         grads = tr.pull_back([_wrap(np.ones_like(out._data))])
         value = tr.value()
         value = (value, tr.aux) if has_aux else value
@@ -690,6 +694,18 @@ def _cat0(parts: list[Tensor]) -> Tensor:
     return out
 
 
+def _real_only(name: str, tensors: list, what: str) -> None:
+    """A Jacobian of complex numbers is refused, as by ``torch.func`` (its rows and columns
+    would mix the two conventions of complex derivatives): say what to do instead."""
+    for k, t in enumerate(tensors):
+        if t._data.dtype.kind == "c":
+            raise TypeError(f"{name}: expected all {what} to be real but {what[:-1]} {k} is "
+                            f"complex ({t._data.dtype}), as torch.func does; pass real and "
+                            "imaginary parts as separate real arrays (f(x + 1j * y), returning "
+                            "da.stack([da.real(w), da.imag(w)])), or use func.vjp / func.jvp "
+                            "(see docs/complex-numbers.md)")
+
+
 def _jac_outputs(jac: list[list[Tensor]], outdef: _tree.TreeDef, diff: _Diff) -> Any:
     """JAX's nesting: the output's structure outside, the arguments' structure inside."""
     return _tree.unflatten(outdef, [diff.rebuild(row) for row in jac])
@@ -731,6 +747,7 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
         diff = _Diff(args, nums, single, "jacfwd")
         numpy_mode = _numpy_mode(args, diff)
         xs = diff.leaves
+        _real_only("jacfwd", xs, "inputs")
         sizes = [x._data.size for x in xs]
         total = sum(sizes)
         if total == 0:
@@ -739,6 +756,7 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
         runs = [_push_chunk(f, args, kwargs, diff, offsets, rows, has_aux)
                 for rows in _chunks(total, chunk_size, "jacfwd")]
         outs, outdef, _, aux = runs[0]
+        _real_only("jacfwd", outs, "outputs")
         jac = []
         for k, o in enumerate(outs):
             t = _cat0([run[2][k] for run in runs])
@@ -810,6 +828,8 @@ def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
     """
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         tr = _Traced(f, args, kwargs, argnums, has_aux, "jacrev")
+        _real_only("jacrev", tr.inputs, "inputs")
+        _real_only("jacrev", tr.outs, "outputs")
         jac = []
         for k, o in enumerate(tr.outs):
             if o._data.size == 0:

@@ -289,4 +289,18 @@ __all__ = [
     # np.linalg's decompositions, norms and least squares (ops/linalg_decomp.py)
     "cholesky", "cond", "eigh", "eigvalsh", "lstsq", "matrix_power", "matrix_rank", "multi_dot",
     "pinv", "qr", "slogdet", "svd", "svdvals",
+    # complex numbers (ops/complexmath.py)
+    "angle", "conj", "conjugate", "imag", "iscomplex", "iscomplexobj", "isreal", "real",
 ]
+
+from . import fft  # noqa: E402  (np.fft: dualad.fft; after the ops it composes)
+from .complexmath import (  # noqa: E402  (complex numbers: after every op, which it marks)
+    angle,
+    conj,
+    conjugate,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isreal,
+    real,
+)

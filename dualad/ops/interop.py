@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import ops as F
 from ..tensor import Tensor, _wrap, ndim_of
+from . import fft as _fft
 from . import linalg_decomp as LD
 
 UFUNCS: dict[Any, Callable[..., Any]] = {
@@ -41,6 +42,8 @@ UFUNCS: dict[Any, Callable[..., Any]] = {
     np.less_equal: lambda a, b: _compare(np.less_equal, a, b),
     np.equal: lambda a, b: _compare(np.equal, a, b),
     np.not_equal: lambda a, b: _compare(np.not_equal, a, b),
+    # complex numbers (ops/complexmath.py)
+    np.conjugate: F.conj,
 }
 
 
@@ -177,7 +180,18 @@ FUNCTIONS: dict = {
     np.linalg.matrix_transpose: lambda x: F.swapaxes(x, -1, -2),
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
+    # complex numbers (ops/complexmath.py)
+    np.real: F.real, np.imag: F.imag, np.angle: lambda z, deg=False: _np_angle(z, deg),
+    np.iscomplex: F.iscomplex, np.isreal: F.isreal, np.iscomplexobj: F.iscomplexobj,
+    np.isrealobj: lambda x: not F.iscomplexobj(x),
 }
+
+
+FUNCTIONS.update(_fft.FUNCTIONS)  # np.fft (ops/fft.py)
+
+
+def _np_angle(z: Any, deg: bool = False) -> Tensor:
+    return F.angle(z) * (180.0 / np.pi) if deg else F.angle(z)
 
 
 def _unsupported(name: str) -> TypeError:
