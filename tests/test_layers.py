@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("autograd",),
     ("nondiff",),
     ("ops",),
-    ("func", "forward_ad", "nn", "optim", "creation", "_methods"),
+    ("func", "forward_ad", "nn", "optim", "creation", "_methods", "scipy"),
     ("check", "symbolic", "testing", "cli_check", "demo", "__init__", "__main__", "_apidoc",
      "_plot"),
 )
