@@ -280,16 +280,16 @@ class _Logistic(_Continuous):
         return -_ops.softplus(z) - _ops.softplus(-z)
 
     def _cdf(self, z: Any) -> Any:
-        return _ops.sigmoid(z)
+        return _special.expit(z)
 
     def _logcdf(self, z: Any) -> Any:
-        return _ops.logsigmoid(z)
+        return _special.log_expit(z)
 
     def _sf(self, z: Any) -> Any:
-        return _ops.sigmoid(-z)
+        return _special.expit(-z)
 
     def _logsf(self, z: Any) -> Any:
-        return _ops.logsigmoid(-z)
+        return _special.log_expit(-z)
 
 
 class _Expon(_Continuous):
@@ -694,8 +694,8 @@ class _MultivariateNormal:
     def logpdf(self, x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False
                ) -> Tensor:
         """The log density at ``x`` (points along the last axis), differentiable in ``x``,
-        ``mean`` and ``cov`` (a number, a diagonal as 1-d, or a positive definite matrix;
-        the gradient in a matrix ``cov`` treats its entries as independent, as JAX does).
+        ``mean`` and ``cov`` (a number, a diagonal as 1-d, or a symmetric positive definite
+        matrix, of which the symmetric part is used: its gradient is symmetric).
 
         >>> import dualad as da
         >>> from dualad.scipy import stats
@@ -737,9 +737,13 @@ class _MultivariateNormal:
             mahalanobis = _ops.sum(diff * diff / variances, axis=-1)
             log_det = _ops.sum(_ops.log(_as_tensor(variances)))
         else:
-            if not np.allclose(c, c.T) or np.any(np.linalg.eigvalsh(c) <= 0):
+            size = float(np.abs(c).max())
+            if np.abs(c - c.T).max() > 1e-5 * size or np.any(np.linalg.eigvalsh(c) <= 0):
                 raise ValueError("dualad.scipy.stats.multivariate_normal.logpdf: cov must be "
                                  "symmetric positive definite")
+            # its symmetric part: the gradient is then symmetric, and right for every
+            # perturbation of a symmetric cov (finite differences move one entry at a time)
+            cov = 0.5 * (cov + _ops.transpose(_as_tensor(cov), 0, 1))
             batch = diff.shape[:-1]
             columns = _ops.transpose(_ops.reshape(diff, (-1, d)), 0, 1)  # (d, points)
             solved = _ops.solve(cov, columns)
