@@ -261,6 +261,13 @@ def test_digamma_derivative_matches_mpmath():
                                rtol=1e-14)
 
 
+def test_import_dualad_does_not_import_scipy():
+    code = "import sys, dualad; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
+
+
 def test_importable_without_scipy_and_a_clear_error_when_needed():
     code = (
         "import sys; sys.modules['scipy'] = None\n"

@@ -252,3 +252,24 @@ def test_multivariate_normal_cov_gradient_is_the_closed_form():
         stats.multivariate_normal.logpdf(x, mean, [[1.0, 2.0], [2.0, 1.0]])
     with pytest.raises(ValueError, match="allow_singular=True is not supported"):
         stats.multivariate_normal.logpdf(x, mean, cov, allow_singular=True)
+
+
+def test_transforms_hessian_of_a_likelihood():
+    """func.hessian (forward over reverse), jacrev of jacrev and differences of func.grad
+    agree on the Hessian of a Student-t negative log-likelihood in (log df, loc, log scale)."""
+    from dualad import func
+
+    y = np.array([0.3, -1.2, 2.5, 0.7, 9.0])
+
+    def nll(p):
+        return -stats.t.logpdf(y, da.exp(p[0]), loc=p[1], scale=da.exp(p[2])).sum()
+
+    p0 = np.array([1.0, 0.2, -0.3])
+    hessian = func.hessian(nll)(da.tensor(p0)).numpy()
+    np.testing.assert_allclose(func.jacrev(func.jacrev(nll))(da.tensor(p0)).numpy(), hessian,
+                               rtol=1e-12, atol=1e-12)
+    h = 1e-5
+    grad = func.grad(nll)
+    numeric = np.stack([(grad(da.tensor(p0 + h * e)).numpy() - grad(da.tensor(p0 - h * e)).numpy())
+                        / (2 * h) for e in np.eye(3)])
+    np.testing.assert_allclose(hessian, numeric, rtol=1e-6, atol=1e-7)

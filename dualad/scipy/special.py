@@ -49,13 +49,14 @@ def _special(name: str) -> Callable[..., Any]:
     return scipy_forward("special", name)
 
 
-def _constant(function: str, argument: str, value: Any) -> Any:
-    """``value``, checked not to be differentiated: no derivative in ``argument`` exists here."""
+def _constant(function: str, argument: str, value: Any, what: str = "") -> Any:
+    """``value``, checked not to be differentiated: no derivative in ``argument`` (``what``,
+    in words) exists here."""
     if isinstance(value, Tensor) and (value.requires_grad_flag or value._tangents):
         raise ValueError(
-            f"dualad.scipy.special.{function}: no derivative with respect to {argument} is "
-            f"defined; pass {argument} as a constant (a number, an array, or "
-            f"{argument}.detach())")
+            f"dualad.scipy.special.{function}: no derivative with respect to "
+            f"{what or argument} is defined; pass {argument} as a constant (a number, an "
+            f"array, or {argument}.detach())")
     return value
 
 
@@ -921,7 +922,7 @@ def zeta(x: Any, q: Any = None) -> Tensor:
     >>> round(zeta(2.0).item(), 10)  # pi**2 / 6
     1.6449340668
     """
-    x = _constant("zeta", "the exponent x", x)
+    x = _constant("zeta", "x", x, "the exponent x")
     return _zeta(x, 1.0 if q is None else q)
 
 
@@ -1063,7 +1064,7 @@ def gammainc(a: Any, x: Any) -> Tensor:
     >>> round(gammainc(1.0, da.tensor(1.0)).item(), 12) == round(1 - math.exp(-1.0), 12)
     True
     """
-    return _gammainc(_constant("gammainc", "the shape a", a), x)
+    return _gammainc(_constant("gammainc", "a", a, "the shape a"), x)
 
 
 def gammaincc(a: Any, x: Any) -> Tensor:
@@ -1075,7 +1076,7 @@ def gammaincc(a: Any, x: Any) -> Tensor:
     >>> round(gammaincc(1.0, da.tensor(1.0)).item(), 12) == round(math.exp(-1.0), 12)
     True
     """
-    return _gammaincc(_constant("gammaincc", "the shape a", a), x)
+    return _gammaincc(_constant("gammaincc", "a", a, "the shape a"), x)
 
 
 NUMPY_ONLY = ("expit", "log_expit", "logit", "xlogy", "xlog1py", "entr", "rel_entr", "kl_div",
