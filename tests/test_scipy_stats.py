@@ -273,3 +273,12 @@ def test_transforms_hessian_of_a_likelihood():
     numeric = np.stack([(grad(da.tensor(p0 + h * e)).numpy() - grad(da.tensor(p0 - h * e)).numpy())
                         / (2 * h) for e in np.eye(3)])
     np.testing.assert_allclose(hessian, numeric, rtol=1e-6, atol=1e-7)
+
+
+def test_regression_laplace_cdf_slope_at_the_location():
+    # the two halves were cut with minimum(z, 0) and maximum(z, 0), whose slope at the tie
+    # z = 0 is 0 (the kink convention), so cdf'(loc) came out 0 instead of pdf(loc) = 1/2
+    for method, expected in (("cdf", 0.5), ("sf", -0.5), ("logcdf", 1.0), ("logsf", -1.0)):
+        x = da.tensor(0.7, requires_grad=True)
+        getattr(stats.laplace, method)(x, loc=0.7).backward()
+        assert x.grad.item() == pytest.approx(expected, rel=1e-15), method

@@ -259,8 +259,8 @@ class _Laplace(_Continuous):
     def _logcdf(self, z: Any) -> Any:
         # log(exp(z)/2) for z < 0, log(1 - exp(-z)/2) above; each branch on its own half
         negative = _raw(z) < 0
-        low = _ops.minimum(z, 0.0)
-        high = _ops.maximum(z, 0.0)
+        low = _ops.where(negative, z, 0.0)  # (not minimum(z, 0): its slope at z = 0 is 0)
+        high = _ops.where(negative, 0.0, z)
         return _ops.where(negative, low - math.log(2.0), _ops.log1p(-0.5 * _ops.exp(-high)))
 
     def _logsf(self, z: Any) -> Any:
