@@ -214,6 +214,14 @@ def test_regression_i1_j1_second_derivative_near_zero():
                                            err_msg=f"{fn.__name__} {n} at {x}")
 
 
+def test_regression_kv_at_a_subnormal_order():
+    # found by the registry suite: SciPy's kv(5e-324, x) is nan; K_v is even in v
+    x = da.tensor(2.0, requires_grad=True)
+    out = special.kv(5e-324, x)
+    out.backward()
+    assert out.item() == sc.kv(0.0, 2.0) and x.grad.item() == pytest.approx(-sc.kv(1.0, 2.0))
+
+
 def test_regression_xlogy_mixed_second_derivative_at_x_zero():
     # bug found by the registry suite: d/dy was masked to 0 at x = 0, which also killed
     # d2/dxdy = 1/y there; only the 0/0 at (0, 0) is masked now

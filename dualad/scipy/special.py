@@ -767,7 +767,14 @@ _yv = _declare("yv", _special("yv"),
 _iv = _declare("iv", _special("iv"),
                (None, lambda m, out, v, x: 0.5 * (m.iv(v - 1.0, x) + m.iv(v + 1.0, x))),
                "besseli", (_ORDERS, ((0.2, 4.0),)), "The modified Bessel function I_v.")
-_kv = _declare("kv", _special("kv"),
+def _kv_forward(v: Any, x: Any) -> Any:
+    """SciPy's kv, with orders below 1e-150 in size taken as 0: SciPy returns nan for a
+    subnormal order, and K_v is even and smooth in v, so K_v = K_0 there to every digit."""
+    v = np.asarray(v, dtype=np.float64)
+    return _special("kv")(np.where(np.abs(v) < 1e-150, 0.0, v), x)
+
+
+_kv = _declare("kv", _kv_forward,
                (None, lambda m, out, v, x: -0.5 * (m.kv(v - 1.0, x) + m.kv(v + 1.0, x))),
                "besselk", (_ORDERS, ((0.2, 4.0),)), "The modified Bessel function K_v.")
 
