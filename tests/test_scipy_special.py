@@ -293,3 +293,10 @@ def test_importable_without_scipy_and_a_clear_error_when_needed():
     assert out.stdout.splitlines()[0] == "0.0 True"
     assert "dualad.scipy.special.gammaln computes its values with SciPy" in out.stdout
     assert "pip install dualad[scipy]" in out.stdout
+
+
+def test_regression_logit_slope_at_negative_zero():
+    # found by the policy suite: 1/(p(1-p)) at p = -0.0 was -inf; the limit is +inf
+    p = da.tensor([-0.0, 0.0, 1.0], requires_grad=True)
+    special.logit(p).sum().backward()
+    assert p.grad.tolist() == [np.inf, np.inf, np.inf]

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import ops as _ops
 from .._sympy import sp
-from ..ops._define import TENSOR_MATH, elementwise, quiet
+from ..ops._define import TENSOR_MATH, Formula, elementwise, quiet
 from ..registry import Kink
 from ..tensor import Tensor
 from ._backend import scipy_forward
@@ -89,9 +89,14 @@ def _off_poles(m: Any, x: Any, value: Any) -> Any:
     return m.where(poles, _NAN, value) if poles.any() else value
 
 
-def _pole_kink(what: str) -> Kink:
+def _pole_kink(what: str, pytorch: Any, jax: Any, note: str = "") -> Kink:
     return Kink("x = 0, -1, -2, ... (a pole)", ((0.0,), (-1.0,)), (_NAN,), 5,
-                f"{what} has a pole there: no derivative (nan)", at=_poles)
+                f"{what} has a pole there: no derivative (nan){note}", at=_poles,
+                pytorch=(pytorch,), jax=(jax,))
+
+
+_NAN_BELOW_ZERO = Formula("-inf at 0, nan at -1, -2, ...",
+                          lambda x: np.where(np.asarray(x) == 0, -np.inf, np.nan))
 
 
 # the forwards take the order n first, as SciPy does
@@ -103,19 +108,23 @@ _polygamma = _declare(
     "The n-th derivative of digamma (n a constant integer >= 0).",
     kinks=(Kink("x = 0, -1, -2, ... (a pole)", ((1.0, 0.0), (1.0, -1.0)), (None, _NAN), 5,
                 "polygamma has a pole there: no derivative (nan)",
-                at=lambda n, x: _poles(x)),))
+                at=lambda n, x: _poles(x), pytorch=(None, -_INF), jax=(None, _NAN)),))
 _gammaln = _declare(
     "gammaln", _special("gammaln"), (lambda m, out, x: _off_poles(m, x, m.digamma(x)),),
     lambda x: sp.log(sp.Abs(sp.gamma(x))), (((0.2, 6.0), (-2.8, -2.2), (-0.8, -0.2)),),
-    "log|gamma(x)|.", kinks=(_pole_kink("gammaln"),))
+    "log|gamma(x)|.", kinks=(_pole_kink("gammaln", _NAN_BELOW_ZERO, _NAN),))
 _gamma = _declare(
     "gamma", _special("gamma"), (lambda m, out, x: _off_poles(m, x, out * m.digamma(x)),),
     "gamma", (((0.2, 4.5), (-2.8, -2.2), (-0.8, -0.2)),), "The gamma function.",
-    uses_output=True, kinks=(_pole_kink("gamma"),))
+    uses_output=True,
+    kinks=(_pole_kink("gamma", _NAN, _NAN, "; PyTorch has no gamma (nan is declared)"),))
 _digamma = _declare(
     "digamma", _special("psi"), (lambda m, out, x: _off_poles(m, x, m.polygamma(1.0, x)),),
     lambda x: sp.polygamma(0, x), (((0.2, 6.0), (-1.8, -1.2)),),
-    "The logarithmic derivative of gamma.", kinks=(_pole_kink("digamma"),))
+    "The logarithmic derivative of gamma.",
+    kinks=(_pole_kink("digamma", Formula("+inf at 0, nan at -1, -2, ...", lambda x: np.where(
+        np.asarray(x) == 0, np.inf, np.nan)), _INF, "; PyTorch's derivative is +inf at 0 and "
+        "a meaningless large finite number at -1, -2, ... (declared nan)"),))
 
 
 def _loggamma_partial(m: Any, out: Any, x: Any) -> Any:
@@ -129,7 +138,10 @@ _loggamma = _declare(
     (_loggamma_partial,), "loggamma", (((0.2, 6.0),),),
     "The log of gamma for real x > 0 (nan for x <= 0, as SciPy's real loggamma).",
     kinks=(Kink("x <= 0", ((0.0,), (-0.5,)), (_NAN,), 5,
-                "the real loggamma is undefined for x <= 0 (nan)", at=lambda x: _raw(x) <= 0),))
+                "the real loggamma is undefined for x <= 0 (nan); PyTorch has no real loggamma "
+                "(nan is declared)", at=lambda x: _raw(x) <= 0, pytorch=(_NAN,),
+                jax=(Formula("nan at 0, -1, ...; 0 between the poles", lambda x: np.where(
+                    _poles(x), np.nan, 0.0)),)),))
 
 
 def gammaln(x: Any) -> Tensor:
@@ -278,19 +290,21 @@ _erfinv = _declare(
     "erfinv", (((-0.95, 0.95),),), "The inverse of erf on (-1, 1).", uses_output=True,
     only_output=True,
     kinks=(Kink("x = -1 or x = 1", ((1.0,), (-1.0,)), (_INF,), 4,
-                "erfinv is -inf/+inf there and its slope tends to +inf", at=_abs_is_one),
+                "erfinv is -inf/+inf there and its slope tends to +inf", at=_abs_is_one,
+                pytorch=(_INF,), jax=(_INF,)),
            Kink("|x| > 1", ((1.5,),), (_NAN,), 5, "erfinv is undefined for |x| > 1 (nan)",
-                at=lambda x: np.abs(_raw(x)) > 1)))
+                at=lambda x: np.abs(_raw(x)) > 1, pytorch=(_NAN,), jax=(_NAN,))))
 _erfcinv = _declare(
     "erfcinv", _special("erfcinv"), (lambda m, out, x: (-0.5 * _SQRT_PI) * m.exp(out * out),),
     lambda x: sp.erfinv(1 - x), (((0.05, 1.95),),), "The inverse of erfc on (0, 2).",
     uses_output=True, only_output=True,
     kinks=(Kink("x = 0 or x = 2", ((0.0,), (2.0,)), (-_INF,), 4,
-                "erfcinv is +inf/-inf there and its slope tends to -inf",
-                at=lambda x: (_raw(x) == 0) | (_raw(x) == 2)),
+                "erfcinv is +inf/-inf there and its slope tends to -inf (neither PyTorch nor "
+                "JAX has erfcinv: the same value is declared)",
+                at=lambda x: (_raw(x) == 0) | (_raw(x) == 2), pytorch=(-_INF,), jax=(-_INF,)),
            Kink("x < 0 or x > 2", ((-0.5,), (2.5,)), (_NAN,), 5,
                 "erfcinv is undefined outside [0, 2] (nan)",
-                at=lambda x: (_raw(x) < 0) | (_raw(x) > 2))))
+                at=lambda x: (_raw(x) < 0) | (_raw(x) > 2), pytorch=(_NAN,), jax=(_NAN,))))
 _erfcx = _declare(
     "erfcx", _special("erfcx"), (lambda m, out, x: 2.0 * x * out - 2.0 / _SQRT_PI,),
     lambda x: sp.exp(x * x) * sp.erfc(x), (((-2.0, 4.0),),),
@@ -305,11 +319,12 @@ _ndtri = _declare(
     "The inverse of ndtr on (0, 1).", uses_output=True,
     only_output=True,
     kinks=(Kink("p = 0 or p = 1", ((0.0,), (1.0,)), (_INF,), 4,
-                "ndtri is -inf/+inf there and its slope tends to +inf",
-                at=lambda p: (_raw(p) == 0) | (_raw(p) == 1)),
+                "ndtri is -inf/+inf there and its slope tends to +inf (JAX: 0, the slope of its "
+                "constant branch)", at=lambda p: (_raw(p) == 0) | (_raw(p) == 1),
+                pytorch=(_INF,), jax=(0.0,)),
            Kink("p < 0 or p > 1", ((-0.5,), (1.5,)), (_NAN,), 5,
                 "ndtri is undefined outside [0, 1] (nan)",
-                at=lambda p: (_raw(p) < 0) | (_raw(p) > 1))))
+                at=lambda p: (_raw(p) < 0) | (_raw(p) > 1), pytorch=(_NAN,), jax=(_NAN,))))
 _log_ndtr = _declare(
     "log_ndtr", _special("log_ndtr"),
     # the normal density over ndtr, as exp(log density - log ndtr): no underflow for x << 0
@@ -453,7 +468,7 @@ def _outside_unit(p: Any) -> np.ndarray:
 
 
 def _logit_partial(m: Any, out: Any, p: Any) -> Any:
-    value = 1.0 / (p * (1.0 - p))
+    value = 1.0 / (p * (1.0 - p) + 0.0)  # (+ 0.0: at p = -0.0 the limit is +inf, not -inf)
     outside = _outside_unit(p)
     return m.where(outside, _NAN, value) if outside.any() else value
 
@@ -463,9 +478,11 @@ _logit = _declare(
     lambda p: sp.log(p / (1 - p)), (((0.05, 0.95),),), "log(p / (1 - p)), the inverse of expit.",
     kinks=(Kink("p = 0 or p = 1", ((0.0,), (1.0,)), (_INF,), 4,
                 "logit is -inf/+inf there and its slope 1/(p(1-p)) tends to +inf",
-                at=lambda p: (_raw(p) == 0) | (_raw(p) == 1)),
+                at=lambda p: (_raw(p) == 0) | (_raw(p) == 1), pytorch=(_INF,), jax=(_INF,)),
            Kink("p < 0 or p > 1", ((-0.5,), (1.5,)), (_NAN,), 5,
-                "logit is undefined outside [0, 1] (nan)", at=_outside_unit)))
+                "logit is undefined outside [0, 1] (nan); JAX's custom rule gives 1/(p(1-p))",
+                at=_outside_unit, pytorch=(_NAN,),
+                jax=(Formula("1/(p(1-p))", lambda p: 1.0 / (np.asarray(p) * (1.0 - p))),))))
 
 
 def logit(x: Any) -> Tensor:
@@ -505,7 +522,9 @@ _xlogy = _declare(
     lambda x, y: x * sp.log(y), (_REALS, ((0.1, 4.0),)), "x * log(y), and 0 where x = 0.",
     kinks=(Kink("x = 0 and y = 0", ((0.0, 0.0),), (-_INF, 0.0), 4,
                 "xlogy(0, y) = 0 for every y, so d/dy is 0; d/dx is log(0) = -inf, the limit "
-                "of log(y)", at=lambda x, y: (_raw(x) == 0) & (_raw(y) == 0)),))
+                "of log(y) (PyTorch: 0 for x, nan for y; JAX: -inf, nan)",
+                at=lambda x, y: (_raw(x) == 0) & (_raw(y) == 0), pytorch=(0.0, _NAN),
+                jax=(-_INF, _NAN)),))
 _xlog1py = _declare(
     "xlog1py", quiet(_xlog1py_forward),
     (lambda m, out, x, y: m.log1p(y),
@@ -513,7 +532,8 @@ _xlog1py = _declare(
     lambda x, y: x * sp.log(1 + y), (_REALS, ((-0.9, 3.0),)), "x * log1p(y), and 0 where x = 0.",
     kinks=(Kink("x = 0 and y = -1", ((0.0, -1.0),), (-_INF, 0.0), 4,
                 "xlog1py(0, y) = 0 for every y, so d/dy is 0; d/dx is log1p(-1) = -inf",
-                at=lambda x, y: (_raw(x) == 0) & (_raw(y) == -1)),))
+                at=lambda x, y: (_raw(x) == 0) & (_raw(y) == -1), pytorch=(0.0, _NAN),
+                jax=(-_INF, _NAN)),))
 
 
 def _entr_forward(x: Any) -> np.ndarray:
@@ -541,25 +561,29 @@ _entr = _declare(
     "entr", quiet(_entr_forward), (lambda m, out, x: -(m.log(x) + 1.0),),
     lambda x: -x * sp.log(x), (((0.05, 4.0),),), "-x log x for x > 0, 0 at 0, -inf below.",
     kinks=(Kink("x = 0", ((0.0,),), (_INF,), 4, "-(log x + 1) tends to +inf",
-                at=lambda x: _raw(x) == 0),
+                at=lambda x: _raw(x) == 0, pytorch=(_INF,), jax=(_INF,)),
            Kink("x < 0", ((-1.0,),), (_NAN,), 5, "entr is -inf for x < 0: no derivative",
-                at=lambda x: _raw(x) < 0)))
+                at=lambda x: _raw(x) < 0, pytorch=(_NAN,), jax=(_NAN,))))
 _rel_entr = _declare(
     "rel_entr", quiet(_rel_entr_forward),
     (lambda m, out, x, y: m.log(x / y) + 1.0, lambda m, out, x, y: -x / y),
     lambda x, y: x * sp.log(x / y), (((0.05, 4.0),), ((0.05, 4.0),)),
     "x log(x / y) for x, y > 0; 0 at x = 0 (y >= 0); inf elsewhere.",
     kinks=(Kink("x = 0 and y > 0", ((0.0, 1.0),), (-_INF, 0.0), 4,
-                "d/dx = log(x/y) + 1 tends to -inf; d/dy = -x/y is 0",
-                at=lambda x, y: (_raw(x) == 0) & (_raw(y) > 0)),))
+                "d/dx = log(x/y) + 1 tends to -inf; d/dy = -x/y is 0 (PyTorch has no rel_entr: "
+                "the same values are declared; JAX: 0, 0 from its safe branch)",
+                at=lambda x, y: (_raw(x) == 0) & (_raw(y) > 0), pytorch=(-_INF, 0.0),
+                jax=(0.0, 0.0)),))
 _kl_div = _declare(
     "kl_div", quiet(_kl_div_forward),
     (lambda m, out, x, y: m.log(x / y), lambda m, out, x, y: 1.0 - x / y),
     lambda x, y: x * sp.log(x / y) - x + y, (((0.05, 4.0),), ((0.05, 4.0),)),
     "x log(x / y) - x + y for x, y > 0; y at x = 0 (y >= 0); inf elsewhere.",
     kinks=(Kink("x = 0 and y > 0", ((0.0, 1.0),), (-_INF, 1.0), 4,
-                "d/dx = log(x/y) tends to -inf; d/dy = 1 - x/y is 1",
-                at=lambda x, y: (_raw(x) == 0) & (_raw(y) > 0)),))
+                "d/dx = log(x/y) tends to -inf; d/dy = 1 - x/y is 1 (PyTorch's kl_div is another "
+                "function: the same values are declared; JAX: -1, 1)",
+                at=lambda x, y: (_raw(x) == 0) & (_raw(y) > 0), pytorch=(-_INF, 1.0),
+                jax=(-1.0, 1.0)),))
 
 
 def xlogy(x: Any, y: Any) -> Tensor:
@@ -742,7 +766,7 @@ _i0e = _declare(
     "exp(-|x|) I0(x).", uses_output=True,
     kinks=(Kink("x = 0", ((0.0,),), (0.0,), 3,
                 "the one-sided slopes are +1 and -1 (a concave corner): the supergradient of "
-                "minimum norm is 0", at=_at_zero),))
+                "minimum norm is 0", at=_at_zero, pytorch=(0.0,), jax=(0.0,)),))
 _i1e = _declare("i1e", _special("i1e"), (_i1e_partial,),
                 lambda x: sp.exp(-sp.Abs(x)) * sp.besseli(1, x), (_AWAY_FROM_ZERO,),
                 "exp(-|x|) I1(x).")
