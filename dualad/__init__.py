@@ -255,6 +255,8 @@ from .tensor import ConcretizationTypeError, Tensor
 # they are put on the class here, once every layer is imported
 _methods.install(Tensor)
 
+from . import scipy  # noqa: E402  (SciPy's functions as registry ops; SciPy itself optional)
+
 float16 = "float16"
 float32 = "float32"
 float64 = "float64"

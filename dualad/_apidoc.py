@@ -39,6 +39,9 @@ SECTIONS = [
     ("dualad.nn.functional", "Functional layers and losses"),
     ("dualad.optim", "Optimizers"),
     ("dualad.registry", "The op registry"),
+    ("dualad.scipy.special", "SciPy's special functions"),
+    ("dualad.scipy.stats", "SciPy's distributions"),
+    ("dualad.scipy.integrate", "SciPy's quadrature of samples"),
 ]
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

@@ -17,6 +17,7 @@ HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 FIGURES = {
     "sin_graph.py": ["sin_derivative.png"],
     "fit_mlp_regression.py": ["mlp_loss_curve.png", "mlp_fit.png"],
+    "student_t_regression.py": ["student_t_regression.png"],
 }
 
 

@@ -66,7 +66,7 @@ def _astype_forward(x: Any, dtype: Any) -> np.ndarray:
     return x.astype(dtype)
 
 
-_ASTYPE = _linear("astype", _astype_forward,
+_ASTYPE: Op = _linear("astype", _astype_forward,
                   # a real input's share of a complex cotangent is its real part: no warning
                   lambda g, out, x, dtype: apply(_ASTYPE, g, dtype=x.dtype),
                   sympy=lambda x, dtype: x,  # a cast is the identity on real expressions
