@@ -53,8 +53,8 @@ from .reductions import sum as _sum
 from .shape import clone, concatenate, expand_dims, permute, reshape, squeeze, transpose
 
 __all__ = [
-    "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond", "eig",
-    "eigh", "eigvals", "eigvalsh", "lstsq", "matrix_norm", "matrix_power", "matrix_rank",
+    "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond", "eigh",
+    "eigvalsh", "lstsq", "matrix_norm", "matrix_power", "matrix_rank",
     "multi_dot", "norm", "pinv", "qr", "slogdet", "svd", "svdvals", "vector_norm",
 ]
 
@@ -1095,21 +1095,4 @@ def cond(x: Any, p: Any = None) -> Tensor:
     finite = _matrix_norm_last(safe, p) * _matrix_norm_last(inv(safe), p)
     infinite = (0.0 * _sum(x, axis=(-2, -1)) + 1.0) * np.where(singular, np.inf, 1.0)
     return where(singular, infinite, finite)
-
-
-def _complex_unsupported(name: str) -> TypeError:
-    return TypeError(f"linalg.{name}: eigenvalues of a general (non-symmetric) matrix are "
-                     "complex, and dualad's linalg does not differentiate complex results yet; "
-                     f"use eigh/eigvalsh for symmetric matrices, or numpy.linalg.{name} on "
-                     "t.detach().numpy() if no gradient is needed")
-
-
-def eig(a: Any) -> Any:
-    """Not supported yet (complex results): raises a TypeError saying what to use."""
-    raise _complex_unsupported("eig")
-
-
-def eigvals(a: Any) -> Any:
-    """Not supported yet (complex results): raises a TypeError saying what to use."""
-    raise _complex_unsupported("eigvals")
 
