@@ -18,7 +18,7 @@ derivative equally, and the inverse gap of a repeated pair is taken as 0.
 >>> import dualad as da
 >>> a = da.tensor([[0.0, 1.0], [-2.0, -3.0]], requires_grad=True)
 >>> w = da.linalg.eigvals(a)
->>> sorted(w.numpy().real.round(12).tolist())
+>>> sorted(w.detach().numpy().real.round(12).tolist())
 [-2.0, -1.0]
 >>> da.real(w).sum().backward()          # d trace / dA
 >>> a.grad.numpy().round(12).tolist()

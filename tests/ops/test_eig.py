@@ -8,7 +8,8 @@ imaginary coordinate, of losses that do not depend on the eigenvectors' phases; 
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -233,3 +234,19 @@ def test_no_old_error_text() -> None:
 
     assert "complex support not merged" not in inspect.getsource(ld)
     assert not hasattr(ld, "_complex_unsupported")
+
+
+def test_tracker_keeps_a_complex_derivative_complex() -> None:
+    # regression: the tracker cast a complex derivative at a kink to float (ComplexWarning,
+    # imaginary part dropped from the reported value)
+    a = np.diag([1.0, 1.0, 3.0]) + 1j * np.diag([0.5, 0.5, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with da.nondiff.track() as hits:
+            t = da.tensor(a, requires_grad=True)
+            v = da.linalg.eig(t).eigenvectors
+            (da.abs(v) ** 2 * WEIGHTS).sum().backward()
+    assert hits.count("eig_vectors") > 0
+    values = [h.value for h in hits if h.op == "eig_vectors"]
+    assert any(isinstance(x, complex) or (isinstance(x, tuple) and isinstance(x[0], complex))
+               for x in values)
