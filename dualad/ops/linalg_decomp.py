@@ -181,9 +181,9 @@ def _raw(x: Any) -> np.ndarray:
     return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _matrix_check(name: str, x: Any) -> tuple:
+def _matrix_check(name: str, x: Any, complex_ok: bool = False) -> tuple:
     s = shape_of(x)
-    if np.asarray(_raw(x)).dtype.kind == "c":
+    if not complex_ok and np.asarray(_raw(x)).dtype.kind == "c":
         raise TypeError(f"linalg.{name}: complex matrices are not supported yet (the rules "
                         "here are for real matrices); use real and imaginary parts, or "
                         "numpy.linalg on t.detach().numpy() if no gradient is needed")
@@ -193,8 +193,8 @@ def _matrix_check(name: str, x: Any) -> tuple:
     return s
 
 
-def _square_check(name: str, x: Any) -> int:
-    s = _matrix_check(name, x)
+def _square_check(name: str, x: Any, complex_ok: bool = False) -> int:
+    s = _matrix_check(name, x, complex_ok)
     if s[-1] != s[-2]:
         raise ValueError(f"{name}: expected square matrices (shape (..., n, n)), got shape {s}")
     return s[-1]
@@ -920,7 +920,7 @@ def matrix_power(a: Any, n: Any) -> Tensor:
     except TypeError:
         raise TypeError(f"matrix_power: the exponent must be an integer, got "
                         f"{type(n).__name__}") from None
-    size = _square_check("matrix_power", a)
+    size = _square_check("matrix_power", a, complex_ok=True)  # (matmul and inv accept it)
     if k == 0:
         return 0.0 * a + _eye(size)
     if k < 0:
