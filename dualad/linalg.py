@@ -26,9 +26,7 @@ from .ops.linalg_decomp import (
     SVDResult,
     cholesky,
     cond,
-    eig,
     eigh,
-    eigvals,
     eigvalsh,
     lstsq,
     matrix_norm,
@@ -43,10 +41,11 @@ from .ops.linalg_decomp import (
     svdvals,
     vector_norm,
 )
+from .ops.linalg_eig import EigResult, eig, eigvals
 
 __all__ = [
-    "EighResult", "LinAlgError", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond",
-    "det", "eig", "eigh", "eigvals", "eigvalsh", "inv", "lstsq", "matmul", "matrix_norm",
-    "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd",
-    "svdvals", "vector_norm",
+    "EigResult", "EighResult", "LinAlgError", "QRResult", "SVDResult", "SlogdetResult",
+    "cholesky", "cond", "det", "eig", "eigh", "eigvals", "eigvalsh", "inv", "lstsq", "matmul",
+    "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
+    "solve", "svd", "svdvals", "vector_norm",
 ]

@@ -391,9 +391,10 @@ def _raw(x: Any) -> Any:
 
 def _summary_value(values: np.ndarray) -> Any:
     distinct = np.unique(values)
+    number = complex if distinct.dtype.kind == "c" else float
     if distinct.size == 1:
-        return float(distinct[0])
-    return tuple(float(v) for v in distinct[:5])
+        return number(distinct[0])
+    return tuple(number(v) for v in distinct[:5])
 
 
 def apply_policy(op: registry.Op, index: int, d: Any, inputs: tuple, params: dict,
@@ -415,7 +416,9 @@ def apply_policy(op: registry.Op, index: int, d: Any, inputs: tuple, params: dic
             v = np.asarray(value(*raws, **params) if callable(value) else value, dtype=dtype)
             d = registry.call("where", mask, v, d)
         if state.kink_trackers:
-            dd, m = np.broadcast_arrays(np.asarray(_raw(d), dtype=float), mask)
+            raw_d = np.asarray(_raw(d))  # (complex for a complex op: kept complex)
+            dd, m = np.broadcast_arrays(raw_d if raw_d.dtype.kind == "c" else
+                                        raw_d.astype(float), mask)
             loc = _node_location() if mode == "backward" else _user_location()
             _record(KinkHit(op.name, kink.where, mode, index, int(m.sum()),
                             _summary_value(dd[m]), loc))

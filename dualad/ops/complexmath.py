@@ -129,6 +129,7 @@ HOLOMORPHIC = (
     "sinh", "cosh", "sqrt", "square", "reciprocal", "expm1", "log1p", "log2", "log10",
     "exp2", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "sigmoid",
     "matmul", "prod", "einsum", "float_power", "det", "inv", "solve", "strong_mul",
+    "cumprod", "sinc",
 )
 LINEAR_OPS = (
     "sum", "mean", "sum_to", "broadcast_to", "astype", "clone", "reshape", "permute",

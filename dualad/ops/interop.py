@@ -15,6 +15,7 @@ from .. import ops as F
 from ..tensor import Tensor, _wrap, ndim_of
 from . import fft as _fft
 from . import linalg_decomp as LD
+from . import linalg_eig as LE
 
 UFUNCS: dict[Any, Callable[..., Any]] = {
     np.add: F.add, np.subtract: F.sub, np.multiply: F.mul, np.true_divide: F.div,
@@ -176,7 +177,7 @@ FUNCTIONS: dict = {
     np.linalg.svd: LD.svd, np.linalg.svdvals: LD.svdvals, np.linalg.cond: LD.cond,
     np.linalg.multi_dot: LD.multi_dot, np.linalg.matrix_rank: LD.matrix_rank,
     np.linalg.matrix_norm: LD.matrix_norm, np.linalg.vector_norm: LD.vector_norm,
-    np.linalg.eig: LD.eig, np.linalg.eigvals: LD.eigvals, np.linalg.matmul: F.matmul,
+    np.linalg.eig: LE.eig, np.linalg.eigvals: LE.eigvals, np.linalg.matmul: F.matmul,
     np.linalg.matrix_transpose: lambda x: F.swapaxes(x, -1, -2),
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),

@@ -53,8 +53,8 @@ from .reductions import sum as _sum
 from .shape import clone, concatenate, expand_dims, permute, reshape, squeeze, transpose
 
 __all__ = [
-    "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond", "eig",
-    "eigh", "eigvals", "eigvalsh", "lstsq", "matrix_norm", "matrix_power", "matrix_rank",
+    "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond", "eigh",
+    "eigvalsh", "lstsq", "matrix_norm", "matrix_power", "matrix_rank",
     "multi_dot", "norm", "pinv", "qr", "slogdet", "svd", "svdvals", "vector_norm",
 ]
 
@@ -181,9 +181,9 @@ def _raw(x: Any) -> np.ndarray:
     return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _matrix_check(name: str, x: Any) -> tuple:
+def _matrix_check(name: str, x: Any, complex_ok: bool = False) -> tuple:
     s = shape_of(x)
-    if np.asarray(_raw(x)).dtype.kind == "c":
+    if not complex_ok and np.asarray(_raw(x)).dtype.kind == "c":
         raise TypeError(f"linalg.{name}: complex matrices are not supported yet (the rules "
                         "here are for real matrices); use real and imaginary parts, or "
                         "numpy.linalg on t.detach().numpy() if no gradient is needed")
@@ -193,8 +193,8 @@ def _matrix_check(name: str, x: Any) -> tuple:
     return s
 
 
-def _square_check(name: str, x: Any) -> int:
-    s = _matrix_check(name, x)
+def _square_check(name: str, x: Any, complex_ok: bool = False) -> int:
+    s = _matrix_check(name, x, complex_ok)
     if s[-1] != s[-2]:
         raise ValueError(f"{name}: expected square matrices (shape (..., n, n)), got shape {s}")
     return s[-1]
@@ -920,7 +920,7 @@ def matrix_power(a: Any, n: Any) -> Tensor:
     except TypeError:
         raise TypeError(f"matrix_power: the exponent must be an integer, got "
                         f"{type(n).__name__}") from None
-    size = _square_check("matrix_power", a)
+    size = _square_check("matrix_power", a, complex_ok=True)  # (matmul and inv accept it)
     if k == 0:
         return 0.0 * a + _eye(size)
     if k < 0:
@@ -1095,21 +1095,4 @@ def cond(x: Any, p: Any = None) -> Tensor:
     finite = _matrix_norm_last(safe, p) * _matrix_norm_last(inv(safe), p)
     infinite = (0.0 * _sum(x, axis=(-2, -1)) + 1.0) * np.where(singular, np.inf, 1.0)
     return where(singular, infinite, finite)
-
-
-def _complex_unsupported(name: str) -> TypeError:
-    return TypeError(f"linalg.{name}: eigenvalues of a general (non-symmetric) matrix are "
-                     "complex, and dualad's linalg does not differentiate complex results yet; "
-                     f"use eigh/eigvalsh for symmetric matrices, or numpy.linalg.{name} on "
-                     "t.detach().numpy() if no gradient is needed")
-
-
-def eig(a: Any) -> Any:
-    """Not supported yet (complex results): raises a TypeError saying what to use."""
-    raise _complex_unsupported("eig")
-
-
-def eigvals(a: Any) -> Any:
-    """Not supported yet (complex results): raises a TypeError saying what to use."""
-    raise _complex_unsupported("eigvals")
 

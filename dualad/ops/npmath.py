@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._sympy import sp, sympy_function
-from ..registry import Domain, Kink, Op, apply, register_op
+from ..registry import Domain, Kink, Op, apply, call, register_op
 from ..tensor import Tensor, ndim_of
 from ._define import Formula, elementwise, elementwise_unary, normalize_axis, quiet
 from .elementwise import _extremum, pow, sqrt, where
@@ -323,6 +323,8 @@ def _partial_products(x: Any, axis: int) -> Tensor:
 def _cumprod_vjp(g: Any, out: Any, x: Any, axis: int) -> Tensor:
     gs = swapaxes(g, axis, -1)
     m = _partial_products(x, axis)
+    if np.iscomplexobj(_raw(m)):  # holomorphic: the cotangent meets the conjugate Jacobian
+        m = call("conj", m)
     return swapaxes(_sum(m * reshape(gs, gs.shape[:-1] + (1, gs.shape[-1])), axis=-1), axis, -1)
 
 

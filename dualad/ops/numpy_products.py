@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
+from ..registry import call
 from ..tensor import Tensor, ndim_of, shape_of
 from .elementwise import mul, neg
 from .linalg import matmul
@@ -116,19 +117,20 @@ def np_dot(a: Any, b: Any, out: Any = None) -> Tensor:
 
 
 def vdot(a: Any, b: Any) -> Tensor:
-    """The dot product of the flattened inputs (NumPy's ``vdot``, real tensors).
+    """The dot product of the flattened inputs (NumPy's ``vdot``): the first one is
+    conjugated when it is complex.
 
     >>> import dualad as da
     >>> da.vdot(da.tensor([[1.0, 2.0]]), da.tensor([3.0, 4.0])).item()
     11.0
+    >>> da.vdot(da.tensor([1j]), da.tensor([1j])).item()
+    (1+0j)
     """
     a, b = _tensor(a), _tensor(b)
-    if a.dtype.kind == "c" or b.dtype.kind == "c":
-        raise TypeError("vdot: complex tensors are not supported here (vdot conjugates its "
-                        "first argument); use real tensors")
     if a.numel() != b.numel():
         raise ValueError("vectors have different lengths")
-    return matmul(ravel(a), ravel(b))
+    first = call("conj", ravel(a)) if a.dtype.kind == "c" else ravel(a)
+    return matmul(first, ravel(b))
 
 
 def _component(v: Tensor, i: int) -> Tensor:

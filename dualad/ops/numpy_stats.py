@@ -25,7 +25,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from .._sympy import sp
-from ..registry import Domain, Kink, Op, apply, register_op
+from ..registry import Domain, Kink, Op, apply, call, register_op
 from ..tensor import Tensor, _wrap, ndim_of, shape_of
 from ._define import Formula, kink_adjust
 from .elementwise import clip, sqrt, where
@@ -345,7 +345,10 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
         fact = 0.0
     Xc = X - avg  # noqa: N806
     with np.errstate(divide="ignore", invalid="ignore"):
-        c = matmul(Xc, T(Xc if w is None else Xc * w)) / fact
+        right = T(Xc if w is None else Xc * w)
+        if np.iscomplexobj(_raw(right)):  # NumPy: X @ X^H
+            right = call("conj", right)
+        c = matmul(Xc, right) / fact
     out = squeeze(c)
     return out if dtype is None else astype(out, dtype)
 
