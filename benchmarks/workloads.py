@@ -261,6 +261,10 @@ _ALL = [
          sizes={"full": {"steps": 100_000}, "quick": {"steps": 500}},
          target=Target("time", 1.2, 1.6, "<= 1.2 s (torch 1.6), <= 150 MB (torch 180)",
                        memory=150e6, torch_memory=180e6)),
+    Case("w6.checkpoint", "the same chain, dualad.checkpoint every sqrt(n) = 316 steps: "
+         "fwd+bwd (activations recomputed, not stored)",
+         _w6_inputs, _w6_floor, _w6_hand, memory=True, rtol=1e-9,
+         sizes={"full": {"steps": 100_000}, "quick": {"steps": 500}}),
     Case("w7.export", "sum(sin(x[i]) * x[i+1]), n = 200: to_sympy", _w7_inputs, None, _w7_value,
          sizes={"full": {"n": 200}, "quick": {"n": 6}},
          target=Target("time", 50e-3, None, "<= 50 ms")),

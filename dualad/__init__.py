@@ -10,7 +10,7 @@
 
 from types import ModuleType as _ModuleType
 
-from . import _methods, autograd, forward_ad, func, nn, nondiff, ops, optim, registry
+from . import _methods, autograd, forward_ad, func, linalg, nn, nondiff, ops, optim, registry, tree
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -20,6 +20,7 @@ from .autograd import (
     set_grad_enabled,
 )
 from .check import gradcheck, gradgradcheck
+from .checkpointing import checkpoint
 from .creation import (
     arange,
     empty_like,
@@ -83,6 +84,7 @@ from .ops import (
     expand,
     expand_dims,
     expm1,
+    fft,  # np.fft as dualad.fft
     flatten,
     flip,
     floor,
@@ -142,6 +144,16 @@ from .ops import (
     var,
     where,
 )
+from .ops.complexmath import (  # complex numbers (docs/complex-numbers.md)
+    angle,
+    conj,
+    conjugate,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isreal,
+    real,
+)
 from .ops.npmath import (  # NumPy's further elementwise math (issue 20)
     average,
     cbrt,
@@ -178,6 +190,39 @@ from .ops.npmath import (  # NumPy's further elementwise math (issue 20)
     sinc,
     trapezoid,
 )
+from .ops.numpy_index import (  # NumPy's sorting, gathering and padding (issue 20)
+    argsort,
+    compress,
+    divmod,
+    extract,
+    meshgrid,
+    pad,
+    partition,
+    put_along_axis,
+    select,
+    sort,
+    take,
+    take_along_axis,
+)
+from .ops.numpy_products import cross, kron, tensordot, vdot  # NumPy's products
+from .ops.numpy_query import (  # integer and boolean results: no gradient
+    allclose,
+    argwhere,
+    array_equal,
+    array_equiv,
+    count_nonzero,
+    flatnonzero,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    nonzero,
+    searchsorted,
+    signbit,
+    unique,
+)
 from .ops.numpy_shape import (  # NumPy's stacking, splitting and reordering functions
     append,
     array_split,
@@ -202,6 +247,7 @@ from .ops.numpy_shape import (  # NumPy's stacking, splitting and reordering fun
     vsplit,
     vstack,
 )
+from .ops.numpy_stats import corrcoef, cov, interp, median, percentile, quantile  # statistics
 from .registry import Domain, Kink, Op, register_op
 from .tensor import ConcretizationTypeError, Tensor
 
@@ -214,6 +260,8 @@ from . import scipy  # noqa: E402  (SciPy's functions as registry ops; SciPy its
 float16 = "float16"
 float32 = "float32"
 float64 = "float64"
+complex64 = "complex64"
+complex128 = "complex128"
 
 absolute = abs
 fabs = abs
@@ -227,12 +275,14 @@ negative = neg
 __version__ = "0.1.0"
 
 
-_ON_FIRST_USE = ("symbolic", "testing")
+_ON_FIRST_USE = ("symbolic", "testing", "numpy")
 
 
 def __getattr__(name: str) -> _ModuleType:
     """Submodules imported on first use: ``dualad.symbolic`` needs SymPy (a slow import,
-    see ``dualad._sympy``) and ``dualad.testing`` needs hypothesis (a test dependency)."""
+    see ``dualad._sympy``), ``dualad.testing`` needs hypothesis (a test dependency) and
+    ``dualad.numpy`` (NumPy's namespace, usually ``import dualad.numpy as np``) is not
+    needed by code that does not use it."""
     if name in _ON_FIRST_USE:
         import importlib
 

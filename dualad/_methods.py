@@ -343,6 +343,26 @@ class TensorMethods:
     def mT(self: Any) -> Tensor:
         return F.transpose(self, -2, -1)
 
+    # complex numbers: read-only properties giving new tensors (PyTorch's are views)
+    @property
+    def real(self: Any) -> Tensor:
+        return F.real(self)
+
+    @property
+    def imag(self: Any) -> Tensor:
+        return F.imag(self)
+
+    def conj(self: Any) -> Tensor:
+        return F.conj(self)
+
+    conjugate = conj
+
+    def angle(self: Any) -> Tensor:
+        return F.angle(self)
+
+    def is_complex(self: Any) -> bool:
+        return bool(self._data.dtype.kind == "c")
+
     def to(self: Any, dtype: Any) -> Tensor:
         return self if np.dtype(dtype) == self.dtype else F.astype(self, dtype)
 
@@ -411,8 +431,9 @@ def silent_zero_message(what: str, who: str) -> str:
             "zero. Keep the value a dualad Tensor: call dualad functions (da.sqrt(x), not "
             "math.sqrt(x)); build an array from Tensors with da.stack([...]), or with "
             "t = da.zeros(n) then t[i] = ..., instead of np.array([...]) or assigning into "
-            "a NumPy array; return the Tensor, not float(...). To drop the derivative on "
-            "purpose, call .detach() first.")
+            "a NumPy array (or write the NumPy code with `import dualad.numpy as np`, whose "
+            "np.array and np.empty make Tensors); return the Tensor, not float(...). To drop "
+            "the derivative on purpose, call .detach() first.")
 
 
 def refuse_if_differentiated(t: Tensor, what: str) -> None:

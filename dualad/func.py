@@ -1,12 +1,17 @@
-"""Functional transforms: grad, value_and_grad, vjp, jvp, jacfwd, jacrev, hessian, hvp.
+"""Functional transforms: grad, value_and_grad, vjp, jvp, jacfwd, jacrev, hessian, hvp,
+linearize; functional_call for modules; custom_jvp / custom_vjp; checkpoint and remat.
 
 Each transform takes a function of Tensors and returns a function (or
 values), JAX / ``torch.func`` style. They nest in any order and mix modes:
 reverse transforms run the function on private inputs and differentiate with
-the engine; forward transforms open a dual level. Inputs may be Tensors,
-NumPy arrays or Python floats; results come back as the same kind (NumPy in,
-NumPy out), except that a result which still depends on a Tensor being
-differentiated outside stays a Tensor, so enclosing transforms see it.
+the engine; forward transforms open a dual level. Arguments, outputs,
+tangents, cotangents and aux values may be pytrees (nested tuples, lists,
+dicts, namedtuples and registered classes, see :mod:`dualad.tree`) whose
+leaves are Tensors, NumPy arrays or Python floats; results come back in the
+same structure and as the same kind (NumPy in, NumPy out), except that a
+result which still depends on a Tensor being differentiated outside stays a
+Tensor, so enclosing transforms see it. Jacobians nest as in JAX: the
+output's structure outside, the arguments' inside.
 
 Never a silent zero: while a transform runs, turning a value it differentiates
 into a Python number or a NumPy array (``float(x)``, ``math.sqrt(x)``,
@@ -28,6 +33,8 @@ array([ 3., 12.])
 >>> func.hessian(f)(np.array([1.0, 2.0]))
 array([[ 6.,  0.],
        [ 0., 12.]])
+>>> func.grad(lambda p: (p["w"] * p["b"]).sum())({"w": np.array([1.0, 2.0]), "b": 3.0})
+{'b': 3.0, 'w': array([3., 3.])}
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from . import forward_ad as fwd
+from . import tree as _tree
 from ._state import Differentiating, state
 from .autograd import graph
 from .autograd.batched import pull_back_batched
@@ -47,10 +55,15 @@ from .autograd.engine import as_gradient
 from .autograd.engine import grad as _engine_grad
 from .autograd.grad_mode import enable_grad
 from .autograd.node import AccumulateGrad, Node, OpNode
+from .checkpointing import checkpoint
+from .custom_rules import custom_jvp, custom_vjp
+from .nn.stateless import functional_call, params_dict
 from .registry import call, stack_batch
 from .tensor import ConcretizationTypeError, Tensor, _wrap, meta_of, own_meta
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
+           "functional_call", "params_dict", "custom_jvp", "custom_vjp",
+           "checkpoint", "remat", "linearize"]
 
 Argnums = int | Sequence[int]
 
@@ -83,8 +96,9 @@ def _argnums(argnums: Argnums, nargs: int, name: str) -> tuple[tuple[int, ...], 
     return tuple(out), single
 
 
-def _as_tensor(x: Any, name: str) -> Tensor:
-    """A floating Tensor for a differentiated argument (Python numbers become float64)."""
+def _as_tensor(x: Any, name: str, where: str = "") -> Tensor:
+    """A floating Tensor for a differentiated argument (Python numbers become float64).
+    ``where`` names the leaf in errors (`` (argument 0['w'])``)."""
     if isinstance(x, Tensor):
         t = x
     elif isinstance(x, (int, float)) and not isinstance(x, bool):
@@ -93,8 +107,88 @@ def _as_tensor(x: Any, name: str) -> Tensor:
         t = _wrap(np.asarray(x))
     if t._data.dtype.kind not in "fc":
         raise TypeError(f"{name}: differentiated arguments must be floating point, got dtype "
-                        f"{t._data.dtype}; pass floats (e.g. np.asarray(x, dtype=float))")
+                        f"{t._data.dtype}{where}; pass floats (e.g. np.asarray(x, dtype=float))")
     return t
+
+
+_LEAF_TYPES = (Tensor, np.ndarray, np.generic, int, float, complex)
+
+
+def _leaf_error(name: str, what: str, x: Any) -> TypeError:
+    return TypeError(
+        f"{name}: {what} is a {type(x).__name__}, which is neither a container this transform "
+        "walks into nor an array; the leaves of differentiated values must be Tensors, NumPy "
+        "arrays or Python numbers (tuples, lists, dicts, namedtuples and None are containers; "
+        "make another class one with dualad.tree.register_node or register_dataclass)")
+
+
+class _Diff:
+    """The differentiated arguments of one call (``args[i]`` for ``i`` in ``nums``),
+    flattened: their leaves as Tensors and their structure (``args[nums[0]]``'s with a
+    single argnum, else the tuple's), so that results can be built in that structure."""
+
+    __slots__ = ("nums", "single", "treedef", "leaves", "any_tensor")
+
+    def __init__(self, args: Sequence[Any], nums: tuple[int, ...], single: bool,
+                 name: str, what: str = "argument") -> None:
+        self.nums, self.single = nums, single
+        sel = args[nums[0]] if single else tuple(args[i] for i in nums)
+        raw, self.treedef = _tree.flatten(sel)
+        self.any_tensor = False
+        self.leaves = []
+        for k, x in enumerate(raw):
+            if isinstance(x, Tensor):
+                self.any_tensor = True
+            elif not isinstance(x, _LEAF_TYPES):
+                raise _leaf_error(name, self.where(sel, k, what), x)
+            try:
+                self.leaves.append(_as_tensor(x, name))
+            except TypeError:
+                if self.treedef.kind is None:
+                    raise
+                _as_tensor(x, name, f" ({self.where(sel, k, what)})")  # raises, with the path
+                raise
+
+    def where(self, sel: Any, k: int, what: str) -> str:
+        """Leaf ``k`` in words: ``argument 1['w'][0]`` (computed for errors only)."""
+        path = _tree.flatten_with_path(sel)[0][k][0]
+        if self.single:
+            return f"{what} {self.nums[0]}" + (_tree.keystr(path) if path else "")
+        head = path[0]
+        assert isinstance(head, _tree.SequenceKey)
+        return f"{what} {self.nums[head.idx]}" + (_tree.keystr(path[1:]) if path[1:] else "")
+
+    def rebuild(self, leaves: Sequence[Any]) -> Any:
+        """``leaves`` (one per differentiated leaf) in the arguments' structure."""
+        return _tree.unflatten(self.treedef, leaves)
+
+    def call_args(self, args: Sequence[Any], leaves: Sequence[Any]) -> list:
+        """``args`` with the differentiated leaves replaced by ``leaves``."""
+        out = list(args)
+        sel = self.rebuild(leaves)
+        if self.single:
+            out[self.nums[0]] = sel
+        else:
+            for i, v in zip(self.nums, sel):
+                out[i] = v
+        return out
+
+    def match(self, other: Any, name: str, what: str) -> list[Tensor]:
+        """The leaves of ``other`` (tangents, given like the arguments) as Tensors, checked
+        to have the arguments' structure (an error names the first path that differs)."""
+        sel = other[self.nums[0]] if self.single else tuple(other[i] for i in self.nums)
+        pieces = _tree.flatten_up_to_with_path(self.treedef, sel, f"{name}: the {what}s and "
+                                               "the primals")
+        out = []
+        for path, x in pieces:
+            where = (f"{what} {self.nums[0]}" if self.single else
+                     f"{what} {self.nums[path[0].idx]}")  # type: ignore[union-attr]
+            rest = path if self.single else path[1:]
+            where += _tree.keystr(rest) if rest else ""
+            if not isinstance(x, _LEAF_TYPES):
+                raise _leaf_error(name, where, x)
+            out.append(_as_tensor(x, name, f" ({where})"))
+        return out
 
 
 def _fresh(x: Tensor) -> Tensor:
@@ -117,36 +211,68 @@ def _run(entry: Differentiating, f: Callable, args: Sequence[Any], kwargs: dict)
         running.pop()
 
 
-def _numpy_mode(values: Sequence[Any]) -> bool:
-    """Results are returned as NumPy when no argument was a Tensor."""
-    return not any(isinstance(v, Tensor) for v in values)
+def _numpy_mode(values: Sequence[Any], *diffs: _Diff) -> bool:
+    """Results are returned as NumPy when no argument (and no differentiated leaf) was a
+    Tensor."""
+    return not any(isinstance(v, Tensor) for v in values) and not any(
+        d.any_tensor for d in diffs)
 
 
 def _active_tangents(t: Tensor) -> bool:
     return t._tangents is not None and any(lv in state.levels for lv in t._tangents)
 
 
-def _convert(x: Any, numpy_mode: bool) -> Any:
-    """Tensors to NumPy in NumPy mode, unless they still carry derivative information."""
-    if not numpy_mode:
-        return x
-    if isinstance(x, Tensor):
-        if x.requires_grad_flag or _active_tangents(x):
-            return x
+def _convert_leaf(x: Any) -> Any:
+    if isinstance(x, Tensor) and not (x.requires_grad_flag or _active_tangents(x)):
         arr = np.array(x._data, copy=True)
         return arr.item() if arr.ndim == 0 else arr
-    if isinstance(x, tuple):
-        return tuple(_convert(v, numpy_mode) for v in x)
-    if isinstance(x, list):
-        return [_convert(v, numpy_mode) for v in x]
     return x
 
 
-def _flatten(out: Any, name: str) -> tuple[list[Tensor], bool]:
-    """The output Tensors of ``f`` and whether it returned a single one."""
-    if isinstance(out, (tuple, list)):
-        return [_as_output(o, name) for o in out], False
-    return [_as_output(out, name)], True
+def _convert(x: Any, numpy_mode: bool) -> Any:
+    """Tensors to NumPy in NumPy mode, unless they still carry derivative information
+    (every leaf of a pytree; see :mod:`dualad.tree`)."""
+    if not numpy_mode:
+        return x
+    return _convert_any(x)
+
+
+def _convert_any(x: Any) -> Any:
+    typ = type(x)
+    if typ is tuple:  # the common containers without a tree walk (hot: every call)
+        return tuple([_convert_any(v) for v in x])
+    if typ is list:
+        return [_convert_any(v) for v in x]
+    if isinstance(x, Tensor):
+        return _convert_leaf(x)
+    if typ in (float, int, np.ndarray) or x is None:
+        return x
+    return _tree.map(_convert_leaf, x) if _safe_tree(x) else x
+
+
+def _safe_tree(x: Any) -> bool:
+    """Whether ``x`` can be walked as a pytree (aux data may hold dicts whose keys do not
+    sort; those are returned as they are)."""
+    try:
+        _tree.structure(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _flatten(out: Any, name: str) -> tuple[list[Tensor], _tree.TreeDef]:
+    """The output leaves of ``f`` as Tensors and the output's structure (a pytree)."""
+    items, treedef = _tree.flatten(out)
+    tensors = []
+    for k, o in enumerate(items):
+        if not isinstance(o, _LEAF_TYPES) or isinstance(o, bool):
+            path = _tree.flatten_with_path(out)[0][k][0]
+            where = "" if not path else f" (at output{_tree.keystr(path)})"
+            raise TypeError(f"{name}: the function must return a Tensor (or a pytree of "
+                            f"Tensors: tuples, lists, dicts...), got {type(o).__name__}"
+                            f"{where}")
+        tensors.append(_as_output(o, name))
+    return tensors, treedef
 
 
 def _as_output(o: Any, name: str) -> Tensor:
@@ -160,10 +286,7 @@ def _as_output(o: Any, name: str) -> Tensor:
             f"{name}: the function returned a NumPy array of Python objects (Tensors?); "
             "NumPy cannot hold derivatives. Build the array with dualad: da.stack([...]), "
             "or t = da.zeros(n) then t[i] = ...")
-    if isinstance(o, (int, float, np.ndarray, np.generic)) and not isinstance(o, bool):
-        return _wrap(np.asarray(o, dtype=np.result_type(o, np.float64)))
-    raise TypeError(f"{name}: the function must return a Tensor (or a tuple of Tensors), got "
-                    f"{type(o).__name__}")
+    return _wrap(np.asarray(o, dtype=np.result_type(o, np.float64)))
 
 
 def _split_aux(result: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
@@ -173,10 +296,6 @@ def _split_aux(result: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
         raise TypeError(f"{name}(has_aux=True): the function must return a pair "
                         "(output, aux)")
     return result[0], result[1]
-
-
-def _unflatten(items: list, single: bool) -> Any:
-    return items[0] if single else tuple(items)
 
 
 def _zeros(shape: tuple, like: Tensor) -> Tensor:
@@ -229,7 +348,7 @@ def _pull_back(outs: list[Tensor], inputs: list[Tensor], cots: list[Tensor | Non
                create_graph: bool) -> list[Tensor]:
     """``sum_k cots[k] . d outs[k] / d inputs`` for each input (zeros where unused)."""
     pairs = [(o, c) for o, c in zip(outs, cots) if o.requires_grad_flag and c is not None]
-    if not pairs:
+    if not pairs or not inputs:
         return [_zeros(x._data.shape, x) for x in inputs]
     grads = _engine_grad([o for o, _ in pairs], inputs, [c for _, c in pairs],
                          retain_graph=True, create_graph=create_graph, allow_unused=True)
@@ -250,14 +369,13 @@ class _Traced:
 
     def __init__(self, f: Callable, args: tuple, kwargs: dict, argnums: Argnums,
                  has_aux: bool, name: str, scalar: bool = False) -> None:
-        self.nums, self.single_arg = _argnums(argnums, len(args), name)
-        self.numpy_mode = _numpy_mode(args)
+        nums, single = _argnums(argnums, len(args), name)
         record = state.grad_enabled
         with enable_grad():
-            self.inputs = [_private_input(_as_tensor(args[i], name)) for i in self.nums]
-            call_args = list(args)
-            for i, x in zip(self.nums, self.inputs):
-                call_args[i] = x
+            self.diff = _Diff(args, nums, single, name)
+            self.numpy_mode = _numpy_mode(args, self.diff)
+            self.inputs = [_private_input(x) for x in self.diff.leaves]
+            call_args = self.diff.call_args(args, self.inputs)
             result = _run((name, self.inputs, None), f, call_args, kwargs)
         out, self.aux = _split_aux(result, has_aux, name)
         if scalar and isinstance(out, (tuple, list)):
@@ -267,12 +385,16 @@ class _Traced:
             raise ValueError(f"{name}: the function returned a {type(out).__name__} of "
                              f"{len(out)} values, but it must return a single element (shape "
                              f"() or (1,)).{hint}")
-        self.outs, self.single_out = _flatten(out, name)
+        self.outs, self.outdef = _flatten(out, name)
         foreign, self.plain = _graph_facts(self.outs, self.inputs)
         self.nested = record and foreign
         for x in self.inputs:
             if x.grad_fn is None:  # a private leaf: only this transform differentiates it
                 own_meta(x).private_done = True
+        if has_aux:  # aux values leave without the private history too
+            self.aux = _tree.map(
+                lambda a: _plain_output(a, self.nested) if isinstance(a, Tensor) else a,
+                self.aux) if _safe_tree(self.aux) else self.aux
 
     def pull_back(self, cots: list) -> list[Tensor]:
         nested = self.nested or (state.grad_enabled and any(
@@ -280,7 +402,8 @@ class _Traced:
         return _pull_back(self.outs, self.inputs, cots, nested)
 
     def value(self) -> Any:
-        return _unflatten([_plain_output(o, self.nested) for o in self.outs], self.single_out)
+        return _tree.unflatten(self.outdef,
+                               [_plain_output(o, self.nested) for o in self.outs])
 
 
 # ------------------------------------------------------------------ transforms
@@ -289,12 +412,16 @@ def value_and_grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> 
     """A function returning ``(f(*args), gradient)`` (``((value, aux), gradient)`` with aux).
 
     ``f`` must return one element; ``argnums`` picks the differentiated
-    arguments (an int gives one gradient, a tuple a tuple of them). A
-    function returning a tuple such as ``(loss, aux)`` needs ``has_aux=True``.
+    arguments (an int gives one gradient, a tuple a tuple of them). Each
+    argument may be a pytree (nested tuples, lists, dicts of arrays; see
+    :mod:`dualad.tree`): its gradient has the same structure. A function
+    returning a tuple such as ``(loss, aux)`` needs ``has_aux=True``.
 
     >>> from dualad import func
     >>> func.value_and_grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
     (6.0, (3.0, 2.0))
+    >>> func.value_and_grad(lambda p: p["w"] * p["b"])({"w": 2.0, "b": 3.0})
+    (6.0, {'b': 2.0, 'w': 3.0})
     """
     return _value_and_grad(f, argnums, has_aux, "value_and_grad")
 
@@ -302,16 +429,20 @@ def value_and_grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> 
 def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, name: str) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         tr = _Traced(f, args, kwargs, argnums, has_aux, name, scalar=True)
-        if not tr.single_out or tr.outs[0]._data.size != 1:
+        if not tr.outdef.is_leaf() or tr.outs[0]._data.size != 1:
             shapes = [tuple(o.shape) for o in tr.outs]
             raise ValueError(f"{name}: the function must return a single element (shape () "
                              f"or (1,)), got output shape(s) {shapes}; use jacrev or vjp for "
                              "other outputs")
         out = tr.outs[0]
+        if out._data.dtype.kind == "c":  # (as backward(): no implicit complex cotangent)
+            raise TypeError(f"{name}: the function returned a complex value "
+                            f"({out._data.dtype}); a gradient needs a real output: return "
+                            "da.abs(z) ** 2 or da.real(z), or use vjp with a cotangent")
         grads = tr.pull_back([_wrap(np.ones_like(out._data))])
         value = tr.value()
         value = (value, tr.aux) if has_aux else value
-        return _convert((value, _unflatten(grads, tr.single_arg)), tr.numpy_mode)
+        return _convert((value, tr.diff.rebuild(grads)), tr.numpy_mode)
 
     wrapped.__name__ = f"{name}({getattr(f, '__name__', 'f')})"
     return wrapped
@@ -320,11 +451,16 @@ def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, name: str) -> 
 def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
     """The gradient of a scalar function (``(gradient, aux)`` with ``has_aux``).
 
+    The gradient has the structure of the differentiated argument(s): a dict
+    for a dict of parameters, a tuple for ``argnums=(0, 1)``.
+
     >>> from dualad import func
     >>> import dualad as da
     >>> d4 = func.grad(func.grad(func.grad(func.grad(da.sin))))
     >>> round(float(d4(0.5)), 6) == round(float(__import__("math").sin(0.5)), 6)
     True
+    >>> func.grad(lambda p: (p["w"] ** 2 + p["b"]).sum())({"w": 3.0, "b": 1.0})
+    {'b': 1.0, 'w': 6.0}
     """
     vg = _value_and_grad(f, argnums, has_aux, "grad")
 
@@ -336,11 +472,40 @@ def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
     return wrapped
 
 
+def _output_cotangents(tr: _Traced, cotangents: Any) -> list[Tensor]:
+    """The cotangents given to a ``vjp_fn``, one per output leaf, checked against the output's
+    structure and shapes (an error names the first path that differs)."""
+    top = tr.outdef.kind.type if tr.outdef.kind is not None else None
+    if top in (tuple, list):
+        n = len(tr.outdef.children)
+        if not isinstance(cotangents, (tuple, list)) or len(cotangents) != n:
+            got = len(cotangents) if isinstance(cotangents, (tuple, list)) else 1
+            raise ValueError(f"vjp_fn: got {got} cotangents for {n} outputs; give a "
+                             f"{top.__name__} with one cotangent per output")
+        cotangents = top(cotangents)  # a tuple for a list output is fine, and the reverse
+    pieces = _tree.flatten_up_to_with_path(tr.outdef, cotangents,
+                                           "vjp_fn: the cotangents and the output")
+    checked = []
+    for k, ((path, c), o) in enumerate(zip(pieces, tr.outs)):
+        what = f"cotangent {k}" if not path else f"cotangent {_tree.keystr(path)}"
+        if not isinstance(c, Tensor):
+            if not isinstance(c, _LEAF_TYPES):
+                raise _leaf_error("vjp_fn", what, c)
+            c = as_gradient(c, o, f"vjp_fn: {what}")
+        if c.shape != o.shape:
+            raise ValueError(f"vjp_fn: {what} has shape {tuple(c.shape)} but the "
+                             f"output has shape {tuple(o.shape)}; they must match")
+        checked.append(c)
+    return checked
+
+
 def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` gives one cotangent per primal.
 
-    ``vjp_fn`` may be called many times. With ``has_aux`` the result is
-    ``(output, vjp_fn, aux)``.
+    Primals, the output and the cotangents may be pytrees: ``vjp_fn`` takes a
+    cotangent of the output's structure and returns a tuple of cotangents in
+    the primals' structures. ``vjp_fn`` may be called many times. With
+    ``has_aux`` the result is ``(output, vjp_fn, aux)``.
 
     >>> import numpy as np
     >>> from dualad import func
@@ -353,51 +518,47 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     tr = _Traced(f, primals, {}, tuple(range(len(primals))), has_aux, "vjp")
 
     def vjp_fn(cotangents: Any) -> tuple:
-        several = not tr.single_out and isinstance(cotangents, (tuple, list))
-        cots = list(cotangents) if several else [cotangents]
-        if len(cots) != len(tr.outs):
-            raise ValueError(f"vjp_fn: got {len(cots)} cotangents for {len(tr.outs)} outputs; "
-                             "give a tuple with one cotangent per output")
-        checked = []
-        for k, (c, o) in enumerate(zip(cots, tr.outs)):
-            if not isinstance(c, Tensor):
-                c = as_gradient(c, o, f"vjp_fn: cotangent {k}")
-            if c.shape != o.shape:
-                raise ValueError(f"vjp_fn: cotangent {k} has shape {tuple(c.shape)} but the "
-                                 f"output has shape {tuple(o.shape)}; they must match")
-            checked.append(c)
-        numpy_mode = tr.numpy_mode and _numpy_mode(cots)
-        return _convert(tuple(tr.pull_back(checked)), numpy_mode)
+        checked = _output_cotangents(tr, cotangents)
+        numpy_mode = tr.numpy_mode and not any(
+            isinstance(c, Tensor) for c in _tree.leaves(cotangents))
+        return _convert(tr.diff.rebuild(tr.pull_back(checked)), numpy_mode)
 
     value = _convert(tr.value(), tr.numpy_mode)
-    return (value, vjp_fn, tr.aux) if has_aux else (value, vjp_fn)
+    return (value, vjp_fn, _convert(tr.aux, tr.numpy_mode)) if has_aux else (value, vjp_fn)
 
 
 def _as_tuple(x: Any) -> tuple[tuple, bool]:
     return (tuple(x), False) if isinstance(x, (tuple, list)) else ((x,), True)
 
 
-
-def _pair_up(primals: Any, tangents: Any, name: str) -> tuple:
-    """Primals and tangents as tuples of equal length, whether the first was a single value,
-    and whether the caller gave NumPy (so NumPy is returned)."""
+def _pair_up(primals: Any, tangents: Any, name: str) -> tuple[tuple, _Diff, list[Tensor],
+                                                             bool, bool]:
+    """Primals as a tuple of arguments, flattened (a :class:`_Diff`), the tangents' leaves
+    (checked to have the primals' structure), whether ``primals`` was a single value, and
+    whether the caller gave NumPy only (so NumPy is returned)."""
     ps, single = _as_tuple(primals)
     ts, _ = _as_tuple(tangents)
     if len(ps) != len(ts):
         raise ValueError(f"{name}: got {len(ps)} primals but {len(ts)} tangents; give one "
                          "tangent per primal")
-    return ps, ts, single, _numpy_mode(ps) and _numpy_mode(ts)
+    diff = _Diff(ps, tuple(range(len(ps))), False, name, "primal")
+    tans = diff.match(ts, name, "tangent")
+    numpy_mode = not diff.any_tensor and not any(isinstance(t, Tensor)
+                                                 for t in _tree.leaves(ts))
+    return ps, diff, tans, single, numpy_mode
 
 
-def _make_duals(ps: tuple, ts: tuple, name: str) -> list:
-    """Dual tensors at the innermost level, one per primal/tangent pair (copies: ``f`` may
+def _duals(diff: _Diff, tans: list[Tensor]) -> list[Tensor]:
+    """Dual tensors at the innermost level, one per primal/tangent leaf (copies: ``f`` may
     write into them)."""
-    return [fwd.make_dual(_fresh(_as_tensor(p, name)), _fresh(_as_tensor(t, name)))
-            for p, t in zip(ps, ts)]
+    return [fwd.make_dual(_fresh(p), _fresh(t)) for p, t in zip(diff.leaves, tans)]
 
 
 def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tuple:
     """``(f(*primals), J @ tangents)`` in one forward pass (a dual level).
+
+    ``primals`` and ``tangents`` are tuples of the same structure (pytrees
+    allowed); the output tangent has the output's structure.
 
     >>> import numpy as np
     >>> import dualad as da
@@ -406,19 +567,103 @@ def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tupl
     >>> float(out), float(t)
     (0.0, 2.0)
     """
-    ps, ts, _, numpy_mode = _pair_up(primals, tangents, "jvp")
+    ps, diff, ts, _, numpy_mode = _pair_up(primals, tangents, "jvp")
     with fwd.dual_level() as level:
-        duals = _make_duals(ps, ts, "jvp")
-        out, aux = _split_aux(_run(("jvp", (), level), f, duals, {}), has_aux, "jvp")
-        outs, single = _flatten(out, "jvp")
+        call_args = diff.call_args(ps, _duals(diff, ts))
+        out, aux = _split_aux(_run(("jvp", (), level), f, call_args, {}), has_aux, "jvp")
+        outs, outdef = _flatten(out, "jvp")
         prim, tans = [], []
         for o in outs:
             p, t = fwd.unpack_dual(o)
             prim.append(p)
             tans.append(t if t is not None else _zeros(o._data.shape, o))
-    result = (_unflatten(prim, single), _unflatten(tans, single))
+    result = (_tree.unflatten(outdef, prim), _tree.unflatten(outdef, tans))
     result = _convert(result, numpy_mode)
-    return result + (aux,) if has_aux else result
+    return result + (_convert(aux, numpy_mode),) if has_aux else result
+
+
+def linearize(f: Callable, *primals: Any) -> tuple:
+    """``(f(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` is ``J @ tangents`` at ``primals``,
+    without running ``f`` again.
+
+    ``f`` runs once, recorded; then one backward pass with a symbolic
+    cotangent ``u`` records ``J^T u`` (linear in ``u``). Each ``jvp_fn`` call
+    is one backward pass through that record: ``J t`` is the gradient of
+    ``<J^T u, t>`` with respect to ``u``. So a call costs about one backward
+    pass of a backward pass, and the records stay in memory while ``jvp_fn``
+    lives. (If ``f`` uses a custom ``autograd.Function`` or a hook, whose
+    backward need not be differentiable, ``jvp_fn`` runs ``func.jvp`` instead:
+    correct, one forward pass per call.) Primals, tangents and the output may
+    be pytrees.
+
+    >>> import numpy as np
+    >>> import dualad as da
+    >>> from dualad import func
+    >>> out, f_jvp = func.linearize(da.sin, np.array([0.0, np.pi]))
+    >>> f_jvp(np.array([1.0, 2.0]))
+    array([ 1., -2.])
+    """
+    if not primals:
+        raise TypeError("linearize: give the function's arguments after it: "
+                        "linearize(f, x, ...)")
+    tr = _Traced(f, primals, {}, tuple(range(len(primals))), False, "linearize")
+    us: list[Tensor] = []
+    pulled: list[Tensor] = []
+    if tr.plain:
+        with enable_grad():
+            us = [_wrap(np.zeros_like(o._data)).requires_grad_() for o in tr.outs]
+            pulled = _pull_back(tr.outs, tr.inputs, list(us), create_graph=True)
+
+    def jvp_fn(*tangents: Any) -> Any:
+        if len(tangents) != len(primals):
+            raise ValueError(f"linearize: jvp_fn got {len(tangents)} tangents for "
+                             f"{len(primals)} primals; give one tangent per primal")
+        ts = tr.diff.match(tangents, "linearize", "tangent")
+        numpy_mode = tr.numpy_mode and not any(isinstance(t, Tensor)
+                                               for t in _tree.leaves(tangents))
+        if not tr.plain:
+            return jvp(f, primals, tangents)[1]
+        for t, x in zip(ts, tr.inputs):
+            if t.shape != x.shape:
+                raise ValueError(f"linearize: a tangent has shape {tuple(t.shape)} but its "
+                                 f"primal has shape {tuple(x.shape)}; they must match")
+        create = tr.nested or (state.grad_enabled and any(t.requires_grad_flag for t in ts))
+        with enable_grad():
+            terms = [call("sum", call("mul", g, t)) for g, t in zip(pulled, ts)
+                     if g.requires_grad_flag]
+            total = terms[0] if terms else None
+            for term in terms[1:]:
+                total = call("add", total, term)
+            if total is None:
+                found: Sequence[Tensor | None] = [None] * len(us)
+            else:
+                found = _engine_grad([total], us, retain_graph=True, create_graph=create,
+                                     allow_unused=True)
+        outs = [j if j is not None else _zeros(o._data.shape, o) for j, o in zip(found, tr.outs)]
+        return _convert(_tree.unflatten(tr.outdef, outs), numpy_mode)
+
+    return _convert(tr.value(), tr.numpy_mode), jvp_fn
+
+
+def remat(f: Callable, *, preserve_rng_state: bool = True) -> Callable:
+    """``f`` checkpointed, as a function (JAX's ``jax.checkpoint`` / ``remat`` form of
+    :func:`checkpoint`): its activations are recomputed in the backward pass, not stored.
+
+    >>> import numpy as np
+    >>> import dualad as da
+    >>> from dualad import func
+    >>> block = func.remat(lambda x: da.tanh(da.sin(x) * 2.0))
+    >>> func.grad(lambda x: block(block(x)).sum())(np.array([0.0]))
+    array([4.])
+    """
+    if not callable(f):
+        raise TypeError(f"remat: expected a function, got {type(f).__name__}")
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return checkpoint(f, *args, preserve_rng_state=preserve_rng_state, **kwargs)
+
+    wrapped.__name__ = f"remat({getattr(f, '__name__', 'f')})"
+    return wrapped
 
 
 def _chunks(total: int, chunk_size: int | None, name: str) -> list[tuple[int, int]]:
@@ -449,27 +694,38 @@ def _cat0(parts: list[Tensor]) -> Tensor:
     return out
 
 
-def _jac_outputs(jac: list[list[Tensor]], single_out: bool, single_arg: bool) -> Any:
-    per_out = [_unflatten(row, single_arg) for row in jac]
-    return _unflatten(per_out, single_out)
+def _real_only(name: str, tensors: list, what: str) -> None:
+    """A Jacobian of complex numbers is refused, as by ``torch.func`` (its rows and columns
+    would mix the two conventions of complex derivatives): say what to do instead."""
+    for k, t in enumerate(tensors):
+        if t._data.dtype.kind == "c":
+            raise TypeError(f"{name}: expected all {what} to be real but {what[:-1]} {k} is "
+                            f"complex ({t._data.dtype}), as torch.func does; pass real and "
+                            "imaginary parts as separate real arrays (f(x + 1j * y), returning "
+                            "da.stack([da.real(w), da.imag(w)])), or use func.vjp / func.jvp "
+                            "(see docs/complex-numbers.md)")
 
 
-def _push_chunk(f: Callable, args: tuple, kwargs: dict, nums: tuple, xs: list,
+def _jac_outputs(jac: list[list[Tensor]], outdef: _tree.TreeDef, diff: _Diff) -> Any:
+    """JAX's nesting: the output's structure outside, the arguments' structure inside."""
+    return _tree.unflatten(outdef, [diff.rebuild(row) for row in jac])
+
+
+def _push_chunk(f: Callable, args: tuple, kwargs: dict, diff: _Diff,
                 offsets: list, rows: tuple[int, int], has_aux: bool) -> tuple:
     """One batched forward pass: the output tangents ``(len(rows),) + out.shape``."""
     with fwd.dual_level(batch_size=rows[1] - rows[0]) as level:
-        call_args = list(args)
-        for i, x, off in zip(nums, xs, offsets):
-            call_args[i] = fwd.make_dual(_fresh(x), _basis(rows, off, x._data.shape,
-                                                           x._data.dtype))
+        duals = [fwd.make_dual(_fresh(x), _basis(rows, off, x._data.shape, x._data.dtype))
+                 for x, off in zip(diff.leaves, offsets)]
+        call_args = diff.call_args(args, duals)
         out, aux = _split_aux(_run(("jacfwd", (), level), f, call_args, kwargs), has_aux,
                               "jacfwd")
-        outs, single_out = _flatten(out, "jacfwd")
+        outs, outdef = _flatten(out, "jacfwd")
         tangents = []
         for o in outs:
             t = fwd.unpack_dual(o).tangent
             tangents.append(t if t is not None else _zeros((rows[1] - rows[0],) + o.shape, o))
-    return outs, single_out, tangents, aux
+    return outs, outdef, tangents, aux
 
 
 def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
@@ -487,17 +743,20 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
            [0., 4.]])
     """
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums, single_arg = _argnums(argnums, len(args), "jacfwd")
-        numpy_mode = _numpy_mode(args)
-        xs = [_as_tensor(args[i], "jacfwd") for i in nums]
+        nums, single = _argnums(argnums, len(args), "jacfwd")
+        diff = _Diff(args, nums, single, "jacfwd")
+        numpy_mode = _numpy_mode(args, diff)
+        xs = diff.leaves
+        _real_only("jacfwd", xs, "inputs")
         sizes = [x._data.size for x in xs]
         total = sum(sizes)
         if total == 0:
             raise ValueError("jacfwd: the differentiated arguments have no elements")
         offsets = list(itertools.accumulate(sizes[:-1], initial=0))
-        runs = [_push_chunk(f, args, kwargs, nums, xs, offsets, rows, has_aux)
+        runs = [_push_chunk(f, args, kwargs, diff, offsets, rows, has_aux)
                 for rows in _chunks(total, chunk_size, "jacfwd")]
-        outs, single_out, _, aux = runs[0]
+        outs, outdef, _, aux = runs[0]
+        _real_only("jacfwd", outs, "outputs")
         jac = []
         for k, o in enumerate(outs):
             t = _cat0([run[2][k] for run in runs])
@@ -508,7 +767,7 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
                 block = call("permute", _reshape(block, (n, m)), axes=(1, 0))
                 row.append(_reshape(block, oshape + x._data.shape))
             jac.append(row)
-        result = _convert(_jac_outputs(jac, single_out, single_arg), numpy_mode)
+        result = _convert(_jac_outputs(jac, outdef, diff), numpy_mode)
         return (result, _convert(aux, numpy_mode)) if has_aux else result
 
     wrapped.__name__ = f"jacfwd({getattr(f, '__name__', 'f')})"
@@ -569,6 +828,8 @@ def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
     """
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         tr = _Traced(f, args, kwargs, argnums, has_aux, "jacrev")
+        _real_only("jacrev", tr.inputs, "inputs")
+        _real_only("jacrev", tr.outs, "outputs")
         jac = []
         for k, o in enumerate(tr.outs):
             if o._data.size == 0:
@@ -576,7 +837,7 @@ def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
             blocks = _jacrev_rows(tr, k, chunk_size)
             jac.append([_reshape(b, o._data.shape + x._data.shape)
                         for b, x in zip(blocks, tr.inputs)])
-        result = _convert(_jac_outputs(jac, tr.single_out, tr.single_arg), tr.numpy_mode)
+        result = _convert(_jac_outputs(jac, tr.outdef, tr.diff), tr.numpy_mode)
         return (result, _convert(tr.aux, tr.numpy_mode)) if has_aux else result
 
     wrapped.__name__ = f"jacrev({getattr(f, '__name__', 'f')})"
@@ -614,14 +875,15 @@ def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:
     ...          (np.array([1.0]), np.array([0.0])))[1]
     (array([4.]), array([2.]))
     """
-    ps, ts, single, numpy_mode = _pair_up(primals, tangents, "hvp")
+    ps, diff, ts, single, numpy_mode = _pair_up(primals, tangents, "hvp")
     with fwd.dual_level() as level:
-        duals = _make_duals(ps, ts, "hvp")
+        call_args = diff.call_args(ps, _duals(diff, ts))
         vg = _value_and_grad(f, tuple(range(len(ps))), False, "hvp")
-        value, grads = _run(("hvp", (), level), vg, duals, {})
+        value, grads = _run(("hvp", (), level), vg, call_args, {})
         value = fwd.unpack_dual(value).primal
         hv = []
-        for g, x in zip(grads, duals):
+        for g in _tree.leaves(grads):
             t = fwd.unpack_dual(g).tangent
-            hv.append(t if t is not None else _zeros(x._data.shape, x))
-    return _convert((value, _unflatten(hv, single)), numpy_mode)
+            hv.append(t if t is not None else _zeros(g._data.shape, g))
+    products = diff.rebuild(hv)
+    return _convert((value, products[0] if single else products), numpy_mode)

@@ -54,6 +54,14 @@ LINEAR = "linear"
 """Marker for a jvp entry: the op is linear in this input."""
 
 
+def NO_SYMPY_FORM(*args: Any, **params: Any) -> Any:  # noqa: N802 - a marker, like LINEAR
+    """Marker for an op's ``sympy`` field: SymPy has no form for the op (a matrix
+    decomposition such as ``eigh`` or ``svd``). The registry suite skips the op's SymPy
+    check and the SymPy export refuses a graph holding it; called, it raises."""
+    raise ValueError("this op has no SymPy form (SymPy has no closed form for it), so it "
+                     "cannot be exported to SymPy")
+
+
 @dataclass(frozen=True)
 class Kink:
     """A nondifferentiable point of an op and the derivative the rules use there.
@@ -223,6 +231,9 @@ class Op:
     # elementwise ops; for others every input element (each output may depend on all).
     sympy_terms: Callable[..., float] | None = None
     hints: Hints = _NO_HINTS
+    # Its rules follow PyTorch's convention for complex inputs (docs/complex-numbers.md);
+    # the registry suite then draws complex inputs for it.
+    accepts_complex: bool = False
 
     def __post_init__(self) -> None:
         if not self.node_name:
@@ -367,12 +378,22 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
         # scalar from the forward stands for the output's data (see Hints.scalar_forward)
         scalar_out = type(out_data) is _float64
         if scalar_out or out._data.dtype.kind in "fc":
+            if not scalar_out and out._data.dtype.kind == "c" and not op.accepts_complex:
+                raise TypeError(_no_complex(op))
             node = out.grad_fn = OpNode()
             node.record(op, args, params, out, datas, out_data if scalar_out else out._data)
             out.requires_grad_flag = True
     if op.kinks and census.policy and (state.kink_trackers or state.kink_policy == "raise"):
         kink_observer(op, datas, params, out)
     return out
+
+
+def _no_complex(op: Op) -> str:
+    """The error for differentiating an op whose rules do not handle complex numbers."""
+    return (f"{op.name}: its derivative is not defined for complex inputs in dualad (the op "
+            "is not marked accepts_complex), so differentiating it would give a wrong "
+            "answer; see docs/complex-numbers.md for the ops that accept complex numbers, or "
+            "work on da.real(z) and da.imag(z)")
 
 
 def _tensors_in_sequence(name: str, seq: tuple | list) -> str:
@@ -406,6 +427,8 @@ def _apply_dual(op: Op, args: tuple, params: dict) -> Tensor:
         note_view(op, out, args, params)  # a view of the caller's tensor, not of a primal
     if not op.differentiable:
         return out
+    if out._data.dtype.kind == "c" and not op.accepts_complex:
+        raise TypeError(_no_complex(op))
     if out.grad_fn is not None and hasattr(out.grad_fn, "resave"):
         out.grad_fn.resave(args)  # backward rules must see the duals (forward-over-reverse)
     batch = state.level_batch.get(level) if state.level_batch else None
@@ -715,7 +738,8 @@ def fit_array_to(x: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
         if x.shape != shape:
             x = fast.broadcast_to(x, shape)
     if x.dtype != dtype and np.issubdtype(dtype, np.inexact):
-        x = x.astype(dtype)
+        # a real input's share of a complex cotangent is its real part (PyTorch)
+        x = (x.real if x.dtype.kind == "c" else x).astype(dtype)
     return x
 
 

@@ -33,7 +33,7 @@ import sympy as sp
 
 from .autograd import graph
 from .autograd.node import AccumulateGrad, Node, OpNode, edge_node
-from .registry import LINEAR, Op
+from .registry import LINEAR, NO_SYMPY_FORM, Op
 from .tensor import Tensor, meta_of
 
 __all__ = ["to_sympy", "gradient", "compare", "CompareReport", "GraphTooLarge", "MAX_SIZE",
@@ -68,6 +68,8 @@ def _number(v: Any) -> Any:
         return bool(v)
     if isinstance(v, (int, np.integer)):
         return sp.Integer(int(v))
+    if isinstance(v, (complex, np.complexfloating)):  # (complex numbers: x + I*y)
+        return _number(v.real) + sp.I * _number(v.imag) if v.imag else _number(v.real)
     v = float(v)
     if math.isnan(v):
         return sp.nan
@@ -207,6 +209,10 @@ def _sympy_form(op: Op) -> Callable[..., Any]:
     if op.sympy is None:
         raise ValueError(f"cannot export op {op.name!r} to SymPy: it has no sympy form; give "
                          "its registry entry one")
+    if op.sympy is NO_SYMPY_FORM:
+        raise ValueError(f"cannot export op {op.name!r} to SymPy: SymPy has no form for it "
+                         "(a matrix decomposition); differentiate it numerically instead "
+                         "(dualad.gradcheck)")
     return op.sympy
 
 
@@ -349,8 +355,13 @@ class _Graph:
                         f"two different leaves are both named {name!r}; their symbols would "
                         "be the same. Give them distinct name= values or pass symbols=.")
                 seen_names[name] = t
-                arr = _symbol_array(t._data.shape, name)
-                generated.append((arr, name))
+                if t._data.dtype.kind == "c":  # two real symbols: x_re + I*x_im
+                    re, im = (_symbol_array(t._data.shape, f"{name}_{p}") for p in ("re", "im"))
+                    generated += [(re, f"{name}_re"), (im, f"{name}_im")]
+                    arr = re + sp.I * im
+                else:
+                    arr = _symbol_array(t._data.shape, name)
+                    generated.append((arr, name))
             self.symbols[id(node)] = arr
             self.values[id(node)] = arr
         for arr, name in generated:
@@ -664,6 +675,9 @@ def _size_of(node: Any) -> int:
 
 def _jacobian(graph: _Graph, wrt: list[Tensor]) -> list[np.ndarray]:
     """Exact Jacobian blocks, shape ``out.shape + w.shape``, as object arrays."""
+    if any(n.variable._data.dtype.kind == "c" if isinstance(n, AccumulateGrad) else
+           n.out_data.dtype.kind == "c" for n in graph.order):
+        return _jacobian_by_diff(graph, wrt)
     rev = _Reverse(graph)
     out_shape = rev.root_shape
     nodes = []
@@ -683,6 +697,33 @@ def _jacobian(graph: _Graph, wrt: list[Tensor]) -> list[np.ndarray]:
             if node is not None and id(node) in leaves:
                 b[k, :] = leaves[id(node)].reshape(-1)
     return [b.reshape(out_shape + w._data.shape) for b, w in zip(blocks, wrt)]
+
+
+def _jacobian_by_diff(graph: _Graph, wrt: list[Tensor]) -> list[np.ndarray]:
+    """:func:`_jacobian` of a graph with complex values: the exported expression
+    differentiated with respect to the leaves' real symbols (the reverse sweep multiplies
+    local derivatives, which is the chain rule of holomorphic functions only)."""
+    expr = np.asarray(graph.build(), dtype=object)
+    blocks = []
+    for w in wrt:
+        if not isinstance(w, Tensor):
+            raise TypeError(f"gradient: wrt must be dualad Tensors, got {type(w).__name__}")
+        if w._data.dtype.kind == "c":
+            raise ValueError("gradient: wrt is complex; its symbols are its real and "
+                             "imaginary parts (x_re + I*x_im): differentiate to_sympy(...) "
+                             "with respect to them (sympy.diff)")
+        node = graph.leaf_node(w)
+        if w.grad_fn is not None or not w.requires_grad_flag:
+            raise ValueError("gradient: wrt must be leaf tensors that require grad (the "
+                             "inputs of the computation), not intermediate results")
+        syms = graph.symbols[id(node)].reshape(-1) if node is not None else None
+        block = np.empty(expr.shape + w._data.shape, dtype=object)
+        flat = block.reshape(expr.size, -1)
+        for k, e in enumerate(expr.reshape(-1)):
+            flat[k, :] = [sp.Integer(0) if syms is None else sp.diff(e, x) for x in
+                          (syms if syms is not None else range(w._data.size))]
+        blocks.append(block)
+    return blocks
 
 
 def gradient(tensor: Tensor, wrt: Tensor | Iterable[Tensor],
@@ -1043,6 +1084,27 @@ def _differences(f: Callable, values: list, eps: float) -> tuple[list, list]:
     return central, rough
 
 
+def _realified_inputs(f: Callable, inputs: tuple) -> tuple[Callable, tuple]:
+    """A complex input ``z`` (named ``z``, or ``x<k>``) as two real leaves ``z_re`` and
+    ``z_im`` (SymPy's symbols are real: ``z = z_re + I*z_im``); a complex output as its
+    real parts then its imaginary parts (see ``dualad.check.gradcheck``)."""
+    from .check import _is_complex_input, _realified
+
+    if not any(_is_complex_input(a) for a in inputs):
+        return f, inputs
+    real_f, parts, origin = _realified(f, inputs)
+    named = []
+    for a, (k, part) in zip(parts, origin):
+        if not part:
+            named.append(a)
+            continue
+        source = inputs[k]
+        base = source.name if isinstance(source, Tensor) and source.name else f"x{k}"
+        data = a._data if isinstance(a, Tensor) else np.asarray(a)
+        named.append(Tensor(data, name=f"{base}_{'re' if part == 'real part' else 'im'}"))
+    return real_f, tuple(named)
+
+
 def compare(f: Callable, *inputs: Any, eps: float = 1e-6, rtol: float = 1e-8,
             fd_rtol: float = 1e-5, max_size: int | None = None) -> CompareReport:
     """Run ``f`` on ``inputs`` and compare four derivatives of it, element by element.
@@ -1056,6 +1118,10 @@ def compare(f: Callable, *inputs: Any, eps: float = 1e-6, rtol: float = 1e-8,
     of the symbolic or finite-difference column is a ``"kink"``, not a mismatch;
     where the function's value is inf or nan nothing is compared (``"singular"``).
 
+    A complex input ``z`` is compared as two real leaves, ``z_re`` and ``z_im`` (its
+    real and imaginary parts: SymPy's symbols are real); a complex output as its real
+    parts, then its imaginary parts.
+
     >>> import dualad as da
     >>> report = compare(lambda x, y: da.sin(x) * da.exp(y), 1.0, 2.0)
     >>> report.ok, report.worst < 1e-6
@@ -1067,6 +1133,7 @@ def compare(f: Callable, *inputs: Any, eps: float = 1e-6, rtol: float = 1e-8,
         raise TypeError("compare: give at least one input")
     if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps > 0):
         raise ValueError(f"compare: eps must be a positive finite step, got {eps!r}")
+    f, inputs = _realified_inputs(f, inputs)
     values, names = _leaves(inputs)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # inf and nan are judged below

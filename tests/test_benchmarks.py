@@ -83,7 +83,8 @@ def test_the_oracles_are_independent_closed_forms():
 
 def test_only_picks_workloads_and_cases():
     assert _selected("w1") == ["w1.scalar", "w1.vector"]
-    assert _selected("w3.jvp,w6") == ["w3.jvp", "w6"]
+    assert _selected("w3.jvp,w6") == ["w3.jvp", "w6", "w6.checkpoint"]
+    assert _selected("w3.jvp,w6.checkpoint") == ["w3.jvp", "w6.checkpoint"]
     with pytest.raises(SystemExit, match="unknown workload"):
         _selected("w9")
 

@@ -226,18 +226,30 @@ def test_gradgradcheck_refuses_zero_or_misshaped_grad_outputs() -> None:
     assert da.gradgradcheck(lambda a: a ** 3, x, grad_outputs=da.tensor([0.0, 1.0])).passed
 
 
-def test_complex_inputs_and_outputs_are_refused_not_half_checked() -> None:
-    """A complex input that required grad was left out (the check passed on the others), and
-    a complex output was compared on its real part only."""
+def test_complex_inputs_and_outputs_are_checked_as_real_and_imaginary_parts() -> None:
+    """A complex input that required grad was once left out (the check passed on the
+    others) and a complex output compared on its real part only; now both parts of each are
+    real coordinates, so a wrong derivative in either part fails."""
+    from dualad.ops._define import withdraw
+
     z = da.tensor([1 + 2j, 0.5 - 1j], requires_grad=True)
     x = da.tensor([1.0, 2.0], requires_grad=True)
     for check in (da.gradcheck, da.gradgradcheck):
-        with pytest.raises(ValueError, match="input 0 is complex; the numeric checks "
-                                             "differentiate real inputs only"):
-            check(lambda a, b: (da.abs(a) ** 2).sum() * b, (z, x))
-        with pytest.raises(ValueError, match="input 0 is complex"):
-            check(lambda a, b: b * 2, (np.array([1j]), np.array([1.0])))  # none requires grad
-        with pytest.raises(TypeError, match="complex output"):
-            check(lambda a: a * (1 + 1j), x)
+        assert check(lambda a, b: (da.abs(a) ** 2).sum() * b, (z, x))
+        assert check(lambda a: a * (1 + 1j), x)  # a complex output of a real input
+    # the unconjugated derivative of sin (dualad's rule before PyTorch's convention): caught
+    # in the imaginary part of the output and in the real and imaginary parts of the input
+    bad = da.register_op(da.Op(
+        name="test_unconjugated_sin", forward=np.sin,
+        vjp=(lambda g, out, a: g * da.cos(a),), jvp=(lambda t, out, a: t * da.cos(a),),
+        sympy=lambda a: a, domain=da.Domain(ranges=(((-1.0, 1.0),),)), accepts_complex=True))
+    try:
+        report = da.gradcheck(lambda a: da.registry.apply(bad, a), z, raise_exception=False)
+    finally:
+        withdraw("test_unconjugated_sin")
+    assert not report.passed
+    assert {m.mode for m in report.mismatches} == {"reverse"}  # the jvp f'(z) v is right
+    assert {m.note.split(";")[0] for m in report.mismatches} == {"real part", "imaginary part"}
+    assert {m.input for m in report.mismatches} == {0}
     # a complex constant next to a real input that requires grad is fine
     assert da.gradcheck(lambda c, a: a * 2, (da.tensor([1j]), x))

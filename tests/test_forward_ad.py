@@ -251,7 +251,8 @@ def _forward_tangent(op, xs, tangents, params, batch=None):
 def _shifted(op, xs, tangents, params, s):
     """The op's forward at the inputs moved by ``s`` along tangent 0."""
     ys = [x + s * t[0] if t is not None else x for x, t in zip(xs, tangents)]
-    return np.asarray(op.forward(*ys, **params), dtype=float)
+    out = np.asarray(op.forward(*ys, **params))
+    return out if out.dtype.kind == "c" else out.astype(float)  # (an FFT's is complex)
 
 
 _DIFF_OPS = [op for op in registry.ops() if op.differentiable and op.domain is not None]

@@ -20,15 +20,16 @@ PACKAGE = "dualad"
 
 # lowest first: a module may import its own layer or lower ones only
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("_state", "_fperr", "_fastnp", "_sympy", "_repr"),
+    ("_state", "_fperr", "_fastnp", "_sympy", "_repr", "tree"),
     ("tensor",),
     ("registry",),
     ("autograd",),
     ("nondiff",),
     ("ops",),
-    ("func", "forward_ad", "nn", "optim", "creation", "_methods", "scipy"),
+    ("func", "forward_ad", "nn", "optim", "creation", "_methods", "custom_rules",
+     "checkpointing", "linalg", "scipy"),
     ("check", "symbolic", "testing", "cli_check", "demo", "__init__", "__main__", "_apidoc",
-     "_plot"),
+     "_plot", "numpy"),
 )
 
 

@@ -43,7 +43,8 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {}  # (op name, check) -> the bug, mark
 
 # the checks of a fast variant (Hints) run for the ops that have one
 APPLIES = {"scalar_path": lambda op: op.hints.scalar_forward is not None,
-           "array_rules": has_array_rules, "batched_jvp": has_batched_jvp}
+           "array_rules": has_array_rules, "batched_jvp": has_batched_jvp,
+           "complex": lambda op: op.accepts_complex}
 
 
 def _cases() -> list:
@@ -69,6 +70,20 @@ def test_fields(op: Op) -> None:
                          ids=[op.name for op in OPS if op.kinks])
 def test_kinks(op: Op) -> None:
     check_kinks(op)
+
+
+@pytest.fixture(autouse=True)
+def _settings_chain_kept_short(request: pytest.FixtureRequest):
+    """hypothesis's pytest plugin (6.155) wraps a parametrized test's settings in a new
+    settings object at every invocation, whose parent is the previous one; after about 1000
+    invocations of test_property, reading a setting exceeded the recursion limit
+    (RecursionError in hypothesis/_settings.py). Put the test's own settings back after
+    each invocation."""
+    fn = getattr(request.function, "__func__", request.function)
+    saved = getattr(fn, "_hypothesis_internal_use_settings", None)
+    yield
+    if saved is not None:
+        fn._hypothesis_internal_use_settings = saved
 
 
 @pytest.mark.parametrize(("op", "check"), _cases())

@@ -63,6 +63,9 @@ TRANSFORMS: dict[str, tuple[Callable[[Callable], Any], tuple[str, ...]]] = {
     "jacrev": (lambda f: func.jacrev(f)(np.array([X0])), ("jacrev",)),
     "hessian": (lambda f: func.hessian(f)(np.array([X0])), ("jacfwd", "jacrev")),
     "hvp": (lambda f: func.hvp(f, X0, 1.0), ("hvp",)),
+    "linearize": (lambda f: func.linearize(f, X0)[1](1.0), ("linearize",)),
+    "grad of a pytree": (lambda f: func.grad(lambda p: f(p["x"][0]))({"x": (X0,)}),
+                         ("grad",)),
 }
 
 
@@ -344,6 +347,8 @@ WRITERS: dict[str, Callable[[Callable, Any], Any]] = {
     "jacrev": lambda f, a: func.jacrev(f)(a),
     "hessian": lambda f, a: func.hessian(f)(a),
     "hvp": lambda f, a: func.hvp(f, a, np.ones(2)),
+    "linearize": lambda f, a: func.linearize(f, a)[1](np.ones(2)),
+    "grad of a pytree": lambda f, a: func.grad(lambda p: f(p["a"]))({"a": a}),
 }
 
 

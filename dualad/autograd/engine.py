@@ -75,6 +75,10 @@ def _root_grads(outputs: list, given: Any) -> list:
                                f"a grad_fn{_why_no_grad(out)}")
         g = grad_outputs[i] if grad_outputs else None
         if g is None:
+            if out._data.dtype.kind == "c":  # (PyTorch's message)
+                raise RuntimeError("grad can be implicitly created only for real scalar "
+                                   f"outputs; this output is {out._data.dtype}: reduce it to "
+                                   "a real number (da.abs(z) ** 2, z.real), or pass gradient=")
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs; "
                                    f"this output has shape {tuple(out.shape)}: pass "

@@ -43,6 +43,21 @@ from .linalg import (
     tril,
     triu,
 )
+from .linalg_decomp import (  # np.linalg's decompositions, norms and least squares
+    cholesky,
+    cond,
+    eigh,
+    eigvalsh,
+    lstsq,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    qr,
+    slogdet,
+    svd,
+    svdvals,
+)
 from .math import (
     acos,
     acosh,
@@ -113,6 +128,46 @@ from .npmath import (  # NumPy's further elementwise math (issue 20)
     sinc,
     trapezoid,
 )
+from .numpy_index import (  # NumPy's sorting, gathering and padding (issue 20)
+    argsort,
+    compress,
+    divmod,
+    extract,
+    meshgrid,
+    np_argsort,
+    np_meshgrid,
+    np_sort,
+    pad,
+    partition,
+    put_along_axis,
+    select,
+    sort,
+    take,
+    take_along_axis,
+)
+from .numpy_products import cross, kron, np_dot, tensordot, vdot  # NumPy's products
+from .numpy_query import (  # integer and boolean results: no gradient
+    allclose,
+    argwhere,
+    array_equal,
+    array_equiv,
+    count_nonzero,
+    flatnonzero,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    nonzero,
+    np_count_nonzero,
+    np_nonzero,
+    np_searchsorted,
+    np_unique,
+    searchsorted,
+    signbit,
+    unique,
+)
 from .numpy_shape import (  # NumPy's stacking, splitting and reordering functions
     append,
     array_split,
@@ -137,6 +192,16 @@ from .numpy_shape import (  # NumPy's stacking, splitting and reordering functio
     tile,
     vsplit,
     vstack,
+)
+from .numpy_stats import (  # NumPy's statistics and linspace with tensor endpoints
+    corrcoef,
+    cov,
+    interp,
+    median,
+    np_linspace,
+    np_median,
+    percentile,
+    quantile,
 )
 from .reductions import (
     ValuesIndices,
@@ -212,4 +277,30 @@ __all__ = [
     "append", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "column_stack",
     "diagflat", "diagonal", "dsplit", "dstack", "fliplr", "flipud", "hsplit", "hstack",
     "moveaxis", "repeat", "roll", "rollaxis", "rot90", "tile", "vsplit", "vstack",
+    # NumPy's sorting, gathering, padding, products, statistics (ops/numpy_index.py,
+    # numpy_products.py, numpy_stats.py) and integer/boolean queries (numpy_query.py)
+    "argsort", "compress", "divmod", "extract", "meshgrid", "np_argsort", "np_meshgrid",
+    "np_sort", "pad", "partition", "put_along_axis", "select", "sort", "take",
+    "take_along_axis", "cross", "kron", "np_dot", "tensordot", "vdot", "allclose", "argwhere",
+    "array_equal", "array_equiv", "count_nonzero", "flatnonzero", "isclose", "isfinite",
+    "isinf", "isnan", "isneginf", "isposinf", "nonzero", "np_count_nonzero", "np_nonzero",
+    "np_searchsorted", "np_unique", "searchsorted", "signbit", "unique", "corrcoef", "cov",
+    "interp", "median", "np_linspace", "np_median", "percentile", "quantile",
+    # np.linalg's decompositions, norms and least squares (ops/linalg_decomp.py)
+    "cholesky", "cond", "eigh", "eigvalsh", "lstsq", "matrix_power", "matrix_rank", "multi_dot",
+    "pinv", "qr", "slogdet", "svd", "svdvals",
+    # complex numbers (ops/complexmath.py)
+    "angle", "conj", "conjugate", "imag", "iscomplex", "iscomplexobj", "isreal", "real",
 ]
+
+from . import fft  # noqa: E402  (np.fft: dualad.fft; after the ops it composes)
+from .complexmath import (  # noqa: E402  (complex numbers: after every op, which it marks)
+    angle,
+    conj,
+    conjugate,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isreal,
+    real,
+)

@@ -96,7 +96,8 @@ def elementwise(name: str, forward: Callable, partials: Sequence[Partial],
                 node_name: str = "", multilinear: bool = False,
                 array_rules: bool | tuple = True,
                 reads: tuple | None = None, reads_output: tuple | None = None,
-                scalar_forward: Callable | None = None) -> Op:
+                scalar_forward: Callable | None = None,
+                complex_rules: Callable | None = None) -> Op:
     """Register an elementwise op declared by one partial derivative per input.
 
     ``partials[i](m, out, *inputs)`` is d out / d input i, computed with the functions
@@ -124,6 +125,12 @@ def elementwise(name: str, forward: Callable, partials: Sequence[Partial],
       input; none for a constant; none for a unary op that ``uses_output``); the
       output when ``uses_output`` (``reads_output``: for which inputs, default all).
 
+    Complex numbers (PyTorch's convention, docs/complex-numbers.md): a partial is
+    ``df/dz`` of a holomorphic op, so the vjp is ``g * conj(d)`` where ``d`` is complex
+    (the op must be marked ``accepts_complex``, else TypeError) and the jvp ``t * d``; a
+    real ``d`` costs one dtype check. ``complex_rules(m)``: the (vjp, jvp) of a
+    non-holomorphic op (``abs``), used instead when an input is complex.
+
     ``sympy``: its SymPy form, or the name of a SymPy function (imported on first
     use). ``ranges``: per input, the ``(low, high)`` intervals of its test domain.
     """
@@ -135,6 +142,10 @@ def elementwise(name: str, forward: Callable, partials: Sequence[Partial],
                       for d in partials)
     rules = [_derived_rules(lambda: op, i, d, bool(kinks), multilinear, n)
              for i, d in enumerate(partials)]
+    if complex_rules is not None:  # (one-input ops: abs)
+        if n != 1:
+            raise ValueError(f"op {name!r}: complex_rules are for one-input ops")
+        rules = [_with_complex_rules(r, i, complex_rules) for i, r in enumerate(rules)]
     array_vjp = tuple(r[2] for r in rules) if array_rules is True else array_rules
     op = register_op(Op(
         name=name, forward=forward,
@@ -164,72 +175,137 @@ def _derived_rules(get_op: Callable[[], Op], i: int, d: Partial, kinks: bool,
     if kinks:
         def adjust(value: Any, xs: tuple, mode: str) -> Any:
             return kink_adjust(get_op(), i, value, xs, {}, mode)
-    vjp, jvp, array_vjp = _RULES.get(n, _rules_n)(d, adjust)
+
+    def cj(value: Any) -> Any:
+        return conj_partial(get_op(), value)
+
+    vjp, jvp, array_vjp = _RULES.get(n, _rules_n)(d, adjust, cj)
     return vjp, LINEAR if multilinear else jvp, array_vjp
+
+
+def is_complex(v: Any) -> bool:
+    """Whether ``v`` (a Tensor, an array or a number) is complex."""
+    kind = type(v)
+    if kind is Tensor:  # (the usual cases first: the rules' hot path)
+        return v._data.dtype.kind == "c"
+    if kind is np.ndarray:
+        return v.dtype.kind == "c"
+    dtype = getattr(v, "dtype", None)
+    return dtype.kind == "c" if dtype is not None else kind is complex
+
+
+def conj_if_complex(v: Any) -> Any:
+    """``conj(v)`` for a complex ``v`` (a Tensor: recorded; an array: NumPy's), else ``v``
+    itself: the factor a hand-written vjp multiplies by (``g @ conj(y).T`` for matmul)."""
+    if not is_complex(v):
+        return v
+    return TENSOR_MATH.conj(v) if isinstance(v, Tensor) else np.conj(v)
+
+
+def conj_partial(op: Op, d: Any) -> Any:
+    """``conj(d)`` for the vjp of a holomorphic op (PyTorch's convention: the cotangent of
+    ``z`` is ``g * conj(df/dz)``); TypeError for an op not marked ``accepts_complex``,
+    whose rules would give a silently wrong derivative."""
+    if not op.accepts_complex:
+        raise TypeError(f"{op.name} does not support complex numbers in its derivatives; "
+                        "see docs/complex-numbers.md for the ops that do (differentiate the "
+                        "real and imaginary parts, da.real(z) and da.imag(z), instead)")
+    if isinstance(d, Tensor):
+        return TENSOR_MATH.conj(d)
+    return np.conj(d)
 
 
 # The rules of one partial ``d`` with ``adjust`` the kink policy (None: no kinks): ``g * d``
 # by ``scale`` in both modes with ``d`` on Tensors (TENSOR_MATH), and ``g * d`` on raw arrays
 # (ARRAY_MATH), where the engine guarantees the default policy (no adjust) and no
-# strong_zero (scale is ``*``). One builder per arity: a fixed signature is called about
-# twice as fast as ``*xs`` (the engine's hot path).
+# strong_zero (scale is ``*``); a complex ``d`` is conjugated by ``cj`` in the vjp. One
+# builder per arity: a fixed signature is called about twice as fast as ``*xs`` (the
+# engine's hot path).
 
-def _rules_1(d: Callable, adjust: Callable | None) -> tuple:
+def _rules_1(d: Callable, adjust: Callable | None, cj: Callable) -> tuple:
     T, A = TENSOR_MATH, ARRAY_MATH  # (closure cells: faster to load than globals)
     if adjust is None:  # (one call less per rule)
         def vjp(g: Any, out: Any, x: Any) -> Any:
-            return scale(g, d(T, out, x))
+            p = d(T, out, x)
+            return scale(g, cj(p) if is_complex(p) else p)
 
         def jvp(t: Any, out: Any, x: Any) -> Any:
             return scale(t, d(T, out, x))
     else:
         def vjp(g: Any, out: Any, x: Any) -> Any:
-            return scale(g, adjust(d(T, out, x), (x,), "backward"))
+            p = adjust(d(T, out, x), (x,), "backward")
+            return scale(g, cj(p) if is_complex(p) else p)
 
         def jvp(t: Any, out: Any, x: Any) -> Any:
             return scale(t, adjust(d(T, out, x), (x,), "jvp"))
 
     def array_vjp(g: Any, out: Any, x: Any) -> Any:
-        return g * d(A, out, x)
+        p = d(A, out, x)
+        return g * (cj(p) if is_complex(p) else p)
 
     return vjp, jvp, array_vjp
 
 
-def _rules_2(d: Callable, adjust: Callable | None) -> tuple:
+def _rules_2(d: Callable, adjust: Callable | None, cj: Callable) -> tuple:
     T, A = TENSOR_MATH, ARRAY_MATH
     if adjust is None:
         def vjp(g: Any, out: Any, x: Any, y: Any) -> Any:
-            return scale(g, d(T, out, x, y))
+            p = d(T, out, x, y)
+            return scale(g, cj(p) if is_complex(p) else p)
 
         def jvp(t: Any, out: Any, x: Any, y: Any) -> Any:
             return scale(t, d(T, out, x, y))
     else:
         def vjp(g: Any, out: Any, x: Any, y: Any) -> Any:
-            return scale(g, adjust(d(T, out, x, y), (x, y), "backward"))
+            p = adjust(d(T, out, x, y), (x, y), "backward")
+            return scale(g, cj(p) if is_complex(p) else p)
 
         def jvp(t: Any, out: Any, x: Any, y: Any) -> Any:
             return scale(t, adjust(d(T, out, x, y), (x, y), "jvp"))
 
     def array_vjp(g: Any, out: Any, x: Any, y: Any) -> Any:
-        return g * d(A, out, x, y)
+        p = d(A, out, x, y)
+        return g * (cj(p) if is_complex(p) else p)
 
     return vjp, jvp, array_vjp
 
 
-def _rules_n(d: Callable, adjust: Callable | None) -> tuple:
+def _rules_n(d: Callable, adjust: Callable | None, cj: Callable) -> tuple:
     T, A = TENSOR_MATH, ARRAY_MATH
     def vjp(g: Any, out: Any, *xs: Any) -> Any:
         value = d(T, out, *xs)
-        return scale(g, value if adjust is None else adjust(value, xs, "backward"))
+        value = value if adjust is None else adjust(value, xs, "backward")
+        return scale(g, cj(value) if is_complex(value) else value)
 
     def jvp(t: Any, out: Any, *xs: Any) -> Any:
         value = d(T, out, *xs)
         return scale(t, value if adjust is None else adjust(value, xs, "jvp"))
 
     def array_vjp(g: Any, out: Any, *xs: Any) -> Any:
-        return g * d(A, out, *xs)
+        p = d(A, out, *xs)
+        return g * (cj(p) if is_complex(p) else p)
 
     return vjp, jvp, array_vjp
+
+
+def _with_complex_rules(rules: tuple, i: int, complex_rules: Callable) -> tuple:
+    """Input ``i``'s (vjp, jvp, array vjp) ``rules`` of a one-input op, replaced by those
+    of ``complex_rules(m)`` (a non-holomorphic op's) when the input is complex."""
+    vjp, jvp, array_vjp = rules
+    if vjp is None:
+        return rules
+    tensor_rules, array_rules = complex_rules(TENSOR_MATH), complex_rules(ARRAY_MATH)
+
+    def c_vjp(g: Any, out: Any, x: Any) -> Any:
+        return tensor_rules[0](g, out, x) if is_complex(x) else vjp(g, out, x)
+
+    def c_jvp(t: Any, out: Any, x: Any) -> Any:
+        return tensor_rules[1](t, out, x) if is_complex(x) else jvp(t, out, x)
+
+    def c_array_vjp(g: Any, out: Any, x: Any) -> Any:
+        return array_rules[0](g, out, x) if is_complex(x) else array_vjp(g, out, x)
+
+    return c_vjp, c_jvp, c_array_vjp
 
 
 _RULES = {1: _rules_1, 2: _rules_2}
@@ -253,7 +329,7 @@ _NEGATE = {1: lambda g, out, x: -g, 2: lambda g, out, x, y: -g}
 def elementwise_unary(name: str, forward: Callable, derivative: Partial,
                       sympy: Callable | str, ranges: tuple = REALS, kinks: tuple = (),
                       uses_output: bool = False, valid: Callable | None = None,
-                      doc: str = "") -> Callable:
+                      doc: str = "", complex_rules: Callable | None = None) -> Callable:
     """Register a unary elementwise op from ``derivative(m, out, x)`` (see
     :func:`elementwise`), and return its function.
 
@@ -267,6 +343,7 @@ def elementwise_unary(name: str, forward: Callable, derivative: Partial,
     """
     op = elementwise(name, forward, (derivative,), sympy, (ranges,), kinks=kinks,
                      uses_output=uses_output, valid=valid, doc=doc,
+                     complex_rules=complex_rules,
                      # a one-input ufunc is faster on a scalar than on a 0-d array
                      scalar_forward=forward)
     function = getattr(TENSOR_MATH, name)  # (made by elementwise: apply(op, x))

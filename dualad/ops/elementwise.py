@@ -17,6 +17,7 @@ from ._define import (
     TENSOR_MATH,
     Formula,
     Math,
+    conj_if_complex,
     differentiated,
     elementwise,
     elementwise_unary,
@@ -61,7 +62,8 @@ _MUL = elementwise("mul", np.multiply, (lambda m, out, x, y: y, lambda m, out, x
                    lambda x, y: x * y, _ranges(_PAIR), multilinear=True,
                    reads=((1,), (0,)), scalar_forward=operator.mul,
                    # g * y, g * x: without calling the partials (the engine's hot path)
-                   array_rules=(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x))
+                   array_rules=(lambda g, out, x, y: g * conj_if_complex(y),
+                                lambda g, out, x, y: g * conj_if_complex(x)))
 
 
 def _strong_mul_forward(x: Any, y: Any) -> Any:
@@ -74,13 +76,15 @@ def _strong_mul_forward(x: Any, y: Any) -> Any:
 # It is an op, not a mask on the primal, so its own derivatives keep the rule: the tangent of
 # a cotangent whose primal is 0 (the rows of ``jacrev``) is multiplied, not masked away.
 _STRONG_MUL = _binary("strong_mul", quiet(_strong_mul_forward),
-                      lambda m: (lambda g, out, x, y: m.strong_mul(g, y),
-                                 lambda g, out, x, y: m.strong_mul(g, x)),
+                      lambda m: (lambda g, out, x, y: m.strong_mul(g, conj_if_complex(y)),
+                                 lambda g, out, x, y: m.strong_mul(g, conj_if_complex(x))),
                       (LINEAR, LINEAR), lambda x, y: x * y, reads=((1,), (0,)))
 
 # written out, not derived (g * (1/y) would round differently from g / y, PyTorch's rule)
 _DIV = _binary("div", quiet(np.true_divide),
-               lambda m: (lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * x) / (y * y)),
+               lambda m: (lambda g, out, x, y: g / conj_if_complex(y),
+                          lambda g, out, x, y: -(g * conj_if_complex(x))
+                          / conj_if_complex(y * y)),
                (lambda t, out, x, y: t / y, lambda t, out, x, y: -(t * x) / (y * y)),
                lambda x, y: x / y, ranges=((-3.0, 3.0), ((-3.0, -0.3), (0.3, 3.0))),
                reads=((1,), (0, 1)))
@@ -181,8 +185,23 @@ sign = elementwise_unary("sign", np.sign, lambda m, out, x: 0.0 * x, "sign",
                          kinks=(Kink("x == 0", ((0.0,),), (0.0,), 4,
                                      "a jump: the derivative 0 of the flat parts is its limit",
                                      pytorch=(0.0,), jax=(0.0,), at=lambda x: x == 0),))
+
+
+def _abs_complex_rules(m: Any) -> tuple:
+    """|z| of a complex z (not holomorphic): the vjp ``g * sgn(z)`` and the jvp
+    ``Re(conj(sgn(z)) v)``, with ``sgn(z) = z / |z|`` and 0 at 0 (PyTorch's ``sgn``: the
+    minimum-norm subgradient), written with ``m``'s functions (Tensors or raw arrays)."""
+
+    def sgn(x: Any) -> Any:
+        zero = _raw(x) == 0
+        return m.where(zero, 0.0, x / m.where(zero, 1.0, m.abs(x)))
+
+    return (lambda g, out, x: g * sgn(x), lambda t, out, x: m.real(m.conj(sgn(x)) * t))
+
+
 abs = elementwise_unary(  # noqa: A001
     "abs", np.abs, lambda m, out, x: m.sign(x), "Abs", ranges=_AWAY_FROM_ZERO,
+    complex_rules=_abs_complex_rules,
     kinks=(Kink("x == 0", ((0.0,),), (0.0,), 2, "convex: the subdifferential is [-1, 1]",
                 pytorch=(0.0,), jax=(1.0,), at=lambda x: x == 0),))
 relu = elementwise_unary(

@@ -13,6 +13,8 @@ import numpy as np
 
 from .. import ops as F
 from ..tensor import Tensor, _wrap, ndim_of
+from . import fft as _fft
+from . import linalg_decomp as LD
 
 UFUNCS: dict[Any, Callable[..., Any]] = {
     np.add: F.add, np.subtract: F.sub, np.multiply: F.mul, np.true_divide: F.div,
@@ -32,6 +34,7 @@ UFUNCS: dict[Any, Callable[..., Any]] = {
     np.floor_divide: F.floor_divide, np.float_power: F.float_power,
     np.logaddexp2: F.logaddexp2,
     np.divmod: lambda x, y: (F.floor_divide(x, y), F.remainder(x, y)),
+    np.isnan: F.isnan, np.isfinite: F.isfinite, np.isinf: F.isinf, np.signbit: F.signbit,
     # comparisons carry no gradient: plain boolean tensors
     np.greater: lambda a, b: _compare(np.greater, a, b),
     np.greater_equal: lambda a, b: _compare(np.greater_equal, a, b),
@@ -39,6 +42,8 @@ UFUNCS: dict[Any, Callable[..., Any]] = {
     np.less_equal: lambda a, b: _compare(np.less_equal, a, b),
     np.equal: lambda a, b: _compare(np.equal, a, b),
     np.not_equal: lambda a, b: _compare(np.not_equal, a, b),
+    # complex numbers (ops/complexmath.py)
+    np.conjugate: F.conj,
 }
 
 
@@ -72,35 +77,6 @@ def _np_extremum(reduce: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return fn
 
 
-def _np_norm(x: Any, ord: Any = None, axis: Any = None,  # noqa: A002
-             keepdims: bool = False) -> Tensor:
-    """``numpy.linalg.norm``: vector norms, and 'fro', 1, -1, inf, -inf for matrices."""
-    nd = ndim_of(x)
-    if axis is None:
-        axis = tuple(range(nd)) if ord is None or nd == 1 else (nd - 2, nd - 1)
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if len(axes) == 1 or ord is None or ord == "fro":
-        if len(axes) == 2 and ord not in (None, "fro"):
-            raise ValueError(f"numpy.linalg.norm: ord={ord!r} is not a matrix norm")
-        return F.norm(x, None if ord == "fro" else ord, dim=axes, keepdim=keepdims)
-    if ord in (1, -1, np.inf, -np.inf):
-        inner_axis, outer_axis = (axes[0], axes[1]) if ord in (1, -1) else (axes[1], axes[0])
-        sums = F.sum(F.abs(x), axis=inner_axis, keepdims=True)
-        pick = F.amax if ord in (1, np.inf) else F.amin
-        out = pick(sums, axis=outer_axis, keepdims=True)
-        return out if keepdims else F.squeeze(out, axes)
-    raise ValueError(f"numpy.linalg.norm: ord={ord!r} for matrices (spectral or nuclear "
-                     "norms) has no dualad op")
-
-
-def _np_dot(a: Any, b: Any) -> Tensor:
-    na, nb = (ndim_of(v) for v in (a, b))
-    if na == 0 or nb == 0:
-        return F.mul(a, b)
-    if na <= 2 and nb <= 2:
-        return F.matmul(a, b)
-    raise TypeError("numpy.dot of arrays with more than 2 dimensions has no dualad op; use "
-                    "dualad.matmul (it broadcasts stacks of matrices instead)")
 
 
 def _np_concatenate(arrays: Any, axis: Any = 0) -> Tensor:
@@ -139,7 +115,7 @@ def _np_full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K",
 
 
 FUNCTIONS: dict = {
-    np.sum: F.sum, np.mean: F.mean, np.where: F.where, np.matmul: F.matmul, np.dot: _np_dot,
+    np.sum: F.sum, np.mean: F.mean, np.where: F.where, np.matmul: F.matmul, np.dot: F.np_dot,
     np.reshape: F.reshape, np.transpose: lambda a, axes=None: F.T(a) if axes is None
     else F.permute(a, axes), np.clip: F.clip, np.broadcast_to: F.broadcast_to,
     np.swapaxes: F.swapaxes,
@@ -149,7 +125,7 @@ FUNCTIONS: dict = {
     np.min: _np_extremum(F.amin), np.amin: _np_extremum(F.amin),
     np.argmax: lambda a, axis=None, keepdims=False: F.argmax(a, axis=axis, keepdims=keepdims),
     np.argmin: lambda a, axis=None, keepdims=False: F.argmin(a, axis=axis, keepdims=keepdims),
-    np.linalg.norm: _np_norm, np.linalg.det: F.det, np.linalg.inv: F.inv,
+    np.linalg.norm: LD.norm, np.linalg.det: F.det, np.linalg.inv: F.inv,
     np.linalg.solve: F.solve, np.trace: _np_trace, np.outer: _np_outer, np.inner: F.inner,
     np.diag: lambda v, k=0: F.diag(v, k), np.tril: lambda m, k=0: F.tril(m, k),
     np.triu: lambda m, k=0: F.triu(m, k),
@@ -158,8 +134,7 @@ FUNCTIONS: dict = {
     np.stack: lambda arrays, axis=0: F.stack(arrays, axis), np.split: F.np_split,
     np.cumsum: lambda a, axis=None: F.cumsum(a, axis=axis), np.flip: lambda m, axis=None:
     F.flip(m, axis=axis),
-    np.round: F.round, np.around: F.round, np.einsum: lambda subscripts, *operands:
-    F.einsum(subscripts, *operands),
+    np.round: F.round, np.around: F.round, np.einsum: F.einsum,
     # NumPy's stacking, splitting and reordering functions (ops/numpy_shape.py)
     np.vstack: F.vstack, np.hstack: F.hstack, np.dstack: F.dstack,
     np.column_stack: F.column_stack, np.array_split: F.array_split, np.hsplit: F.hsplit,
@@ -179,9 +154,44 @@ FUNCTIONS: dict = {
     np.convolve: F.convolve, np.correlate: F.correlate,
     np.ptp: F.ptp, np.cumprod: lambda a, axis=None, dtype=None: F.cumprod(a, axis=axis,
                                                                         dtype=dtype),
+    # NumPy's sorting, gathering, padding, products and statistics (ops/numpy_index.py,
+    # ops/numpy_products.py, ops/numpy_stats.py)
+    np.sort: F.np_sort, np.partition: F.partition, np.take: F.take,
+    np.take_along_axis: F.take_along_axis, np.put_along_axis: F.put_along_axis,
+    np.compress: F.compress, np.extract: F.extract, np.select: F.select,
+    np.meshgrid: F.np_meshgrid, np.pad: F.pad, np.kron: F.kron, np.cross: F.cross,
+    np.tensordot: F.tensordot, np.vdot: F.vdot, np.interp: F.interp, np.cov: F.cov,
+    np.corrcoef: F.corrcoef, np.median: F.np_median, np.percentile: F.percentile,
+    np.quantile: F.quantile, np.linspace: F.np_linspace,
+    # integer and boolean results: no gradient (ops/numpy_query.py)
+    np.argsort: F.np_argsort, np.searchsorted: F.np_searchsorted, np.nonzero: F.np_nonzero,
+    np.flatnonzero: F.flatnonzero, np.argwhere: F.argwhere,
+    np.count_nonzero: F.np_count_nonzero, np.allclose: F.allclose, np.isclose: F.isclose,
+    np.array_equal: F.array_equal, np.array_equiv: F.array_equiv, np.unique: F.np_unique,
+    np.isposinf: F.isposinf, np.isneginf: F.isneginf,
+    # np.linalg's decompositions, norms and least squares (ops/linalg_decomp.py)
+    np.linalg.slogdet: LD.slogdet, np.linalg.pinv: LD.pinv, np.linalg.lstsq: LD.lstsq,
+    np.linalg.matrix_power: LD.matrix_power, np.linalg.cholesky: LD.cholesky,
+    np.linalg.qr: LD.qr, np.linalg.eigh: LD.eigh, np.linalg.eigvalsh: LD.eigvalsh,
+    np.linalg.svd: LD.svd, np.linalg.svdvals: LD.svdvals, np.linalg.cond: LD.cond,
+    np.linalg.multi_dot: LD.multi_dot, np.linalg.matrix_rank: LD.matrix_rank,
+    np.linalg.matrix_norm: LD.matrix_norm, np.linalg.vector_norm: LD.vector_norm,
+    np.linalg.eig: LD.eig, np.linalg.eigvals: LD.eigvals, np.linalg.matmul: F.matmul,
+    np.linalg.matrix_transpose: lambda x: F.swapaxes(x, -1, -2),
     # metadata: no values involved, nothing to differentiate
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
+    # complex numbers (ops/complexmath.py)
+    np.real: F.real, np.imag: F.imag, np.angle: lambda z, deg=False: _np_angle(z, deg),
+    np.iscomplex: F.iscomplex, np.isreal: F.isreal, np.iscomplexobj: F.iscomplexobj,
+    np.isrealobj: lambda x: not F.iscomplexobj(x),
 }
+
+
+FUNCTIONS.update(_fft.FUNCTIONS)  # np.fft (ops/fft.py)
+
+
+def _np_angle(z: Any, deg: bool = False) -> Tensor:
+    return F.angle(z) * (180.0 / np.pi) if deg else F.angle(z)
 
 
 def _unsupported(name: str) -> TypeError:

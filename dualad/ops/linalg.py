@@ -19,7 +19,7 @@ from ..registry import LINEAR, Domain, Hints, Op, apply, fit_batched_array_to, r
 from ..tensor import Tensor, shape_of
 from . import _sympy_terms as terms
 from . import batching
-from ._define import quiet, sym_matmul
+from ._define import conj_if_complex, quiet, sym_matmul
 from .shape import broadcast_to, reshape, transpose
 
 
@@ -30,6 +30,7 @@ def _mT(a: Tensor) -> Tensor:
 def _matmul_grad_x(g: Tensor, out: Any, x: Any, y: Any) -> Tensor:
     """d(x @ y) for x, with NumPy's promotion of 1-d operands undone."""
     xs, ys = shape_of(x), shape_of(y)
+    y = conj_if_complex(y)  # (complex numbers: g @ conj(y).T)
     if len(xs) == 1 and len(ys) == 1:
         return g * y
     y2 = reshape(y, (ys[0], 1)) if len(ys) == 1 else y
@@ -42,6 +43,7 @@ def _matmul_grad_x(g: Tensor, out: Any, x: Any, y: Any) -> Tensor:
 
 def _matmul_grad_y(g: Tensor, out: Any, x: Any, y: Any) -> Tensor:
     xs, ys = shape_of(x), shape_of(y)
+    x = conj_if_complex(x)
     if len(xs) == 1 and len(ys) == 1:
         return g * x
     x2 = reshape(x, (1, xs[0])) if len(xs) == 1 else x
@@ -56,7 +58,7 @@ def _matmul_grad_batched(g: Any, x: Any, y: Any, which: int) -> np.ndarray:
     """The cotangent of input ``which`` of ``x @ y`` for ``g`` with a leading batch axis
     (raw arrays): 1-d operands are promoted to matrices, and the batch axis is one more
     leading axis for matmul's broadcasting."""
-    x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
+    x, y, g = np.asarray(x).conj(), np.asarray(y).conj(), np.asarray(g)  # (real: no copy)
     if x.ndim <= 2 and y.ndim <= 2 and (x.ndim == 1 or y.ndim == 1):
         # a vector operand: one matrix product (or outer product) for the whole batch
         # instead of one small product per batch element
@@ -87,7 +89,8 @@ def _matmul_array_rule(which: int) -> Callable[[Any, Any, Any, Any], Any]:
     def rule(g: Any, out: Any, x: Any, y: Any) -> Any:
         if x.ndim < 2 or y.ndim < 2:
             return _matmul_grad_batched(np.asarray(g)[None], x, y, which)[0]
-        return np.matmul(g, y.mT) if which == 0 else np.matmul(x.mT, g)
+        return np.matmul(g, conj_if_complex(y.mT)) if which == 0 else \
+            np.matmul(conj_if_complex(x.mT), g)
 
     return rule
 
@@ -222,7 +225,7 @@ def _sym_det(x: Any) -> Any:
 
 
 def _det_vjp(g: Tensor, out: Any, x: Tensor) -> Tensor:
-    return reshape(g, g.shape + (1, 1)) * _cofactors(x)
+    return reshape(g, g.shape + (1, 1)) * conj_if_complex(_cofactors(x))
 
 
 def _det_jvp(t: Tensor, out: Any, x: Tensor) -> Tensor:
@@ -252,6 +255,7 @@ def det(x: Any) -> Tensor:
 
 # ----------------------------------------------------------------------- inv
 def _inv_rule(g: Tensor, out: Tensor, x: Any) -> Tensor:
+    out = conj_if_complex(out)  # (complex: the conjugate transpose)
     return -matmul(matmul(_mT(out), g), _mT(out))
 
 
@@ -298,13 +302,13 @@ def _from_matrix(b: Tensor, vector: bool) -> Tensor:
 
 def _solve_vjp_a(g: Tensor, out: Tensor, a: Any, b: Any) -> Tensor:
     vec = len(shape_of(b)) == 1
-    gb = apply(_SOLVE, _mT(a), _as_matrix(g, vec))
-    return -matmul(gb, _mT(_as_matrix(out, vec)))
+    gb = apply(_SOLVE, _mT(conj_if_complex(a)), _as_matrix(g, vec))
+    return -matmul(gb, _mT(conj_if_complex(_as_matrix(out, vec))))
 
 
 def _solve_vjp_b(g: Tensor, out: Tensor, a: Any, b: Any) -> Tensor:
     vec = len(shape_of(b)) == 1
-    return _from_matrix(apply(_SOLVE, _mT(a), _as_matrix(g, vec)), vec)
+    return _from_matrix(apply(_SOLVE, _mT(conj_if_complex(a)), _as_matrix(g, vec)), vec)
 
 
 def _solve_jvp_a(t: Tensor, out: Tensor, a: Any, b: Any) -> Tensor:
@@ -402,7 +406,7 @@ def _einsum_grad(g: Tensor, other: Any, subs: str, which: int, shape: tuple) -> 
     a, b = ins.split(",")
     mine, theirs = (a, b) if which == 0 else (b, a)
     reachable = "".join(c for c in mine if c in out or c in theirs)
-    r = apply(_EINSUM, g, other, subscripts=f"{out},{theirs}->{reachable}")
+    r = apply(_EINSUM, g, conj_if_complex(other), subscripts=f"{out},{theirs}->{reachable}")
     if reachable != mine:  # letters summed inside this operand only: broadcast back
         r = reshape(r, tuple(shape[i] if c in reachable else 1 for i, c in enumerate(mine)))
         r = broadcast_to(r, shape)
@@ -478,10 +482,37 @@ def _take_diagonals(x: Any, term: str) -> tuple[Any, str]:
     return x, term
 
 
-def einsum(subscripts: str, *operands: Any) -> Tensor:
+_SUBLIST_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _sublist_subscripts(args: tuple) -> tuple[str, tuple]:
+    """NumPy's interleaved form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as a subscripts
+    string and the operands (axis labels 0-51 and ``...``)."""
+
+    def letters(sub: Any) -> str:
+        out = []
+        for s in sub:
+            if s is Ellipsis:
+                out.append("...")
+            elif isinstance(s, (int, np.integer)) and 0 <= int(s) < len(_SUBLIST_LETTERS):
+                out.append(_SUBLIST_LETTERS[int(s)])
+            else:
+                raise ValueError(f"einsum: subscript {s!r} in the sublist form must be an int "
+                                 "in [0, 52) or Ellipsis")
+        return "".join(out)
+
+    operands = args[0::2][:len(args) // 2]
+    terms = [letters(s) for s in args[1::2][:len(args) // 2]]
+    spec = ",".join(terms) + ("->" + letters(args[-1]) if len(args) % 2 else "")
+    return spec, tuple(operands)
+
+
+def einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Tensor:
     """Einstein summation (NumPy's and PyTorch's ``einsum``), differentiable in every operand.
 
-    Contractions of several operands run pairwise from the left.
+    Contractions of several operands run pairwise from the left. NumPy's interleaved form
+    ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` is accepted, and so is ``optimize=`` (ignored:
+    the contraction order is always pairwise from the left).
 
     >>> import dualad as da
     >>> a = da.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -489,6 +520,13 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     tensor([[1., 0.],
             [0., 1.]])
     """
+    for ignored in ("optimize", "order", "casting"):  # (no effect on the values)
+        kwargs.pop(ignored, None)
+    if any(v is not None for v in kwargs.values()):
+        raise TypeError(f"einsum on dualad Tensors does not support the keyword arguments "
+                        f"{sorted(k for k, v in kwargs.items() if v is not None)}")
+    if not isinstance(subscripts, str):
+        subscripts, operands = _sublist_subscripts((subscripts,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     spec = subscripts.replace(" ", "")

@@ -24,7 +24,17 @@ from ..registry import LINEAR, Domain, Hints, Kink, Op, apply, register_op
 from ..tensor import Tensor, _wrap, own_meta, shape_of
 from . import _sympy_terms as terms
 from . import batching
-from ._define import Formula, kink_adjust, normalize_axis, quiet, scale, sym_sum
+from ._define import (
+    TENSOR_MATH,
+    Formula,
+    conj_if_complex,
+    is_complex,
+    kink_adjust,
+    normalize_axis,
+    quiet,
+    scale,
+    sym_sum,
+)
 from .elementwise import abs, exp, maximum, minimum, sign, where
 from .shape import _CONCATENATE, _PERMUTE, broadcast_to, flip, reshape
 
@@ -164,14 +174,21 @@ def _reduce_op(name: str, forward: Callable[..., Any], weights: Callable[..., An
     def vjp(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False,
             **params: Any) -> Any:
         ok = _keep(out, x.shape, axis, keepdims) if out is not None else None
-        return scale(expand_reduced(g, x.shape, axis, keepdims),
-                     factor(ok, x, axis, keepdims, params, "backward"))
+        w = factor(ok, x, axis, keepdims, params, "backward")
+        if is_complex(g):  # a complex output: holomorphic (prod), g * conj(w)
+            w = conj_if_complex(w)
+        return scale(expand_reduced(g, x.shape, axis, keepdims), w)
 
     def jvp(t: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False,
             **params: Any) -> Any:
         ok = _keep(out, x.shape, axis, keepdims)
-        return apply(_SUM, scale(t, factor(ok, x, axis, keepdims, params, "jvp")), axis=axis,
-                     keepdims=keepdims)
+        w = factor(ok, x, axis, keepdims, params, "jvp")
+        if is_complex(t) and not is_complex(out):
+            # a real output of complex x (var, std, norm): w is dL/dx + i dL/dy, so the
+            # tangent is Re(conj(w) t)
+            return apply(_SUM, TENSOR_MATH.real(scale(t, conj_if_complex(w))), axis=axis,
+                         keepdims=keepdims)
+        return apply(_SUM, scale(t, w), axis=axis, keepdims=keepdims)
 
     op = register_op(Op(name=name, forward=forward, vjp=(vjp,), jvp=(jvp,), sympy=sympy,
                         domain=Domain(ranges=((ranges,),), shapes=shapes, valid=valid),
@@ -456,15 +473,22 @@ def _norm_forward(x: np.ndarray, ord: float = 2.0, axis: Any = None,  # noqa: A0
     return np.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 
+def _complex_sign(x: Tensor) -> Tensor:
+    """``x / |x|`` (0 at 0) for complex ``x``, differentiable (``sign``'s derivative is 0)."""
+    zero = x._data == 0
+    return where(zero, 0.0, x / where(zero, 1.0, abs(x)))
+
+
 def _norm_weights(out_kept: Tensor, x: Tensor, axis: Any = None,
                   ord: float = 2.0) -> Tensor:  # noqa: A002
+    sgn = sign if not is_complex(x) else _complex_sign
     if ord == 1:
-        return sign(x)
+        return sgn(x)
     if ord == 2:
         num, den = x, out_kept
     else:
         xz = x._data == 0
-        num = where(xz, 0.0, sign(x) * abs(where(xz, 1.0, x)) ** (ord - 1))
+        num = where(xz, 0.0, sgn(x) * abs(where(xz, 1.0, x)) ** (ord - 1))
         den = out_kept ** (ord - 1)
     zero = out_kept._data == 0
     return where(zero, 0.0, num / where(zero, 1.0, den))

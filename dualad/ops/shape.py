@@ -16,7 +16,7 @@ from ..registry import LINEAR, Domain, Hints, Op, apply, register_op
 from ..tensor import Tensor, check_dtype, ndim_of, shape_of
 from . import _sympy_terms as terms
 from . import batching
-from ._define import to_index
+from ._define import is_complex, to_index
 
 
 def _linear(name: str, forward: Callable[..., Any], vjp: Callable[..., Any],
@@ -57,7 +57,16 @@ _BROADCAST_TO = _linear("broadcast_to", fast.broadcast_to,
                         lambda g, out, x, shape: sum_to(g, shape_of(x)),
                         shapes=[(((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 5)})],
                         node_name="ExpandBackward0", batch_jvp=batching.broadcast_to)
-_ASTYPE = _linear("astype", lambda x, dtype: np.asarray(x).astype(dtype),
+def _astype_forward(x: Any, dtype: Any) -> np.ndarray:
+    """``x.astype(dtype)``; complex into real keeps the real part (without NumPy's warning):
+    a real input's share of a complex cotangent is its real part (PyTorch)."""
+    x = np.asarray(x)
+    if x.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        x = x.real
+    return x.astype(dtype)
+
+
+_ASTYPE = _linear("astype", _astype_forward,
                   lambda g, out, x, dtype: astype(g, x.dtype),
                   sympy=lambda x, dtype: x,  # a cast is the identity on real expressions
                   shapes=[(((3,),), {"dtype": np.float64})], node_name="ToCopyBackward0",
@@ -185,6 +194,11 @@ def astype(x: Any, dtype: Any) -> Tensor:
     """Cast to ``dtype``; the gradient is cast back."""
     dtype = np.dtype(dtype)
     check_dtype(dtype)
+    if dtype.kind != "c" and is_complex(x):
+        import warnings  # (as NumPy and PyTorch: the cast keeps the real part, and says so)
+
+        warnings.warn("Casting complex values to real discards the imaginary part; use "
+                      "da.real(z) to say so", np.exceptions.ComplexWarning, stacklevel=2)
     return apply(_ASTYPE, x, dtype=dtype)
 
 

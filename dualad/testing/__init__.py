@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from ..check import _evaluate, _setup, forward_jvp, gradcheck, reverse_vjp
 from ..registry import Op, get
 from . import strategies
+from .complexcheck import check_complex
 from .coverage import coverage_table, write_coverage_table
 from .opcheck import (
     ATOL,
@@ -56,6 +57,7 @@ PROPERTY_CHECKS: dict[str, Callable] = {
     "saved_values": check_saved_values,
     "second_order": check_second_order,
     "sympy": check_sympy,
+    "complex": check_complex,  # (ops marked accepts_complex; a no-op for the others)
 }
 """The checks that run on drawn inputs, by name; ``fields`` and ``kinks`` need none."""
 
@@ -137,6 +139,6 @@ __all__ = [
     "PROPERTY_CHECKS", "OpCheckError", "assert_gradients_agree", "check_adjoint",
     "check_batched_vjp", "check_fields",
     "check_jvp", "check_kinks", "check_op", "check_scalar_path", "check_second_order",
-    "check_sympy", "check_vjp",
+    "check_sympy", "check_vjp", "check_complex",
     "coverage_table", "strategies", "write_coverage_table",
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..registry import LINEAR, Op, ops
+from ..registry import LINEAR, NO_SYMPY_FORM, Op, ops
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "ops-coverage.md"
 
@@ -65,7 +65,9 @@ def _row(op: Op) -> str:
     dom = op.domain
     shapes = "broadcast" if isinstance(getattr(dom, "shapes", None), str) else (
         f"{len(dom.shapes)} examples" if dom is not None else "missing")
-    sympy = "missing" if op.sympy is None else ("elementwise" if op.elementwise else "arrays")
+    sympy = "missing" if op.sympy is None else ("none in SymPy" if op.sympy is NO_SYMPY_FORM
+                                                else "elementwise" if op.elementwise
+                                                else "arrays")
     second = "yes" if op.differentiable else "n/a"
     cells = [f"`{op.name}`", "yes" if callable(op.forward) else "missing",
              _inputs(op, op.vjp), _inputs(op, op.jvp), second, sympy,
