@@ -22,6 +22,8 @@ __all__ = ["interp1d"]
 
 
 def _t(x: Any) -> Tensor:
+    if not isinstance(x, Tensor) and np.iscomplexobj(x):
+        raise TypeError("dualad.scipy.interpolate: complex inputs are not supported")
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
 
 

@@ -41,6 +41,9 @@ __all__ = [
 
 
 def _t(a: Any, name: str, *, ndim: int | None = 2) -> Tensor:
+    if not isinstance(a, Tensor) and np.iscomplexobj(a):
+        raise TypeError(f"dualad.scipy.linalg.{name}: complex matrices are not supported "
+                        "(the rules are for real matrices)")
     t = a if isinstance(a, Tensor) else Tensor(np.asarray(a, dtype=np.float64))
     if ndim is not None and t.ndim != ndim:
         raise ValueError(f"dualad.scipy.linalg.{name}: expected a {ndim}-d array, got shape "

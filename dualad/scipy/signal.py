@@ -29,6 +29,8 @@ _DIRECT_LIMIT = 512  # elements of the smaller input up to which 'auto' sums shi
 
 
 def _t(x: Any) -> Tensor:
+    if not isinstance(x, Tensor) and np.iscomplexobj(x):
+        raise TypeError("dualad.scipy.signal: complex inputs are not supported")
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
 
 
