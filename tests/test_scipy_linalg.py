@@ -253,5 +253,7 @@ def test_clear_errors():
         linalg.solve_triangular(np.zeros((2, 2)), np.ones(2))
     with pytest.raises(TypeError, match="complex"):
         linalg.inv(A + 1j)
+    with pytest.raises(ValueError, match="infinite or nan"):
+        linalg.expm(np.array([[np.inf, 0.0], [0.0, 1.0]]))  # was an OverflowError
     with pytest.raises(TypeError, match="the pair"):
         linalg.lu_solve(A, B)

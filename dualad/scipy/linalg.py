@@ -383,6 +383,8 @@ def _expm_forward(a: np.ndarray) -> np.ndarray:
     """exp(a) by scaling and squaring with the degree-13 Padé approximant."""
     n = a.shape[0]
     norm = np.linalg.norm(a, 1)
+    if not np.isfinite(norm):
+        raise ValueError("dualad.scipy.linalg.expm: the matrix has an infinite or nan entry")
     s = max(0, int(math.ceil(math.log2(norm / 5.4)))) if norm > 5.4 else 0
     x = a / 2.0 ** s
     m = 13
