@@ -42,6 +42,9 @@ SECTIONS = [
     ("dualad.scipy.special", "SciPy's special functions"),
     ("dualad.scipy.stats", "SciPy's distributions"),
     ("dualad.scipy.integrate", "SciPy's quadrature of samples"),
+    ("dualad.scipy.linalg", "SciPy's linear algebra"),
+    ("dualad.scipy.signal", "SciPy's convolution and correlation"),
+    ("dualad.scipy.interpolate", "SciPy's linear interpolation"),
 ]
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

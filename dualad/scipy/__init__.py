@@ -15,6 +15,7 @@ needs no SciPy; the functions whose values come from SciPy import it on first us
 -0.5
 """
 
-from . import integrate, special, stats
+from . import integrate, interpolate, linalg, signal, special, stats
 
 __all__ = ["special", "stats", "integrate"]
+__all__ += ["linalg", "signal", "interpolate"]
