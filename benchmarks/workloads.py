@@ -218,6 +218,20 @@ def _w8_hand(d: dict) -> Any:
     return -4.0 * np.exp(d["x"]) * np.sin(d["x"])
 
 
+# ------------------------------------------------------ w9 per-sample gradients
+def _w9_floor(d: dict) -> Any:  # the batched forward pass: per-example losses
+    h = np.tanh(d["X"] @ d["W1"] + d["b1"])
+    return (((h @ d["W2"] + d["b2"]) - d["Y"]) ** 2).sum(axis=1)
+
+
+def _w9_hand(d: dict) -> tuple:
+    """The gradient of each example's loss sum((tanh(x@W1+b1)@W2+b2 - y)**2), stacked."""
+    h = np.tanh(d["X"] @ d["W1"] + d["b1"])
+    d_out = 2.0 * (h @ d["W2"] + d["b2"] - d["Y"])
+    du = (d_out @ d["W2"].T) * (1.0 - h * h)
+    return (np.einsum("bi,bh->bih", d["X"], du), du, np.einsum("bh,bo->bho", h, d_out), d_out)
+
+
 def _ops(p: dict) -> int:
     return 4 * p["reps"]
 
@@ -271,6 +285,11 @@ _ALL = [
     Case("w7.gradient", "the same: exact symbolic gradient", _w7_inputs, None, _w7_grad,
          sizes={"full": {"n": 200}, "quick": {"n": 6}},
          target=Target("time", 50e-3, None, "<= 50 ms (SymPy diff over 200 vars: 960 ms)")),
+    Case("w9.per_sample", "per-sample gradients of an MLP 32-64-4 (tanh, squared error), "
+         "batch 128: vmap(grad(loss), in_dims=(None, 0, 0))",
+         _w2_inputs, _w9_floor, _w9_hand, hand_timed=True,
+         sizes={"full": {"batch": 128, "inp": 32, "hidden": 64, "out": 4},
+                "quick": {"batch": 8, "inp": 5, "hidden": 8, "out": 2}}),
     Case("w8.autograd", "4th derivative of sin(x)*exp(x) at a scalar, autograd.grad nested",
          _w8_inputs, _w8_floor, _w8_hand, sizes={"full": {}, "quick": {}},
          target=Target("time", 400e-6, 431e-6, "<= 400 us (torch 431)")),
