@@ -108,6 +108,13 @@ def _stack(values: list[Any], d: Any, where: str) -> Any:
     """The per-example values of one output leaf, stacked along ``d`` (or, for ``d`` None,
     the one value they all share)."""
     if d is None:
+        if all(v is values[0] for v in values):
+            return values[0]  # the same object every time (a captured value)
+        if any(isinstance(v, Tensor) and (v.requires_grad_flag or v._tangents) for v in values):
+            raise ValueError(f"vmap: out_dims=None at {where}, but that output is computed "
+                             "per example and carries derivatives, so one copy of it would "
+                             "drop the derivatives of the other examples; give it an int "
+                             "out_dims (or compute it outside the vmapped function)")
         first = np.asarray(values[0]._data if isinstance(values[0], Tensor) else values[0])
         for v in values[1:]:
             arr = np.asarray(v._data if isinstance(v, Tensor) else v)
@@ -122,10 +129,13 @@ def _stack(values: list[Any], d: Any, where: str) -> Any:
                          f"({sorted(shapes)}); they cannot be stacked")
     ndim = len(shapes.pop()) + 1
     axis = _normalize(int(d), ndim, where, "out_dims")
-    if any(isinstance(v, Tensor) for v in values):
+    if any(isinstance(v, Tensor) and (v.requires_grad_flag or v._tangents) for v in values):
         return stack([v if isinstance(v, Tensor) else _wrap(np.asarray(v)) for v in values],
                      axis=axis)
-    return np.stack([np.asarray(v) for v in values], axis=axis)
+    arrays = [v._data if isinstance(v, Tensor) else np.asarray(v) for v in values]
+    if any(isinstance(v, Tensor) for v in values):  # nothing to record: stack the data
+        return _wrap(np.stack(arrays, axis=axis))
+    return np.stack(arrays, axis=axis)
 
 
 def _numpy(x: Any) -> Any:

@@ -274,5 +274,15 @@ def test_errors(call: object, exc: type, match: str) -> None:
         call()  # type: ignore[operator]
 
 
+def test_out_dims_none_never_drops_derivatives() -> None:
+    # (x**2) is 1 for both examples, but its derivative differs: one copy would be wrong
+    x = da.tensor([1.0, -1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="carries derivatives"):
+        func.vmap(lambda s: s ** 2, out_dims=None)(x)
+    w = da.tensor([2.0], requires_grad=True)  # a captured value returned as it is: allowed
+    got = func.vmap(lambda s: (s * 2.0, w), out_dims=(0, None))(np.ones(3))
+    assert got[1] is w
+
+
 def test_chunk_size_gives_the_same_result() -> None:
     np.testing.assert_array_equal(func.vmap(func.grad(cube_sum), chunk_size=1)(X), 3 * X ** 2)
