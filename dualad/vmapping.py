@@ -13,11 +13,12 @@ Because ``f`` really runs once per example, code that a vectorizing ``vmap``
 must refuse works here as in the loop it stands for: ``float(x)`` or
 ``x.item()`` of a per-example value gives that example's number, and an
 in-place write into a tensor captured from outside runs once per example.
-Randomness is checked on NumPy's global generator (``np.random.*``, the only
-random source dualad functions can see): ``randomness="error"`` raises if ``f``
-draws from it, ``"same"`` gives every example the same draws, ``"different"``
-lets each example draw its own. A ``np.random.Generator`` object owned by the
-caller cannot be watched: its draws differ per example, as in ``"different"``.
+Randomness is checked on dualad's generator (``da.rand``, ``da.randn``,
+seeded by ``da.manual_seed``) and NumPy's global one (``np.random.*``):
+``randomness="error"`` raises if ``f`` draws from either, ``"same"`` gives every
+example the same draws, ``"different"`` lets each example draw its own. A
+``np.random.Generator`` object owned by the caller cannot be watched: its draws
+differ per example, as in ``"different"``.
 
 >>> import numpy as np
 >>> import dualad as da
@@ -33,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from . import creation
 from . import tree as _tree
 from .ops.shape import stack
 from .tensor import Tensor, _wrap
@@ -93,15 +95,24 @@ def _take(x: Any, d: int, i: int) -> Any:
     return np.array(x[index], copy=True)
 
 
-def _rng_state() -> dict[str, Any]:
-    return np.random.get_state(legacy=False)
+def _rng_state() -> tuple[Any, np.random.Generator, Any]:
+    """The random sources a function can draw from: NumPy's global generator and dualad's
+    own (``creation.generator()``: ``da.rand``, ``da.randn``, initialisation)."""
+    gen = creation.generator()
+    return np.random.get_state(legacy=False), gen, gen.bit_generator.state
 
 
-def _same_state(a: Any, b: Any) -> bool:
-    sa, sb = a["state"], b["state"]
-    return bool(a["bit_generator"] == b["bit_generator"] and sa["pos"] == sb["pos"]
-                and np.array_equal(sa["key"], sb["key"])
-                and a["has_gauss"] == b["has_gauss"] and a["gauss"] == b["gauss"])
+def _same_state(a: tuple, b: tuple) -> bool:
+    (na, ga, sa), (nb, gb, sb) = a, b
+    return bool(ga is gb and sa == sb and na["bit_generator"] == nb["bit_generator"]
+                and na["state"]["pos"] == nb["state"]["pos"]
+                and np.array_equal(na["state"]["key"], nb["state"]["key"])
+                and na["has_gauss"] == nb["has_gauss"] and na["gauss"] == nb["gauss"])
+
+
+def _restore(state: tuple) -> None:
+    np.random.set_state(state[0])
+    state[1].bit_generator.state = state[2]
 
 
 def _stack(values: list[Any], d: Any, where: str) -> Any:
@@ -231,14 +242,15 @@ def vmap(f: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "er
         start = _rng_state()  # cheap; read back only for "error" and "same"
         for i in range(size):
             if randomness == "same" and i:
-                np.random.set_state(start)
+                _restore(start)
             example = [x if a is None else _take(x, a, i) for x, a in zip(leaves, axes)]
             out = f(*_tree.unflatten(argdef, example), **kwargs)
             if randomness == "error" and not _same_state(start, _rng_state()):
-                np.random.set_state(start)
+                _restore(start)
                 raise RuntimeError(
-                    "vmap: the function drew random numbers from NumPy's global generator "
-                    "(np.random.*) under randomness='error'; pass randomness='different' "
+                    "vmap: the function drew random numbers (dualad's generator: da.rand, "
+                    "da.randn...; or NumPy's global one: np.random.*) under "
+                    "randomness='error'; pass randomness='different' "
                     "(each example its own draws) or 'same' (one set of draws for all)")
             items, d_ = _tree.flatten(out)
             if outdef is None:

@@ -72,7 +72,8 @@ def test_every_op_matches_a_loop(op: registry.Op, data: st.DataObject) -> None:
 
 # ----------------------------------------------------------------- random programs
 UNARY = [da.sin, da.tanh, da.exp, lambda x: x * x, lambda x: x.sum(axis=-1, keepdims=True),
-         lambda x: x.mean(), lambda x: x.T, lambda x: x.reshape(-1), lambda x: x[..., :1]]
+         lambda x: x.mean(), lambda x: x.T, lambda x: x.reshape(-1),
+         lambda x: x[..., :1] if x.ndim else x]
 BINARY = [lambda x, y: x + y, lambda x, y: x * y, lambda x, y: (x * y).sum() + x]
 
 
@@ -243,6 +244,24 @@ def test_randomness_modes() -> None:
     assert same[0] == first
     different = func.vmap(noisy, randomness="different")(np.zeros(3))
     assert len(set(different.tolist())) == 3
+
+
+def test_randomness_modes_with_dualads_generator() -> None:
+    def noisy(x: da.Tensor) -> da.Tensor:
+        return x + da.randn(())
+
+    da.manual_seed(5)
+    before = da.randn(2).numpy()
+    da.manual_seed(5)
+    with pytest.raises(RuntimeError, match="randomness='error'"):
+        func.vmap(noisy)(np.zeros(3))
+    np.testing.assert_array_equal(da.randn(2).numpy(), before)  # the state was put back
+    same = func.vmap(noisy, randomness="same")(np.zeros(3))
+    assert same[0] == same[1] == same[2]
+    different = func.vmap(noisy, randomness="different")(np.zeros(3))
+    assert len(set(different.tolist())) == 3
+    with pytest.raises(RuntimeError, match="randomness='error'"):  # da.rand draws too
+        func.vmap(lambda r: r * da.rand(4))(np.ones((3, 4)))
 
 
 # ------------------------------------------------------------------------ errors
