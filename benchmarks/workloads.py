@@ -218,13 +218,13 @@ def _w8_hand(d: dict) -> Any:
     return -4.0 * np.exp(d["x"]) * np.sin(d["x"])
 
 
-# ------------------------------------------------------ w9 per-sample gradients
-def _w9_floor(d: dict) -> Any:  # the batched forward pass: per-example losses
+# ---------------------------------------------- w2.per_sample: per-sample gradients
+def _w2ps_floor(d: dict) -> Any:  # the batched forward pass: per-example losses
     h = np.tanh(d["X"] @ d["W1"] + d["b1"])
     return (((h @ d["W2"] + d["b2"]) - d["Y"]) ** 2).sum(axis=1)
 
 
-def _w9_hand(d: dict) -> tuple:
+def _w2ps_hand(d: dict) -> tuple:
     """The gradient of each example's loss sum((tanh(x@W1+b1)@W2+b2 - y)**2), stacked."""
     h = np.tanh(d["X"] @ d["W1"] + d["b1"])
     d_out = 2.0 * (h @ d["W2"] + d["b2"] - d["Y"])
@@ -255,6 +255,11 @@ _ALL = [
          sizes={"full": {"batch": 128, "inp": 784, "hidden": 256, "out": 10},
                 "quick": {"batch": 8, "inp": 20, "hidden": 16, "out": 3}},
          target=Target("floor", 2.2, None, "<= 2.2x floor (torch 2.0x)")),
+    Case("w2.per_sample", "per-sample gradients of an MLP 32-64-4 (tanh, squared error), "
+         "batch 128: vmap(grad(loss), in_dims=(None, 0, 0))",
+         _w2_inputs, _w2ps_floor, _w2ps_hand, hand_timed=True,
+         sizes={"full": {"batch": 128, "inp": 32, "hidden": 64, "out": 4},
+                "quick": {"batch": 8, "inp": 5, "hidden": 8, "out": 2}}),
     Case("w3.grad", "sum(sin(x)*exp(-x**2)), 10^6 elements: reverse gradient",
          hand=_w3_grad, sizes={"full": {"n": 10**6}, "quick": {"n": 1000}},
          target=Target("floor", 2.2, None, "<= 2.2x floor (torch 1.4x)"), **_W3),
@@ -285,11 +290,6 @@ _ALL = [
     Case("w7.gradient", "the same: exact symbolic gradient", _w7_inputs, None, _w7_grad,
          sizes={"full": {"n": 200}, "quick": {"n": 6}},
          target=Target("time", 50e-3, None, "<= 50 ms (SymPy diff over 200 vars: 960 ms)")),
-    Case("w9.per_sample", "per-sample gradients of an MLP 32-64-4 (tanh, squared error), "
-         "batch 128: vmap(grad(loss), in_dims=(None, 0, 0))",
-         _w2_inputs, _w9_floor, _w9_hand, hand_timed=True,
-         sizes={"full": {"batch": 128, "inp": 32, "hidden": 64, "out": 4},
-                "quick": {"batch": 8, "inp": 5, "hidden": 8, "out": 2}}),
     Case("w8.autograd", "4th derivative of sin(x)*exp(x) at a scalar, autograd.grad nested",
          _w8_inputs, _w8_floor, _w8_hand, sizes={"full": {}, "quick": {}},
          target=Target("time", 400e-6, 431e-6, "<= 400 us (torch 431)")),
