@@ -354,3 +354,17 @@ def test_item_and_inplace_follow_the_loop() -> None:
     from dualad.tensor import ConcretizationTypeError
     with pytest.raises(ConcretizationTypeError):
         func.grad(lambda x: func.vmap(lambda r: da.tensor(float(r.sum())))(x).sum())(X)
+
+
+def test_derivatives_reach_captured_and_unbatched_arguments() -> None:
+    """NumPy examples with a differentiated value captured or passed with in_dims None:
+    the derivative flows to it (the result stays a Tensor inside the transform)."""
+    w, xt = np.array([1.0, 2.0]), X.T  # three examples of two values
+    g = func.grad(lambda v: func.vmap(lambda x: (x * v).sum())(xt).sum())(w)
+    np.testing.assert_allclose(g, xt.sum(axis=0))
+    g = func.grad(lambda v: func.vmap(lambda x, u: ((x * u) ** 2).sum(),
+                                      in_dims=(0, None))(xt, v).sum())(w)
+    np.testing.assert_allclose(g, (2 * xt ** 2 * w).sum(axis=0))
+    jac = func.jacfwd(lambda v: func.vmap(lambda x, u: (x * u).sum(), in_dims=(0, None))(
+        xt, v))(w)
+    np.testing.assert_allclose(jac, xt)
