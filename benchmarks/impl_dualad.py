@@ -193,11 +193,25 @@ def w8_func(d: dict):
     return lambda: f(x)
 
 
+def w2_per_sample(d: dict):
+    func = feature("func", "grad", "vmap")
+
+    def loss(params, x, y):
+        W1, b1, W2, b2 = params
+        h = da.tanh(x @ W1 + b1)
+        return ((h @ W2 + b2 - y) ** 2).sum()
+
+    per_sample = func.vmap(func.grad(loss), in_dims=(None, 0, 0))
+    params = tuple(da.tensor(d[k]) for k in ("W1", "b1", "W2", "b2"))
+    X, Y = da.tensor(d["X"]), da.tensor(d["Y"])
+    return lambda: per_sample(params, X, Y)
+
+
 CASES = {"w1.scalar": w1, "w1.vector": w1, "w2": w2, "w3.grad": w3_grad, "w3.jvp": w3_jvp,
          "w4.jacfwd": _w4("jacfwd"), "w4.jacrev": _w4("jacrev"), "w5.n50": w5, "w5.n200": w5,
          "w6": w6, "w6.checkpoint": w6_checkpoint, "w7.export": w7_export,
          "w7.gradient": w7_gradient,
-         "w8.autograd": w8_autograd, "w8.func": w8_func}
+         "w8.autograd": w8_autograd, "w8.func": w8_func, "w2.per_sample": w2_per_sample}
 
 
 def to_numpy(x: Any) -> Any:

@@ -124,9 +124,22 @@ def w8_func(d: dict):
     return lambda: f(x)
 
 
+def w2_per_sample(d: dict):
+    def loss(params, x, y):
+        W1, b1, W2, b2 = params
+        h = torch.tanh(x @ W1 + b1)
+        return ((h @ W2 + b2 - y) ** 2).sum()
+
+    per_sample = torch.func.vmap(torch.func.grad(loss), in_dims=(None, 0, 0))
+    params = tuple(_t(d[k]) for k in ("W1", "b1", "W2", "b2"))
+    X, Y = _t(d["X"]), _t(d["Y"])
+    return lambda: per_sample(params, X, Y)
+
+
 CASES = {"w1.scalar": w1, "w1.vector": w1, "w2": w2, "w3.grad": w3_grad, "w3.jvp": w3_jvp,
          "w4.jacfwd": _w4("jacfwd"), "w4.jacrev": _w4("jacrev"), "w5.n50": w5, "w5.n200": w5,
-         "w6": w6, "w6.checkpoint": w6_checkpoint, "w8.autograd": w8_autograd, "w8.func": w8_func}
+         "w6": w6, "w6.checkpoint": w6_checkpoint, "w8.autograd": w8_autograd, "w8.func": w8_func,
+         "w2.per_sample": w2_per_sample}
 
 
 def to_numpy(x: Any) -> Any:

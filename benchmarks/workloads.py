@@ -218,6 +218,20 @@ def _w8_hand(d: dict) -> Any:
     return -4.0 * np.exp(d["x"]) * np.sin(d["x"])
 
 
+# ---------------------------------------------- w2.per_sample: per-sample gradients
+def _w2ps_floor(d: dict) -> Any:  # the batched forward pass: per-example losses
+    h = np.tanh(d["X"] @ d["W1"] + d["b1"])
+    return (((h @ d["W2"] + d["b2"]) - d["Y"]) ** 2).sum(axis=1)
+
+
+def _w2ps_hand(d: dict) -> tuple:
+    """The gradient of each example's loss sum((tanh(x@W1+b1)@W2+b2 - y)**2), stacked."""
+    h = np.tanh(d["X"] @ d["W1"] + d["b1"])
+    d_out = 2.0 * (h @ d["W2"] + d["b2"] - d["Y"])
+    du = (d_out @ d["W2"].T) * (1.0 - h * h)
+    return (np.einsum("bi,bh->bih", d["X"], du), du, np.einsum("bh,bo->bho", h, d_out), d_out)
+
+
 def _ops(p: dict) -> int:
     return 4 * p["reps"]
 
@@ -241,6 +255,11 @@ _ALL = [
          sizes={"full": {"batch": 128, "inp": 784, "hidden": 256, "out": 10},
                 "quick": {"batch": 8, "inp": 20, "hidden": 16, "out": 3}},
          target=Target("floor", 2.2, None, "<= 2.2x floor (torch 2.0x)")),
+    Case("w2.per_sample", "per-sample gradients of an MLP 32-64-4 (tanh, squared error), "
+         "batch 128: vmap(grad(loss), in_dims=(None, 0, 0))",
+         _w2_inputs, _w2ps_floor, _w2ps_hand, hand_timed=True,
+         sizes={"full": {"batch": 128, "inp": 32, "hidden": 64, "out": 4},
+                "quick": {"batch": 8, "inp": 5, "hidden": 8, "out": 2}}),
     Case("w3.grad", "sum(sin(x)*exp(-x**2)), 10^6 elements: reverse gradient",
          hand=_w3_grad, sizes={"full": {"n": 10**6}, "quick": {"n": 1000}},
          target=Target("floor", 2.2, None, "<= 2.2x floor (torch 1.4x)"), **_W3),

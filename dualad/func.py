@@ -60,10 +60,11 @@ from .custom_rules import custom_jvp, custom_vjp
 from .nn.stateless import functional_call, params_dict
 from .registry import call, stack_batch
 from .tensor import ConcretizationTypeError, Tensor, _wrap, meta_of, own_meta
+from .vmapping import vmap
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
            "functional_call", "params_dict", "custom_jvp", "custom_vjp",
-           "checkpoint", "remat", "linearize"]
+           "checkpoint", "remat", "linearize", "vmap"]
 
 Argnums = int | Sequence[int]
 

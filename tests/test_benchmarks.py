@@ -102,3 +102,23 @@ def test_a_failed_memory_run_is_reported_not_hidden():
         peak_memory("no-such-case", "dualad", quick=True)
     cell = {"status": "ok", "time": 2.0, "memory_error": "the memory run failed: x"}
     assert _fmt_cell(cell, {"per": 1, "floor": 1.0}).endswith("(memory: not measured)")
+
+
+def test_per_sample_oracle_is_a_finite_difference_of_each_examples_loss():
+    case = CASES["w2.per_sample"]
+    d = case.inputs(case.size(quick=True))
+    eps = 1e-6
+    hand = case.hand(d)
+    for i in (0, 3):
+        W1 = d["W1"].copy()
+        W1[1, 2] += eps
+        up = case.floor({**d, "W1": W1})[i]
+        W1[1, 2] -= 2 * eps
+        down = case.floor({**d, "W1": W1})[i]
+        assert hand[0][i, 1, 2] == pytest.approx((up - down) / (2 * eps), rel=1e-5)
+        b2 = d["b2"].copy()
+        b2[1] += eps
+        up = case.floor({**d, "b2": b2})[i]
+        b2[1] -= 2 * eps
+        down = case.floor({**d, "b2": b2})[i]
+        assert hand[3][i, 1] == pytest.approx((up - down) / (2 * eps), rel=1e-5)

@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("nondiff",),
     ("ops",),
     ("func", "forward_ad", "nn", "optim", "creation", "_methods", "custom_rules",
-     "checkpointing", "linalg", "scipy"),
+     "checkpointing", "linalg", "scipy", "vmapping"),
     ("check", "symbolic", "testing", "cli_check", "demo", "__init__", "__main__", "_apidoc",
      "_plot", "numpy"),
 )

@@ -1,0 +1,272 @@
+"""``vmap``: a function written for one example, run over a batch (``dualad.func.vmap``).
+
+This first version runs ``f`` once per example, in a loop, and stacks the
+results: ``vmap(f)(x)`` is exactly ``stack([f(x[0]), f(x[1]), ...])``. That is
+correct for every op (including ones with no batching rule), composes with
+every transform in any order (the per-example slices and the stack are
+ordinary recorded dualad ops, so gradients and tangents flow through them)
+and nests (``vmap(vmap(f))``). It is not vectorized: it costs ``B`` calls of
+``f``. Per-op batching rules (one call of ``f`` on the stacked batch) are the
+planned next step; see docs/function-transforms.md.
+
+Because ``f`` really runs once per example, code that a vectorizing ``vmap``
+must refuse works here as in the loop it stands for: ``float(x)`` or
+``x.item()`` of a per-example value gives that example's number, and an
+in-place write into a tensor captured from outside runs once per example.
+Randomness is checked on dualad's generator (``da.rand``, ``da.randn``,
+seeded by ``da.manual_seed``) and NumPy's global one (``np.random.*``):
+``randomness="error"`` raises if ``f`` draws from either, ``"same"`` gives every
+example the same draws, ``"different"`` lets each example draw its own. A
+``np.random.Generator`` object owned by the caller cannot be watched: its draws
+differ per example, as in ``"different"``.
+
+>>> import numpy as np
+>>> import dualad as da
+>>> from dualad import func
+>>> func.vmap(lambda x, w: (x * w).sum(), in_dims=(0, None))(np.ones((3, 2)), np.array([1.0, 2.0]))
+array([3., 3., 3.])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import creation
+from . import tree as _tree
+from .ops.shape import stack
+from .tensor import Tensor, _wrap
+
+__all__ = ["vmap"]
+
+_RANDOMNESS = ("error", "different", "same")
+
+
+def _is_none(x: Any) -> bool:
+    return x is None
+
+
+def _dims_for(dims: Any, values: Any, what: str) -> list[Any]:
+    """One dim (int or None) per leaf of ``values``; ``dims`` is an int, None, or a pytree
+    whose structure is a prefix of ``values``'s (None is a leaf of ``dims`` here)."""
+    if dims is None or isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+        return [dims] * len(_tree.leaves(values))
+    leaves, treedef = _tree.flatten(dims, is_leaf=_is_none)
+    for d in leaves:
+        if not (d is None or isinstance(d, (int, np.integer)) and not isinstance(d, bool)):
+            raise TypeError(f"vmap: {what} must be an int, None, or a pytree of ints and None "
+                            f"matching the {'arguments' if what == 'in_dims' else 'outputs'}, "
+                            f"got a leaf {d!r}")
+    subtrees = _tree.flatten_up_to(treedef, values, f"vmap: {what}")
+    out: list[Any] = []
+    for d, sub in zip(leaves, subtrees):
+        out.extend([d] * len(_tree.leaves(sub)))
+    return out
+
+
+def _ndim(x: Any) -> int | None:
+    """The number of dimensions of an array-like leaf, None for anything else."""
+    if isinstance(x, Tensor):
+        return x._data.ndim
+    if isinstance(x, np.ndarray):
+        return x.ndim
+    return None
+
+
+def _where(prefix: str, path: Any) -> str:
+    return f"{prefix}{_tree.keystr(path)}" if path else f"the {prefix}"
+
+
+def _normalize(d: int, ndim: int, where: str, what: str) -> int:
+    if not -ndim <= d < ndim:
+        raise ValueError(f"vmap: {what}={d} at {where} is out of range for a value with "
+                         f"{ndim} dimension(s) (valid: {-ndim} to {ndim - 1})")
+    return d % ndim
+
+
+def _take(x: Any, d: int, i: int) -> Any:
+    """Example ``i`` of ``x`` along axis ``d``: a recorded view for a Tensor (derivatives
+    flow back to ``x``), a copy for a NumPy array (``f`` cannot write into the caller's)."""
+    index = (slice(None),) * d + (i,)
+    if isinstance(x, Tensor):
+        return x[index]
+    return np.array(x[index], copy=True)
+
+
+def _rng_state() -> tuple[Any, np.random.Generator, Any]:
+    """The random sources a function can draw from: NumPy's global generator and dualad's
+    own (``creation.generator()``: ``da.rand``, ``da.randn``, initialisation)."""
+    gen = creation.generator()
+    return np.random.get_state(legacy=False), gen, gen.bit_generator.state
+
+
+def _same_state(a: tuple, b: tuple) -> bool:
+    (na, ga, sa), (nb, gb, sb) = a, b
+    return bool(ga is gb and sa == sb and na["bit_generator"] == nb["bit_generator"]
+                and na["state"]["pos"] == nb["state"]["pos"]
+                and np.array_equal(na["state"]["key"], nb["state"]["key"])
+                and na["has_gauss"] == nb["has_gauss"] and na["gauss"] == nb["gauss"])
+
+
+def _restore(state: tuple) -> None:
+    np.random.set_state(state[0])
+    state[1].bit_generator.state = state[2]
+
+
+def _stack(values: list[Any], d: Any, where: str) -> Any:
+    """The per-example values of one output leaf, stacked along ``d`` (or, for ``d`` None,
+    the one value they all share)."""
+    if d is None:
+        if all(v is values[0] for v in values):
+            return values[0]  # the same object every time (a captured value)
+        if any(isinstance(v, Tensor) and (v.requires_grad_flag or v._tangents) for v in values):
+            raise ValueError(f"vmap: out_dims=None at {where}, but that output is computed "
+                             "per example and carries derivatives, so one copy of it would "
+                             "drop the derivatives of the other examples; give it an int "
+                             "out_dims (or compute it outside the vmapped function)")
+        first = np.asarray(values[0]._data if isinstance(values[0], Tensor) else values[0])
+        for v in values[1:]:
+            arr = np.asarray(v._data if isinstance(v, Tensor) else v)
+            if arr.shape != first.shape or not np.array_equal(arr, first, equal_nan=True):
+                raise ValueError(f"vmap: out_dims=None at {where}, but that output differs "
+                                 "between examples (it depends on a batched input); give it "
+                                 "an int out_dims to stack it")
+        return values[0]
+    shapes = {np.shape(v._data if isinstance(v, Tensor) else v) for v in values}
+    if len(shapes) != 1:
+        raise ValueError(f"vmap: {where} has different shapes for different examples "
+                         f"({sorted(shapes)}); they cannot be stacked")
+    ndim = len(shapes.pop()) + 1
+    axis = _normalize(int(d), ndim, where, "out_dims")
+    if any(isinstance(v, Tensor) and (v.requires_grad_flag or v._tangents) for v in values):
+        return stack([v if isinstance(v, Tensor) else _wrap(np.asarray(v)) for v in values],
+                     axis=axis)
+    arrays = [v._data if isinstance(v, Tensor) else np.asarray(v) for v in values]
+    if any(isinstance(v, Tensor) for v in values):  # nothing to record: stack the data
+        return _wrap(np.stack(arrays, axis=axis))
+    return np.stack(arrays, axis=axis)
+
+
+def _numpy(x: Any) -> Any:
+    """A result as NumPy, unless it carries derivative information (it depends on a Tensor
+    an enclosing transform differentiates, which a NumPy array would lose)."""
+    if isinstance(x, Tensor) and not (x.requires_grad_flag or x._tangents):
+        arr = np.array(x._data, copy=True)
+        return arr.item() if arr.ndim == 0 else arr
+    return x
+
+
+def vmap(f: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,
+         chunk_size: int | None = None) -> Callable:
+    """``f`` vectorized over a batch axis of its arguments (``torch.func.vmap`` /
+    ``jax.vmap``): ``vmap(f)(x)[i] == f(x[i])``.
+
+    ``in_dims`` says which axis of each positional argument is the batch axis: an int
+    for all, None for an argument that is not batched (passed whole to every example),
+    or a pytree (a tuple with one entry per argument, which may itself be a dict, list...
+    matching that argument). ``out_dims`` places the batch axis in each output the same
+    way (None: an output that does not depend on the batch, returned once). Keyword
+    arguments are not batched. ``randomness`` is ``"error"``, ``"different"`` or
+    ``"same"`` (see :mod:`dualad.vmapping`); ``chunk_size`` (a positive int or None) is
+    accepted for ``torch.func`` compatibility: examples already run one at a time.
+
+    Runs ``f`` once per example and stacks the results (exact for every op; not yet
+    vectorized). Composes with ``grad``, ``jacfwd``, ``jacrev``, ``hessian`` and itself
+    in any order: ``vmap(grad(loss), in_dims=(None, 0, 0))(params, X, y)`` gives
+    per-sample gradients.
+
+    >>> import numpy as np
+    >>> from dualad import func
+    >>> func.vmap(func.grad(lambda x: (x ** 2).sum()))(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[2., 4.],
+           [6., 8.]])
+    """
+    if not callable(f):
+        raise TypeError(f"vmap: expected a function, got {type(f).__name__}")
+    if randomness not in _RANDOMNESS:
+        raise ValueError(f"vmap: randomness must be one of {', '.join(map(repr, _RANDOMNESS))}, "
+                         f"got {randomness!r}")
+    if chunk_size is not None and (not isinstance(chunk_size, (int, np.integer))
+                                   or isinstance(chunk_size, bool) or chunk_size < 1):
+        raise ValueError(f"vmap: chunk_size must be a positive int or None, got {chunk_size!r}")
+    if isinstance(in_dims, list):
+        in_dims = tuple(in_dims)
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not args:
+            raise ValueError("vmap: the function was called with no positional arguments; "
+                             "vmap batches positional arguments only (keyword arguments "
+                             "are passed unbatched)")
+        dims_tree = in_dims
+        if isinstance(in_dims, tuple) and len(in_dims) != len(args):
+            raise ValueError(f"vmap: in_dims is a tuple of {len(in_dims)} entries but the "
+                             f"function got {len(args)} positional arguments; give one "
+                             "entry per argument (or one int for all)")
+        pairs, argdef = _tree.flatten_with_path(args)
+        dims = _dims_for(dims_tree, args, "in_dims")
+        leaves = [x for _, x in pairs]
+        axes: list[int | None] = []
+        size: int | None = None
+        first_where = ""
+        for (path, x), d in zip(pairs, dims):
+            where = _where("args", path)
+            if d is None:
+                axes.append(None)
+                continue
+            nd = _ndim(x)
+            if nd is None:
+                raise TypeError(f"vmap: in_dims={d} at {where}, a {type(x).__name__}, which has "
+                                "no axis to map over; give it in_dims None (or pass an array)")
+            if nd == 0:
+                raise ValueError(f"vmap: in_dims={d} at {where}, a 0-d value, which has no "
+                                 "axis to map over; give it in_dims None")
+            axis = _normalize(int(d), nd, where, "in_dims")
+            n = (x._data if isinstance(x, Tensor) else x).shape[axis]
+            if size is None:
+                size, first_where = n, where
+            elif n != size:
+                raise ValueError(f"vmap: the mapped axes have different sizes: {size} at "
+                                 f"{first_where}, {n} at {where}")
+            axes.append(axis)
+        if size is None:
+            raise ValueError("vmap: in_dims maps no argument (all None, or no arrays); at "
+                             "least one argument must have a batch axis")
+        if size == 0:
+            raise ValueError("vmap: the batch axis has size 0; there is no example to run "
+                             "the function on")
+        outs: list[list[Any]] = []
+        outdef: _tree.TreeDef | None = None
+        first_out: Any = None
+        start = _rng_state()  # cheap; read back only for "error" and "same"
+        for i in range(size):
+            if randomness == "same" and i:
+                _restore(start)
+            example = [x if a is None else _take(x, a, i) for x, a in zip(leaves, axes)]
+            out = f(*_tree.unflatten(argdef, example), **kwargs)
+            if randomness == "error" and not _same_state(start, _rng_state()):
+                _restore(start)
+                raise RuntimeError(
+                    "vmap: the function drew random numbers (dualad's generator: da.rand, "
+                    "da.randn...; or NumPy's global one: np.random.*) under "
+                    "randomness='error'; pass randomness='different' "
+                    "(each example its own draws) or 'same' (one set of draws for all)")
+            items, d_ = _tree.flatten(out)
+            if outdef is None:
+                outdef, first_out = d_, out
+            elif d_ != outdef:
+                raise ValueError("vmap: the function returned outputs of different structure "
+                                 f"for different examples ({outdef} vs {d_})")
+            outs.append(items)
+        assert outdef is not None
+        odims = _dims_for(out_dims, first_out, "out_dims")
+        paths = [p for p, _ in _tree.flatten_with_path(first_out)[0]]
+        stacked = [_stack([o[k] for o in outs], odims[k], _where("output", paths[k]))
+                   for k in range(len(odims))]
+        if not any(isinstance(x, Tensor) for x in leaves + _tree.leaves(kwargs)):
+            stacked = [_numpy(o) for o in stacked]  # NumPy in, NumPy out (as dualad.func)
+        return _tree.unflatten(outdef, stacked)
+
+    wrapped.__name__ = f"vmap({getattr(f, '__name__', 'f')})"
+    return wrapped

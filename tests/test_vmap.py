@@ -1,0 +1,370 @@
+"""func.vmap: against explicit loops (every registered op, random programs), closed forms,
+nesting with grad/jacfwd/jacrev/hessian, per-sample MLP gradients, and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import dualad as da
+from dualad import func, registry
+from dualad.testing import strategies
+
+OPS = registry.ops()
+SETTINGS = settings(max_examples=5, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+B = 3
+
+
+def _values(x: object) -> list[np.ndarray]:
+    """The leaves of an op's result as arrays (an op may return a tuple)."""
+    items = x if isinstance(x, (tuple, list)) else (x,)
+    return [np.asarray(i._data if isinstance(i, da.Tensor) else i) for i in items]
+
+
+@pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
+@SETTINGS
+@given(data=st.data())
+def test_every_op_matches_a_loop(op: registry.Op, data: st.DataObject) -> None:
+    """vmap(op) with random in_dims and out_dims equals the loop over examples, stacked."""
+    arrays, params = data.draw(strategies.op_inputs(op), label="inputs")
+    dom = op.domain
+    batched = data.draw(st.lists(st.booleans(), min_size=len(arrays), max_size=len(arrays)))
+    if not any(batched):
+        batched[0] = True
+    examples = []  # per input: B arrays (batched) or None
+    for k, a in enumerate(arrays):
+        if batched[k]:
+            more = [data.draw(strategies.arrays_from(a.shape, dom.ranges[k], a.dtype))
+                    for _ in range(B - 1)]
+            examples.append([a, *more])
+        else:
+            examples.append(None)
+    calls = [[a if ex is None else ex[i] for a, ex in zip(arrays, examples)] for i in range(B)]
+    if dom.valid is not None:
+        assume(all(dom.valid(*c, **params) for c in calls))
+    try:
+        expected = [_values(registry.apply(op, *c, **params)) for c in calls]
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError, ArithmeticError):
+        assume(False)
+    in_dims = []
+    args = []
+    for a, ex in zip(arrays, examples):
+        if ex is None:
+            in_dims.append(None)
+            args.append(a)
+            continue
+        d = data.draw(st.integers(-(a.ndim + 1), a.ndim), label="in_dim")
+        in_dims.append(d)
+        args.append(np.stack(ex, axis=d))
+    out_dim = data.draw(st.integers(-1, 0), label="out_dim")
+    got = func.vmap(lambda *xs: registry.apply(op, *xs, **params), in_dims=tuple(in_dims),
+                    out_dims=out_dim)(*args)
+    got_values = _values(got)
+    assert len(got_values) == len(expected[0])
+    for k, g in enumerate(got_values):
+        want = np.stack([e[k] for e in expected], axis=out_dim)
+        assert g.shape == want.shape, (op.name, g.shape, want.shape)
+        np.testing.assert_array_equal(g, want, err_msg=op.name)
+
+
+# ----------------------------------------------------------------- random programs
+UNARY = [da.sin, da.tanh, da.exp, lambda x: x * x, lambda x: x.sum(axis=-1, keepdims=True),
+         lambda x: x.mean(), lambda x: x.T, lambda x: x.reshape(-1),
+         lambda x: x[..., :1] if x.ndim else x]
+BINARY = [lambda x, y: x + y, lambda x, y: x * y, lambda x, y: (x * y).sum() + x]
+
+
+@SETTINGS
+@given(prog=st.lists(st.tuples(st.integers(0, len(UNARY) - 1), st.integers(0, 2)),
+                     min_size=1, max_size=6),
+       in_dim=st.integers(-3, 2), seed=st.integers(0, 2 ** 16))
+def test_random_programs_match_a_loop(prog: list, in_dim: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+
+    def f(x: da.Tensor) -> da.Tensor:
+        for u, b in prog:
+            x = UNARY[u](x)
+            if b and x.ndim >= 1:
+                x = BINARY[b](x, da.tensor(np.linspace(0.5, 1.5, x.shape[-1])))
+        return x
+
+    xs = rng.standard_normal((4, 2, 2))
+    expected = np.stack([np.asarray(f(da.tensor(x)).numpy()) for x in xs])
+    got = func.vmap(f, in_dims=in_dim)(np.moveaxis(xs, 0, in_dim))
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-15)
+    # and reverse mode through vmap equals reverse mode through the loop
+    g_vmap = func.grad(lambda x: func.vmap(f)(x).sum())(xs)
+    g_loop = func.grad(lambda x: da.stack([f(x[i]) for i in range(4)]).sum())(xs)
+    np.testing.assert_allclose(g_vmap, g_loop, rtol=1e-13, atol=1e-15)
+
+
+# ------------------------------------------------------------- dims and pytrees
+def test_in_dims_pytree_and_out_dims_pytree() -> None:
+    x, y = np.arange(6.0).reshape(3, 2), np.array([10.0, 20.0])
+    f = func.vmap(lambda p: {"a": p["x"] * p["y"], "b": p["y"]},
+                  in_dims=({"x": 0, "y": None},), out_dims={"a": 1, "b": None})
+    out = f({"x": x, "y": y})
+    np.testing.assert_array_equal(out["a"], (x * y).T)
+    np.testing.assert_array_equal(out["b"], y)
+
+
+def test_negative_dims_and_tuple_outputs() -> None:
+    x = np.arange(24.0).reshape(2, 3, 4)
+    s, m = func.vmap(lambda r: (r.sum(), r.max(axis=0)), in_dims=-1, out_dims=(0, -1))(x)
+    np.testing.assert_array_equal(s, x.sum(axis=(0, 1)))
+    np.testing.assert_array_equal(m, x.max(axis=0))
+
+
+def test_numpy_in_numpy_out_tensor_in_tensor_out() -> None:
+    assert isinstance(func.vmap(da.sin)(np.ones(2)), np.ndarray)
+    assert isinstance(func.vmap(da.sin)(da.ones(2)), da.Tensor)
+
+
+def test_nested_vmap_is_an_outer_product() -> None:
+    a, b = np.arange(3.0), np.arange(4.0) + 1
+    outer = func.vmap(func.vmap(lambda u, v: u * v, in_dims=(None, 0)), in_dims=(0, None))
+    np.testing.assert_array_equal(outer(a, b), np.outer(a, b))
+
+
+def test_kwargs_are_not_batched() -> None:
+    out = func.vmap(lambda x, *, scale: x.sum() * scale)(np.ones((3, 2)), scale=np.array(2.0))
+    np.testing.assert_array_equal(out, [4.0, 4.0, 4.0])
+
+
+# ------------------------------------------------------------------ composition
+X = np.array([[0.3, -1.2, 0.7], [1.1, 0.4, -0.5]])
+
+
+def cube_sum(x: da.Tensor) -> da.Tensor:
+    return (x ** 3).sum()
+
+
+def test_vmap_of_grad_and_grad_of_vmap() -> None:
+    np.testing.assert_allclose(func.vmap(func.grad(cube_sum))(X), 3 * X ** 2, rtol=1e-15)
+    np.testing.assert_allclose(func.grad(lambda x: func.vmap(cube_sum)(x).sum())(X),
+                               3 * X ** 2, rtol=1e-15)
+    # in_dims=1: the examples are the columns
+    np.testing.assert_allclose(func.vmap(func.grad(cube_sum), in_dims=1, out_dims=1)(X),
+                               3 * X ** 2, rtol=1e-15)
+
+
+def test_jacobians_of_vmap_and_vmap_of_jacobians() -> None:
+    x = np.array([0.1, 0.5, 2.0])
+    want = np.diag(np.cos(x))
+    np.testing.assert_allclose(func.jacfwd(func.vmap(da.sin))(x), want, rtol=1e-15)
+    np.testing.assert_allclose(func.jacrev(func.vmap(da.sin))(x), want, rtol=1e-15)
+    # per-row Jacobians of a map R^3 -> R^3
+    jr = func.vmap(func.jacrev(lambda r: da.sin(r) * r.sum()))(X)
+    jf = func.vmap(func.jacfwd(lambda r: da.sin(r) * r.sum()))(X)
+    for i, r in enumerate(X):
+        closed = np.diag(np.cos(r) * r.sum()) + np.sin(r)[:, None]
+        np.testing.assert_allclose(jr[i], closed, rtol=1e-14)
+        np.testing.assert_allclose(jf[i], closed, rtol=1e-14)
+
+
+def test_hessians_through_vmap() -> None:
+    h = func.vmap(func.hessian(cube_sum))(X)
+    for i, r in enumerate(X):
+        np.testing.assert_allclose(h[i], np.diag(6 * r), rtol=1e-15)
+    # hessian of the batched sum: block diagonal
+    hb = func.hessian(lambda x: func.vmap(cube_sum)(x).sum())(X)
+    want = np.zeros(X.shape * 2)
+    for i in range(2):
+        for j in range(3):
+            want[i, j, i, j] = 6 * X[i, j]
+    np.testing.assert_allclose(hb, want, rtol=1e-15)
+
+
+def test_vmap_inside_vmap_inside_grad() -> None:
+    f = func.vmap(func.vmap(lambda s: s ** 3))
+    np.testing.assert_allclose(func.grad(lambda x: f(x).sum())(X), 3 * X ** 2, rtol=1e-15)
+
+
+# ------------------------------------------------------------ per-sample gradients
+def _mlp() -> tuple:
+    da.manual_seed(0)
+    model = da.nn.Sequential(da.nn.Linear(5, 16), da.nn.Tanh(), da.nn.Linear(16, 1))
+    params = func.params_dict(model)
+
+    def loss(params: dict, x: da.Tensor, y: da.Tensor) -> da.Tensor:
+        out = func.functional_call(model, params, (x[None],))
+        return ((out - y) ** 2).sum()
+
+    rng = np.random.default_rng(1)
+    return model, params, loss, rng.standard_normal((8, 5)), rng.standard_normal((8, 1))
+
+
+def test_per_sample_gradients_equal_a_loop_of_single_gradients() -> None:
+    _, params, loss, xs, ys = _mlp()
+    per = func.vmap(func.grad(loss), in_dims=(None, 0, 0))(params, xs, ys)
+    assert set(per) == set(params)
+    for i in range(len(xs)):
+        single = func.grad(loss)(params, xs[i], ys[i])
+        for name in params:
+            assert per[name].shape == (len(xs),) + tuple(params[name].shape)
+            np.testing.assert_allclose(np.asarray(per[name][i].numpy()),
+                                       np.asarray(single[name].numpy()), rtol=1e-15)
+
+
+def test_per_sample_gradients_match_torch_func() -> None:
+    torch = pytest.importorskip("torch")
+    model, params, loss, xs, ys = _mlp()
+    per = func.vmap(func.grad(loss), in_dims=(None, 0, 0))(params, xs, ys)
+    tparams = {k: torch.tensor(np.asarray(v.numpy())) for k, v in params.items()}
+
+    def tloss(p: dict, x: object, y: object) -> object:
+        h = torch.tanh(x[None] @ p["0.weight"].T + p["0.bias"])
+        out = h @ p["2.weight"].T + p["2.bias"]
+        return ((out - y) ** 2).sum()
+
+    tper = torch.func.vmap(torch.func.grad(tloss), in_dims=(None, 0, 0))(
+        tparams, torch.tensor(xs), torch.tensor(ys))
+    for k in params:
+        np.testing.assert_allclose(np.asarray(per[k].numpy()), tper[k].numpy(), rtol=1e-12,
+                                   atol=1e-14)
+
+
+# -------------------------------------------------------------------- randomness
+def test_randomness_modes() -> None:
+    def noisy(x: np.ndarray) -> np.ndarray:
+        return x + np.random.standard_normal()
+
+    np.random.seed(3)
+    before = np.random.get_state()[1].copy()
+    with pytest.raises(RuntimeError, match="randomness='error'"):
+        func.vmap(noisy)(np.zeros(3))
+    np.testing.assert_array_equal(np.random.get_state()[1], before)  # no state change
+    same = func.vmap(noisy, randomness="same")(np.zeros(3))
+    assert same[0] == same[1] == same[2]
+    np.random.seed(3)
+    first = np.random.standard_normal()
+    assert same[0] == first
+    different = func.vmap(noisy, randomness="different")(np.zeros(3))
+    assert len(set(different.tolist())) == 3
+
+
+def test_randomness_modes_with_dualads_generator() -> None:
+    def noisy(x: da.Tensor) -> da.Tensor:
+        return x + da.randn(())
+
+    da.manual_seed(5)
+    before = da.randn(2).numpy()
+    da.manual_seed(5)
+    with pytest.raises(RuntimeError, match="randomness='error'"):
+        func.vmap(noisy)(np.zeros(3))
+    np.testing.assert_array_equal(da.randn(2).numpy(), before)  # the state was put back
+    same = func.vmap(noisy, randomness="same")(np.zeros(3))
+    assert same[0] == same[1] == same[2]
+    different = func.vmap(noisy, randomness="different")(np.zeros(3))
+    assert len(set(different.tolist())) == 3
+    with pytest.raises(RuntimeError, match="randomness='error'"):  # da.rand draws too
+        func.vmap(lambda r: r * da.rand(4))(np.ones((3, 4)))
+
+
+# ------------------------------------------------------------------------ errors
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: func.vmap(da.sin)(2.0), TypeError, "no axis to map over"),
+    (lambda: func.vmap(da.sin)(np.array(2.0)), ValueError, "0-d value"),
+    (lambda: func.vmap(da.sin, in_dims=2)(np.ones((2, 2))), ValueError, "out of range"),
+    (lambda: func.vmap(lambda a, b: a + b)(np.ones(2), np.ones(3)), ValueError,
+     "different sizes"),
+    (lambda: func.vmap(lambda a, b: a + b, in_dims=(0,))(np.ones(2), np.ones(2)), ValueError,
+     "one entry per argument"),
+    (lambda: func.vmap(da.sin, in_dims=None)(np.ones(2)), ValueError, "maps no argument"),
+    (lambda: func.vmap(da.sin)(), ValueError, "no positional arguments"),
+    (lambda: func.vmap(da.sin)(np.ones((0, 2))), ValueError, "size 0"),
+    (lambda: func.vmap(da.sin, out_dims=None)(np.arange(2.0)), ValueError, "differs between"),
+    (lambda: func.vmap(da.sin, out_dims=2)(np.ones(2)), ValueError, "out_dims=2"),
+    (lambda: func.vmap(da.sin, in_dims=("a",))(np.ones(2)), TypeError, "pytree of ints"),
+    (lambda: func.vmap(lambda p: p["x"], in_dims=({"y": 0},))({"x": np.ones(2)}), ValueError,
+     "in_dims"),
+    (lambda: func.vmap(lambda x: x[: int(x[0].item()) + 1])(np.arange(4.0).reshape(2, 2)),
+     ValueError,
+     "different shapes"),
+    (lambda: func.vmap(da.sin, randomness="maybe"), ValueError, "randomness"),
+    (lambda: func.vmap(da.sin, chunk_size=0), ValueError, "chunk_size"),
+    (lambda: func.vmap(3), TypeError, "expected a function"),
+])
+def test_errors(call: object, exc: type, match: str) -> None:
+    with pytest.raises(exc, match=match):
+        call()  # type: ignore[operator]
+
+
+def test_out_dims_none_never_drops_derivatives() -> None:
+    # (x**2) is 1 for both examples, but its derivative differs: one copy would be wrong
+    x = da.tensor([1.0, -1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="carries derivatives"):
+        func.vmap(lambda s: s ** 2, out_dims=None)(x)
+    w = da.tensor([2.0], requires_grad=True)  # a captured value returned as it is: allowed
+    got = func.vmap(lambda s: (s * 2.0, w), out_dims=(0, None))(np.ones(3))
+    assert got[1] is w
+
+
+def test_chunk_size_gives_the_same_result() -> None:
+    np.testing.assert_array_equal(func.vmap(func.grad(cube_sum), chunk_size=1)(X), 3 * X ** 2)
+
+
+# ----------------------------------------------- custom rules, checkpoint, loop semantics
+def test_custom_vjp_and_custom_jvp_under_vmap() -> None:
+    @func.custom_vjp
+    def square(x: da.Tensor) -> da.Tensor:
+        return x * x
+
+    square.defvjp(lambda x: (x * x, x), lambda x, g: (3.0 * x * g,))  # marked: 3x, not 2x
+
+    @func.custom_jvp
+    def cube(x: da.Tensor) -> da.Tensor:
+        return x ** 3
+
+    @cube.defjvp
+    def _(primals: tuple, tangents: tuple) -> tuple:
+        (x,), (t,) = primals, tangents
+        return x ** 3, 5.0 * x * x * t  # marked: 5x^2, not 3x^2
+
+    xs = np.array([[0.5, -1.0], [2.0, 0.25]])
+    np.testing.assert_allclose(func.vmap(func.grad(lambda r: square(r).sum()))(xs), 3.0 * xs)
+    np.testing.assert_allclose(func.vmap(square)(xs), xs * xs)
+    tangent = func.vmap(lambda r: func.jvp(cube, (r,), (da.ones_like(r),))[1])(xs)
+    np.testing.assert_allclose(tangent, 5.0 * xs ** 2)
+
+
+def test_checkpoint_under_vmap() -> None:
+    block = func.remat(lambda r: da.tanh(da.sin(r) * 2.0))
+    got = func.vmap(func.grad(lambda r: block(r).sum()))(X)
+    np.testing.assert_allclose(got, 2.0 * np.cos(X) / np.cosh(2.0 * np.sin(X)) ** 2, rtol=1e-14)
+
+
+def test_item_and_inplace_follow_the_loop() -> None:
+    """Documented behaviour of the per-example implementation: a conversion gives each
+    example's number, an in-place write into a captured tensor happens once per example."""
+    assert func.vmap(lambda r: da.tensor(float(r.sum().item())))(X).tolist() == \
+        X.sum(axis=1).tolist()
+    acc = da.zeros(3)
+
+    def add(r: da.Tensor) -> da.Tensor:
+        acc.add_(r)
+        return r
+
+    func.vmap(add)(X)
+    np.testing.assert_allclose(acc.numpy(), X.sum(axis=0))
+    # under grad, converting a value being differentiated still raises (never a silent zero)
+    from dualad.tensor import ConcretizationTypeError
+    with pytest.raises(ConcretizationTypeError):
+        func.grad(lambda x: func.vmap(lambda r: da.tensor(float(r.sum())))(x).sum())(X)
+
+
+def test_derivatives_reach_captured_and_unbatched_arguments() -> None:
+    """NumPy examples with a differentiated value captured or passed with in_dims None:
+    the derivative flows to it (the result stays a Tensor inside the transform)."""
+    w, xt = np.array([1.0, 2.0]), X.T  # three examples of two values
+    g = func.grad(lambda v: func.vmap(lambda x: (x * v).sum())(xt).sum())(w)
+    np.testing.assert_allclose(g, xt.sum(axis=0))
+    g = func.grad(lambda v: func.vmap(lambda x, u: ((x * u) ** 2).sum(),
+                                      in_dims=(0, None))(xt, v).sum())(w)
+    np.testing.assert_allclose(g, (2 * xt ** 2 * w).sum(axis=0))
+    jac = func.jacfwd(lambda v: func.vmap(lambda x, u: (x * u).sum(), in_dims=(0, None))(
+        xt, v))(w)
+    np.testing.assert_allclose(jac, xt)
