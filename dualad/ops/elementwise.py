@@ -173,7 +173,17 @@ sqrt = elementwise_unary(
                 pytorch=(np.inf,), jax=(np.inf,), at=lambda x: x == 0),
            Kink("x < 0", ((-1.0,),), (np.nan,), 5, "sqrt is undefined for x < 0",
                 pytorch=(np.nan,), jax=(np.nan,), at=lambda x: x < 0)))
-sigmoid = elementwise_unary("sigmoid", lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
+def _sigmoid(x: Any) -> Any:
+    """1 / (1 + exp(-x)) accurate in both tails (0.5 (1 + tanh(x/2)) cancels to 0 for
+    x < -37, where the value is still about 1e-16 or more)."""
+    x = np.asarray(x)
+    if x.dtype.kind == "c":
+        return 0.5 * (1.0 + np.tanh(0.5 * x))
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))[()]
+
+
+sigmoid = elementwise_unary("sigmoid", _sigmoid,
                             lambda m, out, x: out * (1.0 - out), lambda x: 1 / (1 + sp.exp(-x)),
                             uses_output=True)
 

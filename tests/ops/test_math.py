@@ -162,3 +162,13 @@ def test_pow_with_a_numpy_array_exponent_or_base_in_every_transform():
     hess_y = da.func.hessian(lambda y: (b ** y).sum())(da.tensor(x0))
     np.testing.assert_allclose(hess_y.numpy(), np.diag(b ** x0 * np.log(b) ** 2))
     check_gradients(lambda x: (x ** da.tensor(a)).sum(), x0, second=True)
+
+
+def test_sigmoid_is_accurate_in_the_negative_tail() -> None:
+    # regression: 0.5 (1 + tanh(x/2)) cancelled to exactly 0 below x ~ -37
+    x = np.array([-700.0, -200.0, -50.0, -37.5, -20.0, -1.0])
+    expected = 1.0 / (1.0 + np.exp(-x))  # accurate here: exp(-x) is large, no cancellation
+    np.testing.assert_allclose(da.sigmoid(da.tensor(x)).numpy(), expected, rtol=1e-14, atol=0)
+    t = da.tensor(x, requires_grad=True)
+    da.sigmoid(t).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), expected * (1 - expected), rtol=1e-14, atol=0)
