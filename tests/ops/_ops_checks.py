@@ -72,3 +72,13 @@ def check_gradients(fn, x, rtol: float = 1e-5, atol: float = 1e-7, second: bool 
 def weights_like(shape: tuple, seed: int = 1) -> np.ndarray:
     """Fixed random weights, to turn a tensor-valued function into a scalar one."""
     return np.random.default_rng(seed).normal(size=shape)
+
+
+def output_parts(out):
+    """The outputs of a function that returns one tensor or several (the split functions)."""
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def joined(out):
+    """One tensor holding every output."""
+    return da.concatenate([da.ravel(p) for p in output_parts(out)])

@@ -8,6 +8,7 @@ must match central differences.
 
 import numpy as np
 import pytest
+from _ops_checks import joined, output_parts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -117,21 +118,12 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
-def _parts(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def _joined(out):
-    """One tensor holding every output (several for the split functions)."""
-    return da.concatenate([da.ravel(p) for p in _parts(out)])
-
-
 @pytest.mark.parametrize("name,case,arrays", CASES, ids=IDS)
 def test_value_matches_numpy_both_ways(name, case, arrays):
-    expected = _parts(case(np, *arrays))
+    expected = output_parts(case(np, *arrays))
     for got in (case(da, *(da.tensor(a) for a in arrays)),
                 case(np, *(da.tensor(a) for a in arrays))):
-        parts = _parts(got)
+        parts = output_parts(got)
         assert len(parts) == len(expected)
         for p, e in zip(parts, expected):
             assert isinstance(p, da.Tensor)
@@ -142,13 +134,13 @@ def test_value_matches_numpy_both_ways(name, case, arrays):
 @pytest.mark.parametrize("name,case,arrays", CASES, ids=IDS)
 def test_first_and_second_derivatives_both_modes(name, case, arrays):
     inputs = tuple(da.tensor(a, requires_grad=True) for a in arrays)
-    out = _joined(case(da, *inputs))
+    out = joined(case(da, *inputs))
     if out.numel() == 0:
         return
     assert out.requires_grad
-    assert gradcheck(lambda *xs: _joined(case(da, *xs)), inputs)
+    assert gradcheck(lambda *xs: joined(case(da, *xs)), inputs)
     # nonlinear on top, so the second derivative flows through the op's own rules twice
-    assert gradgradcheck(lambda *xs: da.sin(_joined(case(np, *xs))) * 2.0, inputs)
+    assert gradgradcheck(lambda *xs: da.sin(joined(case(np, *xs))) * 2.0, inputs)
 
 
 @pytest.mark.parametrize("name,case,arrays", CASES, ids=IDS)
@@ -161,13 +153,13 @@ def test_batched_jacobians_are_the_exact_linear_map(name, case, arrays):
     for k in np.ndindex(first.shape):
         e = np.zeros_like(first)
         e[k] = 1.0
-        columns.append(np.concatenate([np.ravel(p) for p in _parts(case(np, e, *zeros))]))
+        columns.append(np.concatenate([np.ravel(p) for p in output_parts(case(np, e, *zeros))]))
     if not columns[0].size:
         return
     expected = np.stack(columns, axis=-1).reshape(columns[0].shape + first.shape)
 
     def f(x):
-        return _joined(case(da, x, *rest))
+        return joined(case(da, x, *rest))
 
     for jac in (da.func.jacfwd, da.func.jacrev):
         np.testing.assert_array_equal(jac(f)(da.tensor(first)).numpy(), expected)

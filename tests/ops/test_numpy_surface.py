@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _ops_checks import joined, output_parts
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -139,22 +140,14 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
-def _parts(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def _joined(out):
-    return da.concatenate([da.ravel(p) for p in _parts(out)])
-
-
 @pytest.mark.parametrize("name,case,arrays", CASES, ids=IDS)
 def test_value_matches_numpy_both_ways(name, case, arrays):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        expected = _parts(case(np, *arrays))
+        expected = output_parts(case(np, *arrays))
         for got in (case(DNP, *(da.tensor(a) for a in arrays)),
                     case(np, *(da.tensor(a) for a in arrays))):
-            parts = _parts(got)
+            parts = output_parts(got)
             assert len(parts) == len(expected)
             for p, e in zip(parts, expected):
                 assert isinstance(p, da.Tensor)
@@ -167,12 +160,12 @@ def test_first_and_second_derivatives_both_modes(name, case, arrays):
     inputs = tuple(da.tensor(a, requires_grad=True) for a in arrays)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        out = _joined(case(DNP, *inputs))
+        out = joined(case(DNP, *inputs))
         assert out.requires_grad
-        assert gradcheck(lambda *xs: _joined(case(DNP, *xs)), inputs)
+        assert gradcheck(lambda *xs: joined(case(DNP, *xs)), inputs)
         # nonlinear on top, so the second derivative flows through the op's own rules twice
-        assert gradgradcheck(lambda *xs: da.sin(_joined(case(np, *xs))) * 2.0, inputs)
-        assert_gradients_agree(lambda *xs: _joined(case(np, *xs)), *inputs)
+        assert gradgradcheck(lambda *xs: da.sin(joined(case(np, *xs))) * 2.0, inputs)
+        assert_gradients_agree(lambda *xs: joined(case(np, *xs)), *inputs)
 
 
 # gathers: the values are NumPy's, bit for bit
@@ -185,8 +178,8 @@ EXACT = [c for c in CASES if c[0].split()[0] in (
 def test_gathers_are_exact(name, case, arrays):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        for p, e in zip(_parts(case(np, *(da.tensor(a) for a in arrays))),
-                        _parts(case(np, *arrays))):
+        for p, e in zip(output_parts(case(np, *(da.tensor(a) for a in arrays))),
+                        output_parts(case(np, *arrays))):
             np.testing.assert_array_equal(p.numpy(), e)
 
 
@@ -458,7 +451,7 @@ def test_integer_and_boolean_results_without_gradient(name, case):
     if isinstance(expected, bool):
         assert got is expected
         return
-    for g, e in zip(_parts(got), _parts(expected)):
+    for g, e in zip(output_parts(got), output_parts(expected)):
         assert isinstance(g, da.Tensor) and not g.requires_grad
         np.testing.assert_array_equal(g.numpy(), e)
 
