@@ -10,7 +10,20 @@
 
 from types import ModuleType as _ModuleType
 
-from . import _methods, autograd, forward_ad, func, linalg, nn, nondiff, ops, optim, registry, tree
+from . import (
+    _methods,
+    autograd,
+    forward_ad,
+    func,
+    linalg,
+    nn,
+    nondiff,
+    ops,
+    optim,
+    registry,
+    tree,
+    vmap_transforms,  # noqa: F401  (the func transforms inside vmap)
+)
 from .autograd import (
     enable_grad,
     inference_mode,

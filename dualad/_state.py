@@ -118,6 +118,7 @@ class _ThreadState(threading.local):
         self.rule_node: Any = None
         self.tangent_inputs: tuple | None = None
         self.transforms: list[Differentiating] = []  # the running func transforms, innermost last
+        self.vmap_levels: list[tuple[int, int]] = []  # running vmaps: (level, batch size)
 
 
 state = _ThreadState()

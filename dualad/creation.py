@@ -98,8 +98,10 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def _like(t: Any, arr: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
-    src = t._data if isinstance(t, Tensor) else np.asarray(t)
-    return _make(arr, dtype if dtype is not None else src.dtype, requires_grad)
+    # (t.dtype, not t._data.dtype: inside vmap, t may stand for a batch; the result is one
+    # example's shape, the same for every example)
+    src_dtype = t.dtype if isinstance(t, Tensor) else np.asarray(t).dtype
+    return _make(arr, dtype if dtype is not None else src_dtype, requires_grad)
 
 
 def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:

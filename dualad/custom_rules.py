@@ -43,7 +43,9 @@ from ._state import state
 from .autograd.engine import grad as _engine_grad
 from .autograd.function import Function, FunctionCtx
 from .autograd.grad_mode import enable_grad
+from .batched_tensor import BatchedTensor
 from .forward_ad import make_dual
+from .ops.vmap_rules import per_example_call
 from .registry import call, stack_batch, strip_level
 from .tensor import Tensor, _wrap
 
@@ -138,6 +140,8 @@ class custom_jvp:  # noqa: N801  (JAX's name)
             raise TypeError(f"{self._name()}: no rule yet; define one with "
                             "@f.defjvp def f_jvp(primals, tangents): ... before calling f")
         leaves, treedef = tree.flatten(args)
+        if any(isinstance(x, BatchedTensor) for x in leaves):  # inside vmap: per example
+            return per_example_call(self, args)
         return self._call(args, leaves, treedef, leaves)
 
     def _call(self, args: tuple, leaves: list, treedef: tree.TreeDef, originals: list) -> Any:
@@ -288,6 +292,8 @@ class custom_vjp:  # noqa: N801  (JAX's name)
         if self._in_fwd:
             return self.fun(*args)
         leaves, treedef = tree.flatten(args)
+        if any(isinstance(x, BatchedTensor) for x in leaves):  # inside vmap: per example
+            return per_example_call(self, args)
         if _active_levels(leaves):
             raise TypeError(f"{self._name()}: a custom_vjp function has a reverse-mode rule only "
                             "(as in JAX), but it is called in forward mode (jvp, jacfwd, "

@@ -114,6 +114,9 @@ def _as_tensor(x: Any, name: str, where: str = "") -> Tensor:
 
 _LEAF_TYPES = (Tensor, np.ndarray, np.generic, int, float, complex)
 
+_UNDER_VMAP: dict[str, Callable[..., Any]] = {}
+"""The transforms run inside a vmap (filled by ``dualad.vmap_transforms``, by name)."""
+
 
 def _leaf_error(name: str, what: str, x: Any) -> TypeError:
     return TypeError(
@@ -319,7 +322,10 @@ def _private_input(x: Tensor) -> Tensor:
     """
     if x.requires_grad_flag:
         return call("clone", x)
-    leaf = _wrap(x._data.copy())
+    data = x._data
+    # a read-only broadcast view (how vmap passes an unbatched argument, one copy per
+    # example) cannot be written into by f: no copy (a copy costs more than f's products)
+    leaf = _wrap(data if not data.flags.writeable and 0 in data.strides else data.copy())
     leaf._tangents = dict(x._tangents) if x._tangents else None
     leaf.requires_grad_flag = True
     return leaf
@@ -429,6 +435,8 @@ def value_and_grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> 
 
 def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, name: str) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if state.vmap_levels:
+            return _UNDER_VMAP["value_and_grad"](f, argnums, has_aux, name, args, kwargs)
         tr = _Traced(f, args, kwargs, argnums, has_aux, name, scalar=True)
         if not tr.outdef.is_leaf() or tr.outs[0]._data.size != 1:
             shapes = [tuple(o.shape) for o in tr.outs]
@@ -516,6 +524,8 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """
     if not primals:
         raise TypeError("vjp: give the function's arguments after it: vjp(f, x, ...)")
+    if state.vmap_levels:
+        return _UNDER_VMAP["vjp"](f, primals, has_aux)
     tr = _Traced(f, primals, {}, tuple(range(len(primals))), has_aux, "vjp")
 
     def vjp_fn(cotangents: Any) -> tuple:
@@ -568,6 +578,8 @@ def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool = False) -> tupl
     >>> float(out), float(t)
     (0.0, 2.0)
     """
+    if state.vmap_levels:
+        return _UNDER_VMAP["jvp"](f, primals, tangents, has_aux)
     ps, diff, ts, _, numpy_mode = _pair_up(primals, tangents, "jvp")
     with fwd.dual_level() as level:
         call_args = diff.call_args(ps, _duals(diff, ts))
@@ -604,6 +616,8 @@ def linearize(f: Callable, *primals: Any) -> tuple:
     >>> f_jvp(np.array([1.0, 2.0]))
     array([ 1., -2.])
     """
+    if state.vmap_levels:
+        return _UNDER_VMAP["linearize"](f, primals)
     if not primals:
         raise TypeError("linearize: give the function's arguments after it: "
                         "linearize(f, x, ...)")
@@ -744,6 +758,9 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
            [0., 4.]])
     """
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if state.vmap_levels:
+            return _UNDER_VMAP["jacobian"](jacfwd, "jacfwd", f, argnums, has_aux, chunk_size,
+                                           args, kwargs)
         nums, single = _argnums(argnums, len(args), "jacfwd")
         diff = _Diff(args, nums, single, "jacfwd")
         numpy_mode = _numpy_mode(args, diff)
@@ -828,6 +845,9 @@ def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
            [0., 4.]])
     """
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if state.vmap_levels:
+            return _UNDER_VMAP["jacobian"](jacrev, "jacrev", f, argnums, has_aux, chunk_size,
+                                           args, kwargs)
         tr = _Traced(f, args, kwargs, argnums, has_aux, "jacrev")
         _real_only("jacrev", tr.inputs, "inputs")
         _real_only("jacrev", tr.outs, "outputs")
@@ -876,6 +896,8 @@ def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:
     ...          (np.array([1.0]), np.array([0.0])))[1]
     (array([4.]), array([2.]))
     """
+    if state.vmap_levels:
+        return _UNDER_VMAP["hvp"](f, primals, tangents)
     ps, diff, ts, single, numpy_mode = _pair_up(primals, tangents, "hvp")
     with fwd.dual_level() as level:
         call_args = diff.call_args(ps, _duals(diff, ts))

@@ -44,6 +44,7 @@ import numpy as np
 
 from . import _fastnp as fast
 from ._state import census, census_lock, state
+from .batched_tensor import BatchedDataError
 from .tensor import Tensor, TensorMeta, _wrap, meta_of, own_meta
 
 _float64, _FLOAT64, _ndarray = np.float64, np.dtype(np.float64), np.ndarray
@@ -315,6 +316,20 @@ def set_node_type(node_type: Any) -> None:
     OpNode = node_type
 
 
+def _no_batch_dispatch(op: Op, args: tuple, params: dict) -> Tensor:
+    raise RuntimeError("vmap's batching rules are not loaded (import dualad.ops)")
+
+
+batch_dispatch: Callable[[Op, tuple, dict], Tensor] = _no_batch_dispatch
+"""Runs an op on vmap's BatchedTensors (``dualad.ops.vmap_rules.dispatch``, set at import)."""
+
+
+def set_batch_dispatch(dispatch: Callable[[Op, tuple, dict], Tensor]) -> None:
+    """Fill the hook :data:`batch_dispatch` (done by ``dualad.ops.vmap_rules`` at import)."""
+    global batch_dispatch
+    batch_dispatch = dispatch
+
+
 def set_kink_observer(observer: Callable[[Op, list, dict, Tensor], None]) -> None:
     """Fill the hook :data:`kink_observer` (done by ``dualad.nondiff`` at import)."""
     global kink_observer
@@ -341,23 +356,26 @@ def apply(op: Op, *args: Any, **params: Any) -> Tensor:
     dual = False
     scalar = False  # some 0-d float64 tensor's data was passed as a NumPy scalar
     numbers = True  # every other argument is a number
-    for a in args:
-        if isinstance(a, Tensor):
-            d = a._data
-            if not d.ndim and d.dtype is _FLOAT64 and op.hints.scalar_forward is not None:
-                d = d[()]  # see Hints.scalar_forward
-                scalar = True
-            datas.append(d)
-            if a.requires_grad_flag:
-                needs_grad = True
-            if a._tangents is not None:
-                dual = True
-        else:
-            datas.append(a)
-            if type(a) not in _NUMBERS:  # a list, say: scalar_forward may not take it
-                numbers = False
-                if isinstance(a, (tuple, list)) and any(isinstance(e, Tensor) for e in a):
-                    raise TypeError(_tensors_in_sequence(op.name, a))
+    try:
+        for a in args:
+            if isinstance(a, Tensor):
+                d = a._data  # a vmap BatchedTensor raises here: its op runs on the whole batch
+                if not d.ndim and d.dtype is _FLOAT64 and op.hints.scalar_forward is not None:
+                    d = d[()]  # see Hints.scalar_forward
+                    scalar = True
+                datas.append(d)
+                if a.requires_grad_flag:
+                    needs_grad = True
+                if a._tangents is not None:
+                    dual = True
+            else:
+                datas.append(a)
+                if type(a) not in _NUMBERS:  # a list, say: scalar_forward may not take it
+                    numbers = False
+                    if isinstance(a, (tuple, list)) and any(isinstance(e, Tensor) for e in a):
+                        raise TypeError(_tensors_in_sequence(op.name, a))
+    except BatchedDataError:
+        return batch_dispatch(op, args, params)
     if dual and state.levels:
         return _apply_dual(op, args, params)
     try:

@@ -455,7 +455,7 @@ def shape_of(x: Any) -> tuple:
         return x._data.shape
     if type(x) is _ndarray:
         return x.shape
-    return np.shape(x._data if isinstance(x, Tensor) else x)
+    return x.shape if isinstance(x, Tensor) else np.shape(x)
 
 
 def ndim_of(x: Any) -> int:

@@ -36,12 +36,20 @@ import numpy as np
 
 from . import creation
 from . import tree as _tree
+from ._state import state
+from .batched_tensor import BatchedTensor, batched
 from .ops.shape import stack
+from .ops.vmap_rules import level_ids
+from .registry import call
 from .tensor import Tensor, _wrap
 
 __all__ = ["vmap"]
 
 _RANDOMNESS = ("error", "different", "same")
+_RANDOM_ERROR = ("vmap: the function drew random numbers (dualad's generator: da.rand, "
+                 "da.randn...; or NumPy's global one: np.random.*) under randomness='error'; "
+                 "pass randomness='different' (each example its own draws) or 'same' (one set "
+                 "of draws for all)")
 
 
 def _is_none(x: Any) -> bool:
@@ -69,7 +77,7 @@ def _dims_for(dims: Any, values: Any, what: str) -> list[Any]:
 def _ndim(x: Any) -> int | None:
     """The number of dimensions of an array-like leaf, None for anything else."""
     if isinstance(x, Tensor):
-        return x._data.ndim
+        return x.ndim
     if isinstance(x, np.ndarray):
         return x.ndim
     return None
@@ -223,7 +231,7 @@ def vmap(f: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "er
                 raise ValueError(f"vmap: in_dims={d} at {where}, a 0-d value, which has no "
                                  "axis to map over; give it in_dims None")
             axis = _normalize(int(d), nd, where, "in_dims")
-            n = (x._data if isinstance(x, Tensor) else x).shape[axis]
+            n = x.shape[axis]
             if size is None:
                 size, first_where = n, where
             elif n != size:
@@ -236,37 +244,97 @@ def vmap(f: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "er
         if size == 0:
             raise ValueError("vmap: the batch axis has size 0; there is no example to run "
                              "the function on")
-        outs: list[list[Any]] = []
-        outdef: _tree.TreeDef | None = None
-        first_out: Any = None
-        start = _rng_state()  # cheap; read back only for "error" and "same"
-        for i in range(size):
-            if randomness == "same" and i:
-                _restore(start)
-            example = [x if a is None else _take(x, a, i) for x, a in zip(leaves, axes)]
-            out = f(*_tree.unflatten(argdef, example), **kwargs)
-            if randomness == "error" and not _same_state(start, _rng_state()):
-                _restore(start)
-                raise RuntimeError(
-                    "vmap: the function drew random numbers (dualad's generator: da.rand, "
-                    "da.randn...; or NumPy's global one: np.random.*) under "
-                    "randomness='error'; pass randomness='different' "
-                    "(each example its own draws) or 'same' (one set of draws for all)")
-            items, d_ = _tree.flatten(out)
-            if outdef is None:
-                outdef, first_out = d_, out
-            elif d_ != outdef:
-                raise ValueError("vmap: the function returned outputs of different structure "
-                                 f"for different examples ({outdef} vs {d_})")
-            outs.append(items)
-        assert outdef is not None
-        odims = _dims_for(out_dims, first_out, "out_dims")
-        paths = [p for p, _ in _tree.flatten_with_path(first_out)[0]]
-        stacked = [_stack([o[k] for o in outs], odims[k], _where("output", paths[k]))
-                   for k in range(len(odims))]
+        if randomness == "different":
+            stacked, outdef = _per_example_loop(f, leaves, axes, argdef, size, kwargs, out_dims)
+        else:
+            stacked, outdef = _vectorized(f, leaves, axes, argdef, size, kwargs, out_dims,
+                                          randomness)
         if not any(isinstance(x, Tensor) for x in leaves + _tree.leaves(kwargs)):
             stacked = [_numpy(o) for o in stacked]  # NumPy in, NumPy out (as dualad.func)
         return _tree.unflatten(outdef, stacked)
 
     wrapped.__name__ = f"vmap({getattr(f, '__name__', 'f')})"
     return wrapped
+
+
+def _batch_first(x: Any, axis: int) -> Tensor:
+    """``x`` with its batch axis first, as a Tensor (a recorded permutation for a Tensor)."""
+    if not isinstance(x, Tensor):
+        return _wrap(np.moveaxis(np.asarray(x), axis, 0))
+    if axis == 0:
+        return x
+    order = (axis,) + tuple(a for a in range(_ndim(x) or 0) if a != axis)
+    return call("permute", x, axes=order)
+
+
+def _unbatch(o: Any, d: Any, level: int, size: int, where: str) -> Any:
+    """Output ``o`` of the vectorized function with its batch axis at ``d``; an output that
+    does not depend on the batch is returned as it is (``d`` None) or repeated along ``d``."""
+    if isinstance(o, BatchedTensor) and o._level == level:
+        if d is None:
+            raise ValueError(f"vmap: out_dims=None at {where}, but that output depends on a "
+                             "batched input (it differs between examples); give it an int "
+                             "out_dims to stack it")
+        v = o._value
+        ndim = len(v.shape)
+        axis = _normalize(int(d), ndim, where, "out_dims")
+        if axis == 0:
+            return v
+        order = tuple(range(1, axis + 1)) + (0,) + tuple(range(axis + 1, ndim))
+        return call("permute", v, axes=order)
+    if d is None:
+        return o
+    if not isinstance(o, Tensor):
+        arr = np.asarray(o)
+        axis = _normalize(int(d), arr.ndim + 1, where, "out_dims")
+        return np.repeat(np.expand_dims(arr, axis), size, axis=axis)
+    shape = tuple(o.shape)
+    axis = _normalize(int(d), len(shape) + 1, where, "out_dims")
+    expanded = call("unsqueeze", o, axis=axis)
+    return call("broadcast_to", expanded, shape=shape[:axis] + (size,) + shape[axis:])
+
+
+def _vectorized(f: Callable, leaves: list, axes: list, argdef: Any, size: int, kwargs: dict,
+                out_dims: Any, randomness: str) -> tuple[list, Any]:
+    """``f`` run once on BatchedTensors standing for the whole batch; the outputs' leaves
+    (batch axis at their out_dims) and structure."""
+    level = next(level_ids)
+    inputs = [x if a is None else batched(_batch_first(x, a), level)
+              for x, a in zip(leaves, axes)]
+    start = _rng_state()
+    state.vmap_levels.append((level, size))
+    try:
+        out = f(*_tree.unflatten(argdef, inputs), **kwargs)
+    finally:
+        state.vmap_levels.pop()
+    if randomness == "error" and not _same_state(start, _rng_state()):
+        _restore(start)
+        raise RuntimeError(_RANDOM_ERROR)
+    pairs, outdef = _tree.flatten_with_path(out)
+    odims = _dims_for(out_dims, out, "out_dims")
+    return [_unbatch(o, d, level, size, _where("output", path))
+            for (path, o), d in zip(pairs, odims)], outdef
+
+
+def _per_example_loop(f: Callable, leaves: list, axes: list, argdef: Any, size: int,
+                      kwargs: dict, out_dims: Any) -> tuple[list, Any]:
+    """``f`` run once per example, the outputs stacked: ``randomness="different"`` (each
+    example draws its own random numbers)."""
+    outs: list[list[Any]] = []
+    outdef: _tree.TreeDef | None = None
+    first_out: Any = None
+    for i in range(size):
+        example = [x if a is None else _take(x, a, i) for x, a in zip(leaves, axes)]
+        out = f(*_tree.unflatten(argdef, example), **kwargs)
+        items, d_ = _tree.flatten(out)
+        if outdef is None:
+            outdef, first_out = d_, out
+        elif d_ != outdef:
+            raise ValueError("vmap: the function returned outputs of different structure "
+                             f"for different examples ({outdef} vs {d_})")
+        outs.append(items)
+    assert outdef is not None
+    odims = _dims_for(out_dims, first_out, "out_dims")
+    paths = [p for p, _ in _tree.flatten_with_path(first_out)[0]]
+    return [_stack([o[k] for o in outs], odims[k], _where("output", paths[k]))
+            for k in range(len(odims))], outdef

@@ -21,15 +21,15 @@ PACKAGE = "dualad"
 # lowest first: a module may import its own layer or lower ones only
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("_state", "_fperr", "_fastnp", "_sympy", "_repr", "tree"),
-    ("tensor",),
+    ("tensor", "batched_tensor"),
     ("registry",),
     ("autograd",),
     ("nondiff",),
     ("ops",),
     ("func", "forward_ad", "nn", "optim", "creation", "_methods", "custom_rules",
      "checkpointing", "linalg", "scipy", "vmapping"),
-    ("check", "symbolic", "testing", "cli_check", "demo", "__init__", "__main__", "_apidoc",
-     "_plot", "numpy"),
+    ("check", "symbolic", "testing", "vmap_transforms", "cli_check", "demo", "__init__",
+     "__main__", "_apidoc", "_plot", "numpy"),
 )
 
 

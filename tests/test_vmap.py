@@ -3,6 +3,8 @@ nesting with grad/jacfwd/jacrev/hessian, per-sample MLP gradients, and errors.""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -10,6 +12,8 @@ from hypothesis import strategies as st
 
 import dualad as da
 from dualad import func, registry
+from dualad.batched_tensor import BatchedDataError
+from dualad.ops import vmap_rules
 from dualad.testing import strategies
 
 OPS = registry.ops()
@@ -67,7 +71,9 @@ def test_every_op_matches_a_loop(op: registry.Op, data: st.DataObject) -> None:
     for k, g in enumerate(got_values):
         want = np.stack([e[k] for e in expected], axis=out_dim)
         assert g.shape == want.shape, (op.name, g.shape, want.shape)
-        np.testing.assert_array_equal(g, want, err_msg=op.name)
+        # (vectorized: a batched einsum or matmul may sum in another order than one call
+        # per example, so the last bits can differ)
+        np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-14, err_msg=op.name)
 
 
 # ----------------------------------------------------------------- random programs
@@ -115,7 +121,9 @@ def test_negative_dims_and_tuple_outputs() -> None:
     x = np.arange(24.0).reshape(2, 3, 4)
     s, m = func.vmap(lambda r: (r.sum(), r.max(axis=0)), in_dims=-1, out_dims=(0, -1))(x)
     np.testing.assert_array_equal(s, x.sum(axis=(0, 1)))
-    np.testing.assert_array_equal(m, x.max(axis=0))
+    # Tensor.max(axis) is PyTorch's (values, indices): both keep their structure
+    np.testing.assert_array_equal(m.values, x.max(axis=0))
+    np.testing.assert_array_equal(m.indices, x.argmax(axis=0))
 
 
 def test_numpy_in_numpy_out_tensor_in_tensor_out() -> None:
@@ -282,8 +290,13 @@ def test_randomness_modes_with_dualads_generator() -> None:
     (lambda: func.vmap(lambda p: p["x"], in_dims=({"y": 0},))({"x": np.ones(2)}), ValueError,
      "in_dims"),
     (lambda: func.vmap(lambda x: x[: int(x[0].item()) + 1])(np.arange(4.0).reshape(2, 2)),
-     ValueError,
-     "different shapes"),
+     BatchedDataError, "whole batch"),
+    (lambda: func.vmap(lambda x: x[: int(x[0].item()) + 1], randomness="different")(
+        np.arange(4.0).reshape(2, 2)), ValueError, "different shapes"),
+    (lambda: func.vmap(lambda x: x if x.sum() > 0 else -x)(np.ones((2, 2))),
+     BatchedDataError, "da.where"),
+    (lambda: func.vmap(lambda x: np.asarray(x))(np.ones((2, 2))), BatchedDataError,
+     "whole batch"),
     (lambda: func.vmap(da.sin, randomness="maybe"), ValueError, "randomness"),
     (lambda: func.vmap(da.sin, chunk_size=0), ValueError, "chunk_size"),
     (lambda: func.vmap(3), TypeError, "expected a function"),
@@ -296,7 +309,7 @@ def test_errors(call: object, exc: type, match: str) -> None:
 def test_out_dims_none_never_drops_derivatives() -> None:
     # (x**2) is 1 for both examples, but its derivative differs: one copy would be wrong
     x = da.tensor([1.0, -1.0], requires_grad=True)
-    with pytest.raises(ValueError, match="carries derivatives"):
+    with pytest.raises(ValueError, match="depends on a batched input"):
         func.vmap(lambda s: s ** 2, out_dims=None)(x)
     w = da.tensor([2.0], requires_grad=True)  # a captured value returned as it is: allowed
     got = func.vmap(lambda s: (s * 2.0, w), out_dims=(0, None))(np.ones(3))
@@ -337,23 +350,35 @@ def test_checkpoint_under_vmap() -> None:
     np.testing.assert_allclose(got, 2.0 * np.cos(X) / np.cosh(2.0 * np.sin(X)) ** 2, rtol=1e-14)
 
 
-def test_item_and_inplace_follow_the_loop() -> None:
-    """Documented behaviour of the per-example implementation: a conversion gives each
-    example's number, an in-place write into a captured tensor happens once per example."""
-    assert func.vmap(lambda r: da.tensor(float(r.sum().item())))(X).tolist() == \
-        X.sum(axis=1).tolist()
+def test_item_and_inplace_raise_inside_vmap() -> None:
+    """One example's number does not exist inside a vectorized vmap: converting raises,
+    as an in-place write into a batched value or a captured tensor does, before any
+    change; the per-example loop (randomness="different") still gives each example's."""
+    with pytest.raises(BatchedDataError, match="whole batch"):
+        func.vmap(lambda r: da.tensor(float(r.sum().item())))(X)
     acc = da.zeros(3)
 
     def add(r: da.Tensor) -> da.Tensor:
         acc.add_(r)
         return r
 
-    func.vmap(add)(X)
-    np.testing.assert_allclose(acc.numpy(), X.sum(axis=0))
+    with pytest.raises(BatchedDataError):
+        func.vmap(add)(X)
+    np.testing.assert_array_equal(acc.numpy(), np.zeros(3))  # nothing was written
+
+    def write(r: da.Tensor) -> da.Tensor:
+        r[0] = 1.0
+        return r
+
+    with pytest.raises(BatchedDataError):
+        func.vmap(write)(X)
+    assert func.vmap(lambda r: da.tensor(float(r.sum().item())), randomness="different")(
+        X).tolist() == X.sum(axis=1).tolist()
     # under grad, converting a value being differentiated still raises (never a silent zero)
     from dualad.tensor import ConcretizationTypeError
     with pytest.raises(ConcretizationTypeError):
-        func.grad(lambda x: func.vmap(lambda r: da.tensor(float(r.sum())))(x).sum())(X)
+        func.grad(lambda x: func.vmap(lambda r: da.tensor(float(r.sum())),
+                                      randomness="different")(x).sum())(X)
 
 
 def test_derivatives_reach_captured_and_unbatched_arguments() -> None:
@@ -368,3 +393,56 @@ def test_derivatives_reach_captured_and_unbatched_arguments() -> None:
     jac = func.jacfwd(lambda v: func.vmap(lambda x, u: (x * u).sum(), in_dims=(0, None))(
         xt, v))(w)
     np.testing.assert_allclose(jac, xt)
+
+
+# ------------------------------------------------------- batching rules, not a loop
+def _domain_cases(op: registry.Op) -> list:
+    """(arrays, params) for each example shape of the op's test domain (elementwise ops:
+    shape (3,) for every input), values drawn from its ranges."""
+    rng = np.random.default_rng(7)
+    dom = op.domain
+    shapes = ([(((3,),) * len(dom.ranges), {})] if dom.shapes == "elementwise"
+              else list(dom.shapes))
+    cases = []
+    for in_shapes, params in shapes:
+        arrays = [rng.uniform(*ranges[0], size=(2,) + tuple(shape))
+                  for shape, ranges in zip(in_shapes, dom.ranges)]
+        cases.append((arrays, params))
+    return cases
+
+
+@pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
+def test_registered_ops_batch_without_the_per_example_loop(op: registry.Op) -> None:
+    """vmap runs every registered op on the whole batch through a batching rule; only the
+    ops listed in vmap_rules.PER_EXAMPLE may run once per example. Fails when an op is
+    added without a rule (or a rule gives up on its own test domain)."""
+    loops = []
+    plain = vmap_rules._per_example
+
+    def counting(*args: object) -> object:
+        loops.append(args[0])
+        return plain(*args)  # type: ignore[arg-type]
+
+    used = False
+    for arrays, params in _domain_cases(op):
+        with mock.patch.object(vmap_rules, "_per_example", counting):
+            try:
+                got = func.vmap(lambda *xs, p=params: registry.apply(op, *xs, **p))(*arrays)
+            except (ValueError, FloatingPointError, np.linalg.LinAlgError, ArithmeticError):
+                continue
+        want = [registry.apply(op, *[a[i] for a in arrays], **params) for i in range(2)]
+        np.testing.assert_allclose(_values(got)[0], np.stack([_values(w)[0] for w in want]),
+                                   rtol=1e-12, atol=1e-14)
+        used = True
+    assert used, f"{op.name}: no domain example could run"
+    if op.name in vmap_rules.PER_EXAMPLE:
+        return
+    assert not loops, (f"{op.name} ran once per example inside vmap: give it a batching rule "
+                       "in dualad/ops/vmap_rules.py (or list it in PER_EXAMPLE, with why)")
+
+
+def test_per_example_list_names_registered_ops_without_rules() -> None:
+    names = {op.name: op for op in OPS}
+    for name in vmap_rules.PER_EXAMPLE:
+        assert name in names, f"PER_EXAMPLE lists {name!r}, which is not a registered op"
+        assert not names[name].elementwise and name not in vmap_rules.RULES, name

@@ -293,7 +293,10 @@ __all__ = [
     "angle", "conj", "conjugate", "imag", "iscomplex", "iscomplexobj", "isreal", "real",
 ]
 
-from . import fft  # noqa: E402  (np.fft: dualad.fft; after the ops it composes)
+from . import (
+    fft,  # noqa: E402  (np.fft: dualad.fft; after the ops it composes)
+    vmap_rules,  # noqa: E402,F401  (vmap: after every op; fills registry.batch_dispatch)
+)
 from .complexmath import (  # noqa: E402  (complex numbers: after every op, which it marks)
     angle,
     conj,

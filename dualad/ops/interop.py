@@ -16,6 +16,7 @@ from ..tensor import Tensor, _wrap, ndim_of
 from . import fft as _fft
 from . import linalg_decomp as LD
 from . import linalg_eig as LE
+from .vmap_rules import raw_elementwise
 
 UFUNCS: dict[Any, Callable[..., Any]] = {
     np.add: F.add, np.subtract: F.sub, np.multiply: F.mul, np.true_divide: F.div,
@@ -49,8 +50,7 @@ UFUNCS: dict[Any, Callable[..., Any]] = {
 
 
 def _compare(ufunc: Any, a: Any, b: Any) -> Tensor:
-    raw = [x._data if isinstance(x, Tensor) else x for x in (a, b)]
-    return _wrap(np.asarray(ufunc(*raw)))
+    return raw_elementwise(ufunc, a, b)
 
 
 def _np_var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: float = 0,

@@ -81,6 +81,15 @@ def _matmul_grad_batched(g: Any, x: Any, y: Any, which: int) -> np.ndarray:
     return part.reshape((g.shape[0],) + shape)
 
 
+def stacked_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.matmul(a, b)``; for stacks of outer products (a contracted axis of length 1,
+    as in vmap's per-example gradients of a vector times a matrix) the same numbers by
+    broadcasting, which NumPy computes 2-3 times faster than a stack of 1-term products."""
+    if a.ndim > 2 and a.shape[-1] == 1 and b.ndim > 2:
+        return a * b
+    return np.matmul(a, b)
+
+
 def _matmul_array_rule(which: int) -> Callable[[Any, Any, Any, Any], Any]:
     """The array rule for input ``which``: with two matrix (or stacked) operands, one
     matrix product on the raw arrays; 1-d operands take the batched rule, for a batch of
@@ -89,8 +98,8 @@ def _matmul_array_rule(which: int) -> Callable[[Any, Any, Any, Any], Any]:
     def rule(g: Any, out: Any, x: Any, y: Any) -> Any:
         if x.ndim < 2 or y.ndim < 2:
             return _matmul_grad_batched(np.asarray(g)[None], x, y, which)[0]
-        return np.matmul(g, conj_if_complex(y.mT)) if which == 0 else \
-            np.matmul(conj_if_complex(x.mT), g)
+        return stacked_matmul(g, conj_if_complex(y.mT)) if which == 0 else \
+            stacked_matmul(conj_if_complex(x.mT), g)
 
     return rule
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _fastnp as fast
 from .._sympy import sp
+from ..batched_tensor import BatchedTensor
 from ..registry import LINEAR, Domain, Hints, Kink, Op, apply, register_op
 from ..tensor import Tensor, _wrap, own_meta, shape_of
 from . import _sympy_terms as terms
@@ -37,6 +38,7 @@ from ._define import (
 )
 from .elementwise import abs, exp, maximum, minimum, sign, where
 from .shape import _CONCATENATE, _PERMUTE, broadcast_to, flip, reshape
+from .vmap_rules import raw_reduction
 
 
 def expand_reduced(g: Tensor, x_shape: tuple, axis: Any, keepdims: bool) -> Tensor:
@@ -690,6 +692,8 @@ def amin(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
 def _arg(np_fn: Callable[..., Any], x: Any, dim: Any, keepdim: Any, axis: Any,
          keepdims: Any) -> Tensor:
     ax, keep = normalize_axis(dim, axis, keepdim, keepdims)
+    if isinstance(x, BatchedTensor):  # inside vmap: per example
+        return raw_reduction(np_fn, x, ax, bool(keep))
     data = x._data if isinstance(x, Tensor) else np.asarray(x)
     if ax is None:
         idx = np.asarray(np_fn(data))

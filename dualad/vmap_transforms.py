@@ -1,0 +1,263 @@
+"""The ``dualad.func`` transforms called inside ``vmap``: per example, on the whole batch.
+
+Inside ``vmap`` a transform's arguments may be BatchedTensors, and ``f`` may
+read batched values it closes over. Each transform here runs on the *raw*
+arrays instead, every batch axis of the running vmaps in front (an argument
+that is not batched at some level is broadcast along it), with a function
+``f_raw`` that wraps its raw arguments back into BatchedTensors, calls ``f``
+and unwraps the result. Examples never interact (that is what a batching
+rule guarantees), so
+
+- a gradient of example ``b``'s output is the gradient of the sum of all the
+  examples' outputs with respect to example ``b``'s input (one backward pass);
+- a vjp or jvp of ``f_raw`` is the examples' vjps or jvps side by side;
+- a Jacobian of example ``b`` is the Jacobian of ``f_raw(x_raw + u)`` with
+  respect to ``u`` (of one example's shape) at ``u = 0``: every example moves
+  by the same ``u``, and example ``b``'s output sees only its own move.
+
+The results are wrapped back, so ``vmap(grad(f))`` gives per-sample gradients.
+``dualad.func`` calls these when a vmap is running (its ``_UNDER_VMAP`` table).
+
+>>> import numpy as np
+>>> from dualad import func
+>>> func.vmap(func.grad(lambda w, x: (w * x).sum() ** 2), in_dims=(None, 0))(
+...     np.array([1.0, 1.0]), np.array([[1.0, 2.0], [3.0, 4.0]]))
+array([[ 6., 12.],
+       [42., 56.]])
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from . import func
+from . import tree as _tree
+from ._state import state
+from .batched_tensor import BatchedTensor, batched
+from .registry import call
+from .tensor import Tensor, _wrap
+
+
+@contextlib.contextmanager
+def _running(levels: list[tuple[int, int]]) -> Iterator[None]:
+    """``levels`` as this thread's running vmaps meanwhile: none while a transform runs on
+    raw values, the caller's again while ``f`` runs inside it."""
+    saved = state.vmap_levels
+    state.vmap_levels = levels
+    try:
+        yield
+    finally:
+        state.vmap_levels = saved
+
+
+def _call_f(f: Callable, levels: list, args: Any, kwargs: dict) -> Any:
+    with _running(levels):
+        return f(*args, **kwargs)
+
+
+def to_raw(x: Any, levels: list[tuple[int, int]]) -> Tensor:
+    """``x`` as a plain Tensor with one leading axis per vmap level of ``levels``
+    (outermost first); broadcast along the levels it is not batched at."""
+    if not levels:
+        if isinstance(x, BatchedTensor):
+            raise ValueError("vmap: a batched value of a vmap that has finished was used "
+                             "(it escaped through a closure or a global); return values "
+                             "from the vmapped function instead")
+        return x if isinstance(x, Tensor) else _wrap(np.asarray(x, dtype=np.result_type(
+            x, np.float64)))
+    level, size = levels[-1]
+    if isinstance(x, BatchedTensor) and x._level == level:
+        return to_raw(x._value, levels[:-1])
+    r = to_raw(x, levels[:-1])
+    k = len(levels) - 1
+    shape = tuple(r.shape)
+    expanded = call("unsqueeze", r, axis=k)
+    return call("broadcast_to", expanded, shape=shape[:k] + (size,) + shape[k:])
+
+
+def from_raw(r: Tensor, levels: list[tuple[int, int]]) -> Tensor:
+    """The inverse of :func:`to_raw`: the leading axes as the batches of ``levels``."""
+    for level, _ in levels:
+        r = batched(r, level)
+    return r
+
+
+def _example_shape(r: Tensor, levels: list) -> tuple:
+    return tuple(r.shape)[len(levels):]
+
+
+def _selected(args: tuple, argnums: Any, name: str) -> tuple[Any, tuple, bool]:
+    """The differentiated arguments (one pytree), their argnums and whether single."""
+    nums, single = func._argnums(argnums, len(args), name)
+    sel = args[nums[0]] if single else tuple(args[i] for i in nums)
+    return sel, nums, single
+
+
+def _replace(args: tuple, nums: tuple, single: bool, sel: Any) -> list:
+    out = list(args)
+    if single:
+        out[nums[0]] = sel
+    else:
+        for i, v in zip(nums, sel):
+            out[i] = v
+    return out
+
+
+def _raw_tree(tree: Any, levels: list) -> Any:
+    return _tree.map(lambda x: to_raw(x, levels), tree)
+
+
+def _batched_tree(tree: Any, levels: list) -> Any:
+    return _tree.map(lambda r: from_raw(r, levels) if isinstance(r, Tensor) else r, tree)
+
+
+def value_and_grad(f: Callable, argnums: Any, has_aux: bool, name: str, args: tuple,
+                   kwargs: dict) -> Any:
+    """``value_and_grad`` (and ``grad``) per example: one backward pass of the sum."""
+    levels = list(state.vmap_levels)
+    sel, nums, single = _selected(args, argnums, name)
+    leaves, treedef = _tree.flatten(sel)
+    raw = [to_raw(x, levels) for x in leaves]
+
+    def f_raw(*raw_leaves: Tensor) -> Any:
+        inner = _tree.unflatten(treedef, [from_raw(r, levels) for r in raw_leaves])
+        result = _call_f(f, levels, _replace(args, nums, single, inner), kwargs)
+        out, aux = func._split_aux(result, has_aux, name)
+        if not isinstance(out, (Tensor, float, int, np.ndarray, np.generic)):
+            raise TypeError(f"{name}: the function must return a single element, got "
+                            f"{type(out).__name__}")
+        out_raw = to_raw(out, levels)
+        if int(np.prod(_example_shape(out_raw, levels))) != 1:
+            raise ValueError(f"{name}: the function must return a single element (shape () "
+                             f"or (1,)), got output shape {_example_shape(out_raw, levels)}")
+        return out_raw.sum(), (out_raw, aux)
+
+    with _running([]):
+        grads, (out_raw, aux) = func.grad(f_raw, argnums=tuple(range(len(raw))),
+                                          has_aux=True)(*raw)
+    value = from_raw(out_raw, levels)
+    gradient = _tree.unflatten(treedef, [from_raw(g, levels) for g in grads])
+    return ((value, aux) if has_aux else value), gradient
+
+
+def _raw_function(f: Callable, args: tuple, nums: tuple, single: bool, treedef: Any,
+                  kwargs: dict, has_aux: bool, name: str, levels: list) -> Callable:
+    """``f`` on raw leaves for the differentiated arguments, returning raw outputs."""
+    def f_raw(*raw_leaves: Tensor) -> Any:
+        inner = _tree.unflatten(treedef, [from_raw(r, levels) for r in raw_leaves])
+        result = _call_f(f, levels, _replace(args, nums, single, inner), kwargs)
+        out, aux = func._split_aux(result, has_aux, name)
+        raw_out = _raw_tree(out, levels)
+        return (raw_out, aux) if has_aux else raw_out
+    return f_raw
+
+
+def vjp(f: Callable, primals: tuple, has_aux: bool) -> tuple:
+    """``vjp`` per example: the examples' pullbacks side by side."""
+    levels = list(state.vmap_levels)
+    leaves, treedef = _tree.flatten(primals)
+    raw = [to_raw(x, levels) for x in leaves]
+    f_raw = _raw_function(f, primals, tuple(range(len(primals))), False, treedef, {},
+                          has_aux, "vjp", levels)
+    with _running([]):
+        result = func.vjp(f_raw, *raw, has_aux=has_aux)
+    out_raw, pull = result[0], result[1]
+
+    def vjp_fn(cotangents: Any) -> tuple:
+        with _running([]):
+            cots = pull(_raw_tree(cotangents, levels))
+        return _tree.unflatten(treedef, [from_raw(c, levels) for c in cots])
+
+    value = _batched_tree(out_raw, levels)
+    return (value, vjp_fn, result[2]) if has_aux else (value, vjp_fn)
+
+
+def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool) -> tuple:
+    """``jvp`` per example: the examples' tangents pushed side by side."""
+    levels = list(state.vmap_levels)
+    ps, _ = func._as_tuple(primals)
+    ts, _ = func._as_tuple(tangents)
+    leaves, treedef = _tree.flatten(ps)
+    tleaves = _tree.flatten_up_to(treedef, ts, "jvp: the tangents and the primals")
+    raw = [to_raw(x, levels) for x in leaves]
+    raw_t = [to_raw(t, levels) for t in tleaves]
+    f_raw = _raw_function(f, ps, tuple(range(len(ps))), False, treedef, {}, has_aux,
+                          "jvp", levels)
+    with _running([]):
+        result = func.jvp(f_raw, tuple(raw), tuple(raw_t), has_aux=has_aux)
+    out = (_batched_tree(result[0], levels), _batched_tree(result[1], levels))
+    return out + (result[2],) if has_aux else out
+
+
+def jacobian(which: Callable, name: str, f: Callable, argnums: Any, has_aux: bool,
+             chunk_size: int | None, args: tuple, kwargs: dict) -> Any:
+    """``jacfwd`` or ``jacrev`` per example: the Jacobian with respect to a shift ``u`` of
+    every example's input (see the module docstring)."""
+    levels = list(state.vmap_levels)
+    sel, nums, single = _selected(args, argnums, name)
+    leaves, treedef = _tree.flatten(sel)
+    raw = [to_raw(x, levels) for x in leaves]
+    f_raw = _raw_function(f, args, nums, single, treedef, kwargs, has_aux, name, levels)
+
+    structure: list = []
+
+    def shifted(*us: Tensor) -> Any:
+        result = f_raw(*[call("add", r, u) for r, u in zip(raw, us)])
+        structure.append(_tree.structure(result[0] if has_aux else result))
+        return result
+
+    zeros = [_wrap(np.zeros(_example_shape(r, levels), dtype=r.dtype)) for r in raw]
+    with _running([]):
+        result = which(shifted, argnums=tuple(range(len(raw))), has_aux=has_aux,
+                       chunk_size=chunk_size)(*zeros)
+    jac, aux = (result if has_aux else (result, None))
+    outdef = structure[0]
+    rows = _tree.flatten_up_to(outdef, jac, f"{name}: the Jacobian")
+    nested = _tree.unflatten(outdef, [
+        _tree.unflatten(treedef, [from_raw(block, levels) for block in row]) for row in rows])
+    return (nested, aux) if has_aux else nested
+
+
+def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:
+    """``hvp`` per example: the Hessian-vector product of the sum over examples."""
+    levels = list(state.vmap_levels)
+    ps, single = func._as_tuple(primals)
+    ts, _ = func._as_tuple(tangents)
+    leaves, treedef = _tree.flatten(ps)
+    tleaves = _tree.flatten_up_to(treedef, ts, "hvp: the tangents and the primals")
+    raw = [to_raw(x, levels) for x in leaves]
+    raw_t = [to_raw(t, levels) for t in tleaves]
+    f_raw = _raw_function(f, ps, tuple(range(len(ps))), False, treedef, {}, False, "hvp",
+                          levels)
+    with _running([]):
+        _, products = func.hvp(lambda *r: f_raw(*r).sum(), tuple(raw), tuple(raw_t))
+    with _running([]):
+        value = from_raw(f_raw(*raw), levels)
+    hv = _tree.unflatten(treedef, [from_raw(p, levels) for p in products])
+    return value, (hv[0] if single else hv)
+
+
+def linearize(f: Callable, primals: tuple) -> tuple:
+    """``linearize`` per example."""
+    levels = list(state.vmap_levels)
+    leaves, treedef = _tree.flatten(primals)
+    raw = [to_raw(x, levels) for x in leaves]
+    f_raw = _raw_function(f, primals, tuple(range(len(primals))), False, treedef, {}, False,
+                          "linearize", levels)
+    with _running([]):
+        out_raw, push = func.linearize(f_raw, *raw)
+
+    def jvp_fn(*tangents: Any) -> Any:
+        tleaves = _tree.flatten_up_to(treedef, tangents, "jvp_fn: the tangents and primals")
+        with _running([]):
+            return _batched_tree(push(*[to_raw(t, levels) for t in tleaves]), levels)
+
+    return _batched_tree(out_raw, levels), jvp_fn
+
+
+func._UNDER_VMAP.update({"value_and_grad": value_and_grad, "vjp": vjp, "jvp": jvp,
+                         "jacobian": jacobian, "hvp": hvp, "linearize": linearize})
