@@ -1,24 +1,25 @@
 """``vmap``: a function written for one example, run over a batch (``dualad.func.vmap``).
 
-This first version runs ``f`` once per example, in a loop, and stacks the
-results: ``vmap(f)(x)`` is exactly ``stack([f(x[0]), f(x[1]), ...])``. That is
-correct for every op (including ones with no batching rule), composes with
-every transform in any order (the per-example slices and the stack are
-ordinary recorded dualad ops, so gradients and tangents flow through them)
-and nests (``vmap(vmap(f))``). It is not vectorized: it costs ``B`` calls of
-``f``. Per-op batching rules (one call of ``f`` on the stacked batch) are the
-planned next step; see docs/function-transforms.md.
+``vmap(f)(x)`` calls ``f`` once, on :class:`~dualad.batched_tensor.BatchedTensor`
+values: each looks like one example (its shape is an example's) and holds the
+whole batch. Every op ``f`` applies runs once on the whole batch through its
+batching rule (``dualad.ops.vmap_rules``); the transforms ``f`` calls (``grad``,
+``jacrev``, ...) run per example on the raw batch (``dualad.vmap_transforms``).
+So ``vmap(grad(loss))`` gives per-sample gradients at the cost of about one
+gradient of the batch. Nested vmaps get increasing levels; a value batched by
+several wraps one BatchedTensor in another.
 
-Because ``f`` really runs once per example, code that a vectorizing ``vmap``
-must refuse works here as in the loop it stands for: ``float(x)`` or
-``x.item()`` of a per-example value gives that example's number, and an
-in-place write into a tensor captured from outside runs once per example.
+What needs one example's number raises a clear error instead of guessing:
+``float(x)``, ``x.item()``, ``np.asarray(x)``, ``if x > 0:`` on a batched value,
+and in-place writes into a batched value or into a tensor captured from
+outside (write ``da.where(x > 0, a, b)``; return values instead of writing).
 Randomness is checked on dualad's generator (``da.rand``, ``da.randn``,
 seeded by ``da.manual_seed``) and NumPy's global one (``np.random.*``):
-``randomness="error"`` raises if ``f`` draws from either, ``"same"`` gives every
-example the same draws, ``"different"`` lets each example draw its own. A
-``np.random.Generator`` object owned by the caller cannot be watched: its draws
-differ per example, as in ``"different"``.
+``randomness="error"`` raises if ``f`` draws from either (the states are put
+back); ``"same"`` runs ``f`` once, so every example sees the same draws;
+``"different"`` runs ``f`` once per example (a loop: each example draws its own,
+and per-example Python logic such as ``.item()`` works there). A
+``np.random.Generator`` object owned by the caller cannot be watched.
 
 >>> import numpy as np
 >>> import dualad as da
@@ -177,13 +178,13 @@ def vmap(f: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "er
     matching that argument). ``out_dims`` places the batch axis in each output the same
     way (None: an output that does not depend on the batch, returned once). Keyword
     arguments are not batched. ``randomness`` is ``"error"``, ``"different"`` or
-    ``"same"`` (see :mod:`dualad.vmapping`); ``chunk_size`` (a positive int or None) is
-    accepted for ``torch.func`` compatibility: examples already run one at a time.
+    ``"same"`` (see :mod:`dualad.vmapping`); ``chunk_size`` (a positive int or None) runs
+    that many examples at a time, to bound memory.
 
-    Runs ``f`` once per example and stacks the results (exact for every op; not yet
-    vectorized). Composes with ``grad``, ``jacfwd``, ``jacrev``, ``hessian`` and itself
-    in any order: ``vmap(grad(loss), in_dims=(None, 0, 0))(params, X, y)`` gives
-    per-sample gradients.
+    Runs ``f`` once on the whole batch (each op through its batching rule; see
+    :mod:`dualad.vmapping`). Composes with ``grad``, ``jacfwd``, ``jacrev``,
+    ``hessian`` and itself in any order: ``vmap(grad(loss), in_dims=(None, 0, 0))(params,
+    X, y)`` gives per-sample gradients.
 
     >>> import numpy as np
     >>> from dualad import func
@@ -246,9 +247,12 @@ def vmap(f: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "er
                              "the function on")
         if randomness == "different":
             stacked, outdef = _per_example_loop(f, leaves, axes, argdef, size, kwargs, out_dims)
-        else:
+        elif chunk_size is None or chunk_size >= size:
             stacked, outdef = _vectorized(f, leaves, axes, argdef, size, kwargs, out_dims,
                                           randomness)
+        else:
+            stacked, outdef = _in_chunks(f, leaves, axes, argdef, size, kwargs, out_dims,
+                                         randomness, int(chunk_size))
         if not any(isinstance(x, Tensor) for x in leaves + _tree.leaves(kwargs)):
             stacked = [_numpy(o) for o in stacked]  # NumPy in, NumPy out (as dualad.func)
         return _tree.unflatten(outdef, stacked)
@@ -338,3 +342,38 @@ def _per_example_loop(f: Callable, leaves: list, axes: list, argdef: Any, size: 
     paths = [p for p, _ in _tree.flatten_with_path(first_out)[0]]
     return [_stack([o[k] for o in outs], odims[k], _where("output", paths[k]))
             for k in range(len(odims))], outdef
+
+
+def _chunk(x: Any, axis: int, start: int, stop: int) -> Any:
+    index = (slice(None),) * axis + (slice(start, stop),)
+    return x[index]
+
+
+def _join(parts: list, d: Any) -> Any:
+    """One output leaf's chunks joined along its batch axis ``d`` (None: the first chunk's,
+    which every chunk shares)."""
+    if d is None:
+        return parts[0]
+    if not any(isinstance(p, Tensor) for p in parts):
+        return np.concatenate([np.asarray(p) for p in parts], axis=d)
+    out = parts[0] if isinstance(parts[0], Tensor) else _wrap(np.asarray(parts[0]))
+    axis = int(d) % len(out.shape)
+    for p in parts[1:]:
+        out = call("concatenate", out, p if isinstance(p, Tensor) else _wrap(np.asarray(p)),
+                   axis=axis)
+    return out
+
+
+def _in_chunks(f: Callable, leaves: list, axes: list, argdef: Any, size: int, kwargs: dict,
+               out_dims: Any, randomness: str, chunk_size: int) -> tuple[list, Any]:
+    """``chunk_size`` examples at a time (to bound memory), the outputs joined."""
+    runs = []
+    for start in range(0, size, chunk_size):
+        stop = min(start + chunk_size, size)
+        part = [x if a is None else _chunk(x, a, start, stop) for x, a in zip(leaves, axes)]
+        runs.append(_vectorized(f, part, axes, argdef, stop - start, kwargs, out_dims,
+                                randomness))
+    outdef = runs[0][1]
+    first = _tree.unflatten(outdef, runs[0][0])
+    odims = _dims_for(out_dims, first, "out_dims")
+    return [_join([r[0][k] for r in runs], d) for k, d in enumerate(odims)], outdef

@@ -446,3 +446,91 @@ def test_per_example_list_names_registered_ops_without_rules() -> None:
     for name in vmap_rules.PER_EXAMPLE:
         assert name in names, f"PER_EXAMPLE lists {name!r}, which is not a registered op"
         assert not names[name].elementwise and name not in vmap_rules.RULES, name
+
+
+# ------------------------------------------- transforms inside vmap, against loops
+R = np.random.default_rng(11)
+XS = R.uniform(-1.0, 1.0, size=(4, 3))
+TS = R.uniform(-1.0, 1.0, size=(4, 3))
+W = R.uniform(-1.0, 1.0, size=(3, 3))
+
+
+def _f(x: da.Tensor) -> da.Tensor:
+    return da.tanh(x @ W) * da.sin(x)
+
+
+def _loss(x: da.Tensor) -> da.Tensor:
+    return (_f(x) ** 2).sum()
+
+
+def _loop(fn: object, *arrays: np.ndarray) -> list:
+    return [fn(*[a[i] for a in arrays]) for i in range(len(arrays[0]))]  # type: ignore[operator]
+
+
+def test_vjp_jvp_hvp_linearize_inside_vmap_match_a_loop() -> None:
+    got = func.vmap(lambda x, c: func.vjp(_f, x)[1](c)[0])(XS, TS)
+    want = _loop(lambda x, c: func.vjp(_f, x)[1](c)[0], XS, TS)
+    np.testing.assert_allclose(got, np.stack(want), rtol=1e-13)
+    got_out, got_t = func.vmap(lambda x, t: func.jvp(_f, (x,), (t,)))(XS, TS)
+    want = _loop(lambda x, t: func.jvp(_f, (x,), (t,)), XS, TS)
+    np.testing.assert_allclose(got_out, np.stack([w[0] for w in want]), rtol=1e-13)
+    np.testing.assert_allclose(got_t, np.stack([w[1] for w in want]), rtol=1e-13)
+    value, hv = func.vmap(lambda x, t: func.hvp(_loss, x, t))(XS, TS)
+    want = _loop(lambda x, t: func.hvp(_loss, x, t), XS, TS)
+    np.testing.assert_allclose(value, [w[0] for w in want], rtol=1e-13)
+    np.testing.assert_allclose(hv, np.stack([w[1] for w in want]), rtol=1e-12)
+    lin = func.vmap(lambda x, t: func.linearize(_f, x)[1](t))(XS, TS)
+    np.testing.assert_allclose(lin, np.stack([w[1] for w in
+                                              _loop(lambda x, t: func.jvp(_f, (x,), (t,)),
+                                                    XS, TS)]), rtol=1e-12)
+
+
+def test_jacobians_and_hessians_inside_vmap_match_finite_differences() -> None:
+    """Per-example Jacobians (both modes) against central differences, Hessians against
+    differences of the gradient: independent of the transforms' own code."""
+    h = 1e-6
+    jr = func.vmap(func.jacrev(_f))(XS)
+    jf = func.vmap(func.jacfwd(_f))(XS)
+    for i in range(len(XS)):
+        fd = np.stack([(_f(da.tensor(XS[i] + h * e)).numpy() - _f(da.tensor(XS[i] - h * e))
+                        .numpy()) / (2 * h) for e in np.eye(3)], axis=1)
+        np.testing.assert_allclose(jr[i], fd, atol=1e-8)
+        np.testing.assert_allclose(jf[i], fd, atol=1e-8)
+    hs = func.vmap(func.hessian(_loss))(XS)
+    g = func.grad(_loss)
+    for i in range(len(XS)):
+        fd = np.stack([(g(XS[i] + h * e) - g(XS[i] - h * e)) / (2 * h) for e in np.eye(3)])
+        np.testing.assert_allclose(hs[i], fd, atol=1e-7)
+
+
+def test_nested_vmap_of_grad_matches_a_double_loop() -> None:
+    xs = R.uniform(-1.0, 1.0, size=(2, 3, 3))
+    got = func.vmap(func.vmap(func.grad(_loss)))(xs)
+    want = np.array([[func.grad(_loss)(x) for x in row] for row in xs])
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    # an unbatched argument at the inner level, batched at the outer one
+    got = func.vmap(func.vmap(func.grad(lambda w, x: (x @ w).sum() ** 2), in_dims=(None, 0)),
+                    in_dims=(0, None))(xs[:, 0], XS)
+    want = np.array([[func.grad(lambda w, x=x: (x @ w).sum() ** 2)(w0) for x in XS]
+                     for w0 in xs[:, 0]])
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_masks_and_argmax_inside_vmap_are_per_example() -> None:
+    x = np.array([[1.0, np.nan, -2.0], [np.inf, 2.0, -1.0]])
+    got = func.vmap(lambda r: da.where(da.isnan(r) | (r < 0), 0.0, r))(x)
+    np.testing.assert_array_equal(got, np.where(np.isnan(x) | (x < 0), 0.0, x))
+    y = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
+    np.testing.assert_array_equal(func.vmap(lambda r: da.argmax(r))(y), [1, 0])
+    np.testing.assert_array_equal(func.vmap(lambda r: 1.0 * (2.0 < r))(y), (2.0 < y) * 1.0)
+    with pytest.raises(BatchedDataError, match="nonzero"):
+        func.vmap(lambda r: np.nonzero(r))(y)
+
+
+def test_chunks_give_the_same_result_and_gradient() -> None:
+    x = R.uniform(-1.0, 1.0, size=(5, 3))
+    for out_dims in (0, 1):
+        whole = func.vmap(_f, out_dims=out_dims)(x)
+        np.testing.assert_array_equal(func.vmap(_f, out_dims=out_dims, chunk_size=2)(x), whole)
+    g = func.grad(lambda v: func.vmap(_loss, chunk_size=2)(v).sum())(x)
+    np.testing.assert_allclose(g, func.vmap(func.grad(_loss))(x), rtol=1e-13)

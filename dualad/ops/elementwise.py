@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._sympy import sp, sympy_function
+from ..batched_tensor import BatchedTensor
 from ..registry import LINEAR, Domain, Hints, Kink, Op, apply, register_op
 from ..tensor import Tensor
 from ._define import (
@@ -322,6 +323,8 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None) -> Tensor:
 
 
 def _cond(c: Any) -> Any:
+    if isinstance(c, BatchedTensor):  # inside vmap: the where op batches it
+        return c if c.dtype == bool else c != 0
     return c._data if isinstance(c, Tensor) else c
 
 

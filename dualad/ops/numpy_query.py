@@ -14,12 +14,15 @@ follows NumPy.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from ..batched_tensor import BatchedTensor, batched_error
 from ..tensor import Tensor, _wrap
+from .vmap_rules import raw_elementwise
 
 
 def _raw(v: Any) -> Any:
@@ -44,11 +47,18 @@ def _as_tensors(out: Any) -> Any:
     return out
 
 
-def no_gradient(np_fn: Callable[..., Any]) -> Callable[..., Any]:
+def no_gradient(np_fn: Callable[..., Any], elementwise: bool = False) -> Callable[..., Any]:
     """``np_fn`` on the values of tensor arguments; array results become tensors that do not
-    require grad (the results are integers or booleans: nothing to differentiate)."""
+    require grad (the results are integers or booleans: nothing to differentiate).
+    ``elementwise``: one result per element, so it runs per example inside vmap."""
 
     def fn(*args: Any, **kwargs: Any) -> Any:
+        if any(isinstance(a, BatchedTensor) for a in args):
+            if not elementwise:
+                raise batched_error(f"compute {np_fn.__name__} of (its result is not one value "
+                                    "per element, and differs in shape or kind between "
+                                    "examples)")
+            return raw_elementwise(functools.partial(np_fn, **kwargs), *args)
         return _as_tensors(np_fn(*_raw(args), **{k: _raw(v) for k, v in kwargs.items()}))
 
     fn.__name__ = fn.__qualname__ = np_fn.__name__
@@ -56,13 +66,13 @@ def no_gradient(np_fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-isnan = no_gradient(np.isnan)
-isfinite = no_gradient(np.isfinite)
-isinf = no_gradient(np.isinf)
-isposinf = no_gradient(np.isposinf)
-isneginf = no_gradient(np.isneginf)
-signbit = no_gradient(np.signbit)
-isclose = no_gradient(np.isclose)
+isnan = no_gradient(np.isnan, elementwise=True)
+isfinite = no_gradient(np.isfinite, elementwise=True)
+isinf = no_gradient(np.isinf, elementwise=True)
+isposinf = no_gradient(np.isposinf, elementwise=True)
+isneginf = no_gradient(np.isneginf, elementwise=True)
+signbit = no_gradient(np.signbit, elementwise=True)
+isclose = no_gradient(np.isclose, elementwise=True)
 allclose = no_gradient(np.allclose)
 array_equal = no_gradient(np.array_equal)
 array_equiv = no_gradient(np.array_equiv)
