@@ -534,3 +534,28 @@ def test_chunks_give_the_same_result_and_gradient() -> None:
         np.testing.assert_array_equal(func.vmap(_f, out_dims=out_dims, chunk_size=2)(x), whole)
     g = func.grad(lambda v: func.vmap(_loss, chunk_size=2)(v).sum())(x)
     np.testing.assert_allclose(g, func.vmap(func.grad(_loss))(x), rtol=1e-13)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"weight": np.array([1.0, 2.0, 0.5])},
+                                    {"label_smoothing": 0.2, "reduction": "sum"},
+                                    {"ignore_index": 1}])
+def test_cross_entropy_with_per_example_classes(kwargs: dict) -> None:
+    """Class targets batched by vmap (torch.func's per-sample-gradient tutorial): equal to
+    the loop of single-example gradients, including an example whose target is ignored."""
+    import dualad.nn.functional as F
+    x = R.standard_normal((6, 4))
+    t = np.array([0, 2, 1, 1, 0, 2])
+    w = R.standard_normal((4, 3))
+
+    def loss(w: da.Tensor, x: da.Tensor, t: da.Tensor) -> da.Tensor:
+        return F.cross_entropy((x @ w)[None], t[None], **kwargs)
+
+    got = func.vmap(func.grad(loss), in_dims=(None, 0, 0))(w, x, t)
+    want = np.stack([func.grad(loss)(w, x[i], t[i]) for i in range(6)])
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+    nll = func.vmap(lambda w, x, t: F.nll_loss(da.log_softmax(x @ w, axis=-1)[None], t[None]),
+                    in_dims=(None, 0, 0))(w, x, t)
+    np.testing.assert_allclose(nll, [F.nll_loss(da.log_softmax(da.tensor(x[i] @ w), axis=-1)
+                                                [None], t[i:i + 1]).item() for i in range(6)])
+    with pytest.raises(IndexError, match="out of range"):
+        func.vmap(loss, in_dims=(None, 0, 0))(w, x, t + 3)

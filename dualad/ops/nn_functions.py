@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._sympy import sp
+from ..batched_tensor import BatchedTensor
 from ..registry import Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor, shape_of
 from ._define import kink_adjust, scale
@@ -29,6 +30,7 @@ from .math import log1p
 from .reductions import log_softmax, mean, softmax
 from .reductions import sum as _sum
 from .shape import getitem, permute, reshape, transpose
+from .vmap_rules import any_true
 
 _REDUCTIONS = ("mean", "sum", "none")
 _LOG_FLOOR = -100.0  # PyTorch clamps the logarithms of binary_cross_entropy here
@@ -129,6 +131,37 @@ def _nll(logp: Tensor, classes: np.ndarray, keep: np.ndarray, weight: np.ndarray
     return _reduce(reshape(nll, out_shape), reduction, "nll")
 
 
+def _batched_nll(name: str, logp: Tensor, target: BatchedTensor, shape: tuple,
+                 weight: np.ndarray | None, ignore_index: int, reduction: str,
+                 label_smoothing: float = 0.0) -> Tensor:
+    """:func:`_nll` inside vmap, for class targets that differ between examples: the
+    picked log-probabilities through a one-hot mask (the same sum, one term nonzero)."""
+    n_classes = logp.shape[-1]
+    expected = shape[:1] + shape[2:] if len(shape) > 1 else ()
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{name}: class targets must be integers, got dtype {target.dtype}")
+    if tuple(target.shape) != expected:
+        raise ValueError(f"{name}: target shape {tuple(target.shape)} does not match input "
+                         f"shape {shape}: class targets need shape {expected}")
+    classes = reshape(target, (-1,))
+    keep = classes != ignore_index
+    if any_true(keep & ((classes < 0) | (classes >= n_classes))):
+        raise IndexError(f"{name}: a target is out of range: class indices must lie in "
+                         f"[0, {n_classes - 1}] or equal ignore_index ({ignore_index})")
+    # (an ignored target picks class 0 with weight 0, as _nll does: the same nan when all are)
+    onehot = reshape(where(keep, classes, 0), (-1, 1)) == np.arange(n_classes)
+    picked = _sum(where(onehot, logp, 0.0), dim=-1)
+    cw = where(keep, 1.0 if weight is None else _sum(where(onehot, weight, 0.0), dim=-1), 0.0)
+    nll = -picked * cw
+    if label_smoothing:
+        wl = np.ones(n_classes, dtype=logp.dtype) if weight is None else weight
+        smooth = where(keep, -_sum(logp * wl, dim=-1) / n_classes, 0.0)
+        nll = nll * (1.0 - label_smoothing) + smooth * label_smoothing
+    if reduction == "mean":
+        return _sum(nll) / _sum(cw)
+    return _reduce(reshape(nll, expected), reduction, name)
+
+
 def _class_weights(weight: Any, n_classes: int, dtype: Any, name: str) -> np.ndarray | None:
     if weight is None:
         return None
@@ -164,8 +197,11 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
     shape, n_classes = _class_input("cross_entropy", input)
     logp = _class_last(input if isinstance(input, Tensor) else Tensor(input))
     logp = log_softmax(logp, dim=-1)
-    tdata = _data_of(target)
     w = _class_weights(weight, n_classes, logp.dtype, "cross_entropy")
+    if isinstance(target, BatchedTensor) and target.dtype.kind in "iu":
+        return _batched_nll("cross_entropy", logp, target, shape, w, ignore_index,
+                            reduction, label_smoothing)
+    tdata = _data_of(target)
     if tdata.dtype.kind == "f":
         if tdata.shape != shape:
             raise ValueError(f"cross_entropy: a floating target holds class probabilities and "
@@ -201,9 +237,11 @@ def nll_loss(input: Any, target: Any, weight: Any = None,  # noqa: A002
         raise ValueError(f"nll_loss: reduction={reduction!r} is not one of {_REDUCTIONS}")
     shape, n_classes = _class_input("nll_loss", input)
     logp = _class_last(input if isinstance(input, Tensor) else Tensor(input))
+    w = _class_weights(weight, n_classes, logp.dtype, "nll_loss")
+    if isinstance(target, BatchedTensor):
+        return _batched_nll("nll_loss", logp, target, shape, w, ignore_index, reduction)
     tdata = _data_of(target)
     classes, keep = _class_targets("nll_loss", tdata, shape, ignore_index)
-    w = _class_weights(weight, n_classes, logp.dtype, "nll_loss")
     return _nll(logp, classes, keep, w, tdata.shape, reduction)
 
 

@@ -401,3 +401,11 @@ def per_example_call(fn: Callable[..., Any], args: tuple) -> Any:
     assert outdef is not None  # (size > 0: vmap refuses an empty batch)
     stacked = [batched(_stack_first([o[k] for o in outs]), level) for k in range(len(outs[0]))]
     return _tree.unflatten(outdef, stacked)
+
+
+def any_true(mask: Tensor) -> bool:
+    """Whether any element of any example of the boolean ``mask`` is true (for checks of
+    input validity inside vmap, which look at every example at once)."""
+    while isinstance(mask, BatchedTensor):
+        mask = mask._value
+    return bool(np.any(mask._data))
