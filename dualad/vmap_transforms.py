@@ -176,19 +176,28 @@ def vjp(f: Callable, primals: tuple, has_aux: bool) -> tuple:
     return (value, vjp_fn, result[2]) if has_aux else (value, vjp_fn)
 
 
+def _primals_and_tangents(f: Callable, primals: Any, tangents: Any, has_aux: bool,
+                          name: str, levels: list) -> tuple:
+    """For jvp and hvp: whether ``primals`` was one value, the primals' structure, the raw
+    primals and tangents, and ``f`` on raw primals."""
+    ps, single = func._as_tuple(primals)
+    ts, _ = func._as_tuple(tangents)
+    leaves, treedef = _tree.flatten(ps)
+    tleaves = _tree.flatten_up_to(treedef, ts, f"{name}: the tangents and the primals")
+    raw = tuple(to_raw(x, levels) for x in leaves)
+    raw_t = tuple(to_raw(t, levels) for t in tleaves)
+    f_raw = _raw_function(f, ps, tuple(range(len(ps))), False, treedef, {}, has_aux, name,
+                          levels)
+    return single, treedef, raw, raw_t, f_raw
+
+
 def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool) -> tuple:
     """``jvp`` per example: the examples' tangents pushed side by side."""
     levels = list(state.vmap_levels)
-    ps, _ = func._as_tuple(primals)
-    ts, _ = func._as_tuple(tangents)
-    leaves, treedef = _tree.flatten(ps)
-    tleaves = _tree.flatten_up_to(treedef, ts, "jvp: the tangents and the primals")
-    raw = [to_raw(x, levels) for x in leaves]
-    raw_t = [to_raw(t, levels) for t in tleaves]
-    f_raw = _raw_function(f, ps, tuple(range(len(ps))), False, treedef, {}, has_aux,
-                          "jvp", levels)
+    _, _, raw, raw_t, f_raw = _primals_and_tangents(f, primals, tangents, has_aux, "jvp",
+                                                    levels)
     with _running([]):
-        result = func.jvp(f_raw, tuple(raw), tuple(raw_t), has_aux=has_aux)
+        result = func.jvp(f_raw, raw, raw_t, has_aux=has_aux)
     out = (_batched_tree(result[0], levels), _batched_tree(result[1], levels))
     return out + (result[2],) if has_aux else out
 
@@ -225,17 +234,10 @@ def jacobian(which: Callable, name: str, f: Callable, argnums: Any, has_aux: boo
 def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:
     """``hvp`` per example: the Hessian-vector product of the sum over examples."""
     levels = list(state.vmap_levels)
-    ps, single = func._as_tuple(primals)
-    ts, _ = func._as_tuple(tangents)
-    leaves, treedef = _tree.flatten(ps)
-    tleaves = _tree.flatten_up_to(treedef, ts, "hvp: the tangents and the primals")
-    raw = [to_raw(x, levels) for x in leaves]
-    raw_t = [to_raw(t, levels) for t in tleaves]
-    f_raw = _raw_function(f, ps, tuple(range(len(ps))), False, treedef, {}, False, "hvp",
-                          levels)
+    single, treedef, raw, raw_t, f_raw = _primals_and_tangents(f, primals, tangents, False,
+                                                               "hvp", levels)
     with _running([]):
-        _, products = func.hvp(lambda *r: f_raw(*r).sum(), tuple(raw), tuple(raw_t))
-    with _running([]):
+        _, products = func.hvp(lambda *r: f_raw(*r).sum(), raw, raw_t)
         value = from_raw(f_raw(*raw), levels)
     hv = _tree.unflatten(treedef, [from_raw(p, levels) for p in products])
     return value, (hv[0] if single else hv)
