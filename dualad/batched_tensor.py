@@ -95,6 +95,9 @@ class BatchedTensor(Tensor):
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
+    def detach(self) -> Tensor:
+        return batched(self._value.detach(), self._level)
+
     def __repr__(self) -> str:
         return f"BatchedTensor(level={self._level}, batch of {self._value.shape[0]}, " \
                f"example shape {self.shape}):\n{self._value!r}"

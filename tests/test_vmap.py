@@ -559,3 +559,25 @@ def test_cross_entropy_with_per_example_classes(kwargs: dict) -> None:
                                                 [None], t[i:i + 1]).item() for i in range(6)])
     with pytest.raises(IndexError, match="out of range"):
         func.vmap(loss, in_dims=(None, 0, 0))(w, x, t + 3)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.detach() * x, lambda x: da.sort(x, 1).values,
+    lambda x: da.sort(x, 1, descending=True).indices, lambda x: np.median(x),
+    lambda x: np.percentile(x, 30, axis=1), lambda x: np.median(x, axis=0),
+    lambda x: x[np.array([True, False, True, False])], lambda x: np.pad(x, 1),
+    lambda x: np.linalg.solve(x[:, :4] + 5 * np.eye(4), x[:, 4]),
+    lambda x: np.abs(np.fft.fft(x)), lambda x: da.logsumexp(x, 1),
+], ids=["detach", "sort", "sort-indices", "median", "percentile", "median-axis", "mask",
+        "pad", "solve", "fft", "logsumexp"])
+def test_library_functions_inside_vmap_match_a_loop(fn: object) -> None:
+    """Composite functions (values and integer results) inside vmap, a nan in one example."""
+    x = R.standard_normal((3, 4, 5))
+    x[1, 2, 3] = np.nan
+    got = func.vmap(fn)(x)
+    want = np.stack([_as_array(fn(da.tensor(x[i]))) for i in range(3)])  # type: ignore[operator]
+    np.testing.assert_array_equal(_as_array(got), want)
+
+
+def _as_array(v: object) -> np.ndarray:
+    return v.numpy() if isinstance(v, da.Tensor) else np.asarray(v)

@@ -21,6 +21,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from .._state import state
 from .._sympy import sp
+from ..batched_tensor import BatchedTensor
 from ..registry import Domain, Kink, Op, apply, register_op
 from ..tensor import Tensor, _wrap, ndim_of, shape_of
 from ._define import kink_adjust
@@ -29,6 +30,7 @@ from .inplace import setitem_
 from .npmath import floor_divide, remainder
 from .reductions import ValuesIndices
 from .shape import broadcast_to, clone, getitem, index_add, ravel, reshape
+from .vmap_rules import raw_reduction
 
 
 def _raw(v: Any) -> Any:
@@ -242,11 +244,19 @@ def sort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False, 
     ax = normalize_axis_index(int(dim if axis is None else axis), max(ndim_of(x), 1))
     if ndim_of(x) == 0:
         return ValuesIndices(clone(x), _wrap(np.zeros((), dtype=np.int64)))
-    perm = _stable_argsort(x._data, ax, descending)
     values = apply(_SORT, x, axis=ax)
     if descending:
         values = getitem(values, (slice(None),) * ax + (slice(None, None, -1),))
-    return ValuesIndices(values, _wrap(perm.astype(np.int64)))
+    return ValuesIndices(values, _argsort_indices(x, ax, descending))
+
+
+def _argsort_indices(x: Tensor, axis: int, descending: bool) -> Tensor:
+    """int64 indices that sort ``x`` along ``axis`` stably (per example inside vmap)."""
+    def indices(raw: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
+        return _stable_argsort(raw, axis, descending).astype(np.int64)
+    if isinstance(x, BatchedTensor):
+        return raw_reduction(indices, x, axis, False)
+    return _wrap(indices(x._data, axis))
 
 
 def np_argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,

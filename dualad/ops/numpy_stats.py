@@ -25,6 +25,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from .._sympy import sp
+from ..batched_tensor import BatchedTensor
 from ..registry import Domain, Kink, Op, apply, call, register_op
 from ..tensor import Tensor, _wrap, ndim_of, shape_of
 from ._define import Formula, kink_adjust
@@ -35,6 +36,7 @@ from .numpy_shape import atleast_2d, moveaxis
 from .reductions import ValuesIndices
 from .reductions import sum as _sum
 from .shape import T, astype, concatenate, getitem, index_add, permute, reshape, squeeze
+from .vmap_rules import raw_elementwise, raw_reduction
 
 
 def _raw(v: Any) -> Any:
@@ -426,10 +428,19 @@ def _quantile(a: Any, q: np.ndarray, axis: Any, method: str, keepdims: bool,
     below, above = getitem(s, (Ellipsis, lo)), getitem(s, (Ellipsis, hi))
     gap = above - below
     out = where(t >= 0.5, above - gap * (1.0 - t), below + gap * t)
-    has_nan = np.isnan(merged._data).any(axis=-1)
-    if has_nan.any():
-        out = where(has_nan.reshape(has_nan.shape + (1,) * q.ndim), np.nan, out)
+    has_nan = _nan_rows(merged)
+    if has_nan is not None:
+        out = where(reshape(has_nan, tuple(has_nan.shape) + (1,) * q.ndim), np.nan, out)
     return _finish(out, x, axes, q.shape, keepdims)
+
+
+def _nan_rows(merged: Tensor) -> Any:
+    """Where a row (the last axis) holds a nan, for results that are nan there (as NumPy's):
+    a boolean array, None if no row does; inside vmap, a per-example mask."""
+    if isinstance(merged, BatchedTensor):
+        return raw_reduction(np.any, raw_elementwise(np.isnan, merged), -1, False)
+    has_nan = np.isnan(merged._data).any(axis=-1)
+    return has_nan if has_nan.any() else None
 
 
 def _quantile_args(name: str, out: Any, overwrite_input: bool, weights: Any,
@@ -493,8 +504,8 @@ def np_median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool =
     mid = getitem(s, (Ellipsis, n // 2))
     if n % 2 == 0:
         mid = (getitem(s, (Ellipsis, n // 2 - 1)) + mid) / 2.0
-    has_nan = np.isnan(merged._data).any(axis=-1)
-    if has_nan.any():
+    has_nan = _nan_rows(merged)
+    if has_nan is not None:
         mid = where(has_nan, np.nan, mid)
     return _finish(mid, x, axes, (), keepdims)
 

@@ -346,8 +346,9 @@ def raw_elementwise(fn: Callable[..., Any], *args: Any) -> Tensor:
     return batched(raw_elementwise(fn, *values), level)
 
 
-def raw_reduction(fn: Callable[..., Any], x: BatchedTensor, axis: Any, keepdims: bool) -> Tensor:
+def raw_reduction(fn: Callable[..., Any], x: Tensor, axis: Any, keepdims: bool) -> Tensor:
     """``fn(data, axis=..., keepdims=...)`` (argmax, argmin) per example of a BatchedTensor."""
+    assert isinstance(x, BatchedTensor)
     v = x._value
     rank = _rank(v, True)
     if axis is None:
