@@ -26,7 +26,13 @@ from .tensor import Tensor, _new
 
 
 class BatchedDataError(TypeError, RuntimeError):
-    """One example's data was needed inside ``vmap``, where a value stands for a batch."""
+    """One example's data was needed inside ``vmap``, where a value stands for a batch.
+
+    ``args[0]`` says what was tried; the message (with advice) is made when shown, since
+    ``registry.apply`` raises and catches one for every op on a BatchedTensor."""
+
+    def __str__(self) -> str:
+        return "vmap: " + _ADVICE.format(what=self.args[0] if self.args else "read")
 
 
 _ADVICE = ("inside func.vmap a Tensor stands for the whole batch, so there is no single "
@@ -37,7 +43,7 @@ _ADVICE = ("inside func.vmap a Tensor stands for the whole batch, so there is no
 
 def batched_error(what: str) -> BatchedDataError:
     """The error for reading one example's data inside vmap (``what``: what was tried)."""
-    return BatchedDataError("vmap: " + _ADVICE.format(what=what))
+    return BatchedDataError(what)
 
 
 class BatchedTensor(Tensor):
