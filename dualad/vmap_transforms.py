@@ -13,7 +13,9 @@ rule guarantees), so
 - a vjp or jvp of ``f_raw`` is the examples' vjps or jvps side by side;
 - a Jacobian of example ``b`` is the Jacobian of ``f_raw(x_raw + u)`` with
   respect to ``u`` (of one example's shape) at ``u = 0``: every example moves
-  by the same ``u``, and example ``b``'s output sees only its own move.
+  by the same ``u``, and example ``b``'s output sees only its own move (forward
+  mode); in reverse mode, the Jacobian of the examples' outputs summed, with
+  respect to the raw input, holds every example's block.
 
 The results are wrapped back, so ``vmap(grad(f))`` gives per-sample gradients.
 ``dualad.func`` calls these when a vmap is running (its ``_UNDER_VMAP`` table).
@@ -115,6 +117,20 @@ def _batched_tree(tree: Any, levels: list) -> Any:
     return _tree.map(lambda r: from_raw(r, levels) if isinstance(r, Tensor) else r, tree)
 
 
+def _batched_aux(result: tuple, levels: list) -> Any:
+    """The aux value (last item of a transform's result) back in the vmap's terms."""
+    aux = result[-1]
+    return _batched_tree(aux, levels) if func._safe_tree(aux) else aux
+
+
+def _raw_aux(aux: Any, levels: list) -> Any:
+    """Auxiliary outputs with their Tensors raw, so that the transform hands them back
+    without its private history (as it does outside vmap); other leaves as they are."""
+    if not func._safe_tree(aux):
+        return aux
+    return _tree.map(lambda a: to_raw(a, levels) if isinstance(a, Tensor) else a, aux)
+
+
 def value_and_grad(f: Callable, argnums: Any, has_aux: bool, name: str, args: tuple,
                    kwargs: dict) -> Any:
     """``value_and_grad`` (and ``grad``) per example: one backward pass of the sum."""
@@ -134,13 +150,14 @@ def value_and_grad(f: Callable, argnums: Any, has_aux: bool, name: str, args: tu
         if int(np.prod(_example_shape(out_raw, levels))) != 1:
             raise ValueError(f"{name}: the function must return a single element (shape () "
                              f"or (1,)), got output shape {_example_shape(out_raw, levels)}")
-        return out_raw.sum(), (out_raw, aux)
+        return out_raw.sum(), (out_raw, _raw_aux(aux, levels))
 
     with _running([]):
         grads, (out_raw, aux) = func.grad(f_raw, argnums=tuple(range(len(raw))),
                                           has_aux=True)(*raw)
     value = from_raw(out_raw, levels)
     gradient = _tree.unflatten(treedef, [from_raw(g, levels) for g in grads])
+    aux = _batched_tree(aux, levels) if has_aux and func._safe_tree(aux) else aux
     return ((value, aux) if has_aux else value), gradient
 
 
@@ -152,7 +169,7 @@ def _raw_function(f: Callable, args: tuple, nums: tuple, single: bool, treedef: 
         result = _call_f(f, levels, _replace(args, nums, single, inner), kwargs)
         out, aux = func._split_aux(result, has_aux, name)
         raw_out = _raw_tree(out, levels)
-        return (raw_out, aux) if has_aux else raw_out
+        return (raw_out, _raw_aux(aux, levels)) if has_aux else raw_out
     return f_raw
 
 
@@ -173,7 +190,7 @@ def vjp(f: Callable, primals: tuple, has_aux: bool) -> tuple:
         return _tree.unflatten(treedef, [from_raw(c, levels) for c in cots])
 
     value = _batched_tree(out_raw, levels)
-    return (value, vjp_fn, result[2]) if has_aux else (value, vjp_fn)
+    return (value, vjp_fn, _batched_aux(result, levels)) if has_aux else (value, vjp_fn)
 
 
 def _primals_and_tangents(f: Callable, primals: Any, tangents: Any, has_aux: bool,
@@ -199,36 +216,56 @@ def jvp(f: Callable, primals: Any, tangents: Any, has_aux: bool) -> tuple:
     with _running([]):
         result = func.jvp(f_raw, raw, raw_t, has_aux=has_aux)
     out = (_batched_tree(result[0], levels), _batched_tree(result[1], levels))
-    return out + (result[2],) if has_aux else out
+    return out + (_batched_aux(result, levels),) if has_aux else out
 
 
 def jacobian(which: Callable, name: str, f: Callable, argnums: Any, has_aux: bool,
              chunk_size: int | None, args: tuple, kwargs: dict) -> Any:
-    """``jacfwd`` or ``jacrev`` per example: the Jacobian with respect to a shift ``u`` of
-    every example's input (see the module docstring)."""
+    """``jacfwd`` or ``jacrev`` per example (see the module docstring): forward mode pushes
+    a shift ``u`` of every example's input at once; reverse mode pulls back the outputs
+    summed over the examples, so a scalar loss costs one backward pass, not one per
+    example."""
     levels = list(state.vmap_levels)
     sel, nums, single = _selected(args, argnums, name)
     leaves, treedef = _tree.flatten(sel)
     raw = [to_raw(x, levels) for x in leaves]
     f_raw = _raw_function(f, args, nums, single, treedef, kwargs, has_aux, name, levels)
+    nb = len(levels)
+    outputs: list = []  # the raw outputs' structure and leaves (recorded by the run)
 
-    structure: list = []
-
-    def shifted(*us: Tensor) -> Any:
+    def shifted(*us: Tensor) -> Any:  # forward mode: every example moved by the same u
         result = f_raw(*[call("add", r, u) for r, u in zip(raw, us)])
-        structure.append(_tree.structure(result[0] if has_aux else result))
+        outputs.append(_tree.flatten(result[0] if has_aux else result))
         return result
 
-    zeros = [_wrap(np.zeros(_example_shape(r, levels), dtype=r.dtype)) for r in raw]
+    def summed(*rs: Tensor) -> Any:  # reverse mode: the examples' outputs added up
+        result = f_raw(*rs)
+        out = result[0] if has_aux else result
+        outputs.append(_tree.flatten(out))
+        total = _tree.map(lambda o: call("sum", o, axis=tuple(range(nb))), out)
+        return (total, result[1]) if has_aux else total
+
     with _running([]):
-        result = which(shifted, argnums=tuple(range(len(raw))), has_aux=has_aux,
-                       chunk_size=chunk_size)(*zeros)
+        if name == "jacrev":
+            result = which(summed, argnums=tuple(range(len(raw))), has_aux=has_aux,
+                           chunk_size=chunk_size)(*raw)
+        else:
+            zeros = [_wrap(np.zeros(_example_shape(r, levels), dtype=r.dtype)) for r in raw]
+            result = which(shifted, argnums=tuple(range(len(raw))), has_aux=has_aux,
+                           chunk_size=chunk_size)(*zeros)
     jac, aux = (result if has_aux else (result, None))
-    outdef = structure[0]
+    aux = _batched_tree(aux, levels) if has_aux and func._safe_tree(aux) else aux
+    out_leaves, outdef = outputs[0]
     rows = _tree.flatten_up_to(outdef, jac, f"{name}: the Jacobian")
-    nested = _tree.unflatten(outdef, [
-        _tree.unflatten(treedef, [from_raw(block, levels) for block in row]) for row in rows])
-    return (nested, aux) if has_aux else nested
+    nested = []
+    for o, row in zip(out_leaves, rows):
+        rank = len(o.shape) - nb  # of one example's output
+        if name == "jacrev":  # blocks (out, batches, in): the batch axes to the front
+            row = [call("permute", b, axes=tuple(range(rank, rank + nb)) + tuple(range(rank))
+                        + tuple(range(rank + nb, len(b.shape)))) for b in row]
+        nested.append(_tree.unflatten(treedef, [from_raw(b, levels) for b in row]))
+    result = _tree.unflatten(outdef, nested)
+    return (result, aux) if has_aux else result
 
 
 def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:

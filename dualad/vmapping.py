@@ -286,8 +286,8 @@ def _unbatch(o: Any, d: Any, level: int, size: int, where: str) -> Any:
             return v
         order = tuple(range(1, axis + 1)) + (0,) + tuple(range(axis + 1, ndim))
         return call("permute", v, axes=order)
-    if d is None:
-        return o
+    if d is None or not isinstance(o, (Tensor, np.ndarray, np.generic, int, float, complex)):
+        return o  # (a string or other object in an output: as it is)
     if not isinstance(o, Tensor):
         arr = np.asarray(o)
         axis = _normalize(int(d), arr.ndim + 1, where, "out_dims")

@@ -581,3 +581,41 @@ def test_library_functions_inside_vmap_match_a_loop(fn: object) -> None:
 
 def _as_array(v: object) -> np.ndarray:
     return v.numpy() if isinstance(v, da.Tensor) else np.asarray(v)
+
+
+@pytest.mark.parametrize("jac", [func.jacrev, func.jacfwd], ids=["jacrev", "jacfwd"])
+def test_pytree_jacobians_with_aux_inside_vmap_match_a_loop(jac: object) -> None:
+    def f(p: dict, x: da.Tensor) -> tuple:
+        out = {"a": da.sin(p["w"] * x).sum(), "b": p["w"] * p["v"].sum() * x}
+        return out, x.sum()
+
+    p = {"w": R.standard_normal(3), "v": R.standard_normal(2)}
+    xs = R.standard_normal((4, 3))
+    jf = jac(f, argnums=(0, 1), has_aux=True)  # type: ignore[operator]
+    got, aux = func.vmap(jf, in_dims=(None, 0))(p, xs)
+    for i in range(4):
+        want, want_aux = jf(p, xs[i])
+        np.testing.assert_allclose(aux[i], want_aux)
+        for out_key in ("a", "b"):
+            for k in range(2):
+                g, w = got[out_key][k], want[out_key][k]
+                if k == 0:
+                    for name in ("w", "v"):
+                        np.testing.assert_allclose(g[name][i], w[name], rtol=1e-13)
+                else:
+                    np.testing.assert_allclose(g[i], w, rtol=1e-13)
+
+
+def test_aux_values_leave_transforms_inside_vmap_without_history() -> None:
+    xs = da.tensor(R.standard_normal((4, 3)))
+
+    def f(x: da.Tensor) -> tuple:
+        return (x ** 2).sum(), {"double": x * 2.0, "tag": "ok"}
+
+    g, aux = func.vmap(func.grad(f, has_aux=True))(xs)
+    assert aux["tag"] == "ok" and not aux["double"].requires_grad
+    np.testing.assert_allclose(aux["double"].numpy(), 2.0 * xs.numpy())
+    np.testing.assert_allclose(g.numpy(), 2.0 * xs.numpy())
+    aux = func.vmap(lambda x: func.vjp(f, x, has_aux=True)[2]["double"])(xs)
+    assert not aux.requires_grad
+    np.testing.assert_allclose(aux.numpy(), 2.0 * xs.numpy())
