@@ -1,13 +1,17 @@
 """NumPy's ``np.linalg`` beyond det/inv/solve: decompositions, norms and least squares.
 
 Registry ops (each with reverse and forward rules written with dualad ops, so they
-differentiate again in both modes): ``logabsdet`` (of ``slogdet``), ``pinv``,
-``cholesky``, ``qr_q``/``qr_r`` (reduced QR, m >= n), ``eigvalsh``/``eigh_vectors``,
-``svdvals``/``svd_u``/``svd_vh`` (reduced SVD). Everything else is a composite of
-registry ops: ``slogdet``, ``lstsq``, ``matrix_power``, ``qr`` in every mode, ``eigh``,
-``svd`` (full and reduced), ``norm`` for every ``ord``, ``cond``, ``multi_dot``;
-``matrix_rank`` is an integer result with no gradient. All accept stacks of matrices
-(leading axes), as NumPy does.
+differentiate again in both modes): ``logabsdet`` and ``slogdet_sign`` (of ``slogdet``),
+``pinv``, ``cholesky``, ``qr_q``/``qr_r`` (reduced QR, m >= n), ``eigvalsh``/
+``eigh_vectors``, ``svdvals``/``svd_vectors`` (reduced SVD, ``[U; V]`` stacked).
+Everything else is a composite of registry ops: ``slogdet``, ``lstsq``,
+``matrix_power``, ``qr`` in every mode, ``eigh``, ``svd`` (full and reduced), ``norm``
+for every ``ord``, ``cond``, ``multi_dot``; ``matrix_rank`` is an integer result with no
+gradient. All accept stacks of matrices (leading axes), as NumPy does, and complex
+matrices (PyTorch's convention, docs/complex-numbers.md): the rules use conjugate
+transposes, the vector ops keep a smooth gauge (each vector's entry of largest magnitude
+real and positive) with its phase term in both modes, and ``eigh``/``svd`` refuse, in
+reverse mode, a gradient that depends on the vectors' arbitrary phases.
 
 Conventions where a derivative does not exist (docs/linear-algebra.md):
 
@@ -1064,10 +1068,11 @@ def qr(a: Any, mode: str = "reduced") -> Any:
 def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Tensor, Tensor, int, Tensor]:
     """Least squares (NumPy's ``lstsq``): ``(x, residuals, rank, sv)``.
 
-    ``x = pinv(a, rcond) @ b`` and ``residuals`` (the squared residual norms, present when
-    ``a`` has full column rank and more rows than columns) are differentiable in ``a`` and
-    ``b``; ``sv`` are ``a``'s singular values (differentiable); ``rank`` is an int. For a
-    rank-deficient ``a`` the derivative is the constant-rank one (see :func:`pinv`).
+    ``x = pinv(a, rcond) @ b`` and ``residuals`` (the squared residual norms, real also
+    for complex ``a`` and ``b``, present when ``a`` has full column rank and more rows
+    than columns) are differentiable in ``a`` and ``b``; ``sv`` are ``a``'s singular values
+    (differentiable); ``rank`` is an int. For a rank-deficient ``a`` the derivative is the
+    constant-rank one (see :func:`pinv`).
 
     >>> import dualad as da
     >>> a = da.tensor([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
