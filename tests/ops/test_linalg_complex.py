@@ -283,6 +283,21 @@ def test_complex64_input_of_a_complex128_product_keeps_its_imaginary_gradient() 
     np.testing.assert_allclose(v.grad.numpy(), want, rtol=1e-6)
 
 
+def test_the_registry_suite_draws_complex_inputs_inside_the_domain() -> None:
+    # check_complex adds imaginary parts to a real draw; a Hermitian matrix made from it
+    # must stay positive definite for cholesky, so draws the domain rejects are redrawn
+    # (smaller imaginary parts at need) and, when none passes, rejected
+    from dualad.testing.complexcheck import valid_complex_arrays
+
+    op = da.registry.get("cholesky")
+    a = np.array([[1.0, 0.9], [0.9, 1.0]])  # eigenvalues 0.1 and 1.9: too close to singular
+    assert op.domain.valid(a + 0.95 * np.eye(2))
+    found = valid_complex_arrays(op, (a + 0.95 * np.eye(2),), {}, seed=0)
+    assert found is not None and found[0].dtype == np.complex128
+    assert op.domain.valid(*found) and np.abs(found[0].imag).max() > 0
+    assert valid_complex_arrays(op, (a,), {}, seed=0) is None  # (not positive definite)
+
+
 # ------------------------------------------------------------------ phases
 PHASED = {
     "eigh": lambda x: da.linalg.eigh(x)[1],
@@ -360,6 +375,21 @@ def max_abs_diff_to_torch(name: str) -> tuple[float, float]:
 def test_both_modes_match_torch(name: str) -> None:
     rev, fwd = max_abs_diff_to_torch(name)
     assert rev < 1e-10 and fwd < 1e-10, (rev, fwd)
+
+
+@pytest.mark.parametrize("name", ["eigh", "svd", "qr_tall", "cholesky", "slogdet"])
+def test_second_order_matches_torch(name: str) -> None:
+    # the gradient of <grad L, d> (a Hessian-vector product, complex convention)
+    torch = pytest.importorskip("torch")
+    f, inputs = CASES[name]
+    d = _c(*inputs[0].shape)
+    x = da.tensor(inputs[0], requires_grad=True)
+    (g,) = da.autograd.grad(_da(f)(x), [x], create_graph=True)
+    da.real((g * np.conj(d)).sum()).backward()
+    tx = torch.tensor(inputs[0], requires_grad=True)
+    (tg,) = torch.autograd.grad(f(torch, torch.tensor, tx), [tx], create_graph=True)
+    (tg * torch.tensor(np.conj(d))).sum().real.backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-10)
 
 
 def test_torch_also_refuses_a_loss_that_sees_the_phases() -> None:
