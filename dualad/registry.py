@@ -756,8 +756,9 @@ def fit_array_to(x: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
         if x.shape != shape:
             x = fast.broadcast_to(x, shape)
     if x.dtype != dtype and np.issubdtype(dtype, np.inexact):
-        # a real input's share of a complex cotangent is its real part (PyTorch)
-        x = (x.real if x.dtype.kind == "c" else x).astype(dtype)
+        # a real input's share of a complex cotangent is its real part (PyTorch); a
+        # complex64 input's share of a complex128 one keeps its imaginary part
+        x = (x.real if x.dtype.kind == "c" and dtype.kind != "c" else x).astype(dtype)
     return x
 
 

@@ -1,13 +1,17 @@
 """NumPy's ``np.linalg`` beyond det/inv/solve: decompositions, norms and least squares.
 
 Registry ops (each with reverse and forward rules written with dualad ops, so they
-differentiate again in both modes): ``logabsdet`` (of ``slogdet``), ``pinv``,
-``cholesky``, ``qr_q``/``qr_r`` (reduced QR, m >= n), ``eigvalsh``/``eigh_vectors``,
-``svdvals``/``svd_u``/``svd_vh`` (reduced SVD). Everything else is a composite of
-registry ops: ``slogdet``, ``lstsq``, ``matrix_power``, ``qr`` in every mode, ``eigh``,
-``svd`` (full and reduced), ``norm`` for every ``ord``, ``cond``, ``multi_dot``;
-``matrix_rank`` is an integer result with no gradient. All accept stacks of matrices
-(leading axes), as NumPy does.
+differentiate again in both modes): ``logabsdet`` and ``slogdet_sign`` (of ``slogdet``),
+``pinv``, ``cholesky``, ``qr_q``/``qr_r`` (reduced QR, m >= n), ``eigvalsh``/
+``eigh_vectors``, ``svdvals``/``svd_vectors`` (reduced SVD, ``[U; V]`` stacked).
+Everything else is a composite of registry ops: ``slogdet``, ``lstsq``,
+``matrix_power``, ``qr`` in every mode, ``eigh``, ``svd`` (full and reduced), ``norm``
+for every ``ord``, ``cond``, ``multi_dot``; ``matrix_rank`` is an integer result with no
+gradient. All accept stacks of matrices (leading axes), as NumPy does, and complex
+matrices (PyTorch's convention, docs/complex-numbers.md): the rules use conjugate
+transposes, the vector ops keep a smooth gauge (each vector's entry of largest magnitude
+real and positive) with its phase term in both modes, and ``eigh``/``svd`` refuse, in
+reverse mode, a gradient that depends on the vectors' arbitrary phases.
 
 Conventions where a derivative does not exist (docs/linear-algebra.md):
 
@@ -41,9 +45,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._sympy import sp
-from ..registry import NO_SYMPY_FORM, Domain, Hints, Kink, Op, apply, register_op
+from ..registry import NO_SYMPY_FORM, Domain, Hints, Kink, Op, apply, call, register_op
 from ..tensor import Tensor, _wrap, shape_of
-from ._define import kink_adjust, quiet
+from ._define import conj_if_complex, is_complex, kink_adjust, quiet
 from .elementwise import abs as _abs
 from .elementwise import where
 from .linalg import _sym_det, _well_conditioned, inv, matmul, solve, tril, triu
@@ -93,8 +97,25 @@ def _mT(a: Any) -> Tensor:
     return transpose(a, -1, -2)
 
 
-def _eye(n: int) -> np.ndarray:
-    return np.eye(n)
+def _mH(a: Any) -> Tensor:  # noqa: N802
+    """The conjugate transpose of the last two axes (the transpose of a real matrix)."""
+    return conj_if_complex(_mT(a))
+
+
+def _re(x: Any) -> Any:
+    """The real part of a complex ``x``; a real ``x`` itself."""
+    return call("real", x) if is_complex(x) else x
+
+
+def _im(x: Any) -> Tensor:
+    return call("imag", x)
+
+
+def _eye(n: int, like: Any = None) -> np.ndarray:
+    """The identity, float64 or (``like`` given) of the real dtype of ``like``'s."""
+    if like is None:
+        return np.eye(n)
+    return np.eye(n, dtype=np.abs(np.zeros(1, dtype=_raw(like).dtype)).dtype)
 
 
 def _col(v: Any) -> Tensor:
@@ -115,17 +136,21 @@ def _diag_part(m: Any) -> Tensor:
 
 
 def _sym_from(t: Any, uplo: str) -> Tensor:
-    """The symmetric matrix NumPy reads from one triangle of ``t`` (``uplo`` 'L' or 'U')."""
-    if uplo == "L":
-        return tril(t) + _mT(tril(t, -1))
-    return triu(t) + _mT(triu(t, 1))
+    """The symmetric (complex: Hermitian) matrix LAPACK reads from one triangle of ``t``
+    (``uplo`` 'L' or 'U'): that strict triangle, its (conjugate) transpose, and the real
+    part of the diagonal (LAPACK ignores the imaginary part of a Hermitian diagonal)."""
+    if not is_complex(t):
+        return tril(t) + _mT(tril(t, -1)) if uplo == "L" else triu(t) + _mT(triu(t, 1))
+    strict = tril(t, -1) if uplo == "L" else triu(t, 1)
+    return strict + _mH(strict) + _re(t) * _eye(shape_of(t)[-1], t)
 
 
 def _sym_adjoint(g: Any, uplo: str) -> Tensor:
-    """The adjoint of :func:`_sym_from`: a gradient on symmetric matrices as the gradient of
-    the triangle read (the other triangle gets 0)."""
-    both = g + _mT(g)
-    diag = g * _eye(shape_of(g)[-1])
+    """The adjoint of :func:`_sym_from`: a gradient on symmetric (Hermitian) matrices as
+    the gradient of the triangle read (the other triangle, and the imaginary part of the
+    diagonal, get 0)."""
+    both = g + _mH(g)
+    diag = _re(g) * _eye(shape_of(g)[-1])
     return (tril(both, -1) if uplo == "L" else triu(both, 1)) + diag
 
 
@@ -181,20 +206,16 @@ def _raw(x: Any) -> np.ndarray:
     return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _matrix_check(name: str, x: Any, complex_ok: bool = False) -> tuple:
+def _matrix_check(name: str, x: Any) -> tuple:
     s = shape_of(x)
-    if not complex_ok and np.asarray(_raw(x)).dtype.kind == "c":
-        raise TypeError(f"linalg.{name}: complex matrices are not supported yet (the rules "
-                        "here are for real matrices); use real and imaginary parts, or "
-                        "numpy.linalg on t.detach().numpy() if no gradient is needed")
     if len(s) < 2:
         raise ValueError(f"{name}: expected a matrix or a stack of matrices (at least 2 "
                          f"dimensions), got shape {s}")
     return s
 
 
-def _square_check(name: str, x: Any, complex_ok: bool = False) -> int:
-    s = _matrix_check(name, x, complex_ok)
+def _square_check(name: str, x: Any) -> int:
+    s = _matrix_check(name, x)
     if s[-1] != s[-2]:
         raise ValueError(f"{name}: expected square matrices (shape (..., n, n)), got shape {s}")
     return s[-1]
@@ -221,33 +242,116 @@ def _per_matrix(x: Any, fn: Any, out_shape: Any) -> np.ndarray:
     return out
 
 
-def _largest_positive(v: np.ndarray) -> np.ndarray:
-    """Per column of ``v`` (last two axes), the sign (+1 or -1) that makes its entry of
-    largest magnitude positive: a gauge that is continuous wherever that entry is unique
-    (LAPACK's own signs are not: they may flip under a perturbation of 1e-6)."""
+def _unit(z: np.ndarray) -> np.ndarray:
+    """``z / |z|`` (1 where ``z`` is 0): a sign, or a complex phase."""
+    mag = np.abs(z)
+    return np.where(mag == 0, 1.0, z / np.where(mag == 0, 1.0, mag))
+
+
+def _gauge_rows(v: np.ndarray) -> np.ndarray:
+    """The one-hot mask (per column of the last two axes) of each column's entry of
+    largest magnitude: the entry the canonical gauge keeps real and positive."""
     idx = np.argmax(np.abs(v), axis=-2)[..., None, :]
-    sign = np.sign(np.take_along_axis(v, idx, axis=-2))[..., 0, :]
-    return np.where(sign == 0, 1.0, sign)
+    mask = np.zeros(v.shape)
+    np.put_along_axis(mask, idx, 1.0, axis=-2)
+    return mask
+
+
+def _largest_positive(v: np.ndarray) -> np.ndarray:
+    """Per column of ``v`` (last two axes), the sign (+1 or -1; complex: the phase) that
+    makes its entry of largest magnitude real and positive: a gauge that is continuous
+    wherever that entry is unique (LAPACK's own signs are not: they may flip under a
+    perturbation of 1e-6)."""
+    idx = np.argmax(np.abs(v), axis=-2)[..., None, :]
+    return np.conj(_unit(np.take_along_axis(v, idx, axis=-2)[..., 0, :]))
 
 
 def _to_numpy_gauge(canonical: Tensor, numpy_columns: np.ndarray) -> np.ndarray:
-    """The signs (a constant, per column) that turn the canonical columns into NumPy's."""
-    sign = np.sign(np.sum(canonical._data * numpy_columns, axis=-2))
-    return np.where(sign == 0, 1.0, sign)[..., None, :]
+    """The signs (complex: phases), a constant per column, that turn the canonical columns
+    into NumPy's (the columns differ by them only)."""
+    return _unit(np.sum(np.conj(canonical._data) * numpy_columns, axis=-2))[..., None, :]
 
 
 def _continuous(fn: Any, x: np.ndarray, step: float = 1e-3) -> bool:
     """Whether LAPACK's choice (of signs, of a basis) is continuous near ``x``: moving any
-    element by ``step`` either way moves ``fn(x)`` by less than 0.1 (a test domain's guard:
-    central differences across a sign flip of NumPy's result measure the flip)."""
+    element (its real and, complex, its imaginary part) by ``step`` either way moves
+    ``fn(x)`` by less than 0.1 (a test domain's guard: central differences across a sign
+    flip of NumPy's result measure the flip)."""
     base = fn(x)
+    steps = (step, -step, 1j * step, -1j * step) if x.dtype.kind == "c" else (step, -step)
     for i in np.ndindex(*x.shape):
-        for sign in (1.0, -1.0):
+        for d in steps:
             moved = x.copy()
-            moved[i] += sign * step
+            moved[i] += d
             if np.max(np.abs(fn(moved) - base)) > 0.1:
                 return False
     return True
+
+
+def _gauge(v: Tensor) -> tuple[np.ndarray, Tensor]:
+    """The canonical gauge of unit vectors ``v`` (columns): the mask of each column's
+    entry of largest magnitude, and that entry (real and positive; differentiable)."""
+    mask = _gauge_rows(v._data)
+    return mask, _re(_sum(v * mask, axis=-2))
+
+
+def _phase_cotangent(g: Any, v: Tensor, mask: np.ndarray, top: Tensor) -> Tensor:
+    """The adjoint of the gauge-keeping term of a tangent (:func:`_keep_gauge`), for a
+    cotangent ``g`` of vectors that turn with the phases of ``v``'s columns: ``1j * mask *
+    Im(g_k^H v_k) / top_k``, 0 for a cotangent that does not see the phases."""
+    return _col(_im(_sum(conj_if_complex(g) * v, axis=-2)) / top) * (1j * mask)
+
+
+def _keep_gauge(moved: Tensor, v: Tensor) -> Tensor:
+    """A tangent ``moved`` of complex unit vectors ``v`` (columns) plus the multiple
+    ``i phi_k v_k`` of each column that keeps its gauge entry real (the canonical gauge:
+    the entry of largest magnitude real and positive). A real ``moved`` is returned as is
+    (real vectors have no continuous gauge)."""
+    if not is_complex(v):
+        return moved
+    mask, top = _gauge(v)
+    return moved - (1j * v) * _col(_im(_sum(moved * mask, axis=-2)) / top)
+
+
+def _keep_gauge_adjoint(g: Tensor, v: Tensor) -> Tensor:
+    """The adjoint of :func:`_keep_gauge` (for a real-inner-product, PyTorch's convention):
+    ``g`` plus the gauge term, 0 when ``g`` does not see the phases (``Im(v_k^H g_k) = 0``,
+    the loss is gauge-invariant)."""
+    if not is_complex(v):
+        return g
+    mask, top = _gauge(v)
+    return g + _phase_cotangent(g, v, mask, top)
+
+
+def _watch_phases(name: str, what: str, vectors: Tensor, pairs: bool = False) -> Tensor:
+    """Watch complex unit ``vectors`` (columns), each defined up to a phase, in reverse
+    mode: a cotangent that sees the phases (``Im(v_k^H g_k)`` not 0 to rounding: the loss
+    changes under ``v_k -> v_k e^(i phi_k)``, so its derivative is not defined) raises a
+    RuntimeError when the gradient reaches them, as PyTorch does. Forward mode cannot tell
+    (docs/linear-algebra.md). Real vectors, or vectors not differentiated, pass.
+    ``pairs``: the columns are SVD's stacked ``[u_k; v_k]``, which turn together."""
+    if not vectors.requires_grad or not is_complex(vectors):
+        return vectors
+    data = vectors._data
+    tol = 64 * np.sqrt(np.finfo(data.dtype).eps)  # (2e-2 for complex64, 1e-6 for 128)
+    turn, keep = ("u_k, v_k -> u_k e^(i phi), v_k e^(i phi)",
+                  "abs(u)**2, u @ diag(c) @ vh, the singular values") if pairs else \
+        ("v_k -> v_k e^(i phi)", "abs(v)**2, v @ diag(c) @ v^H, the eigenvalues")
+
+    def check_phase_invariance(g: Any) -> None:
+        gd = _raw(g)
+        seen = np.abs(np.imag(np.sum(np.conj(data) * gd, axis=-2)))
+        scale = np.linalg.norm(data, axis=-2) * np.linalg.norm(gd, axis=-2)
+        if np.any(seen > tol * np.max(scale, axis=-1, keepdims=True)):
+            raise RuntimeError(
+                f"linalg.{name}: the {what} of a complex matrix are defined only up to a "
+                f"phase each ({turn}), and the loss depends on these phases (Im(v^H grad) = "
+                f"{float(np.max(seen)):.3g}, not 0), so its derivative is not defined; "
+                f"differentiate a quantity that does not depend on them ({keep}), see "
+                "docs/linear-algebra.md")
+
+    vectors.register_hook(check_phase_invariance)
+    return vectors
 
 
 def _gapped(values: np.ndarray, gap: float) -> bool:
@@ -258,11 +362,31 @@ def _gapped(values: np.ndarray, gap: float) -> bool:
 
 # ---------------------------------------------------------------- slogdet
 def _logabsdet_vjp(g: Tensor, out: Any, x: Any) -> Tensor:
-    return reshape(g, shape_of(g) + (1, 1)) * _mT(inv(x))
+    return reshape(g, shape_of(g) + (1, 1)) * _mH(inv(x))
 
 
 def _logabsdet_jvp(t: Tensor, out: Any, x: Any) -> Tensor:
-    return _sum(_mT(inv(x)) * t, axis=(-2, -1))
+    return _re(_sum(_mT(inv(x)) * t, axis=(-2, -1)))  # Re tr(inv(x) dx)
+
+
+def _sign_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
+    # d sign = sign * i Im tr(inv(x) dx); 0 for a real matrix (a piecewise constant sign)
+    if not is_complex(out):
+        return reshape(0.0 * g, shape_of(g) + (1, 1)) * _mT(inv(x))
+    c = -_im(conj_if_complex(g) * out)
+    return reshape(c, shape_of(c) + (1, 1)) * (1j * _mH(inv(x)))
+
+
+def _sign_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
+    turn = _im(_sum(_mT(inv(x)) * t, axis=(-2, -1)))
+    return out * (1j * turn) if is_complex(out) else 0.0 * turn
+
+
+def _sym_sign(x: Any) -> Any:
+    d = _sym_det(x)
+    if isinstance(d, np.ndarray):
+        return np.vectorize(lambda e: e / sp.Abs(e), otypes=[object])(d)
+    return d / sp.Abs(d)
 
 
 def _sym_logabsdet(x: Any) -> Any:
@@ -280,12 +404,21 @@ _LOGABSDET = register_op(Op(
     name="logabsdet", forward=quiet(lambda x: np.linalg.slogdet(x)[1]),
     vjp=(_logabsdet_vjp,), jvp=(_logabsdet_jvp,), sympy=_sym_logabsdet,
     domain=Domain(ranges=(_MATRIX,), shapes=_SQUARE, valid=_well_conditioned),
-    node_name="LinalgSlogdetBackward0"))
+    node_name="LinalgSlogdetBackward0", accepts_complex=True))
+# the sign (complex: det / |det|, a unit complex number that turns with the matrix; real:
+# +-1, piecewise constant, derivative 0)
+_SLOGDET_SIGN = register_op(Op(
+    name="slogdet_sign", forward=quiet(lambda x: np.linalg.slogdet(x)[0]),
+    vjp=(_sign_vjp,), jvp=(_sign_jvp,), sympy=_sym_sign,
+    domain=Domain(ranges=(_MATRIX,), shapes=_SQUARE, valid=_well_conditioned),
+    node_name="LinalgSlogdetBackward0", accepts_complex=True, hints=_OUT))
 
 
 def slogdet(a: Any) -> SlogdetResult:
-    """Sign and ``log|det|`` of square matrices (NumPy's ``slogdet``); the sign has no
-    gradient (it is piecewise constant), ``logabsdet`` has ``inv(a).T`` as gradient.
+    """Sign and ``log|det|`` of square matrices (NumPy's ``slogdet``); ``logabsdet`` has
+    ``inv(a).T`` (complex: ``inv(a)^H``) as gradient. The sign of a real matrix has no
+    gradient (it is piecewise constant); that of a complex one is ``det / |det|``, a
+    complex number of modulus 1, differentiable (as in PyTorch).
 
     >>> import dualad as da
     >>> a = da.tensor([[2.0, 0.0], [0.0, -3.0]], requires_grad=True)
@@ -295,6 +428,8 @@ def slogdet(a: Any) -> SlogdetResult:
     (-1.0, True)
     """
     _square_check("slogdet", a)
+    if is_complex(a):
+        return SlogdetResult(apply(_SLOGDET_SIGN, a), apply(_LOGABSDET, a))
     sign = _wrap(np.asarray(np.linalg.slogdet(_raw(a))[0]))
     return SlogdetResult(sign, apply(_LOGABSDET, a))
 
@@ -307,18 +442,18 @@ def _eye_minus(a: Any, b: Any) -> Tensor:
 
 
 def _pinv_vjp(g: Tensor, out: Tensor, x: Any, **params: Any) -> Tensor:
-    xt = _mT(out)
+    xt = _mH(out)  # (complex: conjugate transposes throughout)
     first = -matmul(matmul(xt, g), xt)
-    second = matmul(matmul(_eye_minus(x, out), _mT(g)), matmul(out, xt))
-    third = matmul(matmul(matmul(xt, out), _mT(g)), _eye_minus(out, x))
+    second = matmul(matmul(_eye_minus(x, out), _mH(g)), matmul(out, xt))
+    third = matmul(matmul(matmul(xt, out), _mH(g)), _eye_minus(out, x))
     return first + second + third
 
 
 def _pinv_jvp(t: Tensor, out: Tensor, x: Any, **params: Any) -> Tensor:
-    xt = _mT(out)
+    xt = _mH(out)
     first = -matmul(matmul(out, t), out)
-    second = matmul(matmul(matmul(out, xt), _mT(t)), _eye_minus(x, out))
-    third = matmul(matmul(_eye_minus(out, x), _mT(t)), matmul(xt, out))
+    second = matmul(matmul(matmul(out, xt), _mH(t)), _eye_minus(x, out))
+    third = matmul(matmul(_eye_minus(out, x), _mH(t)), matmul(xt, out))
     return first + second + third
 
 
@@ -345,7 +480,7 @@ _PINV = register_op(Op(
     sympy=lambda x, rcond=None: _per_matrix(x, _sym_pinv_one, None),
     domain=Domain(ranges=(_MATRIX,), valid=_full_rank, shapes=[
         (((3, 3),), {}), (((3, 2),), {}), (((2, 3),), {}), (((2, 3, 2),), {})]),
-    node_name="LinalgPinvBackward0", hints=_OUT))
+    node_name="LinalgPinvBackward0", accepts_complex=True, hints=_OUT))
 
 
 def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Tensor:
@@ -354,7 +489,8 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None
     Singular values at most ``rcond`` (or ``rtol``) times the largest are treated as 0.
     The derivative is that of the pseudo-inverse at constant rank (exact for full rank;
     at rank deficiency a change of rank is not differentiated). ``hermitian=True`` reads
-    the lower triangle, as NumPy does.
+    the lower triangle (and the real part of the diagonal), as NumPy does. Complex
+    matrices too (conjugate transposes).
 
     >>> import dualad as da
     >>> a = da.tensor([[1.0], [2.0]])
@@ -373,19 +509,20 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None
 
 # ---------------------------------------------------------------- cholesky
 def _phi(x: Any) -> Tensor:
-    """The lower triangle with the diagonal halved."""
-    return tril(x, -1) + 0.5 * (x * _eye(shape_of(x)[-1]))
+    """The lower triangle with the diagonal halved (complex: its real part halved; the
+    diagonal of a Cholesky factor is real). Self-adjoint."""
+    return tril(x, -1) + 0.5 * (_re(x) * _eye(shape_of(x)[-1]))
 
 
 def _cholesky_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
     li = inv(out)
-    p = _phi(matmul(_mT(out), g))
-    return _sym_adjoint(matmul(matmul(_mT(li), p), li), "L")
+    p = _phi(matmul(_mH(out), g))
+    return _sym_adjoint(matmul(matmul(_mH(li), p), li), "L")
 
 
 def _cholesky_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
     li = inv(out)
-    return matmul(out, _phi(matmul(matmul(li, _sym_from(t, "L")), _mT(li))))
+    return matmul(out, _phi(matmul(matmul(li, _sym_from(t, "L")), _mH(li))))
 
 
 def _sym_cholesky_one(m: Any) -> Any:
@@ -395,9 +532,7 @@ def _sym_cholesky_one(m: Any) -> Any:
 
 
 def _positive_definite(x: Any, **params: Any) -> bool:
-    a = np.asarray(x)
-    s = np.tril(a) + np.swapaxes(np.tril(a, -1), -1, -2)
-    w = np.linalg.eigvalsh(s)
+    w = np.linalg.eigvalsh(np.asarray(x))  # (of the matrix the lower triangle gives)
     return bool(np.all(w[..., 0] > 0.2) and np.all(w[..., -1] / w[..., 0] < 30))
 
 
@@ -406,14 +541,16 @@ _CHOLESKY = register_op(Op(
     sympy=lambda x: _per_matrix(x, _sym_cholesky_one, None),
     domain=Domain(ranges=(((0.3, 2.0),),), valid=_positive_definite, shapes=[
         (((2, 2),), {}), (((3, 3),), {}), (((1, 1),), {}), (((2, 2, 2),), {})]),
-    node_name="LinalgCholeskyExBackward0", hints=_OUT))
+    node_name="LinalgCholeskyExBackward0", accepts_complex=True, hints=_OUT))
 
 
 def cholesky(a: Any, /, *, upper: bool = False) -> Tensor:
-    """Cholesky factor of symmetric positive-definite matrices (NumPy's ``cholesky``).
+    """Cholesky factor of symmetric (complex: Hermitian) positive-definite matrices
+    (NumPy's ``cholesky``): ``a = L @ L^H``.
 
-    Like NumPy, it reads the lower triangle (``upper=True``: the upper one, returning
-    ``L.T``); a matrix that is not positive definite raises ``LinAlgError``.
+    Like NumPy, it reads the lower triangle and the real part of the diagonal
+    (``upper=True``: the upper triangle, returning ``L^H``); a matrix that is not positive
+    definite raises ``LinAlgError``.
 
     >>> import dualad as da
     >>> da.linalg.cholesky(da.tensor([[4.0, 2.0], [2.0, 5.0]])).numpy().tolist()
@@ -421,7 +558,7 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Tensor:
     """
     _square_check("cholesky", a)
     if upper:
-        return _mT(apply(_CHOLESKY, _mT(a)))
+        return _mH(apply(_CHOLESKY, _mH(a)))
     return apply(_CHOLESKY, a)
 
 
@@ -462,12 +599,12 @@ def _eigen_share(x: Any, UPLO: Any) -> Any:  # noqa: N803
 def _eigvalsh_vjp(g: Tensor, out: Any, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
     v = apply(_EIGH_VECTORS, x, UPLO=UPLO)
     g = _shared(g, _eigen_share(x, UPLO))
-    return _sym_adjoint(matmul(v * _col(g), _mT(v)), UPLO)
+    return _sym_adjoint(matmul(v * _col(g), _mH(v)), UPLO)  # V diag(g) V^H
 
 
 def _eigvalsh_jvp(t: Tensor, out: Any, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
-    v = apply(_EIGH_VECTORS, x, UPLO=UPLO)
-    return _shared(_sum(v * matmul(_sym_from(t, UPLO), v), axis=-2),
+    v = apply(_EIGH_VECTORS, x, UPLO=UPLO)  # Re diag(V^H dA V)
+    return _shared(_re(_sum(conj_if_complex(v) * matmul(_sym_from(t, UPLO), v), axis=-2)),
                    _eigen_share(x, UPLO))
 
 
@@ -477,17 +614,18 @@ def _eigen_gaps(x: Any, UPLO: Any) -> Any:  # noqa: N803
 
 
 def _eigh_vectors_vjp(g: Tensor, out: Tensor, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
-    inner = _eigen_gaps(x, UPLO) * matmul(_mT(out), g)
-    return _sym_adjoint(matmul(matmul(out, inner), _mT(out)), UPLO)
+    inner = _eigen_gaps(x, UPLO) * matmul(_mH(out), _keep_gauge_adjoint(g, out))
+    return _sym_adjoint(matmul(matmul(out, inner), _mH(out)), UPLO)
 
 
 def _eigh_vectors_jvp(t: Tensor, out: Tensor, x: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
-    k = matmul(matmul(_mT(out), _sym_from(t, UPLO)), out)
-    return matmul(out, _eigen_gaps(x, UPLO) * k)
+    k = matmul(matmul(_mH(out), _sym_from(t, UPLO)), out)  # dV = V (F * V^H dA V), and
+    return _keep_gauge(matmul(out, _eigen_gaps(x, UPLO) * k), out)  # (complex) the gauge
 
 
 def _eigen_gapped(x: Any, UPLO: Any = "L") -> bool:  # noqa: N803
-    a = np.asarray(x, dtype=np.float64)
+    a = np.asarray(x)
+    a = a if a.dtype.kind == "c" else a.astype(np.float64)
     return _gapped(np.linalg.eigvalsh(a, UPLO=UPLO), 0.3) and _continuous(
         lambda m: _eigh_vectors_forward(m, UPLO), a)
 
@@ -509,7 +647,7 @@ _EIGVALSH = register_op(Op(
                 at=lambda x, UPLO="L": _whole_matrices(
                     _tie_average(np.linalg.eigvalsh(x, UPLO=UPLO))[1], np.shape(x))),),
     domain=Domain(ranges=(_MATRIX,), shapes=_EIGH_SHAPES, valid=_eigen_gapped),
-    node_name="LinalgEighBackward0"))
+    node_name="LinalgEighBackward0", accepts_complex=True))
 _EIGH_VECTORS = register_op(Op(
     name="eigh_vectors", forward=_eigh_vectors_forward,
     vjp=_watched("eigh_vectors", _eigh_vectors_vjp, _eigh_vectors_jvp)[:1],
@@ -524,12 +662,13 @@ _EIGH_VECTORS = register_op(Op(
                 at=lambda x, UPLO="L": _whole_matrices(
                     _repeated(np.linalg.eigvalsh(x, UPLO=UPLO)), np.shape(x))),),
     domain=Domain(ranges=(_MATRIX,), shapes=_EIGH_SHAPES, valid=_eigen_gapped),
-    node_name="LinalgEighBackward0", hints=_OUT))
+    node_name="LinalgEighBackward0", accepts_complex=True, hints=_OUT))
 
 
 def eigvalsh(a: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
-    """Ascending eigenvalues of symmetric matrices, from the ``UPLO`` triangle (NumPy's
-    ``eigvalsh``); differentiable also at repeated eigenvalues.
+    """Ascending eigenvalues of symmetric (complex: Hermitian) matrices, from the ``UPLO``
+    triangle and the real part of the diagonal (NumPy's ``eigvalsh``); real, and
+    differentiable also at repeated eigenvalues.
 
     >>> import dualad as da
     >>> da.linalg.eigvalsh(da.tensor([[2.0, 1.0], [1.0, 2.0]])).numpy().round(12).tolist()
@@ -540,13 +679,16 @@ def eigvalsh(a: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
 
 
 def eigh(a: Any, UPLO: Any = "L") -> EighResult:  # noqa: N803
-    """Eigenvalues (ascending) and eigenvectors of symmetric matrices (NumPy's ``eigh``).
+    """Eigenvalues (ascending) and eigenvectors of symmetric (complex: Hermitian) matrices
+    (NumPy's ``eigh``), from the ``UPLO`` triangle.
 
     The eigenvectors' derivative divides by the gaps between eigenvalues; at a repeated
     eigenvalue (a declared kink) the vectors of the eigenspace do not rotate among
     themselves and equal eigenvalues share their derivative (docs/linear-algebra.md).
-    The signs are LAPACK's, so differentiate quantities that do not depend on them
-    (``v * v``, ``v @ v.T``).
+    The signs (complex: phases) are LAPACK's, so differentiate quantities that do not
+    depend on them (``v * v``, ``v @ v.T``; complex: ``abs(v)**2``, ``v @ diag(c) @
+    v^H``); for a complex matrix, a gradient that depends on the phases raises
+    ``RuntimeError``, as in PyTorch.
 
     >>> import dualad as da
     >>> w, v = da.linalg.eigh(da.tensor([[2.0, 0.0], [0.0, 1.0]]))
@@ -555,14 +697,20 @@ def eigh(a: Any, UPLO: Any = "L") -> EighResult:  # noqa: N803
     """
     _square_check("eigh", a)
     uplo = _uplo_check("eigh", UPLO)
-    canonical = apply(_EIGH_VECTORS, a, UPLO=uplo)
+    canonical = _watch_phases("eigh", "eigenvectors", apply(_EIGH_VECTORS, a, UPLO=uplo))
     v = canonical * _to_numpy_gauge(canonical, np.linalg.eigh(_raw(a), UPLO=uplo)[1])
     return EighResult(apply(_EIGVALSH, a, UPLO=uplo), v)
 
 
 # --------------------------------------------------------------------- svd
+def _split(both: Tensor, m: int) -> tuple[Tensor, Tensor]:
+    """``U`` and ``Vh`` from the stacked ``[U; V]`` (``m`` rows of ``U``)."""
+    return both[..., :m, :], _mH(both[..., m:, :])
+
+
 def _svd_parts(x: Any) -> tuple[Tensor, Tensor, Tensor]:
-    return apply(_SVD_U, x), apply(_SVDVALS, x), apply(_SVD_VH, x)
+    u, vh = _split(apply(_SVD_VECTORS, x), shape_of(x)[-2])
+    return u, apply(_SVDVALS, x), vh
 
 
 def _singular_share(x: Any) -> Any:
@@ -572,93 +720,125 @@ def _singular_share(x: Any) -> Any:
 
 
 def _svdvals_vjp(g: Tensor, out: Any, x: Any) -> Tensor:
-    u, _, vh = _svd_parts(x)
+    u, _, vh = _svd_parts(x)  # U diag(g) V^H
     return matmul(u * _col(_shared(g, _singular_share(x))), vh)
 
 
 def _svdvals_jvp(t: Tensor, out: Any, x: Any) -> Tensor:
-    u, _, vh = _svd_parts(x)
-    return _shared(_sum(u * matmul(t, _mT(vh)), axis=-2), _singular_share(x))
+    u, _, vh = _svd_parts(x)  # Re diag(U^H dA V)
+    return _shared(_re(_sum(conj_if_complex(u) * matmul(t, _mH(vh)), axis=-2)),
+                   _singular_share(x))
 
 
-def _svd_kinks(s: np.ndarray, shape: tuple) -> np.ndarray:
-    """The pairs of repeated singular values and, for a non-square matrix, the diagonal
-    entries of zero ones (where the singular vectors' rules would divide by 0)."""
+def _svd_kinks(s: np.ndarray, shape: tuple, complex_input: bool = False) -> np.ndarray:
+    """The pairs of repeated singular values and, for a non-square (or complex) matrix,
+    the diagonal entries of zero ones (where the singular vectors' rules would divide by
+    0; complex: the phase of ``u`` against ``v`` is not defined at ``s = 0``)."""
     mask = _repeated(s)  # (s_i == s_j: s_i^2 == s_j^2, both nonnegative)
-    if shape[-1] != shape[-2]:
+    if shape[-1] != shape[-2] or complex_input:
         mask = mask | (_is_zero(s)[..., :, None] & np.eye(s.shape[-1], dtype=bool))
     return mask
 
 
 def _sym(m: Any) -> Tensor:
-    return 0.5 * (m + _mT(m))
+    """The symmetric (complex: Hermitian) part."""
+    return 0.5 * (m + _mH(m))
 
 
 def _asym(m: Any) -> Tensor:
-    return 0.5 * (m - _mT(m))
+    """The antisymmetric (complex: skew-Hermitian) part."""
+    return 0.5 * (m - _mH(m))
 
 
 def _svd_factors(x: Any, s: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """``1/(s_j - s_i)``, ``1/(s_i + s_j)`` (off the diagonal) and ``S^+`` (1/s, 0 for s = 0).
+    """``1/(s_j - s_i)`` (off the diagonal), ``1/(s_i + s_j)`` and ``S^+`` (1/s, 0 for s = 0).
 
-    The rotation of the singular vectors splits into the part symmetric in ``dP = U^T dA
-    V``, divided by ``s_j - s_i``, and the antisymmetric part, divided by ``s_i + s_j``
-    (Townsend's ``1/(s_j^2 - s_i^2)`` form, rearranged): at a repeated singular value the
-    antisymmetric part keeps its limit and the symmetric part, which diverges, is taken as
-    0 (the kink convention), as is ``1/s`` for a zero singular value of a non-square matrix.
+    The rotation of the singular vectors splits into the part symmetric (Hermitian) in
+    ``dP = U^H dA V``, divided by ``s_j - s_i``, and the antisymmetric part, divided by
+    ``s_i + s_j`` (Townsend's ``1/(s_j^2 - s_i^2)`` form, rearranged): at a repeated
+    singular value the antisymmetric part keeps its limit and the symmetric part, which
+    diverges, is taken as 0 (the kink convention), as is ``1/s`` for a zero singular value
+    of a non-square matrix. On the diagonal, ``1/(2 s_i)`` turns ``u_i`` and ``v_i``
+    against each other by half of ``Im(dP_ii) / s_i`` each (complex matrices; a real
+    ``dP`` has no antisymmetric diagonal), the split PyTorch uses.
     """
     raw = s._data
     k = shape_of(s)[-1]
-    zero = _is_zero(raw)  # (square: S^+ multiplies (I - U U^T) = 0, no kink)
+    zero = _is_zero(raw)  # (square: S^+ multiplies (I - U U^H) = 0, no kink)
     off = 1.0 - _eye(k)
-    keep_plus = off * ~(zero[..., :, None] & zero[..., None, :])
+    keep_plus = ~(zero[..., :, None] & zero[..., None, :])  # (the diagonal too, s != 0)
     minus = _inv_gaps(s, _repeated(raw)) + _row((1.0 / (s + zero)) * ~zero) * _eye(k)
     plus = (1.0 / (_col(s) + _row(s) + (1.0 - keep_plus))) * keep_plus
     return minus * off, plus, _diag_part(minus)
 
 
-def _svd_u_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
-    u, s, vh = out, apply(_SVDVALS, x), apply(_SVD_VH, x)
-    minus, plus, s_plus = _svd_factors(x, s)
-    utg = matmul(_mT(u), g)
-    inside = _sym(minus * utg) + _asym(plus * utg)
-    outside = (g - matmul(u, utg)) * _col(s_plus)  # (I - U U^T) gU S^+
-    return matmul(matmul(u, inside) + outside, vh)
-
-
-def _svd_vh_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
-    u, s, vh = apply(_SVD_U, x), apply(_SVDVALS, x), out
-    minus, plus, s_plus = _svd_factors(x, s)
-    vtgv = matmul(vh, _mT(g))  # V^T gV, with gV = g^T
-    inside = _sym(minus * vtgv) - _asym(plus * vtgv)
-    outside = (g - matmul(matmul(g, _mT(vh)), vh)) * _row(s_plus)  # S^+ gV^T (I - V V^T)
-    return matmul(u, matmul(inside, vh) + outside)
-
-
-def _svd_u_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
-    u, s, vh = out, apply(_SVDVALS, x), apply(_SVD_VH, x)
-    minus, plus, s_plus = _svd_factors(x, s)
-    tv = matmul(t, _mT(vh))
-    dp = matmul(_mT(u), tv)
+def _svd_u0_tangent(t: Any, u: Tensor, vh: Tensor, factors: tuple) -> Tensor:
+    """``dU`` before the gauge: ``U (minus * Herm(dP) + plus * Skew(dP)) + (I - U U^H) dA V
+    S^+`` with ``dP = U^H dA V``."""
+    minus, plus, s_plus = factors
+    tv = matmul(t, _mH(vh))
+    dp = matmul(_mH(u), tv)
     inside = matmul(u, minus * _sym(dp) + plus * _asym(dp))
     return inside + (tv - matmul(u, dp)) * _col(s_plus)
 
 
-def _svd_vh_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
-    u, s, vh = apply(_SVD_U, x), apply(_SVDVALS, x), out
-    minus, plus, s_plus = _svd_factors(x, s)
-    ttu = matmul(_mT(t), u)
-    dp = _mT(matmul(vh, ttu))  # U^T t V
-    inside = matmul(_mT(vh), minus * _sym(dp) - plus * _asym(dp))
-    dv = inside + (ttu - matmul(_mT(vh), _mT(dp))) * _col(s_plus)
-    return _mT(dv)
+def _svd_v0_tangent(t: Any, u: Tensor, vh: Tensor, factors: tuple) -> Tensor:
+    """``dV`` before the gauge: ``V (minus * Herm(dP) - plus * Skew(dP)) + (I - V V^H)
+    dA^H U S^+``."""
+    minus, plus, s_plus = factors
+    ttu = matmul(_mH(t), u)
+    dp = _mH(matmul(vh, ttu))  # U^H dA V
+    inside = matmul(_mH(vh), minus * _sym(dp) - plus * _asym(dp))
+    return inside + (ttu - matmul(_mH(vh), _mH(dp))) * _col(s_plus)
+
+
+def _svd_u0_adjoint(g: Any, u: Tensor, vh: Tensor, factors: tuple) -> Tensor:
+    """The adjoint of :func:`_svd_u0_tangent` (a cotangent of ``U`` to one of ``A``)."""
+    minus, plus, s_plus = factors
+    utg = matmul(_mH(u), g)
+    inside = _sym(minus * utg) + _asym(plus * utg)
+    outside = (g - matmul(u, utg)) * _col(s_plus)  # (I - U U^H) gU S^+
+    return matmul(matmul(u, inside) + outside, vh)
+
+
+def _svd_v0_adjoint(g: Any, u: Tensor, vh: Tensor, factors: tuple) -> Tensor:
+    """The adjoint of :func:`_svd_v0_tangent`, for ``g`` the cotangent of ``Vh = V^H``."""
+    minus, plus, s_plus = factors
+    vtgv = matmul(vh, _mH(g))  # V^H gV, with gV = g^H
+    inside = _sym(minus * vtgv) - _asym(plus * vtgv)
+    outside = (g - matmul(matmul(g, _mH(vh)), vh)) * _row(s_plus)  # S^+ gV^H (I - V V^H)
+    return matmul(u, matmul(inside, vh) + outside)
+
+
+def _svd_vectors_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
+    u, vh = _split(out, shape_of(x)[-2])
+    factors = _svd_factors(x, apply(_SVDVALS, x))
+    du, dv = _svd_u0_tangent(t, u, vh, factors), _svd_v0_tangent(t, u, vh, factors)
+    if is_complex(u):  # the phase that keeps U's gauge entry real turns u_k and v_k
+        mask, top = _gauge(u)
+        turn = _col(_im(_sum(du * mask, axis=-2)) / top)
+        du, dv = du - (1j * u) * turn, dv - (1j * _mH(vh)) * turn
+    return concatenate([du, dv], axis=-2)
+
+
+def _svd_vectors_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
+    m = shape_of(x)[-2]
+    u, vh = _split(out, m)
+    factors = _svd_factors(x, apply(_SVDVALS, x))
+    gu, gv = g[..., :m, :], g[..., m:, :]
+    if is_complex(u):  # the adjoint of the gauge term (0 when g does not see the phases)
+        mask, top = _gauge(u)
+        gu = gu + _phase_cotangent(gu, u, mask, top) + _phase_cotangent(gv, _mH(vh), mask,
+                                                                         top)
+    return _svd_u0_adjoint(gu, u, vh, factors) + _svd_v0_adjoint(_mH(gv), u, vh, factors)
 
 
 def _singular_gapped(x: Any) -> bool:
-    a = np.asarray(x, dtype=np.float64)
+    a = np.asarray(x)
+    a = a if a.dtype.kind == "c" else a.astype(np.float64)
     s = np.linalg.svd(a, compute_uv=False)
     return bool(np.all(s[..., -1] > 0.3) and _gapped(s, 0.3)) and _continuous(
-        lambda m: np.concatenate([p.reshape(-1) for p in _svd_canonical(m)]), a)
+        lambda m: _svd_canonical(m).reshape(-1), a)
 
 
 _SVD_SHAPES: list = [(((3, 3),), {}), (((3, 2),), {}), (((2, 3),), {}), (((2, 3, 2),), {})]
@@ -673,7 +853,7 @@ def _svd_op(name: str, forward: Any, vjp: Any, jvp: Any, kink: Kink) -> Op:
         name=name, forward=forward, vjp=(vjp,), jvp=(jvp,), sympy=NO_SYMPY_FORM,
         kinks=(kink,),
         domain=Domain(ranges=(_MATRIX,), shapes=_SVD_SHAPES, valid=_singular_gapped),
-        node_name="LinalgSvdBackward0", hints=_OUT))
+        node_name="LinalgSvdBackward0", accepts_complex=True, hints=_OUT))
 
 
 _SVDVALS = _svd_op(
@@ -687,37 +867,41 @@ _SVDVALS = _svd_op(
 
 
 def _svd_vectors_kink(grads: np.ndarray) -> Kink:
-    return Kink("repeated (or, non-square, zero) singular values", ((_SVD_POINT,),), (grads,),
-                4, "the singular vectors are not unique there: the rotation of U against V "
-                "(antisymmetric in U^T dA V) keeps its limit, the part that diverges is taken "
-                "as 0 (and, non-square, 1/s at s = 0); first derivatives of what does not "
-                "depend on the basis (the singular subspaces' projectors) are exact",
+    return Kink("repeated (or, non-square or complex, zero) singular values",
+                ((_SVD_POINT,),), (grads,), 4,
+                "the singular vectors are not unique there: the rotation of U against V "
+                "(antisymmetric in U^H dA V) keeps its limit, the part that diverges is taken "
+                "as 0 (and, non-square or complex, 1/s at s = 0); first derivatives of what "
+                "does not depend on the basis (the singular subspaces' projectors) are exact",
                 pytorch=(np.nan,), jax=(np.nan,),
-                at=lambda x: _whole_matrices(_svd_kinks(np.linalg.svd(x, compute_uv=False),
-                                                        np.shape(x)), np.shape(x)))
+                at=lambda x: _whole_matrices(_svd_kinks(
+                    np.linalg.svd(x, compute_uv=False), np.shape(x), np.iscomplexobj(x)),
+                    np.shape(x)))
 
 
-def _svd_canonical(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Reduced ``U`` and ``Vh`` in the gauge where each column of ``U`` has its largest
-    entry positive (the matching row of ``Vh`` flips with it)."""
+def _svd_canonical(x: np.ndarray) -> np.ndarray:
+    """The reduced singular vectors stacked, ``[U; V]`` (``m + n`` rows, ``Vh = V^H``),
+    in the gauge where each column of ``U`` has its entry of largest magnitude real and
+    positive (the matching column of ``V`` turns with it: ``U S V^H`` is unchanged)."""
     u, _, vh = np.linalg.svd(x, full_matrices=False)
-    sign = _largest_positive(u)
-    return u * sign[..., None, :], vh * sign[..., :, None]
+    phase = _largest_positive(u)
+    v = np.conj(np.swapaxes(vh, -1, -2))
+    return np.concatenate([u * phase[..., None, :], v * phase[..., None, :]], axis=-2)
 
 
-_SVD_U = _svd_op("svd_u", lambda x: _svd_canonical(x)[0], _svd_u_vjp, _svd_u_jvp,
-                 _svd_vectors_kink(np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])))
-_SVD_VH = _svd_op("svd_vh", lambda x: _svd_canonical(x)[1], _svd_vh_vjp, _svd_vh_jvp,
-                  _svd_vectors_kink(np.zeros((3, 2))))
+# one op for both sets of vectors: the phase of u_k and v_k is one, so a reverse pass sees
+# the whole cotangent of the pair at once (svd()'s phase check needs it)
+_SVD_VECTORS = _svd_op("svd_vectors", _svd_canonical, _svd_vectors_vjp, _svd_vectors_jvp,
+                       _svd_vectors_kink(np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])))
 
 
 def _complement(u: Tensor, perp: np.ndarray) -> Tensor:
     """Orthonormal columns spanning the complement of ``u``'s columns, equal to ``perp``
     here and moving without rotation among themselves (the convention for the columns a
     complete basis adds: they are not unique)."""
-    m = perp - matmul(u, matmul(_mT(u), perp))
-    lo = cholesky(matmul(_mT(m), m))
-    return _mT(solve(lo, _mT(m)))
+    m = perp - matmul(u, matmul(_mH(u), perp))
+    lo = cholesky(matmul(_mH(m), m))
+    return _mH(solve(lo, _mH(m)))
 
 
 def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
@@ -733,6 +917,12 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
     triangle; the factorization is then the general one (same ``S``; singular vectors
     may differ in sign from NumPy's hermitian path).
 
+    Complex matrices too: ``a = U diag(S) Vh`` with ``U`` and ``Vh^H`` unitary. Each pair
+    of singular vectors is defined up to a common phase (``u -> u e^(i phi)``, ``v -> v
+    e^(i phi)``); differentiate quantities that do not depend on it (``abs(U)**2``, ``U @
+    diag(c) @ Vh``, ``S``): a gradient that depends on it raises ``RuntimeError``, as in
+    PyTorch.
+
     >>> import dualad as da
     >>> da.linalg.svd(da.tensor([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False).tolist()
     [4.0, 3.0]
@@ -743,17 +933,18 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
         a = _sym_from(a, "L")
     if not compute_uv:
         return apply(_SVDVALS, a)
-    u, s, vh = _svd_parts(a)
-    flip = _to_numpy_gauge(u, np.linalg.svd(_raw(a), full_matrices=False)[0])
-    u, vh = u * flip, vh * _mT(flip)
     m, n = s_[-2], s_[-1]
+    both = _watch_phases("svd", "singular vectors", apply(_SVD_VECTORS, a), pairs=True)
+    (u, vh), s = _split(both, m), apply(_SVDVALS, a)
+    flip = _to_numpy_gauge(u, np.linalg.svd(_raw(a), full_matrices=False)[0])
+    u, vh = u * flip, vh * np.conj(_mT(flip))
     if full_matrices and m != n:
         full_u, _, full_vh = np.linalg.svd(_raw(a), full_matrices=True)
         if m > n:
             u = concatenate([u, _complement(u, full_u[..., n:])], axis=-1)
         else:
-            extra = np.swapaxes(full_vh[..., m:, :], -1, -2)
-            vh = concatenate([vh, _mT(_complement(_mT(vh), extra))], axis=-2)
+            extra = np.conj(np.swapaxes(full_vh[..., m:, :], -1, -2))
+            vh = concatenate([vh, _mH(_complement(_mH(vh), extra))], axis=-2)
     return SVDResult(u, s, vh)
 
 
@@ -765,8 +956,8 @@ def svdvals(x: Any, /) -> Tensor:
 
 # ---------------------------------------------------------------------- qr
 def _right_solve_t(b: Any, r: Any) -> Tensor:
-    """``b @ inv(r).T``... as ``b R^{-T}``: the solution of ``x r^T = b``."""
-    return _mT(solve(r, _mT(b)))
+    """``b R^{-H}`` (real: ``b R^{-T}``): the solution of ``x r^H = b``."""
+    return _mH(solve(r, _mH(b)))
 
 
 def _right_solve(b: Any, r: Any) -> Tensor:
@@ -774,28 +965,27 @@ def _right_solve(b: Any, r: Any) -> Tensor:
     return _mT(solve(_mT(r), _mT(b)))
 
 
-def _copyltu(m: Any) -> Tensor:
-    """The symmetric matrix with ``m``'s lower triangle (and diagonal)."""
-    return tril(m) + _mT(tril(m, -1))
-
-
 def _qr_q_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
-    r = apply(_QR_R, x)
-    m = -matmul(_mT(g), out)
-    return _right_solve_t(g + matmul(out, _copyltu(m)), r)
+    r = apply(_QR_R, x)  # (g + Q copyltu(-g^H Q)) R^-H, copyltu Hermitian from below
+    m = -matmul(_mH(g), out)
+    return _right_solve_t(g + matmul(out, _sym_from(m, "L")), r)
 
 
 def _qr_r_vjp(g: Tensor, out: Tensor, x: Any) -> Tensor:
     q = apply(_QR_Q, x)
-    return _right_solve_t(matmul(q, _copyltu(matmul(out, _mT(g)))), out)
+    return _right_solve_t(matmul(q, _sym_from(matmul(out, _mH(g)), "L")), out)
 
 
 def _qr_omega(t: Any, q: Any, r: Any) -> tuple[Tensor, Tensor, Tensor]:
-    """``t R^-1``, ``C = Q^T t R^-1`` and ``Omega = Q^T dQ`` (antisymmetric)."""
+    """``t R^-1``, ``C = Q^H t R^-1`` and ``Omega = Q^H dQ`` (antisymmetric; complex:
+    skew-Hermitian, its imaginary diagonal that of ``C``, as ``dR R^-1`` has a real one)."""
     tri = _right_solve(t, r)
-    c = matmul(_mT(q), tri)
+    c = matmul(_mH(q), tri)
     low = tril(c, -1)
-    return tri, c, low - _mT(low)
+    omega = low - _mH(low)
+    if is_complex(c):
+        omega = omega + (1j * _im(c)) * _eye(shape_of(c)[-1])
+    return tri, c, omega
 
 
 def _qr_q_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
@@ -809,29 +999,30 @@ def _qr_r_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
 
 
 def _tall_full_rank(x: Any) -> bool:
-    a = np.asarray(x, dtype=np.float64)
+    a = np.asarray(x)
+    a = a if a.dtype.kind == "c" else a.astype(np.float64)
     s = np.linalg.svd(a, compute_uv=False)
     return bool(np.all(s[..., -1] > 0.3) and np.all(s[..., 0] / s[..., -1] < 20)) and \
         _continuous(lambda m: np.concatenate([p.reshape(-1) for p in _qr_canonical(m)]), a)
 
 
 def _qr_canonical(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Reduced QR with ``R``'s diagonal positive: unique (and smooth) for full column rank."""
+    """Reduced QR with ``R``'s diagonal real and positive: unique (and smooth) for full
+    column rank."""
     q, r = np.linalg.qr(x)
-    sign = np.sign(np.diagonal(r, axis1=-2, axis2=-1))
-    sign = np.where(sign == 0, 1.0, sign)
-    return q * sign[..., None, :], r * sign[..., :, None]
+    phase = _unit(np.diagonal(r, axis1=-2, axis2=-1))
+    return q * phase[..., None, :], r * np.conj(phase)[..., :, None]
 
 
 _QR_SHAPES: list = [(((3, 3),), {}), (((3, 2),), {}), (((2, 4, 3),), {}), (((1, 1),), {})]
 _QR_Q = register_op(Op(
     name="qr_q", forward=lambda x: _qr_canonical(x)[0], vjp=(_qr_q_vjp,), jvp=(_qr_q_jvp,),
     sympy=NO_SYMPY_FORM, domain=Domain(ranges=(_MATRIX,), shapes=_QR_SHAPES, valid=_tall_full_rank),
-    node_name="LinalgQrBackward0", hints=_OUT))
+    node_name="LinalgQrBackward0", accepts_complex=True, hints=_OUT))
 _QR_R = register_op(Op(
     name="qr_r", forward=lambda x: _qr_canonical(x)[1], vjp=(_qr_r_vjp,), jvp=(_qr_r_jvp,),
     sympy=NO_SYMPY_FORM, domain=Domain(ranges=(_MATRIX,), shapes=_QR_SHAPES, valid=_tall_full_rank),
-    node_name="LinalgQrBackward0", hints=_OUT))
+    node_name="LinalgQrBackward0", accepts_complex=True, hints=_OUT))
 
 
 def qr(a: Any, mode: str = "reduced") -> Any:
@@ -840,9 +1031,10 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     Differentiable where ``R``'s leading square block is invertible: for a tall or square
     matrix of full column rank, and for a wide one whose first ``m`` columns are
     independent (then ``Q`` and the leading block come from those columns, and the rest
-    of ``R`` is ``Q.T @ a``). ``mode='complete'`` of a tall matrix adds columns to ``Q``
+    of ``R`` is ``Q^H @ a``). ``mode='complete'`` of a tall matrix adds columns to ``Q``
     that are not unique: they follow the no-rotation convention. ``mode='raw'`` (LAPACK's
-    Householder data) is not supported.
+    Householder data) is not supported. Complex matrices too (``R``'s diagonal is real, as
+    LAPACK's: no phase is left free, so every loss of ``Q`` and ``R`` has a derivative).
 
     >>> import dualad as da
     >>> q, r = da.linalg.qr(da.tensor([[3.0, 0.0], [4.0, 5.0]]))
@@ -856,19 +1048,19 @@ def qr(a: Any, mode: str = "reduced") -> Any:
                          "reflectors, which have no derivative here)")
     m, n = s[-2], s[-1]
     # NumPy's signs (Householder's) from the canonical ones (R's diagonal positive): a
-    # constant flip of Q's columns and R's rows
-    flip = np.sign(np.diagonal(np.linalg.qr(_raw(a), mode="r"), axis1=-2, axis2=-1))
-    flip = np.where(flip == 0, 1.0, flip)
+    # constant flip of Q's columns and R's rows (complex: LAPACK's diagonal is real too)
+    flip = _unit(np.diagonal(np.linalg.qr(_raw(a), mode="r"), axis1=-2, axis2=-1))
+    q_flip, r_flip = np.conj(flip)[..., None, :], flip[..., :, None]
     if m < n:  # Q and R's leading block from the first m columns
-        q = apply(_QR_Q, a[..., :m]) * flip[..., None, :]
-        r = concatenate([apply(_QR_R, a[..., :m]) * flip[..., :, None],
-                         matmul(_mT(q), a[..., m:])], axis=-1)
+        q = apply(_QR_Q, a[..., :m]) * q_flip
+        r = concatenate([apply(_QR_R, a[..., :m]) * r_flip,
+                         matmul(_mH(q), a[..., m:])], axis=-1)
     else:
-        q, r = apply(_QR_Q, a) * flip[..., None, :], apply(_QR_R, a) * flip[..., :, None]
+        q, r = apply(_QR_Q, a) * q_flip, apply(_QR_R, a) * r_flip
         if mode == "complete" and m > n:
             full_q = np.linalg.qr(_raw(a), mode="complete")[0]
             q = concatenate([q, _complement(q, full_q[..., n:])], axis=-1)
-            r = concatenate([r, np.zeros(s[:-2] + (m - n, n))], axis=-2)
+            r = concatenate([r, np.zeros(s[:-2] + (m - n, n), r.dtype)], axis=-2)
     return r if mode == "r" else QRResult(q, r)
 
 
@@ -876,10 +1068,11 @@ def qr(a: Any, mode: str = "reduced") -> Any:
 def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Tensor, Tensor, int, Tensor]:
     """Least squares (NumPy's ``lstsq``): ``(x, residuals, rank, sv)``.
 
-    ``x = pinv(a, rcond) @ b`` and ``residuals`` (the squared residual norms, present when
-    ``a`` has full column rank and more rows than columns) are differentiable in ``a`` and
-    ``b``; ``sv`` are ``a``'s singular values (differentiable); ``rank`` is an int. For a
-    rank-deficient ``a`` the derivative is the constant-rank one (see :func:`pinv`).
+    ``x = pinv(a, rcond) @ b`` and ``residuals`` (the squared residual norms, real also
+    for complex ``a`` and ``b``, present when ``a`` has full column rank and more rows
+    than columns) are differentiable in ``a`` and ``b``; ``sv`` are ``a``'s singular values
+    (differentiable); ``rank`` is an int. For a rank-deficient ``a`` the derivative is the
+    constant-rank one (see :func:`pinv`).
 
     >>> import dualad as da
     >>> a = da.tensor([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
@@ -900,7 +1093,8 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Tensor, Tensor, int, Tenso
     rank = int(np.linalg.lstsq(_raw(a), _raw(b), rcond=cut)[2])
     x = matmul(apply(_PINV, a, rcond=float(cut)), b)
     if rank == n and m > n:
-        res = _sum((matmul(a, x) - b) ** 2, axis=0)
+        r = matmul(a, x) - b
+        res = _sum(_abs(r) ** 2 if is_complex(r) else r ** 2, axis=0)
         residuals = reshape(res, (1,)) if len(sb) == 1 else res
     else:
         residuals = _wrap(np.zeros((0,)))
@@ -920,7 +1114,7 @@ def matrix_power(a: Any, n: Any) -> Tensor:
     except TypeError:
         raise TypeError(f"matrix_power: the exponent must be an integer, got "
                         f"{type(n).__name__}") from None
-    size = _square_check("matrix_power", a, complex_ok=True)  # (matmul and inv accept it)
+    size = _square_check("matrix_power", a)
     if k == 0:
         return 0.0 * a + _eye(size)
     if k < 0:

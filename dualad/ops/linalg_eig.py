@@ -38,13 +38,16 @@ from .linalg_decomp import (
     _col,
     _continuous,
     _diag_part,
+    _gauge,
+    _gauge_rows,
     _inv_gaps,
-    _mT,
+    _mH,
     _raw,
     _repeated,
     _row,
     _shared,
     _tie_average,
+    _watch_phases,
     _watched,
     _whole_matrices,
 )
@@ -73,24 +76,11 @@ def _imag(x: Any) -> Tensor:
     return call("imag", x)
 
 
-def _mH(x: Any) -> Tensor:  # noqa: N802
-    """The conjugate transpose of the last two axes."""
-    return _conj(_mT(x))
-
-
 def _eig_raw(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """LAPACK's eigenvalues and unit eigenvectors, always complex (NumPy gives real arrays
     for a real matrix whose eigenvalues are all real)."""
     w, v = np.linalg.eig(x)
     return w.astype(np.complex128), v.astype(np.complex128)
-
-
-def _gauge_rows(v: np.ndarray) -> np.ndarray:
-    """The one-hot mask (per column) of each column's entry of largest magnitude."""
-    idx = np.argmax(np.abs(v), axis=-2)[..., None, :]
-    mask = np.zeros(v.shape)
-    np.put_along_axis(mask, idx, 1.0, axis=-2)
-    return mask
 
 
 def _canonical(x: np.ndarray) -> np.ndarray:
@@ -131,12 +121,6 @@ def _eigvals_jvp(t: Tensor, out: Any, x: Any) -> Tensor:
 
 
 # ------------------------------------------------------------ eig_vectors
-def _gauge(out: Tensor) -> tuple[np.ndarray, Tensor]:
-    """The gauge mask and each column's gauge entry (real, positive)."""
-    mask = _gauge_rows(out._data)
-    return mask, _real(_sum(out * mask, axis=-2))
-
-
 def _eig_vectors_jvp(t: Tensor, out: Tensor, x: Any) -> Tensor:
     v = out
     moved = matmul(v, _gaps(x) * solve(v, matmul(t, v)))  # V (F * V^-1 dA V)
@@ -235,7 +219,8 @@ def eig(a: Any) -> EigResult:
 
     The phase of each eigenvector is arbitrary: differentiate quantities that do not
     depend on it (``abs(v)**2``, the eigenvalues, ``v @ diag(c) @ inv(v)``); their
-    derivatives are PyTorch's. At repeated eigenvalues (declared kinks) equal eigenvalues
+    derivatives are PyTorch's, and a gradient that depends on the phases raises
+    ``RuntimeError``, as in PyTorch. At repeated eigenvalues (declared kinks) equal eigenvalues
     share their derivative and the vectors of a repeated eigenvalue do not rotate among
     themselves (docs/linear-algebra.md).
 
@@ -245,7 +230,7 @@ def eig(a: Any) -> EigResult:
     ([2.0, 3.0], [[1.0, 0.5], [0.0, 0.5]])
     """
     _eig_check("eig", a)
-    canonical = _vectors(a)
+    canonical = _watch_phases("eig", "eigenvectors", _vectors(a))
     numpy_v = _eig_raw(_raw(a))[1]
     phase = np.sum(np.conj(canonical._data) * numpy_v, axis=-2, keepdims=True)
     phase = phase / np.abs(phase)  # (unit: the columns differ by a phase only)

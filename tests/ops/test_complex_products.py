@@ -7,9 +7,6 @@ without torch).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 import pytest
 
@@ -116,16 +113,3 @@ def test_cumprod_reverse_rule_conjugates_for_complex() -> None:
     z = da.tensor([1 + 2j, 3 - 1j], requires_grad=True)
     da.real(da.cumprod(z)[1]).backward()
     np.testing.assert_allclose(z.grad.numpy(), np.conj([3 - 1j, 1 + 2j]))
-
-
-def _unsupported() -> list[tuple[str, Callable[[Any], Any]]]:
-    return [("slogdet", lambda x: np.linalg.slogdet(x)),
-            ("cholesky", lambda x: np.linalg.cholesky(x)),
-            ("eigh", lambda x: np.linalg.eigh(x)), ("svd", lambda x: np.linalg.svd(x)),
-            ("qr", lambda x: np.linalg.qr(x)), ("pinv", lambda x: np.linalg.pinv(x))]
-
-
-@pytest.mark.parametrize("name,f", _unsupported(), ids=[n for n, _ in _unsupported()])
-def test_decompositions_refuse_complex_clearly(name: str, f: Callable[[Any], Any]) -> None:
-    with pytest.raises(TypeError, match=f"linalg.{name}: complex matrices are not supported"):
-        f(da.tensor(M, requires_grad=True))
