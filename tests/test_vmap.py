@@ -619,3 +619,18 @@ def test_aux_values_leave_transforms_inside_vmap_without_history() -> None:
     aux = func.vmap(lambda x: func.vjp(f, x, has_aux=True)[2]["double"])(xs)
     assert not aux.requires_grad
     np.testing.assert_allclose(aux.numpy(), 2.0 * xs.numpy())
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: np.linalg.eigh(x[:, :4] @ x[:, :4].T)[1], lambda x: np.linalg.svd(x)[0],
+    lambda x: np.linalg.slogdet(x[:, :4])[1], lambda x: np.linalg.qr(x)[0],
+    lambda x: np.linalg.matrix_rank(x), lambda x: np.abs(np.linalg.eigvals(x[:, :4])),
+    lambda x: np.linalg.lstsq(x, x[:, 0], rcond=None)[0], lambda x: np.linalg.cond(x[:, :4]),
+], ids=["eigh", "svd", "slogdet", "qr", "rank", "eigvals", "lstsq", "cond"])
+def test_decompositions_inside_vmap_match_a_loop(fn: object) -> None:
+    """The public decompositions fix NumPy's phases (and ranks) from each example's data:
+    inside vmap they run per example, with the same values and gradients as the loop."""
+    x = R.standard_normal((3, 4, 5))
+    got = func.vmap(fn)(x)
+    want = np.stack([_as_array(fn(da.tensor(x[i]))) for i in range(3)])  # type: ignore[operator]
+    np.testing.assert_allclose(_as_array(got), want, rtol=1e-12, atol=1e-13)

@@ -55,6 +55,7 @@ from .reductions import amax, amin
 from .reductions import norm as _vector_norm
 from .reductions import sum as _sum
 from .shape import clone, concatenate, expand_dims, permute, reshape, squeeze, transpose
+from .vmap_rules import per_example_inside_vmap
 
 __all__ = [
     "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond", "eigh",
@@ -414,6 +415,7 @@ _SLOGDET_SIGN = register_op(Op(
     node_name="LinalgSlogdetBackward0", accepts_complex=True, hints=_OUT))
 
 
+@per_example_inside_vmap
 def slogdet(a: Any) -> SlogdetResult:
     """Sign and ``log|det|`` of square matrices (NumPy's ``slogdet``); ``logabsdet`` has
     ``inv(a).T`` (complex: ``inv(a)^H``) as gradient. The sign of a real matrix has no
@@ -678,6 +680,7 @@ def eigvalsh(a: Any, UPLO: Any = "L") -> Tensor:  # noqa: N803
     return apply(_EIGVALSH, a, UPLO=_uplo_check("eigvalsh", UPLO))
 
 
+@per_example_inside_vmap
 def eigh(a: Any, UPLO: Any = "L") -> EighResult:  # noqa: N803
     """Eigenvalues (ascending) and eigenvectors of symmetric (complex: Hermitian) matrices
     (NumPy's ``eigh``), from the ``UPLO`` triangle.
@@ -904,6 +907,7 @@ def _complement(u: Tensor, perp: np.ndarray) -> Tensor:
     return _mH(solve(lo, _mH(m)))
 
 
+@per_example_inside_vmap
 def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
         hermitian: bool = False) -> Any:
     """Singular value decomposition (NumPy's ``svd``): ``(U, S, Vh)`` or, with
@@ -1025,6 +1029,7 @@ _QR_R = register_op(Op(
     node_name="LinalgQrBackward0", accepts_complex=True, hints=_OUT))
 
 
+@per_example_inside_vmap
 def qr(a: Any, mode: str = "reduced") -> Any:
     """QR decomposition (NumPy's ``qr``), modes ``'reduced'``, ``'complete'`` and ``'r'``.
 
@@ -1065,6 +1070,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
 
 
 # ------------------------------------------------------------ composites
+@per_example_inside_vmap
 def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Tensor, Tensor, int, Tensor]:
     """Least squares (NumPy's ``lstsq``): ``(x, residuals, rank, sv)``.
 
@@ -1157,6 +1163,7 @@ def multi_dot(arrays: Any, *, out: Any = None) -> Tensor:
     return result
 
 
+@per_example_inside_vmap
 def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *,  # noqa: N803
                 rtol: Any = None) -> Tensor:
     """The numerical rank (NumPy's ``matrix_rank``): an integer tensor, no gradient."""
@@ -1261,6 +1268,7 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False,
     return _vector_norm(x, ord, dim=axis, keepdim=keepdims)
 
 
+@per_example_inside_vmap
 def cond(x: Any, p: Any = None) -> Tensor:
     """Condition number (NumPy's ``cond``): ``p`` None/2/-2 from the singular values, else
     ``norm(x, p) * norm(inv(x), p)``.

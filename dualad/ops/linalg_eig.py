@@ -194,9 +194,9 @@ def _eig_check(name: str, a: Any) -> None:
     s = shape_of(a)
     if len(s) < 2 or s[-1] != s[-2]:
         raise ValueError(f"{name}: expected square matrices (shape (..., n, n)), got shape {s}")
-    if np.asarray(_raw(a)).dtype.kind not in "fciub":
-        raise TypeError(f"{name}: expected a real or complex matrix, got dtype "
-                        f"{np.asarray(_raw(a)).dtype}")
+    dtype = a.dtype if isinstance(a, Tensor) else np.asarray(a).dtype
+    if dtype.kind not in "fciub":
+        raise TypeError(f"{name}: expected a real or complex matrix, got dtype {dtype}")
 
 
 def eigvals(a: Any) -> Tensor:

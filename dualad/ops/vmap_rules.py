@@ -28,6 +28,7 @@ array([[0.25, 0.25, 0.25, 0.25],
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -281,8 +282,8 @@ def _register() -> None:
                  "max_dim", "min_dim", "cumsum", "cumprod", "sort", "softmax", "log_softmax"):
         RULES[name] = reduce_all
     for name in ("astype", "clone", "tril", "triu", "cholesky", "det", "inv", "logabsdet",
-                 "eigh_vectors", "eigvals", "eigvalsh", "pinv", "qr_q", "qr_r", "svd_u",
-                 "svd_vh", "svdvals"):
+                 "eigh_vectors", "eigvals", "eigvalsh", "pinv", "qr_q", "qr_r", "svd_vectors",
+                 "svdvals", "slogdet_sign"):
         RULES[name] = as_is
     RULES.update({
         "reshape": _reshape, "flatten": _relabel, "squeeze": _relabel,
@@ -410,3 +411,15 @@ def any_true(mask: Tensor) -> bool:
     while isinstance(mask, BatchedTensor):
         mask = mask._value
     return bool(np.any(mask._data))
+
+
+def per_example_inside_vmap(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` as it is, but run once per example when given BatchedTensors: for public
+    functions that read their inputs' data to fix a constant (the phases NumPy gives
+    eigenvectors, a rank), which differs between examples."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if any(isinstance(a, BatchedTensor) for a in _tree.leaves(args)):
+            return per_example_call(functools.partial(fn, **kwargs), args)
+        return fn(*args, **kwargs)
+    return wrapper
