@@ -18,6 +18,7 @@ from ._define import (
     Formula,
     Math,
     conj_if_complex,
+    cut_kink,
     differentiated,
     elementwise,
     elementwise_unary,
@@ -25,6 +26,7 @@ from ._define import (
     op_function,
     provide,
     quiet,
+    real_only,
     scale,
 )
 
@@ -117,7 +119,8 @@ _POW = elementwise(
                 pytorch=(0.0, 0.0), jax=(0.0, 0.0)),
            Kink("x == 0, exponent 0 < y < 1", ((0.0, 0.5),), (np.inf, 0.0), 4,
                 "d/dx x**y = y * x**(y-1) tends to +inf", pytorch=(np.inf, 0.0),
-                jax=(np.inf, 0.0), at=lambda x, y: (x == 0) & (y > 0) & (y < 1))))
+                jax=(np.inf, 0.0), at=lambda x, y: (x == 0) & (np.imag(y) == 0) & (np.real(y) > 0)
+                & (np.real(y) < 1))))
 
 
 def add(x: Any, y: Any) -> Tensor:
@@ -159,8 +162,10 @@ log = elementwise_unary(  # exp(-log x) is 1/x, and nan where log is (rule 5)
     "log", quiet(np.log), lambda m, out, x: m.exp(-out), "log", ranges=POSITIVE, uses_output=True,
     kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4, "1/x tends to +inf", pytorch=(np.inf,),
                 jax=(np.inf,), at=lambda x: x == 0),
-           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "log is undefined for x < 0",
-                pytorch=(_RECIPROCAL,), jax=(_RECIPROCAL,), at=lambda x: x < 0)))
+           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "log is undefined for real x < 0",
+                pytorch=(_RECIPROCAL,), jax=(_RECIPROCAL,), at=real_only(lambda x: x < 0)),
+           cut_kink("log", 0.0, [-1.0, -0.25],
+                    "log jumps by 2 pi i across the cut; its derivative 1/z is continuous")))
 sin = elementwise_unary("sin", np.sin, lambda m, out, x: m.cos(x), "sin")
 cos = elementwise_unary("cos", np.cos, lambda m, out, x: -m.sin(x), "cos")
 tanh = elementwise_unary("tanh", np.tanh, lambda m, out, x: 1.0 - out * out, "tanh",
@@ -171,8 +176,10 @@ sqrt = elementwise_unary(
     kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4,
                 "1/(2 sqrt x) tends to +inf (also at -0.0: out + 0.0 turns sqrt(-0.0) into +0)",
                 pytorch=(np.inf,), jax=(np.inf,), at=lambda x: x == 0),
-           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "sqrt is undefined for x < 0",
-                pytorch=(np.nan,), jax=(np.nan,), at=lambda x: x < 0)))
+           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "sqrt is undefined for real x < 0",
+                pytorch=(np.nan,), jax=(np.nan,), at=real_only(lambda x: x < 0)),
+           cut_kink("sqrt", 0.0, [0.5j, -0.25j],
+                    "sqrt and 1/(2 sqrt z) change sign across the cut: the side of the value")))
 def _sigmoid(x: Any) -> Any:
     """1 / (1 + exp(-x)) accurate in both tails (0.5 (1 + tanh(x/2)) cancels to 0 for
     x < -37, where the value is still about 1e-16 or more)."""
