@@ -116,3 +116,22 @@ def test_angle_matches_pytorch_on_the_cut_and_at_zero() -> None:
     t = torch.tensor(z, requires_grad=True)
     torch.angle(t).sum().backward()
     np.testing.assert_allclose(gradient(da.angle, z), t.grad.numpy(), atol=1e-15)
+
+
+def test_abs_at_complex_zero_follows_the_policies_in_both_modes() -> None:
+    # regression: abs's complex rules bypassed the policies (nan gave 0), while the tracker
+    # reported the real kink's values (jax: 1); |z| at 0: the min-norm subgradient 0 (PyTorch,
+    # and JAX, whose rule divides conj(z) by |z| with 0 replaced by 1)
+    z = np.array([0j, complex(0.0, -0.0), 3.0 - 4.0j])
+    for pol in ("subgradient", "pytorch", "jax"):
+        with nondiff.policy(pol), nondiff.track() as hits:
+            rev = gradient(da.abs, z)
+            fwd = jvp_gradient(da.abs, z)
+        np.testing.assert_allclose(rev, [0.0, 0.0, 0.6 - 0.8j])
+        np.testing.assert_allclose(fwd, [0.0, 0.0, 0.6 - 0.8j])
+        assert {h.where for h in hits} == {"complex z == 0"} and hits.count(mode="jvp") == 4
+    with nondiff.policy("nan"):
+        assert np.isnan(gradient(da.abs, z)[:2]).all()
+        assert np.isnan(jvp_gradient(da.abs, z)[:2]).all()
+    with nondiff.policy("raise"), pytest.raises(nondiff.KinkError, match="complex z == 0"):
+        gradient(da.abs, z)

@@ -10,6 +10,7 @@ import numpy as np
 
 from .._sympy import sp, sympy_function
 from ..registry import LINEAR, Domain, Hints, Kink, Op, apply, register_op
+from ..registry import get as get_op
 from ..tensor import Tensor
 from ._define import (
     ARRAY_MATH,
@@ -209,18 +210,26 @@ def _abs_complex_rules(m: Any) -> tuple:
     ``Re(conj(sgn(z)) v)``, with ``sgn(z) = z / |z|`` and 0 at 0 (PyTorch's ``sgn``: the
     minimum-norm subgradient), written with ``m``'s functions (Tensors or raw arrays)."""
 
-    def sgn(x: Any) -> Any:
+    def sgn(x: Any, mode: str) -> Any:
         zero = _raw(x) == 0
-        return m.where(zero, 0.0, x / m.where(zero, 1.0, m.abs(x)))
+        s = m.where(zero, 0.0, x / m.where(zero, 1.0, m.abs(x)))
+        # (the raw-array rules run under the default policy only; Tensor rules see policies)
+        return s if m is ARRAY_MATH else kink_adjust(get_op("abs"), 0, s, (x,), {}, mode)
 
-    return (lambda g, out, x: g * sgn(x), lambda t, out, x: m.real(m.conj(sgn(x)) * t))
+    return (lambda g, out, x: g * sgn(x, "backward"),
+            lambda t, out, x: m.real(m.conj(sgn(x, "jvp")) * t))
 
 
+_COMPLEX_ZEROS = np.array([0j, complex(0.0, -0.0)])
 abs = elementwise_unary(  # noqa: A001
     "abs", np.abs, lambda m, out, x: m.sign(x), "Abs", ranges=_AWAY_FROM_ZERO,
     complex_rules=_abs_complex_rules,
     kinks=(Kink("x == 0", ((0.0,),), (0.0,), 2, "convex: the subdifferential is [-1, 1]",
-                pytorch=(0.0,), jax=(1.0,), at=lambda x: x == 0),))
+                pytorch=(0.0,), jax=(1.0,), at=real_only(lambda x: x == 0)),
+           Kink("complex z == 0", ((_COMPLEX_ZEROS,),), (np.zeros(2),), 2,
+                "convex: the subdifferential of |z| is the unit disk, whose minimum-norm "
+                "element is 0", pytorch=(np.zeros(2),), jax=(np.zeros(2),),
+                at=lambda x: np.iscomplexobj(x) & (np.asarray(x) == 0))))
 relu = elementwise_unary(
     "relu", lambda x: np.maximum(x, 0.0), lambda m, out, x: x > 0,
     lambda x: x * sp.Heaviside(x, 0), ranges=_AWAY_FROM_ZERO,
