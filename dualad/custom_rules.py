@@ -7,7 +7,10 @@ ops), so one rule serves ``jvp``, ``jacfwd``, ``grad``, ``jacrev``, ``hessian``
 and any nesting. ``@custom_vjp`` gives a reverse-mode rule,
 ``f.defvjp(fwd, bwd)`` with ``fwd(*args) -> (out, residuals)`` and
 ``bwd(residuals, g) -> tuple`` of one cotangent per argument; as in JAX it
-has no forward mode (use ``custom_jvp`` for that). Arguments and outputs may
+has no forward mode (use ``custom_jvp`` for that), and
+``custom_vjp(f, nondiff_argnums=(i, ...))`` makes arguments static (functions,
+numbers, options): ``fwd`` takes every argument, ``bwd(*static, residuals, g)``
+receives them first and returns cotangents for the other arguments only. Arguments and outputs may
 be pytrees (:mod:`dualad.tree`); leaves that are Tensors are differentiated.
 
 Higher orders work when the rules are written with dualad ops: the residuals
@@ -264,12 +267,35 @@ class custom_vjp:  # noqa: N801  (JAX's name)
     >>> clip_gradient.defvjp(fwd, bwd)
     >>> float(func.grad(lambda x: 5.0 * clip_gradient(x))(2.0))
     1.0
+
+    ``nondiff_argnums`` (JAX's keyword) names static arguments, passed to ``bwd``
+    first; ``bwd`` returns cotangents for the other arguments only:
+
+    >>> from functools import partial
+    >>> @partial(func.custom_vjp, nondiff_argnums=(0,))
+    ... def apply(fn, x):
+    ...     return fn(x)
+    >>> apply.defvjp(lambda fn, x: (fn(x), x), lambda fn, x, g: (2.0 * g,))
+    >>> float(func.grad(lambda x: apply(da.sin, x))(0.3))
+    2.0
     """
 
-    def __init__(self, fun: Callable) -> None:
+    def __init__(self, fun: Callable, nondiff_argnums: tuple[int, ...] = ()) -> None:
         if not callable(fun):
             raise TypeError(f"custom_vjp: expected a function, got {type(fun).__name__}")
+        if isinstance(nondiff_argnums, (int, np.integer)) and not isinstance(nondiff_argnums,
+                                                                               bool):
+            nondiff_argnums = (int(nondiff_argnums),)
+        if not isinstance(nondiff_argnums, (tuple, list)) or any(
+                isinstance(i, bool) or not isinstance(i, (int, np.integer))
+                for i in nondiff_argnums):
+            raise TypeError("custom_vjp: nondiff_argnums must be a tuple of ints, got "
+                            f"{nondiff_argnums!r}")
+        if len(set(nondiff_argnums)) != len(nondiff_argnums):
+            raise ValueError(f"custom_vjp: nondiff_argnums={tuple(nondiff_argnums)!r} repeats "
+                             "an index")
         self.fun = fun
+        self.nondiff_argnums = tuple(int(i) for i in nondiff_argnums)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
         self._in_fwd = 0  # inside fwd, a call of f itself is the undecorated function
@@ -277,7 +303,9 @@ class custom_vjp:  # noqa: N801  (JAX's name)
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
         """Set ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, g) -> tuple`` of one
-        cotangent (or None) per argument, each in its argument's structure."""
+        cotangent (or None) per argument, each in its argument's structure. With
+        ``nondiff_argnums``, ``bwd(*static_args, residuals, g)`` returns one per other
+        argument."""
         if not callable(fwd) or not callable(bwd):
             raise TypeError(f"{self._name()}.defvjp: fwd and bwd must be functions")
         self.fwd, self.bwd = fwd, bwd
@@ -291,9 +319,11 @@ class custom_vjp:  # noqa: N801  (JAX's name)
                             "calling f")
         if self._in_fwd:
             return self.fun(*args)
-        leaves, treedef = tree.flatten(args)
-        if any(isinstance(x, BatchedTensor) for x in leaves):  # inside vmap: per example
+        if any(isinstance(x, BatchedTensor) for x in tree.leaves(args)):  # inside vmap
             return per_example_call(self, args)
+        static = self._static(args)
+        diff_args = tuple(a for i, a in enumerate(args) if i not in static)
+        leaves, treedef = tree.flatten(diff_args)
         if _active_levels(leaves):
             raise TypeError(f"{self._name()}: a custom_vjp function has a reverse-mode rule only "
                             "(as in JAX), but it is called in forward mode (jvp, jacfwd, "
@@ -310,9 +340,41 @@ class custom_vjp:  # noqa: N801  (JAX's name)
         outs, outdef = tree.flatten(out)
         outs = [_tensor_out(o, self._name(), "outputs") for o in outs]
         box = _Box(owner=self, res=res, treedef=treedef, leaves=leaves, outdef=outdef,
-                   outs=outs, nargs=len(args))
+                   outs=outs, nargs=len(diff_args),
+                   static=tuple(args[i] for i in static))
         results = _VJPRule.apply(box, *[x for x in leaves if isinstance(x, Tensor)])
         return tree.unflatten(outdef, list(results))
+
+    def _static(self, args: tuple) -> list[int]:
+        """The positions of the static arguments in this call, in the order of
+        ``nondiff_argnums`` (``bwd`` receives them so, as in JAX), checked: a static
+        argument holding a Tensor being differentiated would lose its derivative silently."""
+        static = []
+        for i in self.nondiff_argnums:
+            if not -len(args) <= i < len(args):
+                raise ValueError(f"{self._name()}: nondiff_argnums={self.nondiff_argnums!r} "
+                                 f"but it was called with {len(args)} argument(s)")
+            static.append(i % len(args))
+        if len(set(static)) != len(static):
+            raise ValueError(f"{self._name()}: nondiff_argnums={self.nondiff_argnums!r} names "
+                             "one argument twice")
+        for i in static:
+            leaves = tree.leaves(args[i]) if tree_safe(args[i]) else [args[i]]
+            if _needs_grad(leaves) or _active_levels(leaves):
+                raise TypeError(f"{self._name()}: argument {i} is in nondiff_argnums but holds "
+                                "a Tensor being differentiated, whose derivative would be "
+                                "lost; pass it as an ordinary argument (bwd may return None "
+                                "for it), or detach it")
+        return static
+
+
+def tree_safe(x: Any) -> bool:
+    """Whether ``x`` can be walked as a pytree (a static argument may be any object)."""
+    try:
+        tree.structure(x)
+    except TypeError:
+        return False
+    return True
 
 
 class _VJPRule(Function):
@@ -329,10 +391,11 @@ class _VJPRule(Function):
         owner = box.owner
         g = tree.unflatten(box.outdef, [gr if gr is not None else _wrap(np.zeros_like(o._data))
                                         for gr, o in zip(grads, box.outs)])
-        result = owner.bwd(box.res, g)
+        result = owner.bwd(*box.static, box.res, g)
         if not isinstance(result, (tuple, list)) or len(result) != box.nargs:
+            which = "argument" if not box.static else "argument not in nondiff_argnums"
             raise TypeError(f"{owner._name()}: bwd must return a tuple of {box.nargs} "
-                            f"cotangent(s), one per argument, got {type(result).__name__}"
+                            f"cotangent(s), one per {which}, got {type(result).__name__}"
                             + (f" of {len(result)}" if isinstance(result, (tuple, list))
                                else ""))
         pieces: list = []

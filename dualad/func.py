@@ -39,6 +39,7 @@ array([[ 6.,  0.],
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -709,16 +710,31 @@ def _cat0(parts: list[Tensor]) -> Tensor:
     return out
 
 
-def _real_only(name: str, tensors: list, what: str) -> None:
-    """A Jacobian of complex numbers is refused, as by ``torch.func`` (its rows and columns
-    would mix the two conventions of complex derivatives): say what to do instead."""
+def _check_kind(name: str, tensors: list, what: str, holomorphic: bool) -> None:
+    """Without ``holomorphic``, a Jacobian of complex numbers is refused, as by
+    ``torch.func`` (its rows and columns would mix the two conventions of complex
+    derivatives); with it, every input and output must be complex, as in JAX."""
     for k, t in enumerate(tensors):
-        if t._data.dtype.kind == "c":
+        is_complex = t._data.dtype.kind == "c"
+        if holomorphic and not is_complex:
+            raise TypeError(f"{name}(holomorphic=True): expected all {what} to be complex but "
+                            f"{what[:-1]} {k} is real ({t._data.dtype}), as JAX does; cast "
+                            "it (x.astype(np.complex128)) or drop holomorphic=True for a real "
+                            "function")
+        if not holomorphic and is_complex:
             raise TypeError(f"{name}: expected all {what} to be real but {what[:-1]} {k} is "
-                            f"complex ({t._data.dtype}), as torch.func does; pass real and "
-                            "imaginary parts as separate real arrays (f(x + 1j * y), returning "
-                            "da.stack([da.real(w), da.imag(w)])), or use func.vjp / func.jvp "
+                            f"complex ({t._data.dtype}), as torch.func does; for a holomorphic "
+                            "function pass holomorphic=True (the Jacobian is then df/dz, as in "
+                            "JAX); otherwise pass real and imaginary parts as separate real "
+                            "arrays (f(x + 1j * y), returning da.stack([da.real(w), "
+                            "da.imag(w)])), or use func.vjp / func.jvp "
                             "(see docs/complex-numbers.md)")
+
+
+def _holomorphic_flag(name: str, holomorphic: Any) -> bool:
+    if not isinstance(holomorphic, (bool, np.bool_)):
+        raise TypeError(f"{name}: holomorphic must be True or False, got {holomorphic!r}")
+    return bool(holomorphic)
 
 
 def _jac_outputs(jac: list[list[Tensor]], outdef: _tree.TreeDef, diff: _Diff) -> Any:
@@ -744,28 +760,37 @@ def _push_chunk(f: Callable, args: tuple, kwargs: dict, diff: _Diff,
 
 
 def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
-           chunk_size: int | None = None) -> Callable:
+           chunk_size: int | None = None, holomorphic: bool = False) -> Callable:
     """The Jacobian by forward mode: one batched pass pushing every basis tangent.
 
     The result has shape ``out.shape + x.shape``. Cheapest when the inputs
     are few and the outputs many. ``chunk_size`` bounds memory by pushing
-    at most that many tangents per pass.
+    at most that many tangents per pass. Inputs and outputs must be real,
+    unless ``holomorphic=True`` (JAX's keyword): then they must be complex,
+    ``f`` is taken to be holomorphic and the result is the complex
+    derivative ``df/dz`` (see docs/complex-numbers.md).
 
     >>> import numpy as np
     >>> from dualad import func
     >>> func.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
+    >>> z = np.array([1j, 2.0 + 1j])
+    >>> J = func.jacfwd(lambda z: z ** 3, holomorphic=True)(z)
+    >>> np.allclose(J, np.diag(3 * z ** 2))
+    True
     """
+    holo = _holomorphic_flag("jacfwd", holomorphic)
+
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if state.vmap_levels:
-            return _UNDER_VMAP["jacobian"](jacfwd, "jacfwd", f, argnums, has_aux, chunk_size,
-                                           args, kwargs)
+            return _UNDER_VMAP["jacobian"](functools.partial(jacfwd, holomorphic=holo), "jacfwd", f,
+                                           argnums, has_aux, chunk_size, args, kwargs)
         nums, single = _argnums(argnums, len(args), "jacfwd")
         diff = _Diff(args, nums, single, "jacfwd")
         numpy_mode = _numpy_mode(args, diff)
         xs = diff.leaves
-        _real_only("jacfwd", xs, "inputs")
+        _check_kind("jacfwd", xs, "inputs", holo)
         sizes = [x._data.size for x in xs]
         total = sum(sizes)
         if total == 0:
@@ -774,7 +799,7 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
         runs = [_push_chunk(f, args, kwargs, diff, offsets, rows, has_aux)
                 for rows in _chunks(total, chunk_size, "jacfwd")]
         outs, outdef, _, aux = runs[0]
-        _real_only("jacfwd", outs, "outputs")
+        _check_kind("jacfwd", outs, "outputs", holo)
         jac = []
         for k, o in enumerate(outs):
             t = _cat0([run[2][k] for run in runs])
@@ -831,31 +856,42 @@ def _jacrev_rows(tr: _Traced, k: int, chunk_size: int | None) -> list[Tensor]:
 
 
 def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
-           chunk_size: int | None = None) -> Callable:
+           chunk_size: int | None = None, holomorphic: bool = False) -> Callable:
     """The Jacobian by reverse mode: one backward pass pulling back every basis cotangent.
 
     The result has shape ``out.shape + x.shape``. Cheapest when the outputs
     are few and the inputs many. ``chunk_size`` bounds memory by pulling back
     at most that many cotangents per pass (the function still runs once).
+    ``holomorphic=True`` (JAX's keyword) takes complex inputs and outputs and
+    gives the complex derivative ``df/dz``, as :func:`jacfwd` does (the
+    conjugate of what the backward pass, in PyTorch's convention, pulls back).
 
     >>> import numpy as np
     >>> from dualad import func
     >>> func.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
+    >>> z = np.array([1j, 2.0 + 1j])
+    >>> J = func.jacrev(lambda z: z ** 3, holomorphic=True)(z)
+    >>> np.allclose(J, np.diag(3 * z ** 2))
+    True
     """
+    holo = _holomorphic_flag("jacrev", holomorphic)
+
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if state.vmap_levels:
-            return _UNDER_VMAP["jacobian"](jacrev, "jacrev", f, argnums, has_aux, chunk_size,
-                                           args, kwargs)
+            return _UNDER_VMAP["jacobian"](functools.partial(jacrev, holomorphic=holo), "jacrev", f,
+                                           argnums, has_aux, chunk_size, args, kwargs)
         tr = _Traced(f, args, kwargs, argnums, has_aux, "jacrev")
-        _real_only("jacrev", tr.inputs, "inputs")
-        _real_only("jacrev", tr.outs, "outputs")
+        _check_kind("jacrev", tr.inputs, "inputs", holo)
+        _check_kind("jacrev", tr.outs, "outputs", holo)
         jac = []
         for k, o in enumerate(tr.outs):
             if o._data.size == 0:
                 raise ValueError("jacrev: an output of the function has no elements")
             blocks = _jacrev_rows(tr, k, chunk_size)
+            if holo:  # PyTorch's pullback of a real e_i is row i of conj(df/dz); JAX's is df/dz
+                blocks = [call("conj", b) for b in blocks]
             jac.append([_reshape(b, o._data.shape + x._data.shape)
                         for b, x in zip(blocks, tr.inputs)])
         result = _convert(_jac_outputs(jac, tr.outdef, tr.diff), tr.numpy_mode)
@@ -865,16 +901,23 @@ def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
     return wrapped
 
 
-def hessian(f: Callable, argnums: Argnums = 0) -> Callable:
+def hessian(f: Callable, argnums: Argnums = 0, *, holomorphic: bool = False) -> Callable:
     """The Hessian of a scalar function, as ``jacfwd(jacrev(f))`` (forward-over-reverse).
+
+    With ``holomorphic=True`` (JAX's keyword) ``f`` is a holomorphic function of complex
+    inputs and the result is ``d^2 f / dz^2``.
 
     >>> import numpy as np
     >>> from dualad import func
     >>> func.hessian(lambda x: (x[0] * x[1]) ** 2)(np.array([1.0, 2.0]))
     array([[8., 8.],
            [8., 2.]])
+    >>> H = func.hessian(lambda z: (z ** 3).sum(), holomorphic=True)(np.array([1j, 2.0]))
+    >>> np.allclose(H, np.diag([6j, 12.0]))
+    True
     """
-    return jacfwd(jacrev(f, argnums), argnums)
+    holo = _holomorphic_flag("hessian", holomorphic)
+    return jacfwd(jacrev(f, argnums, holomorphic=holo), argnums, holomorphic=holo)
 
 
 def hvp(f: Callable, primals: Any, tangents: Any) -> tuple:

@@ -154,14 +154,23 @@ def conventions() -> list[Convention]:
             for op in registry.ops() for k in op.kinks]
 
 
+def _numbers(v: Any) -> np.ndarray:
+    """``v`` as an array of floats, or of complex numbers when it has any."""
+    a = np.asarray(v)
+    return a if a.dtype.kind == "c" else a.astype(float)
+
+
 def _fmt(v: Any) -> str:
     if v is None:
         return "-"
     if callable(v):
         return repr(v)
-    a = np.asarray(v, dtype=float)
+    a = _numbers(v)
     if a.ndim:
         return "[" + ", ".join(_fmt(e) for e in a.ravel()) + "]"
+    if a.dtype.kind == "c":
+        z = complex(a)
+        return f"{z.real + 0.0:g}{z.imag + 0.0:+g}j"  # (+ 0.0: no -0)
     f = float(a)
     if np.isnan(f):
         return "nan"
@@ -182,8 +191,7 @@ def _same(a: tuple | None, b: tuple) -> bool:
     for x, y in zip(a, b):
         if callable(x) or callable(y):
             return False
-        if not np.array_equal(np.asarray(x, dtype=float), np.asarray(y, dtype=float),
-                              equal_nan=True):
+        if not np.array_equal(_numbers(x), _numbers(y), equal_nan=True):
             return False
     return True
 
@@ -371,18 +379,18 @@ def _policy_value(kink: registry.Kink, at: Callable[..., Any], name: str, index:
     v = values[index]
     if callable(v):
         return v
-    a = np.asarray(v, dtype=float)
+    a = _numbers(v)
     if a.ndim == 0:
-        return float(a)
+        return a[()]
     mask = np.broadcast_to(np.asarray(at(*kink.points[0], **kink.params), dtype=np.bool_),
                            a.shape)
-    ours = np.broadcast_to(np.asarray(kink.grads[index], dtype=float), a.shape)
+    ours = np.broadcast_to(_numbers(kink.grads[index]), a.shape)
     if np.array_equal(a[mask], ours[mask], equal_nan=True):
         return _KEEP
     distinct = np.unique(a[mask])
     if distinct.size != 1:
         raise ValueError(f"kink {kink.where!r}: the {name} value is not one number at the kink")
-    return float(distinct[0])
+    return distinct[0][()]
 
 
 def _raw(x: Any) -> Any:
@@ -411,7 +419,7 @@ def apply_policy(op: registry.Op, index: int, d: Any, inputs: tuple, params: dic
         value = _policy_value(kink, at, name, index)
         if value is not _KEEP:
             ref = raws[index]
-            dtype = ref.dtype if isinstance(ref, np.ndarray) and ref.dtype.kind == "f" \
+            dtype = ref.dtype if isinstance(ref, np.ndarray) and ref.dtype.kind in "fc" \
                 else np.float64
             v = np.asarray(value(*raws, **params) if callable(value) else value, dtype=dtype)
             d = registry.call("where", mask, v, d)

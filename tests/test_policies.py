@@ -26,7 +26,13 @@ IDS = [f"{op.name}:{k.where}" for op, k in KINKS]
 
 
 def _arrays(point) -> list[np.ndarray]:
-    return [np.array(p, dtype=float) for p in point]
+    return [np.array(p, dtype=complex if np.iscomplexobj(p) else float) for p in point]
+
+
+def _numbers(v) -> np.ndarray:
+    """``v`` as floats, or as complex numbers (the gradient at a complex kink)."""
+    a = np.asarray(v)
+    return a if a.dtype.kind == "c" else a.astype(float)
 
 
 def reverse_partials(op, point, params) -> list:
@@ -55,48 +61,59 @@ def _forward_partials(op, point, params, ones: bool) -> list:
         if op.jvp[i] is None:
             result.append(None)
             continue
-        probes = [None] if ones else list(np.ndindex(p.shape))
-        g = np.zeros(p.shape)
-        for k in probes:
-            with fwAD.dual_level():
-                xs = []
-                for j, q in enumerate(point):
-                    t = np.zeros(q.shape)
-                    if j == i:
-                        if ones:
-                            t[...] = 1.0
-                        else:
-                            t[k] = 1.0
-                    xs.append(fwAD.make_dual(da.tensor(q), da.tensor(t))
-                              if op.jvp[j] is not None else da.tensor(q))
-                tangent = fwAD.unpack_dual(registry.apply(op, *xs, **params)).tangent
-                tan = np.zeros(()) if tangent is None else tangent.numpy()
-                # a complex output (eigvals): the real part, as the reverse check's real
-                # all-ones cotangent sees it
-                tan = np.real(tan)
-            if ones:
-                g = np.broadcast_to(tan, p.shape).astype(float) if tan.shape != p.shape else tan
-            else:
-                g[k] = np.sum(tan)
-        result.append(g)
+        if np.iscomplexobj(p):  # the gradient Re(f'(z) . 1) + i Re(f'(z) . 1j), as backward
+            parts = [_partials_along(op, point, params, ones, i, unit) for unit in (1.0, 1j)]
+            result.append(parts[0] + 1j * parts[1])
+        else:
+            result.append(_partials_along(op, point, params, ones, i, 1.0))
     return result
+
+
+def _partials_along(op, point, params, ones: bool, i: int, unit: complex) -> np.ndarray:
+    """The real parts of the tangents of ``sum(op(*point))`` along ``unit`` times each
+    element of input ``i`` (or along all of them at once, with ``ones``)."""
+    p = point[i]
+    probes = [None] if ones else list(np.ndindex(p.shape))
+    g = np.zeros(p.shape)
+    for k in probes:
+        with fwAD.dual_level():
+            xs = []
+            for j, q in enumerate(point):
+                t = np.zeros(q.shape, dtype=q.dtype)
+                if j == i:
+                    if ones:
+                        t[...] = unit
+                    else:
+                        t[k] = unit
+                xs.append(fwAD.make_dual(da.tensor(q), da.tensor(t))
+                          if op.jvp[j] is not None else da.tensor(q))
+            tangent = fwAD.unpack_dual(registry.apply(op, *xs, **params)).tangent
+            tan = np.zeros(()) if tangent is None else tangent.numpy()
+            # a complex output (eigvals): the real part, as the reverse check's real
+            # all-ones cotangent sees it
+            tan = np.real(tan)
+        if ones:
+            g = np.broadcast_to(tan, p.shape).astype(float) if tan.shape != p.shape else tan
+        else:
+            g[k] = np.sum(tan)
+    return g
 
 
 def expected(kink, name: str, i: int, point, params) -> np.ndarray:
     """The declared derivative for input ``i`` at ``point`` under policy ``name``."""
-    grads = np.asarray(kink.grads[i], dtype=float)
+    grads = _numbers(kink.grads[i])
     if kink.rule == 1 or name == "subgradient":
         return grads
     mask = np.asarray(kink.at(*point, **params), dtype=bool)
     if name == "nan":
         return np.where(mask, np.nan, grads)
     v = getattr(kink, name)[i]
-    return np.asarray(v(*point, **params) if callable(v) else v, dtype=float)
+    return _numbers(v(*point, **params) if callable(v) else v)
 
 
 def _check(got, want, what: str) -> None:
-    got = np.asarray(got, dtype=float)
-    want = np.broadcast_to(np.asarray(want, dtype=float), got.shape)
+    got = _numbers(got)
+    want = np.broadcast_to(_numbers(want), got.shape)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=0, equal_nan=True, err_msg=what)
 
 
@@ -309,7 +326,7 @@ def test_policy_applies_at_second_order():
 
 TORCH_OPS = {
     "relu": lambda t, x: t.relu(x), "abs": lambda t, x: t.abs(x), "sign": lambda t, x: t.sign(x),
-    "sqrt": lambda t, x: t.sqrt(x), "log": lambda t, x: t.log(x),
+    "sqrt": lambda t, x: t.sqrt(x), "log": lambda t, x: t.log(x), "angle": lambda t, x: t.angle(x),
     "maximum": lambda t, x, y: t.maximum(x, y), "minimum": lambda t, x, y: t.minimum(x, y),
     "pow": lambda t, x, y: t.pow(x, y), "floor": lambda t, x: t.floor(x),
     "ceil": lambda t, x: t.ceil(x), "round": lambda t, x: t.round(x),
@@ -351,8 +368,10 @@ def test_pytorch_profile_matches_pytorch(op, kink):
         pytest.skip(f"no PyTorch counterpart mapped for {op.name}")
     for point in kink.points:
         pt = _arrays(point)
-        ts = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in pt]
-        fn(*ts).sum().backward()
+        ts = [torch.tensor(p, dtype=torch.complex128 if np.iscomplexobj(p) else torch.float64,
+                           requires_grad=True) for p in pt]
+        out = fn(*ts)
+        (out.real if out.is_complex() else out).sum().backward()  # (the gradient of Re f)
         with policy("pytorch"):
             ours = reverse_partials(op, pt, kink.params)
         for i, g in enumerate(kink.grads):

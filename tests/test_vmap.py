@@ -634,3 +634,11 @@ def test_decompositions_inside_vmap_match_a_loop(fn: object) -> None:
     got = func.vmap(fn)(x)
     want = np.stack([_as_array(fn(da.tensor(x[i]))) for i in range(3)])  # type: ignore[operator]
     np.testing.assert_allclose(_as_array(got), want, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("jac", [func.jacrev, func.jacfwd], ids=["jacrev", "jacfwd"])
+def test_holomorphic_jacobians_inside_vmap(jac: object) -> None:
+    """d z**3 / dz = 3 z**2 (JAX's holomorphic=True) per example."""
+    z = np.array([[1 + 2j, 0.5 - 1j], [2 + 0j, -1 + 1j]])
+    got = func.vmap(jac(lambda v: v ** 3, holomorphic=True))(z)  # type: ignore[operator]
+    np.testing.assert_allclose(got, np.stack([np.diag(3 * r ** 2) for r in z]), rtol=1e-14)

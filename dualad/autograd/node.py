@@ -199,7 +199,10 @@ def _modified_message(data: Any, which: str, version: int, expected: int) -> str
             f"inplace operation: [{data.dtype} tensor of shape {list(data.shape)}], which is "
             f"{which}, is at version {version}; expected version {expected} instead. Hint: "
             "clone the tensor before modifying it in place, or do the in-place operation "
-            "after backward.")
+            "after backward. A slice or row read from an array that is written afterwards "
+            "counts (traj[i + 1] = f(traj[i]) saves the view traj[i], then writes into traj): "
+            "read a copy, f(traj[i].clone()), or keep the running value in a variable and "
+            "collect the rows in a list for da.stack.")
 
 
 class SavedTensor:

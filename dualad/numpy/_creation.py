@@ -12,31 +12,18 @@ import numpy as _np
 
 from .. import creation as _creation
 from .. import ops as _F
+from ..ops.shape import holds_tensor, stack_nested
 from ..tensor import Tensor, _wrap
-
-
-def holds_tensor(obj: Any) -> bool:
-    """True if ``obj`` is a Tensor or a (nested) list or tuple holding one."""
-    if isinstance(obj, Tensor):
-        return True
-    return isinstance(obj, (list, tuple)) and any(holds_tensor(o) for o in obj)
 
 
 def _array_of(obj: Any, dtype: Any) -> Tensor:
     """A Tensor from a Tensor, a (nested) sequence holding Tensors, or plain data."""
     if isinstance(obj, Tensor):
         return obj if dtype is None or _np.dtype(dtype) == obj.dtype else _F.astype(obj, dtype)
-    if isinstance(obj, (list, tuple)) and holds_tensor(obj):
-        parts = [_array_of(o, None) for o in obj]
-        shapes = {p.shape for p in parts}
-        if len(shapes) > 1:
-            raise ValueError("dualad.numpy.array: the elements have different shapes "
-                             f"{sorted(shapes)}, so they do not make an array (NumPy: "
-                             "'inhomogeneous shape')")
-        out = _F.stack(parts, 0)
+    if isinstance(obj, (list, tuple)) and holds_tensor(obj) or \
+            isinstance(obj, _np.ndarray) and obj.dtype == object:
+        out = stack_nested(obj, "dualad.numpy.array")
         return out if dtype is None else _F.astype(out, dtype)
-    if isinstance(obj, _np.ndarray) and obj.dtype == object:
-        return _array_of(obj.tolist(), dtype)
     return _wrap(_np.array(obj, dtype=dtype))
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from .._fperr import quiet_off, quiet_on
 from .._state import census, state
 from .._sympy import sp, sympy_function
-from ..registry import _REGISTRY, LINEAR, Domain, Hints, Op, apply, call, register_op
+from ..registry import _REGISTRY, LINEAR, Domain, Hints, Kink, Op, apply, call, register_op
 from ..tensor import Tensor
 
 REALS = ((-3.0, 3.0),)
@@ -486,3 +486,52 @@ class Formula:
 
     def __repr__(self) -> str:
         return self.text
+
+
+def real_only(at: Callable[..., Any]) -> Callable[..., Any]:
+    """A kink mask ``at`` that compares by order (``x < 0``, ``|x| > 1``), restricted to real
+    inputs: on a complex array NumPy orders lexicographically (``-1+5j < 0``), which does
+    not locate a complex kink (those are declared by :func:`branch_cut`).
+
+    >>> import numpy as np
+    >>> real_only(lambda x: x < 0)(np.array([-1.0, 2.0])), real_only(lambda x: x < 0)(-1 + 5j)
+    (array([ True, False]), array(False))
+    """
+
+    def mask(x: Any, *rest: Any, **params: Any) -> Any:
+        if np.iscomplexobj(x):
+            return np.zeros(np.shape(x), dtype=bool)
+        return at(x, *rest, **params)
+
+    return mask
+
+
+def branch_cut(edge: float) -> Callable[[Any], Any]:
+    """The mask of complex ``z`` on the branch cut ``(-inf, edge)`` of the real axis (a zero
+    imaginary part of either sign); always False for real inputs.
+
+    >>> import numpy as np
+    >>> branch_cut(0.0)(np.array([-1 + 0j, -1 + 1e-300j, 2 + 0j, complex(-3, -0.0)]))
+    array([ True, False, False,  True])
+    """
+
+    def mask(x: Any) -> Any:
+        if not np.iscomplexobj(x):
+            return np.zeros(np.shape(x), dtype=bool)
+        x = np.asarray(x)
+        return (x.imag == 0) & (x.real < edge)
+
+    return mask
+
+
+def cut_kink(name: str, edge: float, grads: Any, note: str) -> Kink:
+    """The branch cut of a holomorphic ``name`` on the real axis below ``edge``, for complex
+    inputs (rule 4: the rules use the derivative's limit from the side NumPy takes the
+    value from, the sign of the zero imaginary part). Declared at ``edge - 1 + 0j`` and
+    ``edge - 4 - 0j``; ``grads`` gives the gradient there in PyTorch's convention
+    (``conj(f'(z))``, what ``da.real(f(z)).backward()`` leaves in ``z.grad``), and PyTorch
+    and JAX use the same formula (their own conventions aside)."""
+    points = np.array([complex(edge - 1.0, 0.0), complex(edge - 4.0, -0.0)])
+    values = np.asarray(grads, dtype=complex)
+    return Kink(f"complex z, Im z == 0 and Re z < {edge:g} (the branch cut)", ((points,),),
+                (values,), 4, note, pytorch=(values,), jax=(values,), at=branch_cut(edge))

@@ -16,13 +16,16 @@ from typing import Any
 import numpy as np
 
 from .._sympy import sp
-from ..registry import _REGISTRY, LINEAR, Domain, Hints, Op, apply, register_op
+from ..registry import _REGISTRY, LINEAR, Domain, Hints, Kink, Op, apply, register_op
 from ..tensor import Tensor
 from . import linalg, math, npmath, reductions, shape  # noqa: F401  (registered: marked below)
-from ._define import is_complex, op_function, provide
+from ._define import branch_cut, is_complex, kink_adjust, op_function, provide
 from .elementwise import where
 
 _RANGES = (((-3.0, 3.0),),)
+# angle's branch cut, declared at -1 and -2 (below the axis: -0.0); the gradient i z/|z|**2
+_CUT = np.array([complex(-1.0, 0.0), complex(-2.0, -0.0)])
+_CUT_GRADIENT = np.array([-1j, -0.5j])
 
 
 def _copy(fn: Any) -> Any:
@@ -38,9 +41,9 @@ def _copy(fn: Any) -> Any:
 
 def _unary(name: str, forward: Any, vjp: Any, jvp: Any, sympy: Any, doc: str,
            saves: tuple = (), node_name: str = "", array_vjp: Any = None,
-           ranges: tuple = _RANGES) -> Any:
+           ranges: tuple = _RANGES, kinks: tuple = ()) -> Any:
     op = register_op(Op(name=name, forward=forward, vjp=(vjp,), jvp=(jvp,), sympy=sympy,
-                        domain=Domain(ranges=ranges), elementwise=True, doc=doc,
+                        domain=Domain(ranges=ranges), elementwise=True, doc=doc, kinks=kinks,
                         node_name=node_name, accepts_complex=True,
                         hints=Hints(saves=saves, array_vjp=array_vjp and (array_vjp,))))
     function = op_function(op, 1)
@@ -95,16 +98,24 @@ def _safe_abs2(x: Any) -> tuple[Any, Any]:
     return where(zero, 1.0, real(x * conj(x))), zero
 
 
+def _angle_gradient(x: Any, mode: str) -> Any:
+    """The gradient ``i z / |z|**2`` of ``angle`` (``-y/r**2 + i x/r**2``), 0 for a real
+    input (the angle is 0 or pi there) and at 0 (PyTorch), through the kink policy: the
+    vjp is ``g * s`` and the jvp ``Re(conj(s) v)`` (a real function of ``z``)."""
+    if is_complex(x):
+        r2, zero = _safe_abs2(x)
+        s = where(zero, 0.0, _i_times(x) / r2)
+    else:
+        s = x * 0.0
+    return kink_adjust(_REGISTRY["angle"], 0, s, (x,), {}, mode)
+
+
 def _angle_vjp(g: Any, out: Any, x: Any) -> Any:
-    # dL/dx + i dL/dy = g * (-y + i x) / |z|**2 = g * i z / |z|**2; 0 at z == 0 (PyTorch)
-    r2, zero = _safe_abs2(x)
-    return where(zero, 0.0, _i_times(g) * x / r2)
+    return g * _angle_gradient(x, "backward")
 
 
 def _angle_jvp(t: Any, out: Any, x: Any) -> Any:
-    # Im(conj(z) v) / |z|**2; 0 at z == 0, and for a real z (the angle is 0 or pi there)
-    r2, zero = _safe_abs2(x)
-    return where(zero, 0.0, imag(conj(x) * t) / r2)
+    return real(conj(_angle_gradient(x, "jvp")) * t)
 
 
 angle = _unary(
@@ -118,7 +129,15 @@ angle = _unary(
     tensor(-0.5+0.5j, dtype=complex128)
     """, saves=(0,), node_name="AngleBackward0",
     # (a real x jumps from pi to 0 at 0: tested away from it)
-    ranges=(((-3.0, -0.05), (0.05, 3.0)),))
+    ranges=(((-3.0, -0.05), (0.05, 3.0)),),
+    kinks=(Kink("z == 0", ((0.0,),), (0.0,), 4,
+                "real x: the angle jumps from pi to 0, the derivative 0 of the flat parts is "
+                "its limit; complex z: no limit exists, 0 is PyTorch's value (arctan2 gives "
+                "nan)", pytorch=(0.0,), jax=(np.nan,), at=lambda x: x == 0),
+           Kink("complex z, Im z == 0 and Re z < 0 (the branch cut)",
+                ((_CUT,),), (_CUT_GRADIENT,), 4,
+                "the angle jumps from pi to -pi; its gradient i z/|z|**2 is continuous",
+                pytorch=(_CUT_GRADIENT,), jax=(_CUT_GRADIENT,), at=branch_cut(0.0))))
 
 
 # Ops whose rules follow the convention on complex inputs: holomorphic ops (the derived

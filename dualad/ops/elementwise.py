@@ -11,6 +11,7 @@ import numpy as np
 from .._sympy import sp, sympy_function
 from ..batched_tensor import BatchedTensor
 from ..registry import LINEAR, Domain, Hints, Kink, Op, apply, register_op
+from ..registry import get as get_op
 from ..tensor import Tensor
 from ._define import (
     ARRAY_MATH,
@@ -19,6 +20,7 @@ from ._define import (
     Formula,
     Math,
     conj_if_complex,
+    cut_kink,
     differentiated,
     elementwise,
     elementwise_unary,
@@ -26,6 +28,7 @@ from ._define import (
     op_function,
     provide,
     quiet,
+    real_only,
     scale,
 )
 
@@ -118,7 +121,8 @@ _POW = elementwise(
                 pytorch=(0.0, 0.0), jax=(0.0, 0.0)),
            Kink("x == 0, exponent 0 < y < 1", ((0.0, 0.5),), (np.inf, 0.0), 4,
                 "d/dx x**y = y * x**(y-1) tends to +inf", pytorch=(np.inf, 0.0),
-                jax=(np.inf, 0.0), at=lambda x, y: (x == 0) & (y > 0) & (y < 1))))
+                jax=(np.inf, 0.0), at=lambda x, y: (x == 0) & (np.imag(y) == 0) & (np.real(y) > 0)
+                & (np.real(y) < 1))))
 
 
 def add(x: Any, y: Any) -> Tensor:
@@ -160,8 +164,10 @@ log = elementwise_unary(  # exp(-log x) is 1/x, and nan where log is (rule 5)
     "log", quiet(np.log), lambda m, out, x: m.exp(-out), "log", ranges=POSITIVE, uses_output=True,
     kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4, "1/x tends to +inf", pytorch=(np.inf,),
                 jax=(np.inf,), at=lambda x: x == 0),
-           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "log is undefined for x < 0",
-                pytorch=(_RECIPROCAL,), jax=(_RECIPROCAL,), at=lambda x: x < 0)))
+           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "log is undefined for real x < 0",
+                pytorch=(_RECIPROCAL,), jax=(_RECIPROCAL,), at=real_only(lambda x: x < 0)),
+           cut_kink("log", 0.0, [-1.0, -0.25],
+                    "log jumps by 2 pi i across the cut; its derivative 1/z is continuous")))
 sin = elementwise_unary("sin", np.sin, lambda m, out, x: m.cos(x), "sin")
 cos = elementwise_unary("cos", np.cos, lambda m, out, x: -m.sin(x), "cos")
 tanh = elementwise_unary("tanh", np.tanh, lambda m, out, x: 1.0 - out * out, "tanh",
@@ -172,8 +178,10 @@ sqrt = elementwise_unary(
     kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4,
                 "1/(2 sqrt x) tends to +inf (also at -0.0: out + 0.0 turns sqrt(-0.0) into +0)",
                 pytorch=(np.inf,), jax=(np.inf,), at=lambda x: x == 0),
-           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "sqrt is undefined for x < 0",
-                pytorch=(np.nan,), jax=(np.nan,), at=lambda x: x < 0)))
+           Kink("x < 0", ((-1.0,),), (np.nan,), 5, "sqrt is undefined for real x < 0",
+                pytorch=(np.nan,), jax=(np.nan,), at=real_only(lambda x: x < 0)),
+           cut_kink("sqrt", 0.0, [0.5j, -0.25j],
+                    "sqrt and 1/(2 sqrt z) change sign across the cut: the side of the value")))
 def _sigmoid(x: Any) -> Any:
     """1 / (1 + exp(-x)) accurate in both tails (0.5 (1 + tanh(x/2)) cancels to 0 for
     x < -37, where the value is still about 1e-16 or more)."""
@@ -203,18 +211,26 @@ def _abs_complex_rules(m: Any) -> tuple:
     ``Re(conj(sgn(z)) v)``, with ``sgn(z) = z / |z|`` and 0 at 0 (PyTorch's ``sgn``: the
     minimum-norm subgradient), written with ``m``'s functions (Tensors or raw arrays)."""
 
-    def sgn(x: Any) -> Any:
+    def sgn(x: Any, mode: str) -> Any:
         zero = _raw(x) == 0
-        return m.where(zero, 0.0, x / m.where(zero, 1.0, m.abs(x)))
+        s = m.where(zero, 0.0, x / m.where(zero, 1.0, m.abs(x)))
+        # (the raw-array rules run under the default policy only; Tensor rules see policies)
+        return s if m is ARRAY_MATH else kink_adjust(get_op("abs"), 0, s, (x,), {}, mode)
 
-    return (lambda g, out, x: g * sgn(x), lambda t, out, x: m.real(m.conj(sgn(x)) * t))
+    return (lambda g, out, x: g * sgn(x, "backward"),
+            lambda t, out, x: m.real(m.conj(sgn(x, "jvp")) * t))
 
 
+_COMPLEX_ZEROS = np.array([0j, complex(0.0, -0.0)])
 abs = elementwise_unary(  # noqa: A001
     "abs", np.abs, lambda m, out, x: m.sign(x), "Abs", ranges=_AWAY_FROM_ZERO,
     complex_rules=_abs_complex_rules,
     kinks=(Kink("x == 0", ((0.0,),), (0.0,), 2, "convex: the subdifferential is [-1, 1]",
-                pytorch=(0.0,), jax=(1.0,), at=lambda x: x == 0),))
+                pytorch=(0.0,), jax=(1.0,), at=real_only(lambda x: x == 0)),
+           Kink("complex z == 0", ((_COMPLEX_ZEROS,),), (np.zeros(2),), 2,
+                "convex: the subdifferential of |z| is the unit disk, whose minimum-norm "
+                "element is 0", pytorch=(np.zeros(2),), jax=(np.zeros(2),),
+                at=lambda x: np.iscomplexobj(x) & (np.asarray(x) == 0))))
 relu = elementwise_unary(
     "relu", lambda x: np.maximum(x, 0.0), lambda m, out, x: x > 0,
     lambda x: x * sp.Heaviside(x, 0), ranges=_AWAY_FROM_ZERO,

@@ -25,7 +25,8 @@ from . import shape as _shape
 _VIEW = ("this tensor is a read-only view of another tensor's storage (the result of indexing, "
          "reshape, transpose, expand, ...), and dualad does not write through views. Modify "
          "the base tensor instead (e.g. x[index] = value), or call .clone() first and modify "
-         "the clone.")
+         "the clone. An augmented assignment into a slice, x[index] += v (or -=, *=, /=), "
+         "updates such a view: write x[index] = x[index] + v instead.")
 
 
 def inplace(x: Tensor, fn: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:

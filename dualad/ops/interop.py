@@ -210,7 +210,30 @@ def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
     if extra:
         raise TypeError(f"numpy.{ufunc.__name__} on a dualad Tensor does not support the "
                         f"keyword arguments {sorted(extra)}")
+    if kwargs.get("dtype") is not None:
+        inputs = _cast_inputs(ufunc, inputs, np.dtype(kwargs["dtype"]))
     return fn(*inputs)
+
+
+def _cast_inputs(ufunc: Any, inputs: tuple, dtype: np.dtype) -> tuple:
+    """NumPy's ``dtype=`` of a ufunc: the inputs cast to ``dtype`` (``same_kind``, as NumPy
+    casts them) before the op runs, so it computes in that precision. Floating and complex
+    dtypes only (an integer or boolean one would drop the derivative)."""
+    name = ufunc.__name__
+    if dtype.kind not in "fc":
+        raise TypeError(f"numpy.{name} on a dualad Tensor: dtype={dtype} is not supported; "
+                        "give a floating or complex dtype, or cast the result (x.astype(...)) "
+                        "where no derivative is needed")
+    out = []
+    for x in inputs:
+        have = x.dtype if isinstance(x, Tensor) else np.asarray(x).dtype
+        if isinstance(x, Tensor) or isinstance(x, np.ndarray):
+            if not np.can_cast(have, dtype, casting="same_kind"):
+                raise TypeError(f"numpy.{name}: cannot cast ufunc {name!r} input from {have} "
+                                f"to {dtype} with casting rule 'same_kind' (as NumPy)")
+        out.append(F.astype(x, dtype) if isinstance(x, Tensor) else
+                   np.asarray(x, dtype=dtype))
+    return tuple(out)
 
 
 def array_function(func: Any, types: tuple, args: tuple, kwargs: dict) -> Any:

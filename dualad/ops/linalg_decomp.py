@@ -40,6 +40,7 @@ True
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -1140,7 +1141,8 @@ def matrix_power(a: Any, n: Any) -> Tensor:
 
 def multi_dot(arrays: Any, *, out: Any = None) -> Tensor:
     """The product of a chain of matrices (NumPy's ``multi_dot``); the first and last may be
-    vectors. Computed from the left.
+    vectors. Multiplied in the cheapest order (fewest scalar multiplications, by the
+    matrix-chain dynamic programme, as NumPy), so ``multi_dot([A, B, v])`` is ``A @ (B @ v)``.
 
     >>> import dualad as da
     >>> da.linalg.multi_dot([da.tensor([1.0, 2.0]), da.eye(2), da.tensor([3.0, 4.0])]).item()
@@ -1157,10 +1159,53 @@ def multi_dot(arrays: Any, *, out: Any = None) -> Tensor:
         if len(shape_of(arr)) != 2 and not vec_ok:
             raise ValueError(f"multi_dot: array {i} has shape {shape_of(arr)}: the first and "
                              "last may be 1-d, every other must be 2-d")
-    result = arrays[0]
-    for arr in arrays[1:]:
-        result = matmul(result, arr)
-    return result
+    dims = [1 if first_vec else shape_of(arrays[0])[0]]
+    dims += [shape_of(arr)[-1] if k < len(arrays) - 1 or not last_vec else 1
+             for k, arr in enumerate(arrays)]
+    for k in range(len(arrays) - 1):  # (before any product: dims must chain)
+        inner = shape_of(arrays[k + 1])[0]
+        if dims[k + 1] != inner:
+            raise ValueError(f"multi_dot: array {k} ends with {dims[k + 1]} columns but array "
+                             f"{k + 1} has {inner} rows (shapes {shape_of(arrays[k])} and "
+                             f"{shape_of(arrays[k + 1])})")
+    order, _ = chain_order(dims)
+
+    def product(node: Any) -> Any:
+        if isinstance(node, int):
+            return arrays[node]
+        return matmul(product(node[0]), product(node[1]))
+
+    return product(order)
+
+
+def chain_order(dims: Sequence[int]) -> tuple[Any, int]:
+    """The cheapest order of a chain of matrices, matrix ``i`` of shape ``(dims[i],
+    dims[i + 1])``, and its cost in scalar multiplications: the order is a matrix index or
+    a pair of orders (the matrix-chain dynamic programme; ties split leftmost, as NumPy).
+
+    >>> chain_order([10, 100, 5, 50])     # (A B) C: 10*100*5 + 10*5*50
+    (((0, 1), 2), 7500)
+    """
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            best = -1
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if best < 0 or c < best:
+                    best, split[i][j] = c, k
+            cost[i][j] = best
+
+    def build(i: int, j: int) -> Any:
+        if i == j:
+            return i
+        k = split[i][j]
+        return (build(i, k), build(k + 1, j))
+
+    return build(0, n - 1), cost[0][n - 1]
 
 
 @per_example_inside_vmap

@@ -26,7 +26,15 @@ import numpy as np
 from .._sympy import sp
 from ..registry import Kink, apply
 from ..tensor import Tensor
-from ._define import POSITIVE, Formula, elementwise, elementwise_unary, quiet
+from ._define import (
+    POSITIVE,
+    Formula,
+    cut_kink,
+    elementwise,
+    elementwise_unary,
+    quiet,
+    real_only,
+)
 
 _UNIT = ((-0.9, 0.9),)
 _LN2 = math.log(2.0)
@@ -71,18 +79,24 @@ def _step_kink(where_text: str, point: float) -> tuple:
 
 
 def _boundary_kinks(edge: float, grad_at: float, outside: float, name: str,
-                    libraries: Any = np.nan) -> tuple:
-    """The kinks of a function defined for ``x >= edge``: the edge, and the values below it.
+                    libraries: Any = np.nan, cut: Any = None) -> tuple:
+    """The kinks of a function defined for real ``x >= edge``: the edge, and the values
+    below it; with ``cut`` (its gradients at the declared points), also the branch cut of
+    complex inputs below the edge (see ``cut_kink``).
 
     ``libraries`` is what PyTorch and JAX return below the edge (their formula
     evaluated there, e.g. ``Formula("1/(1+x)", ...)``, or nan).
     """
-    return (Kink(f"x == {edge:g}", ((edge,),), (grad_at,), 4,
-                 f"the derivative of {name} tends to {grad_at} at the boundary of its domain",
-                 pytorch=(grad_at,), jax=(grad_at,), at=lambda x: x == edge),
-            Kink(f"x < {edge:g}, outside the domain of {name}", ((outside,),), (np.nan,), 5,
-                 f"{name} is undefined there", pytorch=(libraries,), jax=(libraries,),
-                 at=lambda x: x < edge))
+    kinks = (Kink(f"x == {edge:g}", ((edge,),), (grad_at,), 4,
+                  f"the derivative of {name} tends to {grad_at} at the boundary of its domain",
+                  pytorch=(grad_at,), jax=(grad_at,), at=lambda x: x == edge),
+             Kink(f"x < {edge:g}, outside the domain of {name}", ((outside,),), (np.nan,), 5,
+                  f"{name} is undefined there (real x)", pytorch=(libraries,),
+                  jax=(libraries,), at=real_only(lambda x: x < edge)))
+    if cut is None:
+        return kinks
+    return kinks + (cut_kink(name, edge, cut, f"{name} jumps by a multiple of 2 pi i across "
+                             "the cut; its derivative is continuous"),)
 
 
 # ------------------------------------------------------------ trigonometric
@@ -92,16 +106,16 @@ arcsin = elementwise_unary(
     "arcsin", quiet(np.arcsin), lambda m, out, x: 1.0 / m.sqrt(1.0 - x * x), "asin", ranges=_UNIT,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (np.inf,), 4,
                 "1/sqrt(1 - x**2) tends to +inf", pytorch=(np.inf,), jax=(np.inf,),
-                at=lambda x: np.abs(x) == 1),
+                at=lambda x: (x == 1) | (x == -1)),
            Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arcsin is undefined for |x| > 1",
-                pytorch=(np.nan,), jax=(np.nan,), at=lambda x: np.abs(x) > 1)))
+                pytorch=(np.nan,), jax=(np.nan,), at=real_only(lambda x: np.abs(x) > 1))))
 arccos = elementwise_unary(
     "arccos", quiet(np.arccos), lambda m, out, x: -1.0 / m.sqrt(1.0 - x * x), "acos", ranges=_UNIT,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (-np.inf,), 4,
                 "-1/sqrt(1 - x**2) tends to -inf", pytorch=(-np.inf,), jax=(-np.inf,),
-                at=lambda x: np.abs(x) == 1),
+                at=lambda x: (x == 1) | (x == -1)),
            Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arccos is undefined for |x| > 1",
-                pytorch=(np.nan,), jax=(np.nan,), at=lambda x: np.abs(x) > 1)))
+                pytorch=(np.nan,), jax=(np.nan,), at=real_only(lambda x: np.abs(x) > 1))))
 arctan = elementwise_unary("arctan", np.arctan, lambda m, out, x: 1.0 / (1.0 + x * x), "atan")
 
 # --------------------------------------------------------------- hyperbolic
@@ -115,17 +129,20 @@ log1p = elementwise_unary(
     "log1p", quiet(np.log1p), lambda m, out, x: m.exp(-out), lambda x: sp.log(1 + x),
     ranges=((-0.9, 3.0),), uses_output=True,
     kinks=_boundary_kinks(-1.0, np.inf, -2.0, "log1p",
-                          Formula("1/(1+x)", lambda x: 1.0 / (1.0 + np.asarray(x, float)))))
+                          Formula("1/(1+x)", lambda x: 1.0 / (1.0 + np.asarray(x, float))),
+                          cut=[-1.0, -0.25]))
 log2 = elementwise_unary(
     "log2", quiet(np.log2), lambda m, out, x: m.exp(out * -_LN2) / _LN2, lambda x: sp.log(x, 2),
     ranges=POSITIVE, uses_output=True,
     kinks=_boundary_kinks(0.0, np.inf, -1.0, "log2",
-                          Formula("1/(x ln 2)", lambda x: 1.0 / (np.asarray(x, float) * _LN2))))
+                          Formula("1/(x ln 2)", lambda x: 1.0 / (np.asarray(x, float) * _LN2)),
+                          cut=[-1.0 / _LN2, -0.25 / _LN2]))
 log10 = elementwise_unary(
     "log10", quiet(np.log10), lambda m, out, x: m.exp(out * -_LN10) / _LN10,
     lambda x: sp.log(x, 10), ranges=POSITIVE, uses_output=True,
     kinks=_boundary_kinks(0.0, np.inf, -1.0, "log10",
-                          Formula("1/(x ln 10)", lambda x: 1.0 / (np.asarray(x, float) * _LN10))))
+                          Formula("1/(x ln 10)", lambda x: 1.0 / (np.asarray(x, float) * _LN10)),
+                          cut=[-1.0 / _LN10, -0.25 / _LN10]))
 
 arcsinh = elementwise_unary("arcsinh", np.arcsinh,
                             lambda m, out, x: 1.0 / m.sqrt(x * x + 1.0), "asinh")
@@ -138,9 +155,10 @@ arctanh = elementwise_unary(
     uses_output=True,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (np.inf,), 4,
                 "1/(1 - x**2) tends to +inf", pytorch=(np.inf,), jax=(np.inf,),
-                at=lambda x: np.abs(x) == 1),
+                at=lambda x: (x == 1) | (x == -1)),
            Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arctanh is undefined for |x| > 1",
-                pytorch=(_ATANH_FORMULA,), jax=(_ATANH_FORMULA,), at=lambda x: np.abs(x) > 1)))
+                pytorch=(_ATANH_FORMULA,), jax=(_ATANH_FORMULA,),
+                at=real_only(lambda x: np.abs(x) > 1))))
 exp2 = elementwise_unary("exp2", quiet(np.exp2), lambda m, out, x: out * _LN2, lambda x: 2 ** x,
                          uses_output=True)
 

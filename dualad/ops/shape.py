@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _fastnp as fast
 from ..registry import LINEAR, Domain, Hints, Op, apply, register_op
-from ..tensor import Tensor, check_dtype, ndim_of, shape_of
+from ..tensor import Tensor, _wrap, check_dtype, ndim_of, shape_of
 from . import _sympy_terms as terms
 from . import batching
 from ._define import is_complex, to_index
@@ -308,8 +308,43 @@ def index_add(g: Any, index: Any, shape: tuple) -> Tensor:
 
 
 def setitem(x: Any, index: Any, value: Any) -> Tensor:
-    """Out of place: a copy of ``x`` with ``value`` written at ``index``."""
+    """Out of place: a copy of ``x`` with ``value`` written at ``index``. A (nested) list
+    or tuple holding Tensors is stacked first (``out[:] = [a, b]``), so gradients flow."""
+    if isinstance(value, (list, tuple)) and holds_tensor(value):
+        value = stack_nested(value, "setitem")
     return apply(_SETITEM, x, value, index=to_index(index))
+
+
+def holds_tensor(obj: Any) -> bool:
+    """True if ``obj`` is a Tensor or a (nested) list or tuple holding one."""
+    if isinstance(obj, Tensor):
+        return True
+    return isinstance(obj, (list, tuple)) and any(holds_tensor(o) for o in obj)
+
+
+def stack_nested(obj: Any, name: str) -> Tensor:
+    """A Tensor from a Tensor, a (nested) list or tuple holding Tensors (stacked, so their
+    gradients and tangents flow) or plain data (a constant); ``name`` is the caller, for
+    errors.
+
+    >>> import dualad as da
+    >>> x = da.tensor(2.0, requires_grad=True)
+    >>> stack_nested([[x, 1.0], (0.0, x * x)], "example")
+    tensor([[2., 1.],
+            [0., 4.]], grad_fn=<CatBackward0>)
+    """
+    if isinstance(obj, Tensor):
+        return obj
+    if isinstance(obj, (list, tuple)) and holds_tensor(obj):
+        parts = [stack_nested(o, name) for o in obj]
+        shapes = {shape_of(p) for p in parts}
+        if len(shapes) > 1:
+            raise ValueError(f"{name}: the elements have different shapes {sorted(shapes)}, "
+                             "so they do not make an array (NumPy: 'inhomogeneous shape')")
+        return stack(parts, 0)
+    if isinstance(obj, np.ndarray) and obj.dtype == object:
+        return stack_nested(obj.tolist(), name)
+    return _wrap(np.array(obj))
 
 
 # ------------------------------------------------- squeeze, unsqueeze, flatten

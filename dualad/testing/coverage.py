@@ -48,7 +48,8 @@ def _value(v: object) -> str:
         return "none"
     if isinstance(v, (int, float, np.number)):
         return repr(float(v))
-    return str(np.asarray(v, dtype=float).tolist())
+    a = np.asarray(v)
+    return str((a if a.dtype.kind == "c" else a.astype(float)).tolist())
 
 
 def _kinks(op: Op) -> str:

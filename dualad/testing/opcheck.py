@@ -592,21 +592,27 @@ def _check_kink_point(op: Op, kink: Kink, point: tuple) -> None:
             got = np.zeros(arrays[i].shape) if g is None else g._data
             _kink_equal(op, where, "reverse", i, got, kink.grads[i], arrays, params)
         for i in diff:
-            got = np.zeros(arrays[i].shape)
+            # a complex input: the gradient Re(J 1) + i Re(J 1j), as the reverse pass gives
+            units = (1.0, 1j) if arrays[i].dtype.kind == "c" else (1.0,)
+            got = np.zeros(arrays[i].shape, dtype=complex if len(units) == 2 else float)
             for m in np.ndindex(arrays[i].shape):
-                with forward_ad.dual_level():
-                    # every differentiated input carries a tangent (zero but for the probed
-                    # one), except where its declared derivative is not finite: a zero
-                    # tangent times an infinite partial is nan, so that input stays constant
-                    duals = [Tensor(a.copy(), requires_grad=True) if j in diff else a
-                             for j, a in enumerate(arrays)]
-                    for j in diff:
-                        if j == i or np.all(np.isfinite(np.asarray(kink.grads[j], float))):
-                            tangent = _unit(arrays[j].shape, m) if j == i else \
-                                np.zeros(arrays[j].shape)
-                            duals[j] = forward_ad.make_dual(duals[j], Tensor(tangent))
-                    tan = forward_ad.unpack_dual(apply(op, *duals, **params)).tangent
-                    got[m] = 0.0 if tan is None else float(np.real(np.sum(tan._data)))
+                for unit in units:
+                    with forward_ad.dual_level():
+                        # every differentiated input carries a tangent (zero but for the
+                        # probed one), except where its declared derivative is not finite:
+                        # a zero tangent times an infinite partial is nan, so that input
+                        # stays constant
+                        duals = [Tensor(a.copy(), requires_grad=True) if j in diff else a
+                                 for j, a in enumerate(arrays)]
+                        for j in diff:
+                            if j == i or np.all(np.isfinite(np.asarray(kink.grads[j]))):
+                                tangent = unit * _unit(arrays[j].shape, m) if j == i else \
+                                    np.zeros(arrays[j].shape)
+                                duals[j] = forward_ad.make_dual(duals[j], Tensor(
+                                    tangent.astype(arrays[j].dtype, copy=False)))
+                        tan = forward_ad.unpack_dual(apply(op, *duals, **params)).tangent
+                        got[m] += unit * (0.0 if tan is None else
+                                          float(np.real(np.sum(tan._data))))
             _kink_equal(op, where, "forward", i, got, kink.grads[i], arrays, params)
 
 
@@ -618,8 +624,10 @@ def _unit(shape: tuple, m: tuple) -> np.ndarray:
 
 def _kink_equal(op: Op, where: str, mode: str, i: int, got: Any, declared: Any, arrays: tuple,
                 params: dict) -> None:
-    g = np.asarray(got, dtype=np.float64)
-    d = np.broadcast_to(np.asarray(declared, dtype=np.float64), g.shape)
+    g, d = np.asarray(got), np.asarray(declared)
+    if g.dtype.kind != "c" and d.dtype.kind != "c":  # (complex at a complex kink)
+        g, d = g.astype(np.float64), d.astype(np.float64)
+    d = np.broadcast_to(d, g.shape)
     same = np.isclose(g, d, rtol=1e-12, atol=1e-12, equal_nan=True) | (g == d)
     if not np.all(same):
         _fail(op, "kinks", f"{where}: {mode} mode gives {g!r} for input {i}, declared "
