@@ -22,11 +22,10 @@ from ..tensor import Tensor, _wrap, bump_version, meta_of, own_meta
 from . import elementwise as _elementwise
 from . import shape as _shape
 
-_VIEW = ("this tensor is a read-only view of another tensor's storage (the result of indexing, "
-         "reshape, transpose, expand, ...), and dualad does not write through views. Modify "
-         "the base tensor instead (e.g. x[index] = value), or call .clone() first and modify "
-         "the clone. An augmented assignment into a slice, x[index] += v (or -=, *=, /=), "
-         "updates such a view: write x[index] = x[index] + v instead.")
+_VIEW = ("this tensor is a read-only view of another tensor's storage made by reshape, "
+         "transpose, expand or a chain of views (dualad writes through a view made by one "
+         "indexing, x[index], only). Modify the base tensor instead (e.g. x[index] = value), "
+         "or call .clone() first and modify the clone.")
 
 
 def inplace(x: Tensor, fn: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
@@ -42,7 +41,14 @@ def inplace(x: Tensor, fn: Callable[..., Tensor], *args: Any, **kwargs: Any) -> 
         raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
                            "allowed. Make a clone to get a normal tensor before doing inplace "
                            "update.")
-    if not x._data.flags.writeable or x._is_view():
+    if x._is_view():
+        index = _indexed_from(x)
+        if index is None:
+            raise RuntimeError(_VIEW)
+        root = meta_of(x).view_of[0]  # type: ignore[index]
+        _write_through(root, index, x, fn, args, kwargs)
+        return x
+    if not x._data.flags.writeable:
         raise RuntimeError(_VIEW)
     old = alias(x, x._tangents)
     old._vc = None
@@ -71,6 +77,30 @@ def inplace(x: Tensor, fn: Callable[..., Tensor], *args: Any, **kwargs: Any) -> 
     if (history or x._tangents is not old_tangents) and vc.views:
         rebase_views(x, history)
     return x
+
+
+def _indexed_from(x: Tensor) -> Any:
+    """The index ``i`` if ``x`` is the view ``root[i]`` made by one indexing op (so an
+    in-place op on ``x`` can be written into ``root``); else None."""
+    root, chain, fixed = meta_of(x).view_of  # type: ignore[misc]
+    if fixed is not None or chain is None or len(chain) != 1:
+        return None
+    op, args, i, params = chain[0]
+    return params["index"] if op.name == "getitem" and i == 0 and args[0] is root else None
+
+
+def _write_through(root: Tensor, index: Any, x: Tensor, fn: Callable[..., Tensor], args: tuple,
+                   kwargs: dict) -> None:
+    """``x = root[index]`` updated in place as NumPy and PyTorch do, through its base:
+    ``root[index] = fn(root[index], ...)``; ``x`` (a view of root's storage) sees the new
+    values and takes the new history (``rebase_views``). So ``acc[1:] += v`` works."""
+    def update(r: Tensor) -> Tensor:
+        part = fn(_shape.getitem(r, index), *args, **kwargs)
+        if part.shape != x.shape:
+            raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast "
+                               f"shape {list(part.shape)} of the in-place operation")
+        return _shape.setitem(r, index, part)
+    inplace(root, update)
 
 
 def _take_history(x: Tensor, out: Tensor) -> None:

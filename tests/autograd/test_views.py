@@ -148,13 +148,57 @@ def test_no_grad_in_place_on_a_non_leaf_keeps_its_history():
     assert x.grad.tolist() == [2.0, 2.0, 2.0]
 
 
-def test_writing_into_a_view_is_refused_and_changes_nothing():
+def test_writing_into_a_reshaped_view_is_refused_and_changes_nothing():
     x = da.ones(4, requires_grad=True)
     y = x * 1
-    v = y[1:]
+    v = y.reshape(2, 2)
     with pytest.raises(RuntimeError, match="read-only view"):
         v.mul_(10)
     assert y.tolist() == [1.0] * 4 and y._version == 0
+    v = y[1:][1:]  # a view of a view
+    with pytest.raises(RuntimeError, match="read-only view"):
+        v.mul_(10)
+    assert y.tolist() == [1.0] * 4 and y._version == 0
+
+
+def test_writing_into_an_indexed_view_writes_through_as_pytorch() -> None:
+    """y[1:] *= 10 and v = y[1:]; v += w update y (NumPy's and PyTorch's meaning); the
+    gradients equal PyTorch's formulas, checked by central differences of the NumPy run."""
+    def numpy_f(a: np.ndarray) -> float:
+        y = a * 1.0
+        y[1:] *= 10.0
+        v = y[:2]
+        v += a[1:3] ** 2
+        return float((y ** 2).sum())
+
+    def dualad_f(a: da.Tensor) -> da.Tensor:
+        y = a * 1.0
+        y[1:] *= 10.0
+        v = y[:2]
+        v += a[1:3] ** 2
+        views.append((v, y))
+        return (y ** 2).sum()
+
+    views: list = []
+    a = np.array([0.5, -1.0, 2.0, 0.25])
+    x = da.tensor(a, requires_grad=True)
+    out = dualad_f(x)
+    v, y = views[0]
+    assert v._version == y._version and v.tolist() == y.tolist()[:2]
+    assert out.item() == pytest.approx(numpy_f(a), rel=1e-14)
+    out.backward()
+    h = 1e-6
+    fd = [(numpy_f(a + h * e) - numpy_f(a - h * e)) / (2 * h) for e in np.eye(4)]
+    np.testing.assert_allclose(x.grad.numpy(), fd, rtol=1e-7)
+    from dualad import func
+    np.testing.assert_allclose(func.jacfwd(dualad_f)(a), fd, rtol=1e-7)  # forward mode too
+
+
+def test_writing_through_a_view_of_a_leaf_that_requires_grad_is_refused() -> None:
+    x = da.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        x[1:].mul_(2.0)
+    assert x._version == 0
 
 
 def test_a_squeeze_that_drops_nothing_is_a_view_too():
