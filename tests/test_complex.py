@@ -343,3 +343,14 @@ def test_casting_real_to_complex_pulls_back_the_real_part_without_warning() -> N
         da.real(z * z).sum().backward()
     # real((x (1+2i))^2) = -3 x^2, so the gradient is -6 x
     np.testing.assert_allclose(x.grad.numpy(), -6 * np.array([0.5, -1.5]), rtol=1e-14)
+
+
+def test_is_complex_of_every_kind_of_value() -> None:
+    # the rules' complex test, with its shortcut for the scalar path's float values
+    from dualad.ops._define import is_complex
+
+    real = [1.0, np.float64(1.0), np.float32(1.0), 2, np.ones(2), da.tensor([1.0]), np.array(1.0)]
+    cplx = [1j, np.complex128(1j), np.complex64(1j), np.ones(2, complex), da.tensor([1j]),
+            np.array(1j)]
+    assert not any(is_complex(v) for v in real)
+    assert all(is_complex(v) for v in cplx)

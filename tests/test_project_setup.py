@@ -21,10 +21,13 @@ def _readme_pytest_args() -> list[str]:
     return shlex.split(match.group(1).split("python -m pytest", 1)[1])
 
 
-@pytest.mark.parametrize("command", ["README", "pytest -q"])
-def test_the_test_commands_print_a_summary_line(tmp_path: Path, command: str) -> None:
+# the README's arguments and plain ``-q`` (one run when they are the same)
+_COMMANDS = sorted({tuple(_readme_pytest_args()), ("-q",)})
+
+
+@pytest.mark.parametrize("args", _COMMANDS, ids=[" ".join(a) or "none" for a in _COMMANDS])
+def test_the_test_commands_print_a_summary_line(tmp_path: Path, args: tuple) -> None:
     """``-q`` on the command line plus ``-q`` in addopts was ``-qq``: dots and no summary."""
-    args = _readme_pytest_args() if command == "README" else ["-q"]
     (tmp_path / "test_one.py").write_text("def test_one():\n    assert True\n")
     run = subprocess.run(
         [sys.executable, "-m", "pytest", *args, "-c", str(ROOT / "pyproject.toml"),

@@ -47,18 +47,20 @@ APPLIES = {"scalar_path": lambda op: op.hints.scalar_forward is not None,
            "complex": lambda op: op.accepts_complex}
 
 
+def _checks(op: Op) -> list[str]:
+    """The property checks that apply to ``op`` (those of known bugs run apart, xfail)."""
+    names = []
+    for name in PROPERTY_CHECKS:
+        if name != "sympy" and not differentiable_inputs(op):
+            continue  # differentiable=False: exempt from derivative checks only
+        if APPLIES.get(name, lambda op: True)(op):
+            names.append(name)
+    return names
+
+
 def _cases() -> list:
-    cases = []
-    for op in OPS:
-        for name in PROPERTY_CHECKS:
-            if name != "sympy" and not differentiable_inputs(op):
-                continue  # differentiable=False: exempt from derivative checks only
-            if not APPLIES.get(name, lambda op: True)(op):
-                continue
-            bug = KNOWN_BUGS.get((op.name, name))
-            marks = [pytest.mark.xfail(reason=bug, raises=OpCheckError)] if bug else []
-            cases.append(pytest.param(op, name, id=f"{op.name}-{name}", marks=marks))
-    return cases
+    """Every (op, check) pair the suite runs: ``test_property`` runs an op's checks together."""
+    return [pytest.param(op, name, id=f"{op.name}-{name}") for op in OPS for name in _checks(op)]
 
 
 @pytest.mark.parametrize("op", OPS, ids=IDS)
@@ -86,10 +88,28 @@ def _settings_chain_kept_short(request: pytest.FixtureRequest):
         fn._hypothesis_internal_use_settings = saved
 
 
-@pytest.mark.parametrize(("op", "check"), _cases())
+@pytest.mark.parametrize("op", [op for op in OPS if _checks(op)],
+                         ids=[op.name for op in OPS if _checks(op)])
 @SUITE_SETTINGS
 @given(data=st.data())
-def test_property(op: Op, check: str, data: st.DataObject) -> None:
+def test_property(op: Op, data: st.DataObject) -> None:
+    """Each check that applies to ``op``, on every drawn call (drawn once for all the checks,
+    as check_op does: drawing the inputs costs more than most checks). A failure names the
+    op and the check (``op 'sin': vjp check failed: ...``)."""
+    arrays, params = data.draw(strategies.op_inputs(op), label=f"{op.name} inputs")
+    seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
+    for check in _checks(op):
+        if (op.name, check) not in KNOWN_BUGS:
+            PROPERTY_CHECKS[check](op, arrays, params, seed)
+
+
+@pytest.mark.parametrize(("op", "check"), [
+    pytest.param(registry.get(name), check, id=f"{name}-{check}",
+                 marks=pytest.mark.xfail(reason=bug, raises=OpCheckError))
+    for (name, check), bug in KNOWN_BUGS.items()])
+@SUITE_SETTINGS
+@given(data=st.data())
+def test_known_bug(op: Op, check: str, data: st.DataObject) -> None:
     arrays, params = data.draw(strategies.op_inputs(op), label=f"{op.name} inputs")
     seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
     PROPERTY_CHECKS[check](op, arrays, params, seed)
@@ -269,3 +289,38 @@ def test_hints_are_fixed_when_the_op_is_declared() -> None:
     again = Op(name="_test_again", forward=np.multiply, vjp=mul.vjp, jvp=mul.jvp,
                sympy=mul.sympy, domain=mul.domain, elementwise=True, hints=mul.hints)
     assert again.hints == mul.hints and again.hints.keeps == mul.hints.keeps
+
+
+def test_suite_fails_on_a_wrong_jvp_in_the_sympy_check() -> None:
+    # the SymPy check's derivative part (the partials of an elementwise op's form, worked
+    # out once per op) catches a forward rule that disagrees with the form's derivative
+    with _temporary(_cube(jvp=(lambda t, out, x: t * 2 * x * x,))):
+        with pytest.raises(OpCheckError, match="op '_test_cube': sympy check failed: "
+                           "forward-mode <u, J v> vs the derivative of the sympy form"):
+            check_op("_test_cube", max_examples=10, checks=["sympy"], shrink=False)
+
+
+@pytest.mark.parametrize(("name", "arrays"), [
+    ("sin", (np.array([[0.3, -1.2, 2.0]]),)),
+    ("arctan2", (np.array([[0.5], [-1.5]]), np.array([0.7, -0.2, 1.1]))),  # broadcast
+    ("clamp", (np.array([-2.0, 0.1, 0.9]), np.array(-1.0), np.array(1.0))),
+    ("where", (np.array([True, False, True]), np.array([1.0, 2.0, 3.0]), np.array(-0.5))),
+    ("pow", (np.array(1.3), np.array([2.0, -0.5]))),
+])
+def test_cached_elementwise_sympy_partials_give_the_general_derivative(
+        name: str, arrays: tuple) -> None:
+    # the elementwise path of the SymPy check (cached partials evaluated per element) equals
+    # the general one (d/dt of the form at x + t v, built and differentiated by SymPy)
+    from dualad.testing import opcheck
+
+    op = registry.get(name)
+    rng = np.random.default_rng(3)
+    args = [opcheck._to_sympy(a) for a in arrays]
+    vs = [rng.standard_normal(np.shape(arrays[i])) for i in opcheck.differentiable_inputs(op)]
+    u = rng.standard_normal(np.broadcast_shapes(*[np.shape(a) for a in arrays]))
+    general = opcheck._sympy_derivative(op, args, {}, vs, u)
+    assert opcheck._sympy_elementwise_derivative(op, args, {}, vs, u) == pytest.approx(
+        general, rel=1e-12, abs=1e-14)
+    assert opcheck._sympy_elementwise_derivative(op, args, {}, vs, u) == pytest.approx(
+        general, rel=1e-12, abs=1e-14)  # again, from the cache
+    assert general != 0

@@ -121,6 +121,27 @@ def test_logm_and_sqrtm_match_scipy():
     np.testing.assert_allclose(linalg.expm(linalg.logm(m)).numpy(), m, atol=1e-11)
 
 
+def test_logm_leaves_numpys_global_generator_alone_and_maps_under_vmap():
+    # SciPy's logm draws random vectors from np.random (its 1-norm estimator) for some
+    # matrices, such as this one: the caller's generator moved, and vmap(logm) refused to
+    # run, saying the function drew random numbers (test_vmap's every-op test found it)
+    b = np.array([[1.0, 2.0, 1.0], [0.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    a = np.array([[0.0, -1.0, -1.0], [-1.0, -1.0, 1.0], [-1.0, -1.0, -1.0]])
+    def moved(before: tuple) -> bool:
+        now = np.random.get_state()
+        return not (np.array_equal(before[1], now[1]) and before[2] == now[2])
+
+    state = np.random.get_state()
+    want = sl.logm(b).real
+    assert moved(state)  # (SciPy's own logm draws)
+    state = np.random.get_state()
+    got = linalg.logm(b)
+    assert not moved(state)
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-12, atol=1e-12)
+    stacked = func.vmap(linalg.logm)(np.stack([a, a, b]))
+    np.testing.assert_array_equal(np.asarray(stacked)[2], np.asarray(got))
+
+
 def test_logm_and_sqrtm_refuse_a_negative_eigenvalue():
     for f in (linalg.logm, linalg.sqrtm):
         with pytest.raises(ValueError, match="negative real axis"):

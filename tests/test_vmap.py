@@ -38,17 +38,18 @@ def test_every_op_matches_a_loop(op: registry.Op, data: st.DataObject) -> None:
     batched = data.draw(st.lists(st.booleans(), min_size=len(arrays), max_size=len(arrays)))
     if not any(batched):
         batched[0] = True
-    examples = []  # per input: B arrays (batched) or None
-    for k, a in enumerate(arrays):
-        if batched[k]:
-            more = [data.draw(strategies.arrays_from(a.shape, dom.ranges[k], a.dtype))
-                    for _ in range(B - 1)]
-            examples.append([a, *more])
-        else:
-            examples.append(None)
-    calls = [[a if ex is None else ex[i] for a, ex in zip(arrays, examples)] for i in range(B)]
-    if dom.valid is not None:
-        assume(all(dom.valid(*c, **params) for c in calls))
+    calls = [list(arrays)]
+    for _ in range(B - 1):  # each further call: new values of the batched inputs
+        def call(new: tuple) -> list:
+            values = iter(new)
+            return [next(values) if batched[k] else a for k, a in enumerate(arrays)]
+
+        new = st.tuples(*[strategies.arrays_from(a.shape, dom.ranges[k], a.dtype)
+                          for k, a in enumerate(arrays) if batched[k]])
+        if dom.valid is not None:  # (drawn valid: a rejected call would reject the example)
+            new = new.filter(lambda n: bool(dom.valid(*call(n), **params)))
+        calls.append(call(data.draw(new)))
+    examples = [[c[k] for c in calls] if batched[k] else None for k in range(len(arrays))]
     try:
         expected = [_values(registry.apply(op, *c, **params)) for c in calls]
     except (ValueError, FloatingPointError, np.linalg.LinAlgError, ArithmeticError):

@@ -190,6 +190,8 @@ def is_complex(v: Any) -> bool:
         return v._data.dtype.kind == "c"
     if kind is np.ndarray:
         return v.dtype.kind == "c"
+    if kind is np.float64 or kind is float:  # (the scalar path's values: no dtype lookup)
+        return False
     dtype = getattr(v, "dtype", None)
     return dtype.kind == "c" if dtype is not None else kind is complex
 

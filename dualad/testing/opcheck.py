@@ -502,6 +502,57 @@ def _numeric(e: Any) -> complex:
     return complex(sp.N(e, 20)) if isinstance(e, sp.Basic) else complex(e)
 
 
+def _sympy_derivative(op: Op, args: list, params: dict, vs: list, u: np.ndarray) -> complex:
+    """``d/dt <u, form(x + t v)>`` at ``t = 0`` by SymPy, ``x`` the inputs ``args`` (object
+    arrays) and ``v`` the directions ``vs`` of the differentiable ones."""
+    t = sp.Symbol("t", real=True)
+    moved = list(args)
+    for k, i in enumerate(differentiable_inputs(op)):
+        moved[i] = _object_array(args[i] + t * _to_sympy(vs[k]))
+    sym_t = _sympy_eval(op, [a if a.ndim else a[()] for a in moved], params)
+    scalar = sum((sp.Float(float(c)) * e for c, e in zip(u.ravel(), sym_t.ravel())),
+                 sp.Integer(0))
+    return _numeric(sp.diff(scalar, t).subs(t, 0))
+
+
+# SymPy's partial derivatives of an elementwise op's form, per (form, params, values of the
+# inputs that are not differentiated): they do not depend on the inputs' shapes or values,
+# so SymPy works each out once and every drawn element evaluates it
+_PARTIALS: dict[tuple, tuple[list[Any], list[Any]]] = {}
+
+
+def _sympy_partials(op: Op, params: dict, fixed: tuple, n: int) -> tuple[list[Any], list[Any]]:
+    """Symbols for the differentiable inputs of ``op`` (of ``n`` inputs) and SymPy's
+    derivative of the op's form with respect to each, the others being ``fixed`` (cached)."""
+    key = (op.sympy, tuple(sorted((k, repr(v)) for k, v in params.items())), fixed, n)
+    if key not in _PARTIALS:
+        idx = differentiable_inputs(op)
+        symbols = [sp.Dummy(f"x{i}", real=True) for i in idx]
+        given, named = iter(fixed), iter(symbols)
+        form = op.sympy
+        assert form is not None  # (ops without one are skipped before)
+        value = form(*[next(named) if i in idx else next(given) for i in range(n)], **params)
+        _PARTIALS[key] = symbols, [sp.diff(value, s) for s in symbols]
+    return _PARTIALS[key]
+
+
+def _sympy_elementwise_derivative(op: Op, args: list, params: dict, vs: list,
+                                  u: np.ndarray) -> complex:
+    """:func:`_sympy_derivative` of an elementwise op: element by element, the SymPy
+    partials (worked out once per op) at the element's inputs, along ``v``, weighted by
+    ``u``."""
+    idx = differentiable_inputs(op)
+    ins = np.broadcast_arrays(*[np.asarray(a, dtype=object) for a in args])
+    dirs = [np.broadcast_to(v, ins[0].shape) for v in vs]
+    total = 0j
+    for m in np.ndindex(ins[0].shape):
+        fixed = tuple(a[m] for i, a in enumerate(ins) if i not in idx)
+        symbols, partials = _sympy_partials(op, params, fixed, len(ins))
+        at = {s: ins[i][m] for s, i in zip(symbols, idx)}
+        total += u[m] * sum(float(v[m]) * _numeric(p.subs(at)) for v, p in zip(dirs, partials))
+    return total
+
+
 def check_sympy(op: Op, arrays: tuple, params: dict, seed: int = 0) -> None:
     """(e) the SymPy form at the inputs equals the forward value, and its derivative along a
     random direction equals forward mode's."""
@@ -529,20 +580,13 @@ def check_sympy(op: Op, arrays: tuple, params: dict, seed: int = 0) -> None:
     if _skip_derivatives(op):
         return
     # derivative: x_i = x0_i + t * v_i, d/dt <u, sympy(x(t))> at t = 0
-    t = sp.Symbol("t", real=True)
     rng = _rng(seed + 4)
     fn, xs = _diff_function(op, arrays, params)
-    idx = differentiable_inputs(op)
     vs = [rng.standard_normal(x.shape) for x in xs]
     u = rng.standard_normal(fwd.shape)
-    moved = list(args)
-    for k, i in enumerate(idx):
-        moved[i] = _object_array(args[i] + t * _to_sympy(vs[k]))
     try:
-        sym_t = _sympy_eval(op, [a if a.ndim else a[()] for a in moved], params)
-        scalar = sum((sp.Float(float(c)) * e for c, e in zip(u.ravel(), sym_t.ravel())),
-                     sp.Integer(0))
-        deriv = _numeric(sp.diff(scalar, t).subs(t, 0))
+        deriv = (_sympy_elementwise_derivative if op.elementwise else _sympy_derivative)(
+            op, args, params, vs, u)
     except Exception as exc:  # noqa: BLE001
         _fail(op, "sympy", f"the sympy form cannot be differentiated: {type(exc).__name__}: "
               f"{exc}", arrays, params)
