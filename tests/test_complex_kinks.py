@@ -307,3 +307,18 @@ def test_tracker_reports_gradients_in_the_declared_convention() -> None:
         gradient(da.arcsin, z)
     (hit,) = [h for h in hits if h.mode == "backward"]
     assert np.isclose(hit.value, -1j / np.sqrt(3))
+
+
+def test_arccosh_below_the_domain_matches_pytorch_under_its_policy() -> None:
+    # PyTorch's rule 1/sqrt(x**2 - 1) is finite for real x < -1 (nan between -1 and 1);
+    # the profile said nan there
+    torch = pytest.importorskip("torch")
+    x = np.array([-3.0, -2.0, 0.5, 2.0])
+    t = torch.tensor(x, requires_grad=True)
+    torch.acosh(t).sum().backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with nondiff.policy("pytorch"):
+            got = gradient(da.arccosh, x)
+    np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-12, equal_nan=True)
+    assert np.isnan(got[2]) and np.isfinite(got[:2]).all()
