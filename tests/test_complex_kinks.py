@@ -322,3 +322,19 @@ def test_arccosh_below_the_domain_matches_pytorch_under_its_policy() -> None:
             got = gradient(da.arccosh, x)
     np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-12, equal_nan=True)
     assert np.isnan(got[2]) and np.isfinite(got[:2]).all()
+
+
+_TORCH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctanh": "atanh", "arccosh": "acosh",
+                "arcsinh": "asinh", "arctan": "atan"}
+
+
+@pytest.mark.parametrize("name", list(POLES))
+def test_pole_rows_pytorch_column_is_pytorchs_gradient(name) -> None:
+    torch = pytest.importorskip("torch")
+    (kink,) = [k for k in POLES[name][0].op.kinks if k.where.startswith("complex z, z ==")]
+    z = np.asarray(kink.points[0][0])
+    t = torch.tensor(z, requires_grad=True)
+    getattr(torch, _TORCH_NAMES.get(name, name))(t).real.sum().backward()
+    got, declared = t.grad.numpy(), np.asarray(kink.pytorch[0])
+    np.testing.assert_array_equal(got.real, declared.real)  # (inf+nanj or nan+nanj)
+    np.testing.assert_array_equal(np.isnan(got.imag), np.isnan(declared.imag))
