@@ -406,8 +406,9 @@ def _summary_value(values: np.ndarray) -> Any:
 
 
 def apply_policy(op: registry.Op, index: int, d: Any, inputs: tuple, params: dict,
-                 mode: str) -> Any:
-    """The policy and tracker at work on derivative ``d`` (called from ``kink_adjust``)."""
+                 mode: str, partial: bool = False) -> Any:
+    """The policy and tracker at work on derivative ``d`` (called from ``kink_adjust``;
+    ``partial``: ``d`` is ``df/dz``, the conjugate of the declared gradients)."""
     name = state.kink_policy
     raws = [_raw(x) for x in inputs]
     for kink, at in _active_kinks(op):
@@ -422,9 +423,10 @@ def apply_policy(op: registry.Op, index: int, d: Any, inputs: tuple, params: dic
             dtype = ref.dtype if isinstance(ref, np.ndarray) and ref.dtype.kind in "fc" \
                 else np.float64
             v = np.asarray(value(*raws, **params) if callable(value) else value, dtype=dtype)
-            d = registry.call("where", mask, v, d)
+            d = registry.call("where", mask, np.conj(v) if partial else v, d)
         if state.kink_trackers:
             raw_d = np.asarray(_raw(d))  # (complex for a complex op: kept complex)
+            raw_d = np.conj(raw_d) if partial and raw_d.dtype.kind == "c" else raw_d
             dd, m = np.broadcast_arrays(raw_d if raw_d.dtype.kind == "c" else
                                         raw_d.astype(float), mask)
             loc = _node_location() if mode == "backward" else _user_location()

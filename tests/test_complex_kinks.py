@@ -135,3 +135,206 @@ def test_abs_at_complex_zero_follows_the_policies_in_both_modes() -> None:
         assert np.isnan(jvp_gradient(da.abs, z)[:2]).all()
     with nondiff.policy("raise"), pytest.raises(nondiff.KinkError, match="complex z == 0"):
         gradient(da.abs, z)
+
+
+# ------------------------------------------- cuts of the inverse functions, poles
+# op, NumPy's function, the axis of its cuts, points on them (both signs of the zero part)
+CUTS = {
+    "arcsin": (da.arcsin, np.arcsin, "real"),
+    "arccos": (da.arccos, np.arccos, "real"),
+    "arctanh": (da.arctanh, np.arctanh, "real"),
+    "arccosh": (da.arccosh, np.arccosh, "real"),
+    "arcsinh": (da.arcsinh, np.arcsinh, "imaginary"),
+    "arctan": (da.arctan, np.arctan, "imaginary"),
+}
+ON_CUT = {
+    "real": np.array([complex(2.0, 0.0), complex(2.0, -0.0), complex(-1.5, 0.0),
+                      complex(-1.5, -0.0)]),
+    "imaginary": np.array([complex(0.0, 2.0), complex(-0.0, 2.0), complex(0.0, -1.5),
+                           complex(-0.0, -1.5)]),
+}
+ARCCOSH_CUT = np.array([complex(0.5, 0.0), complex(0.5, -0.0), complex(-2.0, 0.0),
+                        complex(-2.0, -0.0)])
+# off the cuts, close to them or on the same axis
+NEAR = {
+    "real": np.array([2.0 + 1e-6j, -1.5 - 1e-6j, 0.5 + 0.0j, 3j]),
+    "imaginary": np.array([1e-6 + 2.0j, -1e-6 - 1.5j, 0.5j, 3.0 + 0.0j]),
+}
+ARCCOSH_NEAR = np.array([0.5 + 1e-6j, -2.0 - 1e-6j, 2.0 + 0.0j, -3.0 + 1.0j])
+
+
+def _cut_points(name: str) -> tuple[np.ndarray, np.ndarray]:
+    axis = CUTS[name][2]
+    return (ARCCOSH_CUT, ARCCOSH_NEAR) if name == "arccosh" else (ON_CUT[axis], NEAR[axis])
+
+
+def one_sided_gradient(f, z: np.ndarray, axis: str) -> np.ndarray:
+    """conj(f'(z)) by central differences of NumPy's f on the side of the cut NumPy takes
+    f(z) from: the sign of the zero imaginary part (real axis) or real part (imaginary)."""
+    zero = z.imag if axis == "real" else z.real
+    normal = np.copysign(1.0, zero) * (1j if axis == "real" else 1.0)
+    along = 1.0 if axis == "real" else 1j
+    side, h = z + 1e-9 * normal, 1e-6
+    # (NumPy's value on the cut is its value on that side)
+    np.testing.assert_allclose(f(z), f(side), atol=1e-6)
+    return np.conj((f(side + h * along) - f(side - h * along)) / (2 * h * along))
+
+
+@pytest.mark.parametrize("name", list(CUTS))
+def test_inverse_function_cuts_are_kinks_with_the_one_sided_value(name) -> None:
+    # regression: the masks |x| > 1 and x < 1 are for real inputs, so on a complex cut the
+    # policies nan/raise and the tracker saw nothing; arcsin, arccos, arccosh and arcsinh
+    # took one side of the cut for both signs of the zero (1.0 - z*z has a +0 imaginary part)
+    fn, f, axis = CUTS[name]
+    z, near = _cut_points(name)
+    with nondiff.track() as hits:
+        rev = gradient(fn, z)
+        fwd = jvp_gradient(fn, z)
+    expected = one_sided_gradient(f, z, axis)
+    np.testing.assert_allclose(rev, expected, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(fwd, rev, rtol=1e-12, atol=1e-15)
+    assert {h.where for h in hits} == {next(k.where for k in fn.op.kinks if "cut" in k.where)}
+    assert hits.count(mode="backward") == 4 and hits.count(mode="jvp") == 8
+    with nondiff.policy("nan"):
+        assert np.isnan(gradient(fn, z)).all() and np.isnan(jvp_gradient(fn, z)).all()
+    with nondiff.policy("raise"), pytest.raises(nondiff.KinkError, match=r"cut.*\(0,\)"):
+        gradient(fn, z)
+    # off the cut, close to it: ordinary points under every policy
+    for pol in ("nan", "raise"):
+        with nondiff.policy(pol), nondiff.track() as hits:
+            got = gradient(fn, near)
+        assert len(hits) == 0, hits.summary()
+        np.testing.assert_allclose(got, np.conj(_derivative(name, near)), rtol=1e-9)
+
+
+def _derivative(name: str, z: np.ndarray) -> np.ndarray:
+    """f'(z) in closed form, principal branches."""
+    return {"arcsin": lambda: 1 / (np.sqrt(1 - z) * np.sqrt(1 + z)),
+            "arccos": lambda: -1 / (np.sqrt(1 - z) * np.sqrt(1 + z)),
+            "arctanh": lambda: 1 / (1 - z * z),
+            "arccosh": lambda: 1 / (np.sqrt(z - 1) * np.sqrt(z + 1)),
+            "arcsinh": lambda: 1 / (np.sqrt(1 - 1j * z) * np.sqrt(1 + 1j * z)),
+            "arctan": lambda: 1 / (1 + z * z)}[name]()
+
+
+def test_arccosh_in_the_left_half_plane() -> None:
+    # regression: the rule 1/sqrt(z**2 - 1) is -arccosh'(z) where Re z < 0 (its cut is the
+    # imaginary axis): the sign was wrong off every cut there; and 1/sqrt(x**2 - 1) gave a
+    # finite number for real x < -1, where arccosh is nan (rule 5)
+    z = np.array([-1.0 + 5.0j, -2.0 - 0.5j, -0.3 + 0.2j, 2.0 + 1.0j])
+    h = 1e-6
+    fd = np.conj((np.arccosh(z + h) - np.arccosh(z - h)) / (2 * h))
+    np.testing.assert_allclose(gradient(da.arccosh, z), fd, rtol=1e-7)
+    np.testing.assert_allclose(jvp_gradient(da.arccosh, z), fd, rtol=1e-7)
+    x = np.array([-2.0, 0.5, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.isnan(np.arccosh(x[:2])).all()
+        got = gradient(da.arccosh, x)
+    assert np.isnan(got[:2]).all() and np.isclose(got[2], 1 / np.sqrt(3))
+
+
+@pytest.mark.parametrize("name", list(CUTS))
+def test_inverse_function_cuts_match_pytorch(name) -> None:
+    torch = pytest.importorskip("torch")
+    fn = CUTS[name][0]
+    z = np.concatenate(_cut_points(name))
+    t = torch.tensor(z, requires_grad=True)
+    getattr(torch, {"arcsin": "asin", "arccos": "acos", "arctanh": "atanh",
+                    "arccosh": "acosh", "arcsinh": "asinh", "arctan": "atan"}[name])(t) \
+        .real.sum().backward()
+    want = t.grad.numpy()
+    with nondiff.policy("pytorch"):
+        np.testing.assert_allclose(gradient(fn, z), want, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(jvp_gradient(fn, z), want, rtol=1e-12, atol=1e-15)
+    # by default, PyTorch's side differs only where it ignores the sign of the zero
+    same = np.isclose(gradient(fn, z), want, rtol=1e-12, atol=1e-15)
+    flipped = {"arcsin": [0, 3], "arccos": [0, 3], "arccosh": [1], "arcsinh": [1, 2]}
+    assert sorted(np.flatnonzero(~same)) == flipped.get(name, [])
+
+
+POLES = {  # op, its derivative's poles (both signs of the zero part)
+    "sqrt": (da.sqrt, [0j, complex(0.0, -0.0)]),
+    "log": (da.log, [0j, complex(-0.0, -0.0)]),
+    "log2": (da.log2, [0j]),
+    "log10": (da.log10, [complex(0.0, -0.0)]),
+    "log1p": (da.log1p, [complex(-1.0, 0.0), complex(-1.0, -0.0)]),
+    "arcsin": (da.arcsin, [1 + 0j, complex(-1.0, -0.0)]),
+    "arccos": (da.arccos, [complex(1.0, -0.0), -1 + 0j]),
+    "arctanh": (da.arctanh, [1 + 0j, -1 + 0j]),
+    "arccosh": (da.arccosh, [1 + 0j, complex(-1.0, -0.0)]),
+    "arcsinh": (da.arcsinh, [1j, complex(-0.0, -1.0)]),
+    "arctan": (da.arctan, [complex(-0.0, 1.0), -1j]),
+}
+
+
+@pytest.mark.parametrize("name", list(POLES))
+def test_complex_poles_declare_what_the_rules_give(name) -> None:
+    # regression: the real rows (x == 0: inf) matched complex zeros too, so the table and
+    # the tracker said inf where the rules give a complex nan (NumPy's 1/0j), and policies
+    # pytorch/jax put the real value in
+    fn, poles = POLES[name]
+    z = np.array(poles + [0.5 + 0.5j])
+    (kink,) = [k for k in fn.op.kinks if k.where.startswith("complex z, z ==")]
+    declared = np.asarray(kink.grads[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with nondiff.track() as hits:
+            rev = gradient(fn, z)
+            fwd = jvp_gradient(fn, z)
+        assert np.isnan(declared).all()
+        assert np.isnan(rev[:-1]).all() and np.isnan(fwd[:-1]).all()
+        assert np.isfinite(rev[-1]) and np.isclose(rev[-1], fwd[-1])
+        assert {h.where for h in hits} == {kink.where}
+        assert all(np.isnan(h.value) for h in hits if h.mode != "forward")
+        for pol in ("pytorch", "jax"):
+            with nondiff.policy(pol):
+                assert np.isnan(gradient(fn, z)[:-1]).all()
+        with nondiff.policy("raise"), pytest.raises(nondiff.KinkError, match="z =="):
+            gradient(fn, z)
+        # a real input at the real point still gets the real row's value
+        edge = np.real(poles[0])
+        with nondiff.track() as hits:
+            gradient(fn, np.array([edge]))
+    if name not in ("arcsinh", "arctan"):
+        assert {h.where for h in hits} != {kink.where} and len(hits)
+
+
+def test_tracker_reports_gradients_in_the_declared_convention() -> None:
+    # the holomorphic rules hold f'(z); the tracker reports conj(f'(z)), as declared
+    z = np.array([complex(2.0, 0.0)])
+    with nondiff.track() as hits:
+        gradient(da.arcsin, z)
+    (hit,) = [h for h in hits if h.mode == "backward"]
+    assert np.isclose(hit.value, -1j / np.sqrt(3))
+
+
+def test_arccosh_below_the_domain_matches_pytorch_under_its_policy() -> None:
+    # PyTorch's rule 1/sqrt(x**2 - 1) is finite for real x < -1 (nan between -1 and 1);
+    # the profile said nan there
+    torch = pytest.importorskip("torch")
+    x = np.array([-3.0, -2.0, 0.5, 2.0])
+    t = torch.tensor(x, requires_grad=True)
+    torch.acosh(t).sum().backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with nondiff.policy("pytorch"):
+            got = gradient(da.arccosh, x)
+    np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-12, equal_nan=True)
+    assert np.isnan(got[2]) and np.isfinite(got[:2]).all()
+
+
+_TORCH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctanh": "atanh", "arccosh": "acosh",
+                "arcsinh": "asinh", "arctan": "atan"}
+
+
+@pytest.mark.parametrize("name", list(POLES))
+def test_pole_rows_pytorch_column_is_pytorchs_gradient(name) -> None:
+    torch = pytest.importorskip("torch")
+    (kink,) = [k for k in POLES[name][0].op.kinks if k.where.startswith("complex z, z ==")]
+    z = np.asarray(kink.points[0][0])
+    t = torch.tensor(z, requires_grad=True)
+    getattr(torch, _TORCH_NAMES.get(name, name))(t).real.sum().backward()
+    got, declared = t.grad.numpy(), np.asarray(kink.pytorch[0])
+    np.testing.assert_array_equal(got.real, declared.real)  # (inf+nanj or nan+nanj)
+    np.testing.assert_array_equal(np.isnan(got.imag), np.isnan(declared.imag))

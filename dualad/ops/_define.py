@@ -174,7 +174,7 @@ def _derived_rules(get_op: Callable[[], Op], i: int, d: Partial, kinks: bool,
     adjust = None
     if kinks:
         def adjust(value: Any, xs: tuple, mode: str) -> Any:
-            return kink_adjust(get_op(), i, value, xs, {}, mode)
+            return kink_adjust(get_op(), i, value, xs, {}, mode, partial=True)
 
     def cj(value: Any) -> Any:
         return conj_partial(get_op(), value)
@@ -368,7 +368,8 @@ def differentiated(x: Any) -> bool:
     return x.requires_grad_flag
 
 
-def kink_adjust(op: Op, index: int, d: Any, inputs: tuple, params: dict, mode: str) -> Any:
+def kink_adjust(op: Op, index: int, d: Any, inputs: tuple, params: dict, mode: str,
+                partial: bool = False) -> Any:
     """The derivative ``d`` of ``op`` w.r.t. input ``index``, with the kink policy applied.
 
     Every kink-bearing rule passes its local derivative (the factor the
@@ -376,12 +377,17 @@ def kink_adjust(op: Op, index: int, d: Any, inputs: tuple, params: dict, mode: s
     (``mode`` is ``"backward"`` or ``"jvp"``), so the policy of
     :mod:`dualad.nondiff` and its tracker act the same way everywhere. The
     default policy with no tracker costs one attribute check.
+
+    ``partial``: ``d`` is a holomorphic op's ``df/dz`` (the derived rules of
+    :func:`elementwise`), whose vjp conjugates it; the kinks declare gradients
+    ``conj(df/dz)`` (PyTorch's convention), so a complex value put in its place, and
+    the value the tracker reports, are conjugated.
     """
     if not census.policy or state.kink_policy == "subgradient" and not state.kink_trackers:
         return d
     from .. import nondiff
 
-    return nondiff.apply_policy(op, index, d, inputs, params, mode)
+    return nondiff.apply_policy(op, index, d, inputs, params, mode, partial)
 
 
 def scale(g: Any, d: Any) -> Any:
@@ -490,6 +496,14 @@ class Formula:
         return self.text
 
 
+def exp_neg(m: Any, out: Any) -> Any:
+    """``exp(-out)``, the derivative of a logarithm from its output ``out``; for a complex
+    ``out`` written ``1 / exp(out)``: at the pole (``out = -inf``) ``exp(inf+0j)`` is the
+    real infinity ``inf-0j``, while the derivative has no direction there, and ``1/0j``
+    is the complex nan the other ops' rules give at their poles (see :func:`pole_kink`)."""
+    return 1.0 / m.exp(out) if is_complex(out) else m.exp(-out)
+
+
 def real_only(at: Callable[..., Any]) -> Callable[..., Any]:
     """A kink mask ``at`` that compares by order (``x < 0``, ``|x| > 1``), restricted to real
     inputs: on a complex array NumPy orders lexicographically (``-1+5j < 0``), which does
@@ -508,6 +522,45 @@ def real_only(at: Callable[..., Any]) -> Callable[..., Any]:
     return mask
 
 
+def complex_only(at: Callable[..., Any]) -> Callable[..., Any]:
+    """A kink mask ``at`` restricted to complex inputs (always False for real ones): the
+    points of a complex kink, such as ``z == 0`` of ``sqrt``, whose value differs from the
+    real kink's there.
+
+    >>> import numpy as np
+    >>> complex_only(lambda x: x == 0)(np.array([0j, 1j])), complex_only(lambda x: x == 0)(0.0)
+    (array([ True, False]), array(False))
+    """
+
+    def mask(x: Any, *rest: Any, **params: Any) -> Any:
+        if not np.iscomplexobj(x):
+            return np.zeros(np.shape(x), dtype=bool)
+        return at(np.asarray(x), *rest, **params)
+
+    return mask
+
+
+def axis_cut(axis: str, outside: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The mask of complex ``z`` on a branch cut along the ``"real"`` or ``"imaginary"``
+    axis (the other part a zero of either sign), where ``outside(part)`` holds for the
+    part along the axis; always False for real inputs.
+
+    >>> import numpy as np
+    >>> axis_cut("imaginary", lambda y: np.abs(y) > 1)(np.array([2j, complex(-0.0, -3), 0.5j]))
+    array([ True,  True, False])
+    """
+    along_real = axis == "real"
+
+    def mask(x: Any) -> Any:
+        if not np.iscomplexobj(x):
+            return np.zeros(np.shape(x), dtype=bool)
+        x = np.asarray(x)
+        across, along = (x.imag, x.real) if along_real else (x.real, x.imag)
+        return (across == 0) & outside(along)
+
+    return mask
+
+
 def branch_cut(edge: float) -> Callable[[Any], Any]:
     """The mask of complex ``z`` on the branch cut ``(-inf, edge)`` of the real axis (a zero
     imaginary part of either sign); always False for real inputs.
@@ -516,24 +569,49 @@ def branch_cut(edge: float) -> Callable[[Any], Any]:
     >>> branch_cut(0.0)(np.array([-1 + 0j, -1 + 1e-300j, 2 + 0j, complex(-3, -0.0)]))
     array([ True, False, False,  True])
     """
-
-    def mask(x: Any) -> Any:
-        if not np.iscomplexobj(x):
-            return np.zeros(np.shape(x), dtype=bool)
-        x = np.asarray(x)
-        return (x.imag == 0) & (x.real < edge)
-
-    return mask
+    return axis_cut("real", lambda re: re < edge)
 
 
-def cut_kink(name: str, edge: float, grads: Any, note: str) -> Kink:
+def complex_kink(where: str, points: Any, grads: Any, note: str, at: Callable[..., Any],
+                 pytorch: Any = None, jax: Any = None, rule: int = 4) -> Kink:
+    """A kink of a one-input op met by complex inputs only: declared at the complex
+    ``points`` (signed zeros matter: give both signs), with ``grads`` the gradients there
+    in PyTorch's convention (``conj(f'(z))``, what ``da.real(f(z)).backward()`` leaves in
+    ``z.grad``); ``pytorch``/``jax`` the libraries' values (default: ``grads``; a
+    :class:`Formula` is evaluated as the derivative ``f'(z)``, as the rules' partial is).
+    ``at`` is the mask (made complex-only here)."""
+    values = np.asarray(grads, dtype=complex)
+    return Kink(where, ((np.asarray(points, dtype=complex),),), (values,), rule, note,
+                pytorch=(values if pytorch is None else pytorch,),
+                jax=(values if jax is None else jax,), at=complex_only(at))
+
+
+def pole_kink(name: str, points: Any, where: str, pytorch: Any = np.nan, note: str = "") -> Kink:
+    """The complex points ``points`` where the derivative of the holomorphic ``name`` has a
+    pole (``sqrt`` and ``log`` at 0, ``arcsin`` at +-1, ``arcsinh`` at +-i): its modulus
+    tends to infinity, in no one direction, which one complex number cannot hold: the
+    rules give a complex nan there (NumPy's ``1/0j`` is ``nan+nanj``), in both modes.
+    ``pytorch``: PyTorch's gradient there (``inf+nanj`` for some ops); ``note`` added to the
+    row's note."""
+    points = np.asarray(points, dtype=complex)
+    nan = np.full(points.shape, complex(np.nan, np.nan))
+    torch_values = np.broadcast_to(np.asarray(pytorch, dtype=complex), points.shape).copy()
+    return complex_kink(f"complex z, {where}", points, nan,
+                        f"the derivative of {name} has a pole: |f'(z)| tends to inf in no one "
+                        "direction, so complex nan (the real input's row says inf)" + note,
+                        at=lambda x: np.isin(x, points), pytorch=torch_values, jax=nan)
+
+
+def cut_kink(name: str, edge: float, grads: Any, note: str, pytorch: Any = None,
+             jax: Any = None, at: Callable[[Any], Any] | None = None) -> Kink:
     """The branch cut of a holomorphic ``name`` on the real axis below ``edge``, for complex
     inputs (rule 4: the rules use the derivative's limit from the side NumPy takes the
     value from, the sign of the zero imaginary part). Declared at ``edge - 1 + 0j`` and
     ``edge - 4 - 0j``; ``grads`` gives the gradient there in PyTorch's convention
     (``conj(f'(z))``, what ``da.real(f(z)).backward()`` leaves in ``z.grad``), and PyTorch
-    and JAX use the same formula (their own conventions aside)."""
+    and JAX use the same formula (their own conventions aside) unless ``pytorch``/``jax``
+    say otherwise (see :func:`complex_kink`); ``at``: the mask, if not the whole cut (its
+    poles left to a :func:`pole_kink`)."""
     points = np.array([complex(edge - 1.0, 0.0), complex(edge - 4.0, -0.0)])
-    values = np.asarray(grads, dtype=complex)
-    return Kink(f"complex z, Im z == 0 and Re z < {edge:g} (the branch cut)", ((points,),),
-                (values,), 4, note, pytorch=(values,), jax=(values,), at=branch_cut(edge))
+    return complex_kink(f"complex z, Im z == 0 and Re z < {edge:g} (the branch cut)", points,
+                        grads, note, at=at or branch_cut(edge), pytorch=pytorch, jax=jax)

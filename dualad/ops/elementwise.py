@@ -24,8 +24,10 @@ from ._define import (
     differentiated,
     elementwise,
     elementwise_unary,
+    exp_neg,
     kink_adjust,
     op_function,
+    pole_kink,
     provide,
     quiet,
     real_only,
@@ -159,11 +161,14 @@ neg = elementwise_unary("neg", np.negative, -1.0, lambda x: -x)  # linear: reads
 
 # ------------------------------------------------------- smooth functions
 exp = elementwise_unary("exp", quiet(np.exp), lambda m, out, x: out, "exp", uses_output=True)
+_COMPLEX_ZEROS = np.array([0j, complex(0.0, -0.0)])
 _RECIPROCAL = Formula("1/x", lambda x: 1.0 / np.asarray(x, dtype=float))
 log = elementwise_unary(  # exp(-log x) is 1/x, and nan where log is (rule 5)
-    "log", quiet(np.log), lambda m, out, x: m.exp(-out), "log", ranges=POSITIVE, uses_output=True,
+    "log", quiet(np.log), lambda m, out, x: exp_neg(m, out), "log", ranges=POSITIVE,
+    uses_output=True,
     kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4, "1/x tends to +inf", pytorch=(np.inf,),
-                jax=(np.inf,), at=lambda x: x == 0),
+                jax=(np.inf,), at=real_only(lambda x: x == 0)),
+           pole_kink("log", _COMPLEX_ZEROS, "z == 0", pytorch=complex(np.inf, np.nan)),
            Kink("x < 0", ((-1.0,),), (np.nan,), 5, "log is undefined for real x < 0",
                 pytorch=(_RECIPROCAL,), jax=(_RECIPROCAL,), at=real_only(lambda x: x < 0)),
            cut_kink("log", 0.0, [-1.0, -0.25],
@@ -177,7 +182,8 @@ sqrt = elementwise_unary(
     uses_output=True,
     kinks=(Kink("x == 0", ((0.0,),), (np.inf,), 4,
                 "1/(2 sqrt x) tends to +inf (also at -0.0: out + 0.0 turns sqrt(-0.0) into +0)",
-                pytorch=(np.inf,), jax=(np.inf,), at=lambda x: x == 0),
+                pytorch=(np.inf,), jax=(np.inf,), at=real_only(lambda x: x == 0)),
+           pole_kink("sqrt", _COMPLEX_ZEROS, "z == 0", pytorch=complex(np.inf, np.nan)),
            Kink("x < 0", ((-1.0,),), (np.nan,), 5, "sqrt is undefined for real x < 0",
                 pytorch=(np.nan,), jax=(np.nan,), at=real_only(lambda x: x < 0)),
            cut_kink("sqrt", 0.0, [0.5j, -0.25j],
@@ -221,7 +227,6 @@ def _abs_complex_rules(m: Any) -> tuple:
             lambda t, out, x: m.real(m.conj(sgn(x, "jvp")) * t))
 
 
-_COMPLEX_ZEROS = np.array([0j, complex(0.0, -0.0)])
 abs = elementwise_unary(  # noqa: A001
     "abs", np.abs, lambda m, out, x: m.sign(x), "Abs", ranges=_AWAY_FROM_ZERO,
     complex_rules=_abs_complex_rules,

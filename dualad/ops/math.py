@@ -29,9 +29,14 @@ from ..tensor import Tensor
 from ._define import (
     POSITIVE,
     Formula,
+    axis_cut,
+    branch_cut,
+    complex_kink,
     cut_kink,
     elementwise,
     elementwise_unary,
+    exp_neg,
+    pole_kink,
     quiet,
     real_only,
 )
@@ -79,44 +84,116 @@ def _step_kink(where_text: str, point: float) -> tuple:
 
 
 def _boundary_kinks(edge: float, grad_at: float, outside: float, name: str,
-                    libraries: Any = np.nan, cut: Any = None) -> tuple:
+                    libraries: Any = np.nan, cut: Any = None, poles: tuple = (),
+                    pole_torch: Any = complex(np.inf, np.nan), cut_libraries: Any = None,
+                    cut_note: str = "") -> tuple:
     """The kinks of a function defined for real ``x >= edge``: the edge, and the values
     below it; with ``cut`` (its gradients at the declared points), also the branch cut of
-    complex inputs below the edge (see ``cut_kink``).
+    complex inputs below the edge (see ``cut_kink``), and the complex ``poles`` of the
+    derivative on it (``pole_kink``; PyTorch gives ``pole_torch`` there).
 
     ``libraries`` is what PyTorch and JAX return below the edge (their formula
-    evaluated there, e.g. ``Formula("1/(1+x)", ...)``, or nan).
+    evaluated there, e.g. ``Formula("1/(1+x)", ...)``, or nan); ``cut_libraries`` their
+    (pytorch, jax) values on the cut when they differ from dualad's; ``cut_note`` what
+    happens across the cut (default: a logarithm's jump, its derivative continuous).
     """
     kinks = (Kink(f"x == {edge:g}", ((edge,),), (grad_at,), 4,
                   f"the derivative of {name} tends to {grad_at} at the boundary of its domain",
-                  pytorch=(grad_at,), jax=(grad_at,), at=lambda x: x == edge),
+                  pytorch=(grad_at,), jax=(grad_at,), at=real_only(lambda x: x == edge)),
              Kink(f"x < {edge:g}, outside the domain of {name}", ((outside,),), (np.nan,), 5,
                   f"{name} is undefined there (real x)", pytorch=(libraries,),
                   jax=(libraries,), at=real_only(lambda x: x < edge)))
     if cut is None:
         return kinks
-    return kinks + (cut_kink(name, edge, cut, f"{name} jumps by a multiple of 2 pi i across "
-                             "the cut; its derivative is continuous"),)
+    points = np.array([complex(p, s) for p in poles for s in (0.0, -0.0)])
+    where = " or ".join(f"z == {p:g}" for p in poles)
+    libs = cut_libraries or (None, None)
+    return kinks + (
+        pole_kink(name, points, where, pytorch=pole_torch),
+        cut_kink(name, edge, cut, cut_note or f"{name} jumps by a multiple of 2 pi i across "
+                 "the cut; its derivative is continuous", pytorch=libs[0], jax=libs[1],
+                 at=lambda x: branch_cut(edge)(x) & ~np.isin(x, points)))
+
+
+def _one_minus_square(x: Any) -> Any:
+    """``1 - x**2`` keeping the sign of a zero imaginary part (the side of a branch cut
+    NumPy takes the value from): written ``1.0 - x * x``, NumPy would add the 1 as
+    ``1+0j`` and ``0 - (+0)`` is ``+0``; ``(-x) * x - (-1.0)`` negates it exactly, and is
+    ``1 - x**2`` (+0 at 1) for real ``x``. ``w - -1.0`` is ``w + 1`` in the same way."""
+    return -x * x - -1.0
+
+
+_CUT_POINTS = {  # on the real axis outside [-1, 1], on the imaginary axis outside [-i, i]
+    "real": np.array([complex(2.0, 0.0), complex(-2.0, -0.0), complex(3.0, -0.0),
+                      complex(-3.0, 0.0)]),
+    "imaginary": np.array([complex(0.0, 2.0), complex(-0.0, -2.0), complex(-0.0, 3.0),
+                           complex(0.0, -3.0)]),
+}
+_R3, _R8 = 1.0 / math.sqrt(3.0), 1.0 / math.sqrt(8.0)
+
+
+def _unit_cut_kinks(name: str, axis: str, grads: Any, note: str, libraries: Any = None) -> tuple:
+    """The kinks of complex inputs of ``name``, whose branch cuts lie on the ``axis`` outside
+    ``[-1, 1]`` (``[-i, i]``): the poles of the derivative at the ends (``pole_kink``), and
+    the cuts (rule 4, the limit from the side NumPy takes the value from), with ``grads``
+    the gradients at ``_CUT_POINTS[axis]``; ``libraries`` PyTorch's and JAX's formula
+    there when it differs (they lose the sign of a zero part: one side for both)."""
+    poles = np.array([complex(1.0, 0.0), complex(1.0, -0.0), complex(-1.0, 0.0),
+                      complex(-1.0, -0.0)])
+    if axis == "imaginary":
+        poles = np.array([complex(0.0, 1.0), complex(-0.0, 1.0), complex(0.0, -1.0),
+                          complex(-0.0, -1.0)])
+    text = "1" if axis == "real" else "i"
+    part = "Im z == 0 and |Re z| > 1" if axis == "real" else "Re z == 0 and |Im z| > 1"
+    return (pole_kink(name, poles, f"z == {text} or z == -{text}",
+                      pytorch=complex(np.inf, np.nan) if name in ("arctanh", "arctan")
+                      else complex(np.nan, np.nan)),
+            complex_kink(f"complex z, {part} (the branch cuts)", _CUT_POINTS[axis], grads,
+                         note, at=axis_cut(axis, lambda v: np.abs(v) > 1),
+                         pytorch=libraries, jax=libraries))
+
+
+# PyTorch's and JAX's gradients there, conj(f'(z)) from their formulas for f': 1 - z**2 and
+# z**2 + 1 come out with a +0 imaginary part whatever the sign of the input's zero (one side
+# of the cut for both)
+_TORCH_ASIN = Formula("conj(1/sqrt(1-z**2)), Im(1-z**2) = +0",
+                      lambda z: np.conj(1.0 / np.sqrt(1.0 - np.asarray(z) * z)))
+_TORCH_ACOS = Formula("conj(-1/sqrt(1-z**2)), Im(1-z**2) = +0",
+                      lambda z: np.conj(-1.0 / np.sqrt(1.0 - np.asarray(z) * z)))
+_TORCH_ASINH = Formula("conj(1/sqrt(z**2+1)), Im(z**2+1) = +0",
+                       lambda z: np.conj(1.0 / np.sqrt(np.asarray(z) * z + 1.0)))
 
 
 # ------------------------------------------------------------ trigonometric
 tan = elementwise_unary("tan", np.tan, lambda m, out, x: 1.0 + out * out, "tan",
                         ranges=((-1.2, 1.2),), uses_output=True)
 arcsin = elementwise_unary(
-    "arcsin", quiet(np.arcsin), lambda m, out, x: 1.0 / m.sqrt(1.0 - x * x), "asin", ranges=_UNIT,
+    "arcsin", quiet(np.arcsin), lambda m, out, x: 1.0 / m.sqrt(_one_minus_square(x)), "asin",
+    ranges=_UNIT,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (np.inf,), 4,
                 "1/sqrt(1 - x**2) tends to +inf", pytorch=(np.inf,), jax=(np.inf,),
-                at=lambda x: (x == 1) | (x == -1)),
+                at=real_only(lambda x: (x == 1) | (x == -1))),
            Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arcsin is undefined for |x| > 1",
-                pytorch=(np.nan,), jax=(np.nan,), at=real_only(lambda x: np.abs(x) > 1))))
+                pytorch=(np.nan,), jax=(np.nan,), at=real_only(lambda x: np.abs(x) > 1)),
+           *_unit_cut_kinks("arcsin", "real", [-1j * _R3, -1j * _R3, 1j * _R8, 1j * _R8],
+                            "1/sqrt(1 - z**2) changes sign across the cut: the side of the "
+                            "value", _TORCH_ASIN)))
 arccos = elementwise_unary(
-    "arccos", quiet(np.arccos), lambda m, out, x: -1.0 / m.sqrt(1.0 - x * x), "acos", ranges=_UNIT,
+    "arccos", quiet(np.arccos), lambda m, out, x: -1.0 / m.sqrt(_one_minus_square(x)), "acos",
+    ranges=_UNIT,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (-np.inf,), 4,
                 "-1/sqrt(1 - x**2) tends to -inf", pytorch=(-np.inf,), jax=(-np.inf,),
-                at=lambda x: (x == 1) | (x == -1)),
+                at=real_only(lambda x: (x == 1) | (x == -1))),
            Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arccos is undefined for |x| > 1",
-                pytorch=(np.nan,), jax=(np.nan,), at=real_only(lambda x: np.abs(x) > 1))))
-arctan = elementwise_unary("arctan", np.arctan, lambda m, out, x: 1.0 / (1.0 + x * x), "atan")
+                pytorch=(np.nan,), jax=(np.nan,), at=real_only(lambda x: np.abs(x) > 1)),
+           *_unit_cut_kinks("arccos", "real", [1j * _R3, 1j * _R3, -1j * _R8, -1j * _R8],
+                            "-1/sqrt(1 - z**2) changes sign across the cut: the side of the "
+                            "value", _TORCH_ACOS)))
+arctan = elementwise_unary(
+    "arctan", np.arctan, lambda m, out, x: 1.0 / (1.0 + x * x), "atan",
+    kinks=_unit_cut_kinks("arctan", "imaginary", [-1.0 / 3.0, -1.0 / 3.0, -0.125, -0.125],
+                          "arctan jumps by pi across the cut; its derivative 1/(1 + z**2) is "
+                          "continuous"))
 
 # --------------------------------------------------------------- hyperbolic
 sinh = elementwise_unary("sinh", np.sinh, lambda m, out, x: m.cosh(x), "sinh")
@@ -126,39 +203,58 @@ cosh = elementwise_unary("cosh", np.cosh, lambda m, out, x: m.sinh(x), "cosh")
 expm1 = elementwise_unary("expm1", quiet(np.expm1), lambda m, out, x: out + 1.0,
                           lambda x: sp.exp(x) - 1, uses_output=True)
 log1p = elementwise_unary(
-    "log1p", quiet(np.log1p), lambda m, out, x: m.exp(-out), lambda x: sp.log(1 + x),
+    "log1p", quiet(np.log1p), lambda m, out, x: exp_neg(m, out), lambda x: sp.log(1 + x),
     ranges=((-0.9, 3.0),), uses_output=True,
     kinks=_boundary_kinks(-1.0, np.inf, -2.0, "log1p",
                           Formula("1/(1+x)", lambda x: 1.0 / (1.0 + np.asarray(x, float))),
-                          cut=[-1.0, -0.25]))
+                          cut=[-1.0, -0.25], poles=(-1.0,)))
 log2 = elementwise_unary(
     "log2", quiet(np.log2), lambda m, out, x: m.exp(out * -_LN2) / _LN2, lambda x: sp.log(x, 2),
     ranges=POSITIVE, uses_output=True,
     kinks=_boundary_kinks(0.0, np.inf, -1.0, "log2",
                           Formula("1/(x ln 2)", lambda x: 1.0 / (np.asarray(x, float) * _LN2)),
-                          cut=[-1.0 / _LN2, -0.25 / _LN2]))
+                          cut=[-1.0 / _LN2, -0.25 / _LN2], poles=(0.0,)))
 log10 = elementwise_unary(
     "log10", quiet(np.log10), lambda m, out, x: m.exp(out * -_LN10) / _LN10,
     lambda x: sp.log(x, 10), ranges=POSITIVE, uses_output=True,
     kinks=_boundary_kinks(0.0, np.inf, -1.0, "log10",
                           Formula("1/(x ln 10)", lambda x: 1.0 / (np.asarray(x, float) * _LN10)),
-                          cut=[-1.0 / _LN10, -0.25 / _LN10]))
+                          cut=[-1.0 / _LN10, -0.25 / _LN10], poles=(0.0,)))
 
-arcsinh = elementwise_unary("arcsinh", np.arcsinh,
-                            lambda m, out, x: 1.0 / m.sqrt(x * x + 1.0), "asinh")
+arcsinh = elementwise_unary(
+    "arcsinh", np.arcsinh, lambda m, out, x: 1.0 / m.sqrt(x * x - -1.0), "asinh",
+    kinks=_unit_cut_kinks("arcsinh", "imaginary", [1j * _R3, 1j * _R3, -1j * _R8, -1j * _R8],
+                          "1/sqrt(z**2 + 1) changes sign across the cut: the side of the value",
+                          _TORCH_ASINH))
 arccosh = elementwise_unary(
-    "arccosh", quiet(np.arccosh), lambda m, out, x: 1.0 / m.sqrt(x * x - 1.0), "acosh",
-    ranges=((1.1, 4.0),), kinks=_boundary_kinks(1.0, np.inf, 0.5, "arccosh"))
+    "arccosh", quiet(np.arccosh),
+    lambda m, out, x: 1.0 / (m.sqrt(x - 1.0) * m.sqrt(x - -1.0)), "acosh",
+    ranges=((1.1, 4.0),),
+    kinks=_boundary_kinks(
+        1.0, np.inf, 0.5, "arccosh",
+        # (PyTorch and JAX: 1/sqrt(x**2 - 1), finite below -1)
+        Formula("1/sqrt(x**2-1)", lambda x: 1.0 / np.sqrt(np.square(np.asarray(x, float)) - 1)),
+        cut=[1j, -_R8], poles=(1.0, -1.0), pole_torch=complex(np.nan, np.nan),
+        cut_libraries=(
+            Formula("conj(1/(sqrt(z-1) sqrt(z+1))), Im z = +0", lambda z: np.conj(
+                1.0 / (np.sqrt(np.asarray(z) + 0.0 - 1.0) * np.sqrt(z + 0.0 + 1.0)))),
+            Formula("conj(1/sqrt((z-1)(z+1)))",
+                    lambda z: np.conj(1.0 / np.sqrt((np.asarray(z) - 1.0) * (z + 1.0))))),
+        cut_note="1/(sqrt(z-1) sqrt(z+1)) changes sign across the cut between -1 and 1, and is "
+                 "continuous across it below -1: the side of the value"))
 _ATANH_FORMULA = Formula("1/(1-x**2)", lambda x: 1.0 / (1.0 - np.square(np.asarray(x, float))))
 arctanh = elementwise_unary(
     "arctanh", quiet(np.arctanh), lambda m, out, x: m.square(m.cosh(out)), "atanh", ranges=_UNIT,
     uses_output=True,
     kinks=(Kink("x == 1 or x == -1", ((1.0,), (-1.0,)), (np.inf,), 4,
                 "1/(1 - x**2) tends to +inf", pytorch=(np.inf,), jax=(np.inf,),
-                at=lambda x: (x == 1) | (x == -1)),
+                at=real_only(lambda x: (x == 1) | (x == -1))),
            Kink("|x| > 1", ((2.0,),), (np.nan,), 5, "arctanh is undefined for |x| > 1",
                 pytorch=(_ATANH_FORMULA,), jax=(_ATANH_FORMULA,),
-                at=real_only(lambda x: np.abs(x) > 1))))
+                at=real_only(lambda x: np.abs(x) > 1)),
+           *_unit_cut_kinks("arctanh", "real", [-1.0 / 3.0, -1.0 / 3.0, -0.125, -0.125],
+                            "arctanh jumps by pi i across the cut; its derivative 1/(1 - z**2) "
+                            "is continuous")))
 exp2 = elementwise_unary("exp2", quiet(np.exp2), lambda m, out, x: out * _LN2, lambda x: 2 ** x,
                          uses_output=True)
 
