@@ -643,3 +643,25 @@ def test_holomorphic_jacobians_inside_vmap(jac: object) -> None:
     z = np.array([[1 + 2j, 0.5 - 1j], [2 + 0j, -1 + 1j]])
     got = func.vmap(jac(lambda v: v ** 3, holomorphic=True))(z)  # type: ignore[operator]
     np.testing.assert_allclose(got, np.stack([np.diag(3 * r ** 2) for r in z]), rtol=1e-14)
+
+
+def test_scipy_functions_inside_vmap_match_a_loop() -> None:
+    """dualad.scipy: SciPy-backed matrix functions and the distributions (whose support
+    checks read values) run per example inside vmap; parameters passed by keyword too."""
+    pytest.importorskip("scipy")
+    from dualad.scipy import linalg, signal, stats
+    x = R.standard_normal((3, 5))
+    a = R.standard_normal((3, 3, 3)) + 3.0 * np.eye(3)
+    for fn, arg in [(lambda m: linalg.expm(m), a), (lambda m: linalg.logm(m @ m.T + np.eye(3)), a),
+                    (lambda m: linalg.lu_solve(linalg.lu_factor(m), m[0]), a),
+                    (lambda v: stats.t.logpdf(v, df=3.0, loc=0.5), x),
+                    (lambda v: stats.poisson.logpmf(np.arange(5.0), np.exp(v)), x),
+                    (lambda v: stats.multivariate_normal.logpdf(v, mean=np.zeros(5)), x),
+                    (lambda v: signal.convolve(v, np.array([1.0, 2.0])), x)]:
+        got = func.vmap(fn)(arg)
+        want = np.stack([_as_array(fn(da.tensor(arg[i]))) for i in range(3)])
+        np.testing.assert_allclose(_as_array(got), want, rtol=1e-12, atol=1e-13)
+    g = func.vmap(func.grad(lambda m, v: stats.norm.logpdf(v, loc=m).sum()), in_dims=(None, 0))(
+        0.3, x)
+    want = [func.grad(lambda m, v=v: stats.norm.logpdf(v, loc=m).sum())(0.3) for v in x]
+    np.testing.assert_allclose(g, want, rtol=1e-13)

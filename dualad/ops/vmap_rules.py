@@ -385,11 +385,12 @@ def _install_comparisons() -> None:
 _install_comparisons()
 
 
-def per_example_call(fn: Callable[..., Any], args: tuple) -> Any:
-    """``fn(*args)`` (a pytree result) with BatchedTensors among ``args``' leaves, run once per
-    example of the innermost vmap level and stacked: for functions whose rules see one
-    example's data (custom_jvp / custom_vjp rules)."""
-    leaves, treedef = _tree.flatten(args)
+def per_example_call(fn: Callable[..., Any], args: tuple, kwargs: dict | None = None) -> Any:
+    """``fn(*args, **kwargs)`` (a pytree result) with BatchedTensors among the arguments'
+    leaves, run once per example of the innermost vmap level and stacked: for functions
+    whose rules or checks see one example's data (custom_jvp / custom_vjp rules, SciPy's
+    forwards)."""
+    leaves, treedef = _tree.flatten((args, kwargs or {}))
     level = max(a._level for a in leaves if isinstance(a, BatchedTensor))
     size = next(shape_of(a._value)[0] for a in leaves
                 if isinstance(a, BatchedTensor) and a._level == level)
@@ -398,7 +399,8 @@ def per_example_call(fn: Callable[..., Any], args: tuple) -> Any:
     for i in range(size):
         example = [_call("getitem", a._value, index=i)
                    if isinstance(a, BatchedTensor) and a._level == level else a for a in leaves]
-        items, outdef = _tree.flatten(fn(*_tree.unflatten(treedef, example)))
+        ex_args, ex_kwargs = _tree.unflatten(treedef, example)
+        items, outdef = _tree.flatten(fn(*ex_args, **ex_kwargs))
         outs.append(items)
     assert outdef is not None  # (size > 0: vmap refuses an empty batch)
     stacked = [batched(_stack_first([o[k] for o in outs]), level) for k in range(len(outs[0]))]
@@ -419,7 +421,8 @@ def per_example_inside_vmap(fn: Callable[..., Any]) -> Callable[..., Any]:
     eigenvectors, a rank), which differs between examples."""
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if any(isinstance(a, BatchedTensor) for a in _tree.leaves(args)):
-            return per_example_call(functools.partial(fn, **kwargs), args)
+        if state.vmap_levels and any(isinstance(a, BatchedTensor)
+                                     for a in _tree.leaves((args, kwargs))):
+            return per_example_call(fn, args, kwargs)
         return fn(*args, **kwargs)
     return wrapper

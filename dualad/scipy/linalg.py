@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops as _ops
+from ..ops.vmap_rules import per_example_inside_vmap
 from ..registry import NO_SYMPY_FORM, Domain, Op, apply, register_op
 from ..tensor import Tensor
 from ._backend import scipy_module
@@ -585,3 +586,10 @@ def block_diag(*arrs: Any) -> Tensor:
         rows.append(_ops.pad(m, ((0, 0), (before, after))))
         before += m.shape[1]
     return _ops.concatenate(rows, axis=0)
+
+
+# Inside vmap each function runs once per example: SciPy's forwards and the checks and pivots
+# here read one matrix's values (see dualad.ops.vmap_rules.per_example_inside_vmap).
+for _name in __all__:
+    globals()[_name] = per_example_inside_vmap(globals()[_name])
+del _name

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops as _ops
+from ..ops.vmap_rules import per_example_inside_vmap
 from ..tensor import Tensor
 from . import special as _special
 
@@ -160,6 +161,7 @@ class _Continuous(_Distribution):
             out = _ops.where(valid, out, _NAN)
         return out
 
+    @per_example_inside_vmap
     def logpdf(self, x: Any, *args: Any, **kwargs: Any) -> Tensor:
         """The log density at ``x``; ``-inf`` outside the support (zero gradient)."""
         shapes, scale, zs, inside, below, above, valid = self._standardize(
@@ -179,18 +181,22 @@ class _Continuous(_Distribution):
         value = self._evaluate(method, zs, shapes)
         return self._finish(value, inside, below, above, valid, at_below, at_above)
 
+    @per_example_inside_vmap
     def cdf(self, x: Any, *args: Any, **kwargs: Any) -> Tensor:
         """``P(X <= x)``: 0 below the support, 1 above."""
         return self._distribution_function("cdf", x, args, kwargs, 0.0, 1.0)
 
+    @per_example_inside_vmap
     def logcdf(self, x: Any, *args: Any, **kwargs: Any) -> Tensor:
         """``log P(X <= x)``."""
         return self._distribution_function("logcdf", x, args, kwargs, -_INF, 0.0)
 
+    @per_example_inside_vmap
     def sf(self, x: Any, *args: Any, **kwargs: Any) -> Tensor:
         """The survival function ``P(X > x) = 1 - cdf``."""
         return self._distribution_function("sf", x, args, kwargs, 1.0, 0.0)
 
+    @per_example_inside_vmap
     def logsf(self, x: Any, *args: Any, **kwargs: Any) -> Tensor:
         """``log P(X > x)``."""
         return self._distribution_function("logsf", x, args, kwargs, 0.0, -_INF)
@@ -480,6 +486,7 @@ class _Discrete(_Distribution):
     def _invalid_to_nan(self, out: Any, valid: np.ndarray) -> Tensor:
         return out if np.all(valid) else _ops.where(valid, out, _NAN)
 
+    @per_example_inside_vmap
     def logpmf(self, k: Any, *args: Any, **kwargs: Any) -> Tensor:
         """The log probability of ``k``; ``-inf`` off the support (zero gradient)."""
         shapes, kr, low, high, valid = self._prepare("logpmf", k, args, kwargs)
@@ -507,18 +514,22 @@ class _Discrete(_Distribution):
         out = self._invalid_to_nan(_ops.where(inside, value, outside), valid)
         return _ops.log(out) if method.startswith("log") else out
 
+    @per_example_inside_vmap
     def cdf(self, k: Any, *args: Any, **kwargs: Any) -> Tensor:
         """``P(K <= k)``."""
         return self._tail("cdf", k, args, kwargs)
 
+    @per_example_inside_vmap
     def logcdf(self, k: Any, *args: Any, **kwargs: Any) -> Tensor:
         """``log P(K <= k)``."""
         return self._tail("logcdf", k, args, kwargs)
 
+    @per_example_inside_vmap
     def sf(self, k: Any, *args: Any, **kwargs: Any) -> Tensor:
         """``P(K > k)``."""
         return self._tail("sf", k, args, kwargs)
 
+    @per_example_inside_vmap
     def logsf(self, k: Any, *args: Any, **kwargs: Any) -> Tensor:
         """``log P(K > k)``."""
         return self._tail("logsf", k, args, kwargs)
@@ -663,6 +674,7 @@ class _Dirichlet:
                              "(the density is infinite there)")
         return x, a
 
+    @per_example_inside_vmap
     def logpdf(self, x: Any, alpha: Any) -> Tensor:
         """The log density at ``x`` (components along the first axis, as in SciPy; the last
         one may be left out), differentiable in ``x`` and ``alpha``.
@@ -691,6 +703,7 @@ class _MultivariateNormal:
 
     name = "multivariate_normal"
 
+    @per_example_inside_vmap
     def logpdf(self, x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False
                ) -> Tensor:
         """The log density at ``x`` (points along the last axis), differentiable in ``x``,
