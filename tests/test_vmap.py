@@ -3,6 +3,7 @@ nesting with grad/jacfwd/jacrev/hessian, per-sample MLP gradients, and errors.""
 
 from __future__ import annotations
 
+import itertools
 from unittest import mock
 
 import numpy as np
@@ -426,15 +427,24 @@ def test_registered_ops_batch_without_the_per_example_loop(op: registry.Op) -> N
 
     used = False
     for arrays, params in _domain_cases(op):
-        with mock.patch.object(vmap_rules, "_per_example", counting):
-            try:
-                got = func.vmap(lambda *xs, p=params: registry.apply(op, *xs, **p))(*arrays)
+        # every choice of batched inputs (the unbatched ones: the first example's value)
+        for flags in itertools.product((True, False), repeat=len(arrays)):
+            if not any(flags):
+                continue
+            args = [a if b else a[0] for a, b in zip(arrays, flags)]
+            dims = tuple(0 if b else None for b in flags)
+            try:  # (a value outside the op's domain: the loop itself fails, skip it)
+                want = [registry.apply(op, *[a[i] if b else a for a, b in zip(args, flags)],
+                                       **params) for i in range(2)]
             except (ValueError, FloatingPointError, np.linalg.LinAlgError, ArithmeticError):
                 continue
-        want = [registry.apply(op, *[a[i] for a in arrays], **params) for i in range(2)]
-        np.testing.assert_allclose(_values(got)[0], np.stack([_values(w)[0] for w in want]),
-                                   rtol=1e-12, atol=1e-14)
-        used = True
+            with mock.patch.object(vmap_rules, "_per_example", counting):
+                got = func.vmap(lambda *xs, p=params: registry.apply(op, *xs, **p),
+                                in_dims=dims)(*args)
+            np.testing.assert_allclose(_values(got)[0],
+                                       np.stack([_values(w)[0] for w in want]),
+                                       rtol=1e-12, atol=1e-14, err_msg=f"{op.name} {flags}")
+            used = True
     assert used, f"{op.name}: no domain example could run"
     if op.name in vmap_rules.PER_EXAMPLE:
         return
@@ -665,3 +675,20 @@ def test_scipy_functions_inside_vmap_match_a_loop() -> None:
         0.3, x)
     want = [func.grad(lambda m, v=v: stats.norm.logpdf(v, loc=m).sum())(0.3) for v in x]
     np.testing.assert_allclose(g, want, rtol=1e-13)
+
+
+@pytest.mark.parametrize("flags", [(True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("name", ["matmul", "solve"])
+def test_two_operand_rules_for_every_shape_pair_of_the_domain(name: str, flags: tuple) -> None:
+    """Every batched/unbatched pairing of matmul's and solve's example shapes (regression:
+    a batched vector times an unbatched vector squeezed the wrong axis)."""
+    op = registry.get(name)
+    for shapes, _ in op.domain.shapes:
+        arrays = [R.standard_normal(((3,) if b else ()) + s) for s, b in zip(shapes, flags)]
+        if name == "solve":
+            arrays[0] = arrays[0] + 4.0 * np.eye(shapes[0][-1])
+        got = func.vmap(lambda x, y: registry.apply(op, x, y),
+                        in_dims=tuple(0 if b else None for b in flags))(*arrays)
+        want = np.stack([op.forward(arrays[0][i] if flags[0] else arrays[0],
+                                    arrays[1][i] if flags[1] else arrays[1]) for i in range(3)])
+        np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=str(shapes))

@@ -213,7 +213,10 @@ def _matmul(op: Op, values: list, batched: list, params: dict) -> Any:
     if by:
         y = _lift(y, max(ry, 2), rank)
     out = apply(op, x, y, **params)
-    unit = tuple(a for a, made in ((-2, bx and rx == 1), (-1, by and ry == 1)) if made)
+    # the unit axes added above; NumPy drops the last axis for an unbatched 1-d y, so x's
+    # unit axis is then the last one
+    x_unit = -1 if not by and ry == 1 else -2
+    unit = tuple(a for a, made in ((x_unit, bx and rx == 1), (-1, by and ry == 1)) if made)
     return _call("squeeze", out, axis=unit) if unit else out
 
 
