@@ -41,6 +41,11 @@ _ADVICE = ("inside func.vmap a Tensor stands for the whole batch, so there is no
            "the examples in a Python loop")
 
 
+BACKWARD_IN_VMAP = ("differentiate with .backward() or autograd.grad (the tape holds whole "
+                    "batches): call func.grad inside vmap for per-example gradients, "
+                    "vmap(func.grad(f)), or differentiate a function that calls vmap")
+
+
 def batched_error(what: str) -> BatchedDataError:
     """The error for reading one example's data inside vmap (``what``: what was tried)."""
     return BatchedDataError(what)

@@ -299,6 +299,10 @@ def test_randomness_modes_with_dualads_generator() -> None:
      BatchedDataError, "da.where"),
     (lambda: func.vmap(lambda x: np.asarray(x))(np.ones((2, 2))), BatchedDataError,
      "whole batch"),
+    (lambda: func.vmap(lambda x: (x ** 2).sum().backward())(np.ones((2, 2))),
+     BatchedDataError, "func.grad inside vmap"),
+    (lambda: func.vmap(lambda x: da.autograd.grad((x ** 2).sum(), x))(
+        da.ones((2, 2), requires_grad=True)), BatchedDataError, "func.grad inside vmap"),
     (lambda: func.vmap(da.sin, randomness="maybe"), ValueError, "randomness"),
     (lambda: func.vmap(da.sin, chunk_size=0), ValueError, "chunk_size"),
     (lambda: func.vmap(3), TypeError, "expected a function"),

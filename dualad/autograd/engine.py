@@ -19,6 +19,7 @@ import numpy as np
 
 from .._fperr import quiet_off, quiet_on
 from .._state import census, census_lock, kinks_watched, state
+from ..batched_tensor import BACKWARD_IN_VMAP, BatchedTensor, batched_error
 from ..registry import batched_rules, fit_array_to, fit_batched_array_to, fit_to
 from ..tensor import Tensor, _wrap, bump_version, meta_of
 from . import graph
@@ -252,6 +253,8 @@ def run_backward(tensors: Any, grad_outputs: Any, retain_graph: bool | None, cre
                  inputs: list | None, allow_unused: bool, accumulate: bool) -> list | None:
     """The engine. Returns the gradients of ``inputs`` when not accumulating."""
     outputs = _as_list(tensors)
+    if any(isinstance(t, BatchedTensor) for t in outputs + (inputs or [])):
+        raise batched_error(BACKWARD_IN_VMAP)
     grads = _root_grads(outputs, grad_outputs)
     input_nodes = [] if inputs is None else _input_nodes(inputs)
     targets: dict[Node, Tensor] = {} if inputs is None else dict(zip(input_nodes, inputs))
