@@ -46,9 +46,8 @@ from ._state import state
 from .autograd.engine import grad as _engine_grad
 from .autograd.function import Function, FunctionCtx
 from .autograd.grad_mode import enable_grad
-from .batched_tensor import BatchedTensor
 from .forward_ad import make_dual
-from .ops.vmap_rules import per_example_call
+from .ops.vmap_rules import per_example_inside_vmap
 from .registry import call, stack_batch, strip_level
 from .tensor import Tensor, _wrap
 
@@ -138,13 +137,12 @@ class custom_jvp:  # noqa: N801  (JAX's name)
     def _name(self) -> str:
         return f"custom_jvp {getattr(self.fun, '__name__', 'f')}"
 
+    @per_example_inside_vmap  # (the rules see one example's values)
     def __call__(self, *args: Any) -> Any:
         if self.jvp_rule is None:
             raise TypeError(f"{self._name()}: no rule yet; define one with "
                             "@f.defjvp def f_jvp(primals, tangents): ... before calling f")
         leaves, treedef = tree.flatten(args)
-        if any(isinstance(x, BatchedTensor) for x in leaves):  # inside vmap: per example
-            return per_example_call(self, args)
         return self._call(args, leaves, treedef, leaves)
 
     def _call(self, args: tuple, leaves: list, treedef: tree.TreeDef, originals: list) -> Any:
@@ -313,14 +311,13 @@ class custom_vjp:  # noqa: N801  (JAX's name)
     def _name(self) -> str:
         return f"custom_vjp {getattr(self.fun, '__name__', 'f')}"
 
+    @per_example_inside_vmap  # (the rules see one example's values)
     def __call__(self, *args: Any) -> Any:
         if self.fwd is None:
             raise TypeError(f"{self._name()}: no rule yet; call f.defvjp(fwd, bwd) before "
                             "calling f")
         if self._in_fwd:
             return self.fun(*args)
-        if any(isinstance(x, BatchedTensor) for x in tree.leaves(args)):  # inside vmap
-            return per_example_call(self, args)
         static = self._static(args)
         diff_args = tuple(a for i, a in enumerate(args) if i not in static)
         leaves, treedef = tree.flatten(diff_args)

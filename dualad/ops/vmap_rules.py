@@ -107,7 +107,8 @@ def _shift(axis: Any, rank: int, none_is_all: bool = True) -> Any:
 
 
 def axis_rule(key: str = "axis") -> Rule:
-    """Ops whose only shape parameter is ``key`` (reductions, cumsum, sort, softmax...)."""
+    """Ops whose only shape parameter is ``key``, an axis or a tuple of them (reductions,
+    cumsum, sort, softmax, flip; ``axes`` of the FFTs)."""
     def rule(op: Op, values: list, batched: list, params: dict) -> Any:
         (v,) = values
         if _rank(v, True) == 0:
@@ -237,21 +238,6 @@ def _solve(op: Op, values: list, batched: list, params: dict) -> Any:
     return _call("squeeze", out, axis=(-1,)) if column else out
 
 
-def _axes_rule(key: str) -> Rule:
-    """fft_c2c, fft_resize: a tuple of ``axes`` shifted by one (other params as they are)."""
-    def rule(op: Op, values: list, batched: list, params: dict) -> Any:
-        (v,) = values
-        p = dict(params)
-        p[key] = _shift(p[key], _rank(v, True))
-        return apply(op, v, **p)
-    return rule
-
-
-def _flip(op: Op, values: list, batched: list, params: dict) -> Any:
-    (v,) = values
-    return apply(op, v, axis=_shift(params["axis"], _rank(v, True)))
-
-
 def _trace(op: Op, values: list, batched: list, params: dict) -> Any:
     """np.trace sums the diagonal of an example's first two axes (axes 1 and 2 here)."""
     (v,) = values
@@ -262,11 +248,16 @@ def _trace(op: Op, values: list, batched: list, params: dict) -> Any:
 
 def _per_example(op: Op, values: list, batched: list, params: dict) -> Any:
     """The op once per example, the results stacked (for ops with no rule)."""
+    return _stack_first([apply(op, *example, **params)
+                         for example in _examples(values, batched)])
+
+
+def _examples(values: list, batched: list) -> list[list]:
+    """``values`` for each example in turn: the batched ones indexed (recorded), the
+    others as they are."""
     size = next(shape_of(v)[0] for v, b in zip(values, batched) if b)
-    outs = [apply(op, *[_call("getitem", v, index=i) if b else v
-                        for v, b in zip(values, batched)], **params)
+    return [[_call("getitem", v, index=i) if b else v for v, b in zip(values, batched)]
             for i in range(size)]
-    return _stack_first(outs)
 
 
 def _stack_first(values: list) -> Tensor:
@@ -292,8 +283,8 @@ def _register() -> None:
         "reshape": _reshape, "flatten": _relabel, "squeeze": _relabel,
         "unsqueeze": _relabel, "permute": _permute, "broadcast_to": _broadcast_to,
         "sum_to": _sum_to, "getitem": _getitem, "concatenate": _concatenate,
-        "einsum": _einsum, "matmul": _matmul, "solve": _solve, "flip": _flip,
-        "trace": _trace, "fft_c2c": _axes_rule("axes"), "fft_resize": _axes_rule("axes"),
+        "einsum": _einsum, "matmul": _matmul, "solve": _solve, "flip": reduce_all,
+        "trace": _trace, "fft_c2c": axis_rule("axes"), "fft_resize": axis_rule("axes"),
     })
 
 
@@ -307,20 +298,19 @@ def rule_of(op: Op) -> Rule:
     return RULES.get(op.name, _per_example)
 
 
+def _innermost(args: tuple | list) -> tuple[int, list, list]:
+    """The innermost vmap level among ``args``, the arguments with that level's wrapper
+    taken off, and which of them it batched."""
+    level = max(a._level for a in args if isinstance(a, BatchedTensor))
+    flags = [isinstance(a, BatchedTensor) and a._level == level for a in args]
+    return level, [a._value if f else a for a, f in zip(args, flags)], flags
+
+
 def dispatch(op: Op, args: tuple, params: dict) -> Tensor:
     """Run ``op`` on arguments some of which are BatchedTensors (``registry.apply``'s
     hook): the innermost vmap level's rule, the result wrapped at that level."""
-    level = max(a._level for a in args if isinstance(a, BatchedTensor))
-    values, flags = [], []
-    for a in args:
-        if isinstance(a, BatchedTensor) and a._level == level:
-            values.append(a._value)
-            flags.append(True)
-        else:
-            values.append(a)
-            flags.append(False)
-    rule = rule_of(op)
-    out = rule(op, values, flags, params)
+    level, values, flags = _innermost(args)
+    out = rule_of(op)(op, values, flags, params)
     if out is NotImplemented:
         out = _per_example(op, values, flags, params)
     return batched(out, level)
@@ -339,12 +329,9 @@ def active_levels() -> list[tuple[int, int]]:
 def raw_elementwise(fn: Callable[..., Any], *args: Any) -> Tensor:
     """``fn`` (an elementwise NumPy function with no derivative: a comparison, a logical
     op) on values some of which may be BatchedTensors: per example, as NumPy would."""
-    levels = [a._level for a in args if isinstance(a, BatchedTensor)]
-    if not levels:
+    if not any(isinstance(a, BatchedTensor) for a in args):
         return _wrap(np.asarray(fn(*[a._data if isinstance(a, Tensor) else a for a in args])))
-    level = max(levels)
-    flags = [isinstance(a, BatchedTensor) and a._level == level for a in args]
-    values = [a._value if f else a for a, f in zip(args, flags)]
+    level, values, flags = _innermost(args)
     rank = max(_rank(v, f) for v, f in zip(values, flags))
     values = [_lift(v, _rank(v, f), rank) if f else v for v, f in zip(values, flags)]
     return batched(raw_elementwise(fn, *values), level)
@@ -394,14 +381,10 @@ def per_example_call(fn: Callable[..., Any], args: tuple, kwargs: dict | None = 
     whose rules or checks see one example's data (custom_jvp / custom_vjp rules, SciPy's
     forwards)."""
     leaves, treedef = _tree.flatten((args, kwargs or {}))
-    level = max(a._level for a in leaves if isinstance(a, BatchedTensor))
-    size = next(shape_of(a._value)[0] for a in leaves
-                if isinstance(a, BatchedTensor) and a._level == level)
+    level, values, flags = _innermost(leaves)
     outs: list[list] = []
     outdef: _tree.TreeDef | None = None
-    for i in range(size):
-        example = [_call("getitem", a._value, index=i)
-                   if isinstance(a, BatchedTensor) and a._level == level else a for a in leaves]
+    for example in _examples(values, flags):
         ex_args, ex_kwargs = _tree.unflatten(treedef, example)
         items, outdef = _tree.flatten(fn(*ex_args, **ex_kwargs))
         outs.append(items)
