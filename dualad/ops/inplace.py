@@ -86,7 +86,10 @@ def _indexed_from(x: Tensor) -> Any:
     if fixed is not None or chain is None or len(chain) != 1:
         return None
     op, args, i, params = chain[0]
-    return params["index"] if op.name == "getitem" and i == 0 and args[0] is root else None
+    if op.name != "getitem" or i != 0 or args[0] is not root:
+        return None
+    # (root.data = ... gives root other storage: x no longer shows root's values)
+    return params["index"] if np.may_share_memory(x._data, root._data) else None
 
 
 def _write_through(root: Tensor, index: Any, x: Tensor, fn: Callable[..., Tensor], args: tuple,

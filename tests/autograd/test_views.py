@@ -645,3 +645,14 @@ def test_retained_gradient_of_a_view_is_its_new_value_s_after_the_base_changes()
     np.testing.assert_array_equal(w.grad.numpy(), [3.0 * 36.0])            # 3 w**2, w = [6]
     # d/dx of 5 x1 + 5 x2 + 14 x2 + 4 x1**2 + 4 x2**2 + 8 x2**3 (u broadcasts w over 2)
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 5.0 + 16.0, 19.0 + 24.0 + 24.0 * 9.0])
+
+
+def test_a_view_whose_base_got_other_storage_is_not_written_through() -> None:
+    """Regression: after y.data = ..., v = y[1:] (taken before) no longer shows y's values;
+    writing through it changed y while v kept its old values."""
+    y = da.ones(4) * 1.0
+    v = y[1:]
+    y.data = np.zeros(4)
+    with pytest.raises(RuntimeError, match="read-only view"):
+        v += 5.0
+    assert y.tolist() == [0.0] * 4 and v.tolist() == [1.0] * 3
